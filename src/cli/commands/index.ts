@@ -1,0 +1,18 @@
+// Registry of CLI sub-commands. Each command lives in its own module; add one line here per command.
+import type { Command } from './types.ts';
+
+export const commands: Record<string, Command> = {};
+
+// Commands register lazily so that `peapod data` does not load TensorFlow.js.
+function lazy(summary: string, load: () => Promise<{ command: Command }>): Command {
+  return { summary, run: async (argv) => (await load()).command.run(argv) };
+}
+
+commands['version'] = {
+  summary: 'print the version of peapod-web',
+  run: async () => {
+    console.log('peapod-web 0.1.0');
+    return 0;
+  },
+};
+void lazy;
