@@ -1,0 +1,74 @@
+// Shared contracts of the model layer: configs, id schemes, tasks and the pack manifest.
+// Everything that crosses a module boundary (model <-> generation <-> packs <-> train <-> worker) is
+// typed here so the pieces can be built independently. No tensors are created in this file.
+
+export type TaskName = 'sequential' | 'topn' | 'explanation';
+export const TASKS: readonly TaskName[] = ['sequential', 'topn', 'explanation'];
+
+/** `atomic`: one token per user and per item. `p5`: ids split into digit pieces + whole-word ids. */
+export type IdScheme = 'atomic' | 'p5';
+
+export interface T5Config {
+  vocabSize: number;
+  dModel: number;
+  dKv: number;
+  numHeads: number;
+  dFf: number;
+  numEncoderLayers: number;
+  numDecoderLayers: number;
+  feedForward: 'relu' | 'gated-gelu';
+  relativeAttentionNumBuckets: number; // T5: 32
+  relativeAttentionMaxDistance: number; // T5: 128
+  /** Tied input/output embeddings; when tied, the decoder output is scaled by dModel^-0.5 (T5 rule). */
+  tieWordEmbeddings: boolean;
+  dropoutRate: number;
+  layerNormEpsilon: number; // T5: 1e-6
+  padTokenId: number; // also the decoder start token, as in T5
+  eosTokenId: number;
+  /** Size of the whole-word embedding table (0 = none). Index 0 means "not part of an id span". */
+  wholeWordVocab: number;
+}
+
+export interface ComposerConfig {
+  /** Width of the collaborative-filtering user embeddings. */
+  cfDim: number;
+  /** Number of neighbours n attended over (reference 20 for Beauty/Sports, 10 for Toys). */
+  numNeighbours: number;
+  /** Attention heads H over neighbours (reference 4). */
+  numHeads: number;
+  /** Soft prompt length l (reference 3), for both task and collaborative prompts. */
+  promptLength: number;
+  /** Whether per-task learned prompt vectors are used (ablation switch). */
+  taskPrompts: boolean;
+  /** Whether the collaborative prompt is used at all (false = individual-only ablation). */
+  collaborative: boolean;
+}
+
+export interface PeapodConfig {
+  t5: T5Config;
+  composer: ComposerConfig;
+  tasks: TaskName[];
+  idScheme: IdScheme;
+}
+
+/** Input/output sizes of the T5-small configuration (d 512, 6+6 layers, 8 heads, d_ff 2048). */
+export function t5SmallConfig(vocabSize: number, wholeWordVocab = 0): T5Config {
+  return {
+    vocabSize,
+    dModel: 512,
+    dKv: 64,
+    numHeads: 8,
+    dFf: 2048,
+    numEncoderLayers: 6,
+    numDecoderLayers: 6,
+    feedForward: 'relu',
+    relativeAttentionNumBuckets: 32,
+    relativeAttentionMaxDistance: 128,
+    tieWordEmbeddings: true,
+    dropoutRate: 0.1,
+    layerNormEpsilon: 1e-6,
+    padTokenId: 0,
+    eosTokenId: 1,
+    wholeWordVocab,
+  };
+}
