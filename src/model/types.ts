@@ -72,3 +72,40 @@ export function t5SmallConfig(vocabSize: number, wholeWordVocab = 0): T5Config {
     wholeWordVocab,
   };
 }
+
+/**
+ * Names of the data arrays a pack carries besides the weights (the app and the evaluator read them).
+ * Users and items are indexed 0..U-1 / 1..I (item 0 unused) in the ids the pack was trained with
+ * (leak-free re-mapped ids when the manifest says so; the manifest keeps the map to dataset ids).
+ */
+export const PACK_DATA = {
+  /** int32 [U]: dataset user id of each user index. */
+  userIds: 'users/ids',
+  /** int32 [U+1]: offsets into historyItems; user u's full sequence (train + valid + test items). */
+  historyOffsets: 'users/history_offsets',
+  /** int32 [sum of lengths]: every user's chronological item sequence. */
+  historyItems: 'users/history_items',
+  /** float [U, cfDim]: frozen CF user embeddings (PMF or BiVAE). */
+  cfUser: 'cf/user',
+  /** float [I+1, cfDim]: CF item factors (row 0 unused), for cold-start fold-in. */
+  cfItem: 'cf/item',
+  /** int32 [U, nMax]: most similar users (user indices), best first. */
+  neighbourIndices: 'neighbours/indices',
+  /** float32 [U, nMax]: their cosine similarities. */
+  neighbourSimilarity: 'neighbours/similarity',
+  /** int32 [U, 99]: fixed top-n test negatives. */
+  topnNegatives: 'topn/negatives',
+} as const;
+
+/** JSON side files of a pack (paths relative to the pack folder). */
+export const PACK_FILES = {
+  manifest: 'manifest.json',
+  /** string[] indexed by item id (index 0 = ""): readable item names. */
+  items: 'items.json',
+  /** Precomputed example shown at once while the model loads (see app). */
+  example: 'example.json',
+  /** One JSON object per line: {step, epoch, task, loss, valLoss?, lr, elapsedS}. */
+  trainingLog: 'training-log.jsonl',
+  /** Explanation references for test pairs: {user, item, reference}[] (packs with that task). */
+  explanations: 'explanations.json',
+} as const;
