@@ -1,0 +1,128 @@
+// Typed errors of the model layer: one class per failure a user or a caller can hit (WebLLM style).
+// Each message names the file / tensor / token concerned, says what is wrong and what to do.
+// This module must stay free of tensors and I/O so that every layer (worker, CLI, app) can import it.
+
+/** Base class: lets callers tell model-layer failures from programming errors with one instanceof. */
+export class PeapodModelError extends Error {
+  override name = 'PeapodModelError';
+}
+
+// ---- weight packs -------------------------------------------------------------------------------
+
+export type PackErrorCode = 'missing' | 'truncated' | 'corrupt' | 'mismatch' | 'version' | 'invalid';
+
+export class ModelPackError extends PeapodModelError {
+  override name = 'ModelPackError';
+  constructor(
+    readonly code: PackErrorCode,
+    /** Path of the offending file inside the pack ('manifest.json', 'weights/group1-shard1of3.bin', ...). */
+    readonly file: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A file the manifest lists (or the manifest itself) could not be read. */
+export class ModelPackMissingFileError extends ModelPackError {
+  override name = 'ModelPackMissingFileError';
+  constructor(file: string, where: string, cause?: string) {
+    super(
+      'missing',
+      file,
+      `Model pack file "${file}" could not be read from ${where}${cause ? ` (${cause})` : ''}. ` +
+        'The pack is incomplete: copy the whole pack folder again or re-run `peapod export`.',
+    );
+  }
+}
+
+/** A file is shorter or longer than the manifest says (interrupted download or copy). */
+export class ModelPackTruncatedError extends ModelPackError {
+  override name = 'ModelPackTruncatedError';
+  constructor(
+    file: string,
+    readonly expectedBytes: number,
+    readonly actualBytes: number,
+  ) {
+    super(
+      'truncated',
+      file,
+      `Model pack file "${file}" has ${actualBytes} bytes but the manifest says ${expectedBytes}. ` +
+        'The download or copy was interrupted: reload the page (or copy the pack again) to fetch it anew.',
+    );
+  }
+}
+
+/** A file has the right size but the wrong SHA-256, or its bytes do not decode as declared. */
+export class ModelPackCorruptError extends ModelPackError {
+  override name = 'ModelPackCorruptError';
+  constructor(file: string, detail: string) {
+    super(
+      'corrupt',
+      file,
+      `Model pack file "${file}" is corrupt: ${detail}. ` +
+        'Delete the cached copy and download the pack again; if it persists, re-export the pack.',
+    );
+  }
+}
+
+/** The pack is intact but does not fit the model that wants to use it (shapes, names, id scheme). */
+export class ModelPackMismatchError extends ModelPackError {
+  override name = 'ModelPackMismatchError';
+  constructor(
+    file: string,
+    /** The tensor (weight or data array) concerned, if any. */
+    readonly tensor: string | null,
+    detail: string,
+  ) {
+    super(
+      'mismatch',
+      file,
+      `Model pack "${file}" does not match the model${tensor ? ` at tensor "${tensor}"` : ''}: ${detail}. ` +
+        'The pack was exported by a different model version or configuration: re-export it with this version of PeaPOD Web.',
+    );
+  }
+}
+
+/** Unknown `kind` or `formatVersion` in manifest.json. */
+export class ModelPackVersionError extends ModelPackError {
+  override name = 'ModelPackVersionError';
+  constructor(file: string, detail: string) {
+    super(
+      'version',
+      file,
+      `Model pack "${file}" has an unsupported format: ${detail}. ` +
+        'Update PeaPOD Web, or re-export the pack with the version you are running.',
+    );
+  }
+}
+
+/** manifest.json is not valid JSON or lacks a required field. */
+export class ModelPackInvalidManifestError extends ModelPackError {
+  override name = 'ModelPackInvalidManifestError';
+  constructor(file: string, detail: string) {
+    super('invalid', file, `Model pack manifest "${file}" is invalid: ${detail}. Re-export the pack with \`peapod export\`.`);
+  }
+}
+
+// ---- tokenizer ----------------------------------------------------------------------------------
+
+/** Tokenizer JSON that cannot be loaded, or an input the tokenizer cannot represent. */
+export class TokenizerError extends PeapodModelError {
+  override name = 'TokenizerError';
+}
+
+// ---- generation ---------------------------------------------------------------------------------
+
+/** Generation stopped because its AbortSignal fired; partial results are discarded. */
+export class GenerationAbortedError extends PeapodModelError {
+  override name = 'GenerationAbortedError';
+  constructor(readonly step: number) {
+    super(`Generation was interrupted after ${step} decoding step(s). Nothing is wrong; start it again to get a result.`);
+  }
+}
+
+/** Inconsistent generation arguments or model outputs (e.g. logits of the wrong shape). */
+export class GenerationInputError extends PeapodModelError {
+  override name = 'GenerationInputError';
+}

@@ -1,0 +1,344 @@
+// Word-level tokenizer of PeaPOD Web: vocabulary learning, encode/decode, item-id token sequences and
+// the whole-word ids of the P5 id scheme. Pure JS (no tensors, no I/O); serialisable into a pack.
+//
+// Text normalisation: lower-case, then split into `user_<digits>` / `item_<digits>` ids, runs of letters,
+// runs of digits, and single punctuation characters. Whitespace only separates.
+//
+// Id schemes (IdScheme in types.ts):
+//  - `atomic`: `user_12` and `item_345` are single tokens (one per known user / item). A target item
+//    is that one token.
+//  - `p5`: an id is written as the tokens `user`|`item`, `_`, then its digits cut into pieces of two
+//    from the left ("12345" -> "12" "34" "5"). This stands in for P5's SentencePiece split of ids
+//    (which also yields 1-2 digit pieces); a fixed rule keeps the split deterministic and every id
+//    representable. Digit pieces are tokens of their own (written `#12` in the vocabulary) so they
+//    never collide with numbers written in text. Whole-word ids number the id spans 1, 2, ... in
+//    order of appearance (all tokens of `user_12` share one number); every other token gets 0.
+//    A target item is its bare digit pieces ("345" -> `#34` `#5`).
+import { TokenizerError } from './errors.ts';
+import type { IdScheme } from './types.ts';
+
+export const PAD_ID = 0;
+export const EOS_ID = 1;
+export const UNK_ID = 2;
+const SPECIALS = ['<pad>', '</s>', '<unk>'] as const;
+const PIECE_PREFIX = '#';
+/** P5 used a 512-row whole-word embedding; enough for a user plus 100 top-n candidates and more. */
+export const DEFAULT_WHOLE_WORD_VOCAB = 512;
+
+/** One regex for the whole normaliser; the alternation order makes ids win over plain words. */
+const TOKEN_RE = /(user|item)_(\d+)|\p{L}+|\p{N}+|[^\s\p{L}\p{N}]/gu;
+
+export interface TokenizerJSON {
+  kind: 'peapod-word-tokenizer';
+  version: 1;
+  idScheme: IdScheme;
+  /** Every token string, indexed by id. */
+  vocab: string[];
+  /** Size of the whole-word table the model needs (max whole-word id + 1); 0 for `atomic`. */
+  wholeWordVocab: number;
+  /** Known item ids as inclusive ranges [first, last], ascending (the catalogue that constraints use). */
+  itemRanges: [number, number][];
+}
+
+export interface BuildTokenizerOptions {
+  idScheme: IdScheme;
+  /** Training text (templates, explanation sentences, item names); words are counted over all of it. */
+  texts: Iterable<string>;
+  /** Dataset user ids (atomic: one token each). */
+  users: Iterable<number>;
+  /** Dataset item ids (atomic: one token each; both schemes: the catalogue for parseItem/constraints). */
+  items: Iterable<number>;
+  /** Words seen fewer times are <unk>. Default 1. */
+  minCount?: number;
+  /** Cap on learned words (most frequent kept). Default: no cap. */
+  maxWords?: number;
+  /** p5 only: size of the whole-word table (max id spans per input + 1). Default 512. */
+  wholeWordVocab?: number;
+}
+
+export interface EncodeOptions {
+  /** Append </s> (T5 inputs and targets end with it). Default true. */
+  addEos?: boolean;
+  /** Keep at most this many tokens before the </s> (explanation targets use 20). */
+  maxTokens?: number;
+}
+
+export interface Encoded {
+  ids: Int32Array;
+  wholeWord: Int32Array;
+}
+
+/** Splits a digit string into pieces of two from the left: "12345" -> ["12", "34", "5"]. */
+export function digitPieces(digits: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < digits.length; i += 2) out.push(digits.slice(i, i + 2));
+  return out;
+}
+
+function allDigitPieces(): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < 10; i++) out.push(String(i));
+  for (let i = 0; i < 100; i++) out.push(String(i).padStart(2, '0'));
+  return out;
+}
+
+function sortedUnique(xs: Iterable<number>, what: string): number[] {
+  const arr = [...new Set(xs)].sort((a, b) => a - b);
+  for (const x of arr) {
+    if (!Number.isInteger(x) || x < 0) throw new TokenizerError(`${what} id ${x} is not a non-negative integer; pass dataset ids as integers.`);
+  }
+  return arr;
+}
+
+function toRanges(sorted: number[]): [number, number][] {
+  const out: [number, number][] = [];
+  for (const x of sorted) {
+    const last = out[out.length - 1];
+    if (last && last[1] === x - 1) last[1] = x;
+    else out.push([x, x]);
+  }
+  return out;
+}
+
+/** Raw word tokens of a text (after lower-casing), ids kept whole. Exported for vocabulary tools. */
+export function splitWords(text: string): string[] {
+  return text.toLowerCase().match(TOKEN_RE) ?? [];
+}
+
+export class Tokenizer {
+  readonly idScheme: IdScheme;
+  readonly vocab: readonly string[];
+  readonly wholeWordVocab: number;
+  private readonly index = new Map<string, number>();
+  private readonly itemRanges: [number, number][];
+  private readonly itemSet: Set<number>;
+  private readonly pieceIds = new Set<number>();
+  private readonly userTok: number;
+  private readonly itemTok: number;
+  private readonly underscoreTok: number;
+
+  constructor(json: TokenizerJSON) {
+    if (json?.kind !== 'peapod-word-tokenizer' || json.version !== 1) {
+      throw new TokenizerError(`tokenizer JSON has kind "${String(json?.kind)}" version ${String(json?.version)}; expected "peapod-word-tokenizer" version 1. Re-export the pack.`);
+    }
+    if (json.idScheme !== 'atomic' && json.idScheme !== 'p5') {
+      throw new TokenizerError(`tokenizer JSON has unknown idScheme "${String(json.idScheme)}"; expected "atomic" or "p5".`);
+    }
+    for (let i = 0; i < SPECIALS.length; i++) {
+      if (json.vocab[i] !== SPECIALS[i]) throw new TokenizerError(`tokenizer vocab[${i}] is "${json.vocab[i]}", expected "${SPECIALS[i]}"; the vocabulary is not a PeaPOD vocabulary.`);
+    }
+    this.idScheme = json.idScheme;
+    this.vocab = json.vocab;
+    this.wholeWordVocab = json.wholeWordVocab;
+    json.vocab.forEach((tok, i) => {
+      if (this.index.has(tok)) throw new TokenizerError(`tokenizer vocab has "${tok}" twice (ids ${this.index.get(tok)} and ${i}); re-export the pack.`);
+      this.index.set(tok, i);
+      if (tok.startsWith(PIECE_PREFIX) && tok.length > 1) this.pieceIds.add(i);
+    });
+    this.itemRanges = json.itemRanges.map(([a, b]) => [a, b] as [number, number]);
+    this.itemSet = new Set();
+    for (const [a, b] of this.itemRanges) for (let x = a; x <= b; x++) this.itemSet.add(x);
+    this.userTok = this.index.get('user') ?? -1;
+    this.itemTok = this.index.get('item') ?? -1;
+    this.underscoreTok = this.index.get('_') ?? -1;
+    if (this.idScheme === 'p5') {
+      for (const p of [...allDigitPieces().map((d) => PIECE_PREFIX + d), 'user', 'item', '_']) {
+        if (!this.index.has(p)) throw new TokenizerError(`p5 tokenizer vocab lacks "${p}"; the vocabulary was not built by buildTokenizer. Re-export the pack.`);
+      }
+    }
+  }
+
+  static fromJSON(json: TokenizerJSON): Tokenizer {
+    return new Tokenizer(json);
+  }
+
+  toJSON(): TokenizerJSON {
+    return {
+      kind: 'peapod-word-tokenizer',
+      version: 1,
+      idScheme: this.idScheme,
+      vocab: [...this.vocab],
+      wholeWordVocab: this.wholeWordVocab,
+      itemRanges: this.itemRanges.map(([a, b]) => [a, b]),
+    };
+  }
+
+  get vocabSize(): number {
+    return this.vocab.length;
+  }
+  get padId(): number {
+    return PAD_ID;
+  }
+  get eosId(): number {
+    return EOS_ID;
+  }
+  get unkId(): number {
+    return UNK_ID;
+  }
+
+  /** All catalogue item ids, ascending. */
+  items(): number[] {
+    const out: number[] = [];
+    for (const [a, b] of this.itemRanges) for (let x = a; x <= b; x++) out.push(x);
+    return out;
+  }
+
+  hasItem(itemId: number): boolean {
+    return this.itemSet.has(itemId);
+  }
+
+  tokenId(token: string): number {
+    return this.index.get(token) ?? UNK_ID;
+  }
+
+  encodeText(text: string, opts: EncodeOptions = {}): Encoded {
+    const ids: number[] = [];
+    const whole: number[] = [];
+    let span = 0;
+    const max = opts.maxTokens ?? Infinity;
+    for (const m of text.toLowerCase().matchAll(TOKEN_RE)) {
+      if (ids.length >= max) break;
+      const [word, kind, digits] = m;
+      if (kind !== undefined && digits !== undefined && this.idScheme === 'p5') {
+        span++;
+        if (span >= this.wholeWordVocab) {
+          throw new TokenizerError(
+            `text has more than ${this.wholeWordVocab - 1} user/item ids ("${word}" is id number ${span}); the whole-word table of this tokenizer is too small. Shorten the input or build the tokenizer with a larger wholeWordVocab.`,
+          );
+        }
+        const toks = [kind === 'user' ? this.userTok : this.itemTok, this.underscoreTok, ...digitPieces(digits).map((p) => this.index.get(PIECE_PREFIX + p)!)];
+        for (const t of toks) {
+          if (ids.length >= max) break;
+          ids.push(t);
+          whole.push(span);
+        }
+      } else {
+        ids.push(this.index.get(word) ?? UNK_ID);
+        whole.push(0);
+      }
+    }
+    if (opts.addEos ?? true) {
+      ids.push(EOS_ID);
+      whole.push(0);
+    }
+    return { ids: Int32Array.from(ids), wholeWord: Int32Array.from(whole) };
+  }
+
+  /**
+   * Token sequence of a target item (no </s>). Throws for an item outside the catalogue because a
+   * target the model can never spell (atomic) would silently become <unk>.
+   */
+  itemTokens(itemId: number): Int32Array {
+    if (!this.itemSet.has(itemId)) throw new TokenizerError(`item ${itemId} is not in this tokenizer's catalogue (${this.itemSet.size} items); use an item id of the dataset the pack was built on.`);
+    if (this.idScheme === 'atomic') return Int32Array.of(this.index.get(`item_${itemId}`)!);
+    return Int32Array.from(digitPieces(String(itemId)), (p) => this.index.get(PIECE_PREFIX + p)!);
+  }
+
+  /**
+   * The item a generated sequence spells, or null when it spells none of the catalogue's items.
+   * Trailing </s> and <pad> are ignored; for p5 the pieces must be exactly the canonical split.
+   */
+  parseItem(ids: ArrayLike<number>): number | null {
+    let n = ids.length;
+    while (n > 0 && (ids[n - 1] === EOS_ID || ids[n - 1] === PAD_ID)) n--;
+    if (n === 0) return null;
+    let item: number;
+    if (this.idScheme === 'atomic') {
+      if (n !== 1) return null;
+      const m = /^item_(\d+)$/.exec(this.vocab[ids[0]!] ?? '');
+      if (!m) return null;
+      item = Number(m[1]);
+    } else {
+      let digits = '';
+      for (let i = 0; i < n; i++) {
+        if (!this.pieceIds.has(ids[i]!)) return null;
+        digits += this.vocab[ids[i]!]!.slice(PIECE_PREFIX.length);
+      }
+      item = Number(digits);
+      if (String(item) !== digits) return null; // leading zeros are not a canonical id
+      const canonical = this.itemSet.has(item) ? this.itemTokens(item) : null;
+      if (!canonical || canonical.length !== n || canonical.some((t, i) => t !== ids[i])) return null;
+    }
+    return this.itemSet.has(item) ? item : null;
+  }
+
+  /**
+   * Readable text of a token sequence. Stops at the first </s>; drops <pad>. Id pieces are glued back
+   * (`user` `_` `#12` `#3` -> `user_123`; a bare target `#45` `#6` -> `456`); punctuation is attached
+   * to the previous word. encodeText(decode(ids)) gives ids back for any sequence encodeText produced
+   * (without <unk>).
+   */
+  decode(ids: ArrayLike<number>): string {
+    const words: string[] = [];
+    let gluePiece = false; // the next digit piece continues the current word
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      if (id === EOS_ID) break;
+      if (id === PAD_ID) continue;
+      const tok = this.vocab[id];
+      if (tok === undefined) throw new TokenizerError(`token id ${id} at position ${i} is outside the vocabulary (size ${this.vocab.length}); the ids do not come from this tokenizer.`);
+      if (this.pieceIds.has(id)) {
+        const digits = tok.slice(PIECE_PREFIX.length);
+        if (gluePiece && words.length) words[words.length - 1] += digits;
+        else words.push(digits);
+        gluePiece = true;
+        continue;
+      }
+      const next = ids[i + 1];
+      if (id === this.underscoreTok && (words.at(-1) === 'user' || words.at(-1) === 'item') && next !== undefined && this.pieceIds.has(next)) {
+        words[words.length - 1] += '_';
+        gluePiece = true;
+        continue;
+      }
+      gluePiece = false;
+      if (/^[.,!?;:)\]}%]$/u.test(tok) && words.length) words[words.length - 1] += tok;
+      else words.push(tok);
+    }
+    return words.join(' ');
+  }
+}
+
+/**
+ * Learns a vocabulary deterministically: specials, then (p5) the id tokens and all digit pieces,
+ * then (atomic) one token per user and per item in ascending id order, then words seen at least
+ * minCount times, most frequent first, ties in alphabetical (code-unit) order.
+ */
+export function buildTokenizer(opts: BuildTokenizerOptions): Tokenizer {
+  const users = sortedUnique(opts.users, 'user');
+  const items = sortedUnique(opts.items, 'item');
+  const minCount = opts.minCount ?? 1;
+  const vocab: string[] = [...SPECIALS];
+  const seen = new Set<string>(vocab);
+  const add = (t: string): void => {
+    if (!seen.has(t)) {
+      seen.add(t);
+      vocab.push(t);
+    }
+  };
+  if (opts.idScheme === 'p5') {
+    for (const t of ['user', 'item', '_']) add(t);
+    for (const p of allDigitPieces()) add(PIECE_PREFIX + p);
+  } else {
+    for (const u of users) add(`user_${u}`);
+    for (const i of items) add(`item_${i}`);
+  }
+  const counts = new Map<string, number>();
+  for (const text of opts.texts) {
+    for (const m of text.toLowerCase().matchAll(TOKEN_RE)) {
+      if (m[1] !== undefined) continue; // ids are covered by the scheme, never learned as words
+      counts.set(m[0], (counts.get(m[0]) ?? 0) + 1);
+    }
+  }
+  const words = [...counts].filter(([w, c]) => c >= minCount && !seen.has(w));
+  words.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const cap = opts.maxWords ?? Infinity;
+  for (let i = 0; i < words.length && i < cap; i++) add(words[i]![0]);
+  return new Tokenizer({
+    kind: 'peapod-word-tokenizer',
+    version: 1,
+    idScheme: opts.idScheme,
+    vocab,
+    wholeWordVocab: opts.idScheme === 'p5' ? (opts.wholeWordVocab ?? DEFAULT_WHOLE_WORD_VOCAB) : 0,
+    itemRanges: toRanges(items),
+  });
+}
