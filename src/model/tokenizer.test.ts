@@ -75,12 +75,16 @@ describe('encodeText / decode', () => {
   it('round-trips: encode(decode(encode(x))) == encode(x) for texts without unknown words', () => {
     const samples = ['user_1 item_5 item_12345', 'the sound, the tone! great; bad.', 'item_5 . item_12345 , user_2 great', 'user_2_ item_'];
     for (const tok of [p5, at]) {
+      let tested = 0;
       for (const s of samples) {
         const a = tok.encodeText(s);
+        if (a.ids.includes(UNK_ID)) continue; // <unk> cannot round-trip by design
+        tested++;
         const b = tok.encodeText(tok.decode(a.ids));
         expect([...b.ids], `${tok.idScheme}: ${s}`).toEqual([...a.ids]);
         expect([...b.wholeWord]).toEqual([...a.wholeWord]);
       }
+      expect(tested).toBeGreaterThanOrEqual(tok.idScheme === 'p5' ? 4 : 3);
     }
   });
 
