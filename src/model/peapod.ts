@@ -1,0 +1,271 @@
+// PeapodModel: the T5 encoder-decoder with PeaPOD's soft prompts in front of the encoder input
+// ([task prompt (l) ; collaborative prompt (l) ; token + whole-word embeddings]), cached decoding for
+// generation, teacher-forced decoding and the masked seq2seq loss for training. It owns no weights
+// (the ParamMap belongs to the caller) and never reads tensor data back (no syncs).
+import * as tf from '@tensorflow/tfjs-core';
+import { composeCollaborativePrompt, taskPrompt } from './composer.ts';
+import { checkParams, type ParamMap } from './params.ts';
+import { ModelInputError, validatePeapodConfig } from './t5/config.ts';
+import { tidyObject } from './t5/layers.ts';
+import { paddingMaskBias } from './t5/position-bias.ts';
+import { crossAttentionMemory, decoderStack, decoderStep, encoderStack, outputLogits, t5Weights, type T5Weights } from './t5/stacks.ts';
+import type { PeapodConfig, TaskName } from './types.ts';
+
+export { ModelConfigError, ModelInputError } from './t5/config.ts';
+
+export interface EncoderBatch {
+  tokenIds: tf.Tensor2D; // int32 [B, L]
+  wholeWordIds: tf.Tensor2D; // int32 [B, L]; 0 = not part of an id span
+  attentionMask: tf.Tensor2D; // float32 [B, L], 1 = token, 0 = padding
+}
+
+export interface CollaborativeInput {
+  userEmb: tf.Tensor2D; // [B, cfDim]
+  neighbourEmb: tf.Tensor3D; // [B, n, cfDim]
+  neighbourMask?: tf.Tensor2D; // [B, n], 1 keep, 0 masked
+}
+
+export interface PromptOutput {
+  /** [B, P, d] with P = l (task) + l (collaborative), or fewer when a part is switched off. */
+  prompt: tf.Tensor3D;
+  /** Composer attention per head over the neighbours [B, H, n]; null without a collaborative prompt. */
+  attention: tf.Tensor3D | null;
+}
+
+export interface EncoderOutput {
+  hidden: tf.Tensor3D; // [B, P + L, d]
+  mask: tf.Tensor2D; // [B, P + L], soft prompt positions included
+}
+
+/**
+ * State of an incremental decode. Ownership: decodeStep and reorderCache consume the cache they are
+ * given (its tensors are disposed or moved into the returned cache); keep only the returned one and
+ * free the last with disposeCache. Do not create it inside a tf.tidy that ends before decoding does.
+ */
+export interface DecoderCache {
+  /** Number of tokens already fed (the next token is at this position). */
+  readonly step: number;
+  readonly batchSize: number;
+  /** Per decoder layer: self-attention keys [B, H, dk, step] (transposed) and values [B, H, step, dk]; null at step 0. */
+  readonly selfKeysT: readonly (tf.Tensor4D | null)[];
+  readonly selfValues: readonly (tf.Tensor4D | null)[];
+  /** Per decoder layer: cross-attention keys [B, H, dk, S] and values [B, H, S, dk], computed once. */
+  readonly crossKeysT: readonly tf.Tensor4D[];
+  readonly crossValues: readonly tf.Tensor4D[];
+  /** Encoder mask as an additive bias [B, 1, 1, S]. */
+  readonly crossBias: tf.Tensor4D;
+}
+
+/** Labels with this value (HF convention) or equal to the pad id are left out of the loss. */
+export const IGNORE_LABEL = -100;
+
+function expectShape(name: string, t: tf.Tensor, shape: (number | null)[], dtype: tf.DataType, what: string): void {
+  const ok = t.rank === shape.length && shape.every((s, i) => s === null || t.shape[i] === s);
+  if (!ok) {
+    throw new ModelInputError(`${name} has shape [${t.shape.join(', ')}] but must be [${shape.map((s) => (s === null ? '*' : s)).join(', ')}] (${what}).`);
+  }
+  if (t.dtype !== dtype) throw new ModelInputError(`${name} is ${t.dtype} but must be ${dtype} (${what}).`);
+}
+
+export class PeapodModel {
+  readonly config: PeapodConfig;
+  readonly params: ParamMap;
+  private readonly weights: T5Weights;
+  /** Transposed shared embedding [d, V] for tied-head decoding, rebuilt when training reassigns it. */
+  private outputKernel: { source: object; kernel: tf.Tensor2D } | null = null;
+
+  constructor(config: PeapodConfig, params: ParamMap) {
+    validatePeapodConfig(config);
+    checkParams(config, params);
+    this.config = config;
+    this.params = params;
+    this.weights = t5Weights(params, config.t5);
+  }
+
+  /**
+   * Soft prompt for `task`: [task prompt ; collaborative prompt]. The collaborative part is left out
+   * when `collab` is null (individual-only view) or the config switches it off; the task part when
+   * config.composer.taskPrompts is false.
+   */
+  composePrompt(task: TaskName, collab: CollaborativeInput | null, batchSize: number): PromptOutput {
+    const m = this.config.composer;
+    const d = this.config.t5.dModel;
+    if (collab && collab.userEmb.shape[0] !== batchSize) {
+      throw new ModelInputError(`collab.userEmb has batch ${collab.userEmb.shape[0]} but batchSize is ${batchSize}.`);
+    }
+    return tidyObject(() => {
+      const parts: tf.Tensor3D[] = [];
+      if (m.taskPrompts) parts.push(taskPrompt(this.params, task, batchSize));
+      let attention: tf.Tensor3D | null = null;
+      if (m.collaborative && collab) {
+        const c = composeCollaborativePrompt(this.params, m, d, collab.userEmb, collab.neighbourEmb, collab.neighbourMask);
+        parts.push(c.prompt);
+        attention = c.attention;
+      }
+      const prompt = parts.length === 0 ? tf.zeros([batchSize, 0, d]) : parts.length === 1 ? parts[0]! : tf.concat(parts, 1);
+      return { prompt: prompt as tf.Tensor3D, attention };
+    });
+  }
+
+  /** Encoder over [prompt ; token embeddings + whole-word embeddings]; the mask grows by the prompt length. */
+  encode(batch: EncoderBatch, prompt: tf.Tensor3D | null, training = false): EncoderOutput {
+    const c = this.config.t5;
+    expectShape('batch.tokenIds', batch.tokenIds, [null, null], 'int32', 'token ids, batch x length');
+    const [b, l] = batch.tokenIds.shape;
+    expectShape('batch.wholeWordIds', batch.wholeWordIds, [b, l], 'int32', 'whole-word ids aligned with tokenIds');
+    expectShape('batch.attentionMask', batch.attentionMask, [b, l], 'float32', '1 for tokens, 0 for padding');
+    if (prompt) expectShape('prompt', prompt, [b, null, c.dModel], 'float32', 'soft prompt from composePrompt');
+    return tf.tidy(() => {
+      let embeds = tf.gather(this.weights.shared as tf.Tensor, batch.tokenIds) as tf.Tensor3D;
+      if (this.weights.wholeWord) embeds = tf.add(embeds, tf.gather(this.weights.wholeWord, batch.wholeWordIds));
+      let mask = batch.attentionMask;
+      if (prompt && prompt.shape[1] > 0) {
+        embeds = tf.concat([prompt, embeds], 1);
+        mask = tf.concat([tf.ones([b, prompt.shape[1]]), mask], 1);
+      }
+      const hidden = encoderStack(this.weights.encoder, c, embeds, mask, training);
+      // A fresh mask tensor even without a prompt, so the caller can always dispose both outputs.
+      return { hidden, mask: mask === batch.attentionMask ? tf.clone(mask) : mask };
+    });
+  }
+
+  /** Computes every decoder layer's cross-attention keys/values once. `enc` stays owned by the caller. */
+  startDecoding(enc: EncoderOutput): DecoderCache {
+    const layers = this.config.t5.numDecoderLayers;
+    return tidyObject((): DecoderCache => {
+      const memory = crossAttentionMemory(this.weights.decoder, this.config.t5, enc.hidden);
+      return {
+        step: 0,
+        batchSize: enc.hidden.shape[0],
+        selfKeysT: new Array<null>(layers).fill(null),
+        selfValues: new Array<null>(layers).fill(null),
+        crossKeysT: memory.keysT,
+        crossValues: memory.values,
+        crossBias: paddingMaskBias(enc.mask),
+      };
+    });
+  }
+
+  /** Feeds one token per row; returns the next-token logits [B, V] and the grown cache (the input cache is consumed). */
+  decodeStep(cache: DecoderCache, tokens: tf.Tensor1D): { logits: tf.Tensor2D; cache: DecoderCache } {
+    const c = this.config.t5;
+    expectShape('tokens', tokens, [cache.batchSize], 'int32', 'one token id per cache row');
+    const kernel = this.tiedOutputKernel();
+    const out = tidyObject(() => {
+      const embeds = tf.reshape(tf.gather(this.weights.shared, tokens), [cache.batchSize, 1, c.dModel]) as tf.Tensor3D;
+      const r = decoderStep(this.weights.decoder, c, embeds, cache.step, {
+        selfKeysT: [...cache.selfKeysT],
+        selfValues: [...cache.selfValues],
+        crossKeysT: [...cache.crossKeysT],
+        crossValues: [...cache.crossValues],
+        crossBias: cache.crossBias,
+      });
+      return { logits: outputLogits(r.hidden, this.weights, c, kernel ?? undefined) as tf.Tensor2D, keys: r.selfKeysT, values: r.selfValues };
+    });
+    for (const t of cache.selfKeysT) t?.dispose();
+    for (const t of cache.selfValues) t?.dispose();
+    return {
+      logits: out.logits,
+      cache: { ...cache, step: cache.step + 1, selfKeysT: out.keys, selfValues: out.values },
+    };
+  }
+
+  /**
+   * Gathers cache rows (beam search): row i of the result is row rows[i] of the input. Rows may repeat
+   * (one input expanded to several beams), so the batch size may change. Consumes the input cache.
+   */
+  reorderCache(cache: DecoderCache, rows: tf.Tensor1D): DecoderCache {
+    expectShape('rows', rows, [null], 'int32', 'cache row indices');
+    const gathered = tidyObject(() => {
+      const g = <T extends tf.Tensor>(t: T): T => tf.gather(t, rows) as T;
+      return {
+        selfKeysT: cache.selfKeysT.map((t) => (t ? g(t) : null)),
+        selfValues: cache.selfValues.map((t) => (t ? g(t) : null)),
+        crossKeysT: cache.crossKeysT.map(g),
+        crossValues: cache.crossValues.map(g),
+        crossBias: g(cache.crossBias),
+      };
+    });
+    this.disposeCache(cache);
+    return { step: cache.step, batchSize: rows.shape[0], ...gathered };
+  }
+
+  disposeCache(cache: DecoderCache): void {
+    for (const list of [cache.selfKeysT, cache.selfValues, cache.crossKeysT, cache.crossValues]) {
+      for (const t of list) t?.dispose();
+    }
+    cache.crossBias.dispose();
+  }
+
+  /** Teacher-forced logits [B, T, V] for decoder inputs [B, T] (start with the pad id, as T5). */
+  decodeFull(enc: EncoderOutput, decoderInputIds: tf.Tensor2D, training = false): tf.Tensor3D {
+    const c = this.config.t5;
+    expectShape('decoderInputIds', decoderInputIds, [enc.hidden.shape[0], null], 'int32', 'decoder input ids, batch x length');
+    return tf.tidy(() => {
+      const embeds = tf.gather(this.weights.shared as tf.Tensor, decoderInputIds) as tf.Tensor3D;
+      const hidden = decoderStack(this.weights.decoder, c, embeds, enc.hidden, enc.mask, training);
+      return outputLogits(hidden, this.weights, c) as tf.Tensor3D;
+    });
+  }
+
+  /**
+   * Masked seq2seq cross-entropy, averaged over real target tokens. Labels [B, T] int32: positions
+   * holding IGNORE_LABEL (-100) or the pad id are left out (so padded label batches work with either
+   * convention). Decoder input = labels shifted right with the pad id as start token (T5).
+   */
+  loss(task: TaskName, batch: EncoderBatch, collab: CollaborativeInput | null, labels: tf.Tensor2D, training: boolean): tf.Scalar {
+    const c = this.config.t5;
+    const b = batch.tokenIds.shape[0];
+    expectShape('labels', labels, [b, null], 'int32', 'target ids, batch x length');
+    return tf.tidy(() => {
+      const { prompt } = this.composePrompt(task, collab, b);
+      const enc = this.encode(batch, prompt, training);
+      const decoderInput = shiftRight(labels, c.padTokenId);
+      const logits = this.decodeFull(enc, decoderInput, training);
+      return maskedCrossEntropy(logits, labels, c.padTokenId);
+    });
+  }
+
+  /** Frees the model's own inference caches (not the weights, which belong to the caller). */
+  dispose(): void {
+    this.outputKernel?.kernel.dispose();
+    this.outputKernel = null;
+  }
+
+  private tiedOutputKernel(): tf.Tensor2D | null {
+    if (!this.weights.lmHead && this.weights.shared) {
+      // Variable.assign swaps the dataId, so a changed dataId means training updated the embedding.
+      const source = this.weights.shared.dataId;
+      if (this.outputKernel?.source !== source) {
+        this.outputKernel?.kernel.dispose();
+        this.outputKernel = { source, kernel: tf.keep(tf.transpose(this.weights.shared)) };
+      }
+      return this.outputKernel.kernel;
+    }
+    return null;
+  }
+}
+
+/** T5's decoder input: [pad, y_0, ..., y_{T-2}], with ignored labels (-100) turned into pad. */
+export function shiftRight(labels: tf.Tensor2D, padTokenId: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    const [b, t] = labels.shape;
+    const start = tf.fill([b, 1], padTokenId, 'int32');
+    const body = tf.slice(labels, [0, 0], [b, t - 1]);
+    const shifted = tf.concat([start, body], 1);
+    return tf.where(tf.less(shifted, 0), tf.fill([b, t], padTokenId, 'int32'), shifted) as tf.Tensor2D;
+  });
+}
+
+/** Mean token cross-entropy over positions whose label is neither IGNORE_LABEL (< 0) nor the pad id. */
+export function maskedCrossEntropy(logits: tf.Tensor3D, labels: tf.Tensor2D, padTokenId: number): tf.Scalar {
+  return tf.tidy(() => {
+    const vocab = logits.shape[2];
+    const valid = tf.cast(tf.logicalAnd(tf.greaterEqual(labels, 0), tf.notEqual(labels, padTokenId)), 'float32');
+    const safeLabels = tf.maximum(labels, tf.scalar(0, 'int32'));
+    const logProbs = tf.logSoftmax(logits);
+    const picked = tf.sum(tf.mul(logProbs, tf.oneHot(safeLabels, vocab, 1, 0, 'float32')), -1);
+    const total = tf.neg(tf.sum(tf.mul(picked, valid)));
+    return tf.div(total, tf.maximum(tf.sum(valid), 1)) as tf.Scalar;
+  });
+}

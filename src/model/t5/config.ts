@@ -1,0 +1,91 @@
+// Config checks and derived sizes for the T5 core and the PeaPOD assembly. Pure functions over the
+// contracts in ../types.ts; no tensors are created here.
+import type { ComposerConfig, PeapodConfig, T5Config } from '../types.ts';
+
+/** A model config that cannot describe a working model (non-positive size, heads that do not divide, ...). */
+export class ModelConfigError extends Error {
+  override name = 'ModelConfigError';
+}
+
+/** A tensor handed to the model has the wrong rank, shape or dtype. */
+export class ModelInputError extends Error {
+  override name = 'ModelInputError';
+}
+
+/** Width of the concatenated attention heads (T5 allows numHeads * dKv != dModel). */
+export function innerDim(c: T5Config): number {
+  return c.numHeads * c.dKv;
+}
+
+function positiveInt(where: string, key: string, v: number): void {
+  if (!Number.isInteger(v) || v <= 0) {
+    throw new ModelConfigError(`${where}.${key} must be a positive integer, got ${v}; fix the model config.`);
+  }
+}
+
+export function validateT5Config(c: T5Config, where = 't5'): void {
+  for (const key of ['vocabSize', 'dModel', 'dKv', 'numHeads', 'dFf', 'numEncoderLayers', 'numDecoderLayers', 'relativeAttentionNumBuckets', 'relativeAttentionMaxDistance'] as const) {
+    positiveInt(where, key, c[key]);
+  }
+  if (c.feedForward !== 'relu' && c.feedForward !== 'gated-gelu') {
+    throw new ModelConfigError(`${where}.feedForward must be 'relu' or 'gated-gelu', got '${String(c.feedForward)}'.`);
+  }
+  // T5's bidirectional buckets split the range in halves, each again in exact/log halves.
+  if (c.relativeAttentionNumBuckets < 4) {
+    throw new ModelConfigError(`${where}.relativeAttentionNumBuckets must be at least 4 (T5 uses 32), got ${c.relativeAttentionNumBuckets}.`);
+  }
+  if (!(c.dropoutRate >= 0 && c.dropoutRate < 1)) {
+    throw new ModelConfigError(`${where}.dropoutRate must be in [0, 1), got ${c.dropoutRate}.`);
+  }
+  if (!(c.layerNormEpsilon > 0)) {
+    throw new ModelConfigError(`${where}.layerNormEpsilon must be > 0 (T5 uses 1e-6), got ${c.layerNormEpsilon}.`);
+  }
+  for (const key of ['padTokenId', 'eosTokenId'] as const) {
+    if (!Number.isInteger(c[key]) || c[key] < 0 || c[key] >= c.vocabSize) {
+      throw new ModelConfigError(`${where}.${key} must be a token id in [0, ${c.vocabSize}), got ${c[key]}.`);
+    }
+  }
+  if (!Number.isInteger(c.wholeWordVocab) || c.wholeWordVocab < 0) {
+    throw new ModelConfigError(`${where}.wholeWordVocab must be 0 (none) or a positive integer, got ${c.wholeWordVocab}.`);
+  }
+}
+
+export function validateComposerConfig(c: ComposerConfig, where = 'composer'): void {
+  for (const key of ['cfDim', 'numNeighbours', 'numHeads', 'promptLength'] as const) positiveInt(where, key, c[key]);
+  if (c.cfDim % c.numHeads !== 0) {
+    throw new ModelConfigError(`${where}.cfDim (${c.cfDim}) must be divisible by ${where}.numHeads (${c.numHeads}): each head gets cfDim / numHeads dimensions.`);
+  }
+}
+
+export function validatePeapodConfig(c: PeapodConfig): void {
+  validateT5Config(c.t5);
+  validateComposerConfig(c.composer);
+  if (c.composer.taskPrompts && c.tasks.length === 0) {
+    throw new ModelConfigError('tasks is empty but composer.taskPrompts is true: list the tasks the model has prompts for.');
+  }
+  if (new Set(c.tasks).size !== c.tasks.length) {
+    throw new ModelConfigError(`tasks lists a task twice: [${c.tasks.join(', ')}].`);
+  }
+}
+
+/** A small config for tests and quick experiments (d 128, 2+2 layers, 4 heads, d_ff 512). */
+export function smallT5Config(vocabSize: number, wholeWordVocab = 0): T5Config {
+  return {
+    vocabSize,
+    dModel: 128,
+    dKv: 32,
+    numHeads: 4,
+    dFf: 512,
+    numEncoderLayers: 2,
+    numDecoderLayers: 2,
+    feedForward: 'relu',
+    relativeAttentionNumBuckets: 32,
+    relativeAttentionMaxDistance: 128,
+    tieWordEmbeddings: true,
+    dropoutRate: 0.1,
+    layerNormEpsilon: 1e-6,
+    padTokenId: 0,
+    eosTokenId: 1,
+    wholeWordVocab,
+  };
+}

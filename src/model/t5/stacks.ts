@@ -1,0 +1,184 @@
+// The T5 encoder and decoder stacks (pre-norm residual blocks), the cached single-step decoder and the
+// output head. Each stack builds its position bias + mask once and hands it to every layer, as T5
+// does. Weights arrive as typed views of the ParamMap; nothing here owns or creates weights.
+import * as tf from '@tensorflow/tfjs-core';
+import type { T5Config } from '../types.ts';
+import { getParam, layerParam, PARAM, type ParamMap, type StackName } from '../params.ts';
+import { attend, mergeHeads, multiHeadAttention, splitHeads, splitHeadsTransposed, type AttentionWeights } from './attention.ts';
+import { feedForward, type FeedForwardWeights } from './feed-forward.ts';
+import { linear, maybeDropout, rmsNorm } from './layers.ts';
+import { causalMaskBias, paddingMaskBias, positionBias } from './position-bias.ts';
+
+export interface LayerWeights {
+  selfAttn: AttentionWeights;
+  selfNorm: tf.Tensor1D;
+  crossAttn: AttentionWeights | null; // decoder only
+  crossNorm: tf.Tensor1D | null;
+  ffn: FeedForwardWeights;
+  ffnNorm: tf.Tensor1D;
+}
+
+export interface StackWeights {
+  layers: LayerWeights[];
+  positionTable: tf.Tensor2D; // [numBuckets, H], owned by layer 0
+  finalNorm: tf.Tensor1D;
+}
+
+export interface T5Weights {
+  shared: tf.Tensor2D; // [V, d]
+  wholeWord: tf.Tensor2D | null; // [W, d]
+  lmHead: tf.Tensor2D | null; // [d, V] when untied
+  encoder: StackWeights;
+  decoder: StackWeights;
+}
+
+function attentionWeights(params: ParamMap, stack: StackName, layer: number, kind: 'self_attn' | 'cross_attn'): AttentionWeights {
+  const get = (p: string) => getParam(params, layerParam(stack, layer, `${kind}/${p}`)) as tf.Tensor2D;
+  return { q: get('q'), k: get('k'), v: get('v'), o: get('o') };
+}
+
+function stackWeights(params: ParamMap, c: T5Config, stack: StackName): StackWeights {
+  const count = stack === 'encoder' ? c.numEncoderLayers : c.numDecoderLayers;
+  const layers: LayerWeights[] = [];
+  for (let i = 0; i < count; i++) {
+    const p = (part: string) => getParam(params, layerParam(stack, i, part));
+    const ffn: FeedForwardWeights =
+      c.feedForward === 'relu'
+        ? { kind: 'relu', wi: p('ffn/wi') as tf.Tensor2D, wo: p('ffn/wo') as tf.Tensor2D }
+        : { kind: 'gated-gelu', wi0: p('ffn/wi_0') as tf.Tensor2D, wi1: p('ffn/wi_1') as tf.Tensor2D, wo: p('ffn/wo') as tf.Tensor2D };
+    layers.push({
+      selfAttn: attentionWeights(params, stack, i, 'self_attn'),
+      selfNorm: p('self_attn_norm') as tf.Tensor1D,
+      crossAttn: stack === 'decoder' ? attentionWeights(params, stack, i, 'cross_attn') : null,
+      crossNorm: stack === 'decoder' ? (p('cross_attn_norm') as tf.Tensor1D) : null,
+      ffn,
+      ffnNorm: p('ffn_norm') as tf.Tensor1D,
+    });
+  }
+  return {
+    layers,
+    positionTable: getParam(params, layerParam(stack, 0, 'self_attn/relative_attention_bias')) as tf.Tensor2D,
+    finalNorm: getParam(params, stack === 'encoder' ? PARAM.encoderFinalNorm : PARAM.decoderFinalNorm) as tf.Tensor1D,
+  };
+}
+
+/** Typed views of the T5 weights (the Variables themselves; training updates stay visible). */
+export function t5Weights(params: ParamMap, c: T5Config): T5Weights {
+  return {
+    shared: getParam(params, PARAM.sharedEmbedding) as tf.Tensor2D,
+    wholeWord: c.wholeWordVocab > 0 ? (getParam(params, PARAM.wholeWordEmbedding) as tf.Tensor2D) : null,
+    lmHead: c.tieWordEmbeddings ? null : (getParam(params, PARAM.lmHead) as tf.Tensor2D),
+    encoder: stackWeights(params, c, 'encoder'),
+    decoder: stackWeights(params, c, 'decoder'),
+  };
+}
+
+function ffnBlock(x: tf.Tensor3D, layer: LayerWeights, c: T5Config, training: boolean): tf.Tensor3D {
+  const h = rmsNorm(x, layer.ffnNorm, c.layerNormEpsilon);
+  return tf.add(x, maybeDropout(feedForward(h, layer.ffn, c.dropoutRate, training), c.dropoutRate, training));
+}
+
+/** Encoder over input embeddings [B, L, d] (soft prompts included) with mask [B, L]; returns [B, L, d]. */
+export function encoderStack(w: StackWeights, c: T5Config, embeds: tf.Tensor3D, mask: tf.Tensor2D, training: boolean): tf.Tensor3D {
+  return tf.tidy(() => {
+    const length = embeds.shape[1];
+    const bias = tf.add(positionBias(w.positionTable, length, length, true, c.relativeAttentionMaxDistance), paddingMaskBias(mask));
+    let x = maybeDropout(embeds, c.dropoutRate, training);
+    for (const layer of w.layers) {
+      const h = rmsNorm(x, layer.selfNorm, c.layerNormEpsilon);
+      x = tf.add(x, maybeDropout(multiHeadAttention(h, h, layer.selfAttn, c.numHeads, bias, c.dropoutRate, training), c.dropoutRate, training));
+      x = ffnBlock(x, layer, c, training);
+    }
+    return maybeDropout(rmsNorm(x, w.finalNorm, c.layerNormEpsilon), c.dropoutRate, training);
+  });
+}
+
+/** Teacher-forced decoder over embeddings [B, T, d]; returns the final hidden states [B, T, d]. */
+export function decoderStack(w: StackWeights, c: T5Config, embeds: tf.Tensor3D, encoderHidden: tf.Tensor3D, encoderMask: tf.Tensor2D, training: boolean): tf.Tensor3D {
+  return tf.tidy(() => {
+    const length = embeds.shape[1];
+    const selfBias = tf.add(positionBias(w.positionTable, length, length, false, c.relativeAttentionMaxDistance), causalMaskBias(length));
+    const crossBias = paddingMaskBias(encoderMask);
+    let x = maybeDropout(embeds, c.dropoutRate, training);
+    for (const layer of w.layers) {
+      let h = rmsNorm(x, layer.selfNorm, c.layerNormEpsilon);
+      x = tf.add(x, maybeDropout(multiHeadAttention(h, h, layer.selfAttn, c.numHeads, selfBias, c.dropoutRate, training), c.dropoutRate, training));
+      h = rmsNorm(x, layer.crossNorm!, c.layerNormEpsilon);
+      x = tf.add(x, maybeDropout(multiHeadAttention(h, encoderHidden, layer.crossAttn!, c.numHeads, crossBias, c.dropoutRate, training), c.dropoutRate, training));
+      x = ffnBlock(x, layer, c, training);
+    }
+    return maybeDropout(rmsNorm(x, w.finalNorm, c.layerNormEpsilon), c.dropoutRate, training);
+  });
+}
+
+/** Cross-attention keys (transposed, [B, H, dk, S]) and values ([B, H, S, dk]) of every decoder layer. */
+export function crossAttentionMemory(w: StackWeights, c: T5Config, encoderHidden: tf.Tensor3D): { keysT: tf.Tensor4D[]; values: tf.Tensor4D[] } {
+  return tf.tidy(() => ({
+    keysT: w.layers.map((l) => splitHeadsTransposed(linear(encoderHidden, l.crossAttn!.k), c.numHeads)),
+    values: w.layers.map((l) => splitHeads(linear(encoderHidden, l.crossAttn!.v), c.numHeads)),
+  }));
+}
+
+export interface DecoderStepState {
+  /** Per layer: self-attention keys so far [B, H, dk, t] and values [B, H, t, dk]; null before step 0. */
+  selfKeysT: (tf.Tensor4D | null)[];
+  selfValues: (tf.Tensor4D | null)[];
+  crossKeysT: tf.Tensor4D[];
+  crossValues: tf.Tensor4D[];
+  /** Encoder padding mask as an additive bias [B, 1, 1, S]. */
+  crossBias: tf.Tensor4D;
+}
+
+/**
+ * One decoding step at position `step` for the token embeddings [B, 1, d]. Returns the final hidden
+ * state [B, d] and each layer's self-attention keys/values extended by this position (new tensors;
+ * the caller decides what to dispose).
+ */
+export function decoderStep(w: StackWeights, c: T5Config, embeds: tf.Tensor3D, step: number, state: DecoderStepState): { hidden: tf.Tensor2D; selfKeysT: tf.Tensor4D[]; selfValues: tf.Tensor4D[] } {
+  return tf.tidy(() => {
+    // Query at `step` against keys 0..step: the last row of the causal bias, so no mask is needed.
+    const selfBias = positionBias(w.positionTable, 1, step + 1, false, c.relativeAttentionMaxDistance, step);
+    const newKeys: tf.Tensor4D[] = [];
+    const newValues: tf.Tensor4D[] = [];
+    let x = embeds;
+    w.layers.forEach((layer, i) => {
+      let h = rmsNorm(x, layer.selfNorm, c.layerNormEpsilon);
+      const q = splitHeads(linear(h, layer.selfAttn.q), c.numHeads);
+      const kStep = splitHeadsTransposed(linear(h, layer.selfAttn.k), c.numHeads);
+      const vStep = splitHeads(linear(h, layer.selfAttn.v), c.numHeads);
+      const pastK = state.selfKeysT[i];
+      const pastV = state.selfValues[i];
+      const kT = pastK ? tf.concat([pastK, kStep], 3) : kStep;
+      const v = pastV ? tf.concat([pastV, vStep], 2) : vStep;
+      newKeys.push(kT);
+      newValues.push(v);
+      x = tf.add(x, linear(mergeHeads(attend(q, kT, v, selfBias, 0, false)), layer.selfAttn.o));
+      h = rmsNorm(x, layer.crossNorm!, c.layerNormEpsilon);
+      const cq = splitHeads(linear(h, layer.crossAttn!.q), c.numHeads);
+      x = tf.add(x, linear(mergeHeads(attend(cq, state.crossKeysT[i]!, state.crossValues[i]!, state.crossBias, 0, false)), layer.crossAttn!.o));
+      x = ffnBlock(x as tf.Tensor3D, layer, c, false);
+    });
+    const hidden = rmsNorm(x, w.finalNorm, c.layerNormEpsilon);
+    return { hidden: tf.reshape(hidden, [hidden.shape[0], hidden.shape[2]]) as tf.Tensor2D, selfKeysT: newKeys, selfValues: newValues };
+  });
+}
+
+/**
+ * Vocabulary logits from decoder hidden states [..., d]. Tied head: T5 rescales the hidden state by
+ * d^-0.5 before multiplying with the shared embedding. `outputKernel` [d, V] may be passed to use a
+ * pre-transposed embedding (inference only: it is outside the gradient tape).
+ */
+export function outputLogits(hidden: tf.Tensor, w: T5Weights, c: T5Config, outputKernel?: tf.Tensor2D): tf.Tensor {
+  return tf.tidy(() => {
+    const lead = hidden.shape.slice(0, -1);
+    const flat = tf.reshape(hidden, [-1, c.dModel]) as tf.Tensor2D;
+    let logits: tf.Tensor2D;
+    if (w.lmHead) {
+      logits = tf.matMul(flat, w.lmHead);
+    } else {
+      const scaled = tf.mul(flat, c.dModel ** -0.5);
+      logits = outputKernel ? tf.matMul(scaled, outputKernel) : tf.matMul(scaled, w.shared, false, true);
+    }
+    return tf.reshape(logits, [...lead, c.vocabSize]);
+  });
+}
