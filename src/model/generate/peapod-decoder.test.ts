@@ -51,7 +51,7 @@ function encode(which: number[]): EncoderOutput {
     whole.set(e.wholeWord, b * L);
     mask.fill(1, b * L, b * L + e.ids.length);
   });
-  return tf.tidy(() => {
+  const out = tf.tidy(() => {
     const batch = { tokenIds: tf.tensor2d(ids, [B, L], 'int32'), wholeWordIds: tf.tensor2d(whole, [B, L], 'int32'), attentionMask: tf.tensor2d(mask, [B, L]) };
     const collab = {
       userEmb: tf.tensor2d(which.flatMap((k) => cfRow(k, 8)), [B, 8]),
@@ -59,8 +59,10 @@ function encode(which: number[]): EncoderOutput {
     };
     const { prompt, attention } = model.composePrompt('sequential', collab, B);
     attention?.dispose();
-    return model.encode(batch, prompt);
+    const e = model.encode(batch, prompt);
+    return { hidden: e.hidden, mask: e.mask };
   });
+  return out as EncoderOutput;
 }
 
 function free(enc: EncoderOutput): void {
