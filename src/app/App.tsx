@@ -1,24 +1,52 @@
-// Placeholder shell: shows which TF.js backend the page runs on and why. The full explorer lands
-// with the app issue.
-import { useEffect, useState } from 'react';
-import { chooseBackend, parseBackendName, type BackendDecision } from '../runtime/backend.ts';
+// The app shell: header, loading status, errors, and the panel in view. The explore panel lays the
+// five columns out left to right in the order the data flows (ux.md). While the model loads, the
+// precomputed example fills the columns.
+import { useShallow } from 'zustand/react/shallow';
+import { AttentionColumn } from './components/AttentionColumn.tsx';
+import { ColdStartPanel } from './components/ColdStartPanel.tsx';
+import { EvaluatePanel } from './components/EvaluatePanel.tsx';
+import { Header } from './components/Header.tsx';
+import { ErrorBanner, LoadStatus } from './components/LoadStatus.tsx';
+import { NeighboursColumn } from './components/NeighboursColumn.tsx';
+import { OutputsColumn } from './components/OutputsColumn.tsx';
+import { PackCard } from './components/PackCard.tsx';
+import { PromptColumn } from './components/PromptColumn.tsx';
+import { Tour } from './components/Tour.tsx';
+import { UserColumn } from './components/UserColumn.tsx';
+import { useApp } from './store/index.ts';
+
+function Explore() {
+  const { current, example, phase } = useApp(useShallow((s) => ({ current: s.current, example: s.example, phase: s.phase })));
+  const view = current ?? (phase !== 'ready' ? (example?.result ?? null) : null);
+  const isExample = current === null && view !== null;
+  return (
+    <main className="explore" data-testid="explore" data-example={isExample} aria-label="One recommendation, left to right">
+      {isExample && (
+        <p className="example-badge" data-testid="example-badge">
+          Precomputed example
+        </p>
+      )}
+      <UserColumn view={view} />
+      <NeighboursColumn view={view} />
+      <AttentionColumn view={view} />
+      <PromptColumn view={view} />
+      <OutputsColumn view={view} />
+    </main>
+  );
+}
 
 export function App() {
-  const [decision, setDecision] = useState<BackendDecision | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    const forced = parseBackendName(new URLSearchParams(location.search).get('backend'));
-    chooseBackend(forced).then(setDecision, (e: Error) => setError(e.message));
-  }, []);
+  const panel = useApp((s) => s.panel);
   return (
-    <main>
-      <h1>PeaPOD Web</h1>
-      <p>
-        Backend:{' '}
-        <strong data-testid="backend-name">{decision ? decision.backend : error ? 'none' : 'choosing…'}</strong>
-      </p>
-      {decision && <p data-testid="backend-reason">{decision.reason}</p>}
-      {error && <p role="alert">{error}</p>}
-    </main>
+    <div className="app">
+      <Header />
+      <ErrorBanner />
+      <LoadStatus />
+      {panel === 'explore' && <Explore />}
+      {panel === 'coldstart' && <ColdStartPanel />}
+      {panel === 'evaluate' && <EvaluatePanel />}
+      {panel === 'pack' && <PackCard />}
+      <Tour />
+    </div>
   );
 }

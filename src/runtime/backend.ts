@@ -92,8 +92,8 @@ async function trySet(name: BackendName): Promise<string | null> {
   }
 }
 
-function explain(backend: BackendName, adapter: AdapterFacts, forced: boolean, failures: BackendDecision['failures']): string {
-  if (forced) return `Forced by the ?backend=${backend} setting.`;
+function explain(backend: BackendName, adapter: AdapterFacts, forced: boolean, failures: BackendDecision['failures'], source: 'url' | 'user'): string {
+  if (forced) return source === 'user' ? `You picked ${backend} in the backend menu.` : `Forced by the ?backend=${backend} setting.`;
   const failed = failures.length ? ` (${failures.map((f) => f.backend).join(', ')} failed to start)` : '';
   switch (backend) {
     case 'webgpu':
@@ -110,7 +110,7 @@ function explain(backend: BackendName, adapter: AdapterFacts, forced: boolean, f
 }
 
 /** Picks and activates a backend. `forced` (from ?backend=) is tried first; failures fall through. */
-export async function chooseBackend(forced?: BackendName | null): Promise<BackendDecision> {
+export async function chooseBackend(forced?: BackendName | null, source: 'url' | 'user' = 'url'): Promise<BackendDecision> {
   const t0 = performance.now();
   const adapter = await probeAdapter();
   const order: BackendName[] = [];
@@ -125,7 +125,7 @@ export async function chooseBackend(forced?: BackendName | null): Promise<Backen
     const err = await trySet(name);
     if (err === null) {
       const isForced = forced === name;
-      return { backend: name, reason: explain(name, adapter, isForced, failures), adapter, forced: isForced, failures, probeMs: performance.now() - t0 };
+      return { backend: name, reason: explain(name, adapter, isForced, failures, source), adapter, forced: isForced, failures, probeMs: performance.now() - t0 };
     }
     failures.push({ backend: name, error: err });
   }

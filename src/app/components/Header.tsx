@@ -1,0 +1,96 @@
+// Header: pack picker, user search / random, backend (with the one-sentence reason and a switch),
+// and the buttons that open the tour and the other panels.
+import { useState, type FormEvent } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import { BACKEND_NAMES, PACKS, type BackendName, type PackId } from '../../runtime/protocol.ts';
+import { useApp } from '../store/index.ts';
+import type { Panel } from '../store/types.ts';
+
+const PANELS: { id: Panel; label: string }[] = [
+  { id: 'explore', label: 'Explore' },
+  { id: 'coldstart', label: 'Cold start' },
+  { id: 'evaluate', label: 'Evaluate' },
+  { id: 'pack', label: 'Pack card' },
+];
+
+export function Header() {
+  const { pack, backend, requestedBackend, phase, panel } = useApp(
+    useShallow((s) => ({ pack: s.pack, backend: s.backend, requestedBackend: s.requestedBackend, phase: s.phase, panel: s.panel })),
+  );
+  const { loadPack, switchBackend, findUser, setPanel, startTour } = useApp.getState();
+  const [query, setQuery] = useState('');
+  const ready = phase === 'ready';
+
+  const onSearch = (e: FormEvent) => {
+    e.preventDefault();
+    if (query.trim()) findUser(query);
+  };
+
+  return (
+    <header className="header">
+      <h1 className="brand">
+        PeaPOD <span className="muted">Web</span>
+      </h1>
+      <label className="field">
+        <span>Pack</span>
+        <select data-testid="pack-picker" value={pack} onChange={(e) => loadPack(e.target.value as PackId)}>
+          {PACKS.map((p) => (
+            <option key={p.id} value={p.id}>
+              {p.label}
+            </option>
+          ))}
+        </select>
+      </label>
+      <form className="field search" onSubmit={onSearch} role="search">
+        <label htmlFor="user-search">User</label>
+        <input
+          id="user-search"
+          data-testid="user-search"
+          placeholder="dataset id or #index"
+          value={query}
+          onChange={(e) => setQuery(e.target.value)}
+          disabled={!ready}
+        />
+        <button type="submit" disabled={!ready}>
+          Find
+        </button>
+        <button type="button" data-testid="random-user" disabled={!ready} onClick={() => findUser('random')}>
+          Random
+        </button>
+      </form>
+      <div className="field backend" aria-live="polite">
+        <label htmlFor="backend-picker">Backend</label>
+        <strong data-testid="backend-name">{backend ? backend.backend : phase === 'error' ? 'none' : 'choosing…'}</strong>
+        <select
+          id="backend-picker"
+          data-testid="backend-picker"
+          aria-label="Switch backend"
+          value={requestedBackend ?? 'auto'}
+          onChange={(e) => switchBackend(e.target.value === 'auto' ? null : (e.target.value as BackendName))}
+        >
+          <option value="auto">auto</option>
+          {BACKEND_NAMES.map((b) => (
+            <option key={b} value={b}>
+              {b}
+            </option>
+          ))}
+        </select>
+        {backend && (
+          <span className="reason" data-testid="backend-reason">
+            {backend.reason}
+          </span>
+        )}
+      </div>
+      <nav className="panels" aria-label="Views">
+        {PANELS.map((p) => (
+          <button key={p.id} data-testid={`panel-${p.id}`} aria-pressed={panel === p.id} onClick={() => setPanel(p.id)}>
+            {p.label}
+          </button>
+        ))}
+        <button data-testid="tour-start" onClick={startTour}>
+          Guided tour
+        </button>
+      </nav>
+    </header>
+  );
+}

@@ -1,0 +1,156 @@
+// Column 5: what T5 writes. Next item (top-10, beam search, constrained toggle, change against the
+// unmodified user), top-n (100 candidates ranked, held-out positive marked) and the explanation
+// that streams token by token with a Stop button.
+import { useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import type { InferResult, ItemRef, ScoredItem } from '../../runtime/protocol.ts';
+import { describeChange, diffRanking, type RankChange } from '../lib/rank-diff.ts';
+import { useApp } from '../store/index.ts';
+import type { ViewTask } from '../lib/url-state.ts';
+
+const TABS: { id: ViewTask; label: string }[] = [
+  { id: 'sequential', label: 'Next item' },
+  { id: 'topn', label: 'Top-n' },
+  { id: 'explanation', label: 'Explanation' },
+];
+
+function ChangeBadge({ c }: { c: RankChange }) {
+  if (c.kind === 'same') return null;
+  const text = c.kind === 'new' ? 'new' : c.kind === 'up' ? `▲${c.by}` : `▼${c.by}`;
+  return (
+    <span className={`change ${c.kind}`} data-testid="rank-change" data-kind={c.kind} aria-label={describeChange(c)} title={describeChange(c)}>
+      {text}
+    </span>
+  );
+}
+
+function Ranked({ items, testItem, changes, testId }: { items: ScoredItem[]; testItem: number | null; changes: RankChange[] | null; testId: string }) {
+  return (
+    <ol className="ranked" data-testid={testId}>
+      {items.map((s, i) => {
+        const hit = testItem !== null && s.item.id === testItem;
+        return (
+          <li key={`${s.item.id}-${i}`} className={hit ? 'hit' : undefined} data-item={s.item.id} data-score={s.score}>
+            <span className="item-name">{s.item.name || '(unknown item)'}</span> <span className="id">item {s.item.id}</span>
+            <span className="score" title={`log-probability ${s.score}`}>
+              {s.score.toFixed(3)}
+            </span>
+            {hit && (
+              <span className="hit-mark" data-testid="held-out-mark" aria-label="the held-out test item">
+                ●
+              </span>
+            )}
+            {changes?.[i] && <ChangeBadge c={changes[i]!} />}
+          </li>
+        );
+      })}
+    </ol>
+  );
+}
+
+function Explanation({ view }: { view: InferResult }) {
+  const { explanation, ready, hasTask, hasRefs } = useApp(
+    useShallow((s) => ({
+      explanation: s.explanation,
+      ready: s.phase === 'ready',
+      hasTask: s.summary?.tasks.includes('explanation') ?? false,
+      hasRefs: s.summary?.hasReferences ?? false,
+    })),
+  );
+  const { explain, stopExplain } = useApp.getState();
+  const choices: ItemRef[] = [...view.user.history].reverse();
+  for (const s of view.sequential) if (!choices.some((c) => c.id === s.item.id)) choices.push(s.item);
+  const [picked, setPicked] = useState<number>(choices[0]?.id ?? 0);
+  if (!hasTask) return <p className="muted" data-testid="no-explanation-task">This pack was not trained on explanations; pick the Musical Instruments pack.</p>;
+  const item = choices.find((c) => c.id === picked) ?? choices[0];
+  return (
+    <div className="explanation" data-testid="explanation-panel">
+      <label>
+        Item{' '}
+        <select data-testid="explain-item" value={item?.id ?? ''} onChange={(e) => setPicked(Number(e.target.value))}>
+          {choices.map((c) => (
+            <option key={c.id} value={c.id}>
+              {c.name.slice(0, 60) || `item ${c.id}`} (item {c.id})
+            </option>
+          ))}
+        </select>
+      </label>
+      <div className="row">
+        <button data-testid="explain-run" disabled={!ready || !item || explanation?.streaming} onClick={() => item && explain(item)}>
+          Explain
+        </button>
+        <button data-testid="explain-stop" disabled={!explanation?.streaming} onClick={stopExplain}>
+          Stop
+        </button>
+      </div>
+      {explanation && (
+        <>
+          <p className="generated" data-testid="explanation-text" data-streaming={explanation.streaming} data-stopped={explanation.stopped} aria-live="polite">
+            {explanation.text}
+            {explanation.streaming && <span className="caret">▍</span>}
+          </p>
+          <p className="small muted" data-testid="explanation-status">
+            {explanation.streaming ? `streaming… ${explanation.tokens} tokens` : explanation.stopped ? `stopped after ${explanation.tokens} tokens` : `done, ${explanation.tokens} tokens`}
+          </p>
+          {!explanation.streaming && (
+            <p className="reference" data-testid="explanation-reference">
+              Reference: {explanation.reference ?? (hasRefs ? 'no reference for this user and item.' : 'this pack has no reference explanations.')}
+            </p>
+          )}
+        </>
+      )}
+    </div>
+  );
+}
+
+export function OutputsColumn({ view }: { view: InferResult | null }) {
+  const { task, baseline, constrained, ready, evaluation } = useApp(
+    useShallow((s) => ({ task: s.task, baseline: s.baseline, constrained: s.constrained, ready: s.phase === 'ready', evaluation: s.evaluation })),
+  );
+  const { setTask, setConstrained } = useApp.getState();
+  const testItem = view && (evaluation || view.evaluation) && view.user.testItem ? view.user.testItem.id : null;
+  const showDiff = baseline !== null && view !== null && baseline !== view && baseline.user.label === view.user.label;
+  const seqChanges = showDiff ? diffRanking(baseline!.sequential.map((s) => s.item.id), view!.sequential.map((s) => s.item.id)) : null;
+  return (
+    <section className="col outputs-col" aria-labelledby="out-heading" data-tour="outputs">
+      <h2 id="out-heading">Outputs</h2>
+      <div role="tablist" className="tabs" aria-label="Task">
+        {TABS.map((t) => (
+          <button key={t.id} role="tab" aria-selected={task === t.id} data-testid={`task-${t.id}`} onClick={() => setTask(t.id)}>
+            {t.label}
+          </button>
+        ))}
+      </div>
+      {view && task === 'sequential' && (
+        <div role="tabpanel" aria-label="Next item">
+          <label className="toggle">
+            <input type="checkbox" data-testid="constrained-toggle" checked={constrained} disabled={!ready} onChange={(e) => setConstrained(e.target.checked)} />
+            constrained decoding (only valid item ids)
+          </label>
+          <Ranked items={view.sequential} testItem={testItem} changes={seqChanges?.changes ?? null} testId="sequential-results" />
+          {seqChanges && seqChanges.dropped.length > 0 && (
+            <p className="small" data-testid="dropped">
+              Dropped out of the top-10: {seqChanges.dropped.map((id) => `item ${id}`).join(', ')}
+            </p>
+          )}
+        </div>
+      )}
+      {view && task === 'topn' && (
+        <div role="tabpanel" aria-label="Top-n">
+          {view.topn ? (
+            <>
+              <p className="small">
+                100 candidates ranked; the held-out positive is marked ● (rank{' '}
+                <strong data-testid="positive-rank">{view.topn.ranked.findIndex((r) => r.item.id === view.topn!.positive) + 1}</strong>).
+              </p>
+              <Ranked items={view.topn.ranked} testItem={view.topn.positive} changes={null} testId="topn-results" />
+            </>
+          ) : (
+            <p className="muted">Top-n needs a pack user with fixed test negatives.</p>
+          )}
+        </div>
+      )}
+      {view && task === 'explanation' && <Explanation key={view.user.label} view={view} />}
+    </section>
+  );
+}

@@ -1,0 +1,54 @@
+// Column 4: the soft prompt itself, the task vectors and the collaborative vectors, as small heatmap
+// strips (cividis, symmetric around 0) feeding the T5 encoder.
+import type { InferResult } from '../../runtime/protocol.ts';
+import { scaleCss, symmetricNormaliser } from '../lib/palette.ts';
+import { Legend } from './Legend.tsx';
+
+function Strip({ vectors, label, testId }: { vectors: number[][]; label: string; testId: string }) {
+  const all = vectors.flat();
+  const norm = symmetricNormaliser(all);
+  const maxAbs = all.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  return (
+    <div className="strip-group" data-testid={testId}>
+      <h3>{label}</h3>
+      {vectors.map((v, i) => {
+        // Draw at most 128 columns: averaging adjacent dimensions keeps the strip readable at d = 512.
+        const cols = Math.min(128, v.length);
+        const per = v.length / cols;
+        const cells = Array.from({ length: cols }, (_, c) => {
+          let s = 0;
+          const a = Math.floor(c * per);
+          const b = Math.max(a + 1, Math.floor((c + 1) * per));
+          for (let k = a; k < b; k++) s += v[k]!;
+          return s / (b - a);
+        });
+        const l2 = Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+        return (
+          <div key={i} className="strip" role="img" aria-label={`${label} vector ${i + 1}: ${v.length} values, norm ${l2.toFixed(3)}`} title={`vector ${i + 1}, |v| = ${l2.toFixed(3)}`}>
+            {cells.map((x, c) => (
+              <span key={c} style={{ background: scaleCss(norm(x), 'cividis') }} />
+            ))}
+          </div>
+        );
+      })}
+      <Legend min={-maxAbs} max={maxAbs} scale="cividis" label="value" digits={3} />
+    </div>
+  );
+}
+
+export function PromptColumn({ view }: { view: InferResult | null }) {
+  return (
+    <section className="col prompt-col" aria-labelledby="prompt-heading" data-tour="prompt">
+      <h2 id="prompt-heading">Soft prompt</h2>
+      {view && (
+        <>
+          <Strip vectors={view.prompt.task} label="task" testId="prompt-task" />
+          <Strip vectors={view.prompt.collaborative} label="collaborative" testId="prompt-collab" />
+          <p className="small muted" data-tour="t5">
+            → T5 encoder input: [task ; collaborative ; tokens of “user_… item_…”]
+          </p>
+        </>
+      )}
+    </section>
+  );
+}

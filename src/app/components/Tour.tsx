@@ -1,0 +1,55 @@
+// A short guided tour for a classroom: CF embedding -> neighbours -> attention -> prompt -> T5 ->
+// outputs. Each step outlines the live panel it talks about (found by its data-tour attribute).
+import { useEffect } from 'react';
+import { useApp } from '../store/index.ts';
+import { TOUR_STEPS } from '../store/ui.ts';
+
+const STEPS: { anchor: string; title: string; text: string }[] = [
+  { anchor: 'cf', title: '1. The user as a CF embedding', text: 'A matrix-factorisation model trained on everyone’s histories gives this user a vector. The history here is what it was learned from.' },
+  { anchor: 'neighbours', title: '2. Similar users', text: 'The n users whose vectors have the highest cosine similarity. Untick one to mask it, or change n.' },
+  { anchor: 'attention', title: '3. Attention over neighbours', text: 'Each head turns the user’s vector into a query and weighs the neighbours; every row sums to 1. Pick a head to see its bars.' },
+  { anchor: 'prompt', title: '4. The soft prompt', text: 'The weighted neighbours become l collaborative vectors, placed after the task’s own learned vectors.' },
+  { anchor: 't5', title: '5. Into T5', text: 'T5 reads [task ; collaborative ; “user_… item_…” tokens] and writes an answer token by token.' },
+  { anchor: 'outputs', title: '6. What it writes', text: 'Beam search gives the top-10 next items; top-n ranks 100 candidates; explanations stream word by word.' },
+];
+
+export function Tour() {
+  const step = useApp((s) => s.tourStep);
+  const tourTo = useApp((s) => s.tourTo);
+  useEffect(() => {
+    if (step === null) return;
+    const el = document.querySelector<HTMLElement>(`[data-tour="${STEPS[step]!.anchor}"]`);
+    el?.classList.add('tour-focus');
+    el?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') tourTo(null);
+      if (e.key === 'ArrowRight') tourTo(step + 1);
+      if (e.key === 'ArrowLeft' && step > 0) tourTo(step - 1);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => {
+      el?.classList.remove('tour-focus');
+      window.removeEventListener('keydown', onKey);
+    };
+  }, [step, tourTo]);
+  if (step === null) return null;
+  const s = STEPS[step]!;
+  return (
+    <aside className="tour" role="dialog" aria-modal="false" aria-labelledby="tour-title" data-testid="tour" data-step={step}>
+      <h2 id="tour-title">{s.title}</h2>
+      <p>{s.text}</p>
+      <div className="row">
+        <button onClick={() => tourTo(step - 1)} disabled={step === 0}>
+          Back
+        </button>
+        <button data-testid="tour-next" onClick={() => tourTo(step + 1)} autoFocus>
+          {step === TOUR_STEPS - 1 ? 'Finish' : 'Next'}
+        </button>
+        <button onClick={() => tourTo(null)}>Close</button>
+      </div>
+      <p className="small muted">
+        Step {step + 1} of {TOUR_STEPS} · arrow keys move, Esc closes
+      </p>
+    </aside>
+  );
+}

@@ -1,0 +1,79 @@
+// The one app store: slices combined, persistence (cold-start profiles only, in IndexedDB) on the
+// combined store, and the URL <-> state binding. Components import `useApp` from here.
+import { create } from 'zustand';
+import { createJSONStorage, persist, type StateStorage } from 'zustand/middleware';
+import { del, get as idbGet, set as idbSet } from 'idb-keyval';
+import type { BackendName, PackId } from '../../runtime/protocol.ts';
+import { BACKEND_NAMES, PACKS } from '../../runtime/protocol.ts';
+import { createWorkerClient, type ModelClient } from '../client.ts';
+import { formatUrlState, parseUrlState } from '../lib/url-state.ts';
+import { evalSlice } from './evaluate.ts';
+import { profilesSlice } from './profiles.ts';
+import { resultsSlice } from './results.ts';
+import { sessionSlice } from './session.ts';
+import type { AppState } from './types.ts';
+import { uiSlice } from './ui.ts';
+import { userSlice } from './user.ts';
+import { whatIfSlice } from './whatif.ts';
+
+const idbStorage: StateStorage = {
+  getItem: async (name) => (await idbGet<string>(name)) ?? null,
+  setItem: (name, value) => idbSet(name, value),
+  removeItem: (name) => del(name),
+};
+
+export function createAppStore(makeClient: () => ModelClient, baseUrl: string) {
+  return create<AppState>()(
+    persist(
+      (...a) => ({
+        ...sessionSlice({ makeClient, baseUrl })(...a),
+        ...userSlice(...a),
+        ...whatIfSlice(...a),
+        ...resultsSlice(...a),
+        ...profilesSlice(...a),
+        ...evalSlice(...a),
+        ...uiSlice(...a),
+        client: null,
+        pending: { load: null, infer: null, baseline: null, user: null, neighbour: null, explain: null, evaluate: null },
+      }),
+      {
+        name: 'peapod-web',
+        version: 1,
+        storage: createJSONStorage(() => idbStorage),
+        partialize: (s) => ({ profiles: s.profiles }),
+      },
+    ),
+  );
+}
+
+// Absolute, because the worker resolves URLs against its own script URL (under assets/), not the page.
+export const useApp = createAppStore(createWorkerClient, new URL(import.meta.env.BASE_URL, location.href).href);
+
+/** Reads the URL once, starts loading, then mirrors the shareable fields back into the URL. */
+export function startApp(): void {
+  const u = parseUrlState(location.search);
+  const pack: PackId = PACKS.some((p) => p.id === u.pack) ? (u.pack as PackId) : 'beauty';
+  const backend = (BACKEND_NAMES as readonly string[]).includes(u.backend ?? '') ? (u.backend as BackendName) : null;
+  useApp.setState({
+    pack,
+    requestedBackend: backend,
+    userIndex: u.user,
+    task: u.task ?? 'sequential',
+    evaluation: u.evaluation,
+    whatIf: { masked: u.masked, n: u.n ?? 0, individualOnly: u.individualOnly },
+  });
+  useApp.getState().loadPack(pack);
+  useApp.subscribe((s) => {
+    const next = formatUrlState({
+      pack: s.pack === 'beauty' ? null : s.pack,
+      user: s.profileName === null ? s.userIndex : null,
+      task: s.task,
+      masked: s.whatIf.masked,
+      n: !s.summary || s.whatIf.n === s.summary.nDefault ? null : s.whatIf.n,
+      individualOnly: s.whatIf.individualOnly,
+      evaluation: s.evaluation,
+      backend: s.requestedBackend,
+    });
+    if (next !== location.search) history.replaceState(null, '', `${location.pathname}${next}${location.hash}`);
+  });
+}

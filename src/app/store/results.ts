@@ -1,0 +1,55 @@
+// Results slice: the model's answers for the current target (and for the unmodified user, to show
+// what a what-if changed) plus the streaming explanation. Sends requests; never computes scores.
+import { isDefaultWhatIf, type Target } from '../../runtime/protocol.ts';
+import type { AppState, ResultsSlice, Slice } from './types.ts';
+
+export function currentTarget(s: AppState): Target | null {
+  if (s.profileName !== null) {
+    const p = s.profiles.find((q) => q.name === s.profileName && q.pack === s.pack);
+    return p ? { kind: 'profile', name: p.name, items: p.items } : null;
+  }
+  return s.userIndex !== null ? { kind: 'user', index: s.userIndex } : null;
+}
+
+export const resultsSlice: Slice<ResultsSlice> = (set, get) => ({
+  baseline: null,
+  current: null,
+  busy: false,
+  explanation: null,
+
+  recompute() {
+    const s = get();
+    const target = currentTarget(s);
+    if (!s.client || s.phase !== 'ready' || !s.summary || !target) return;
+    const pending = { ...s.pending };
+    const common = { type: 'infer' as const, target, constrained: s.constrained, evaluation: s.evaluation };
+    const sameTarget = (r: AppState['baseline']) =>
+      r !== null &&
+      r.constrained === s.constrained &&
+      r.evaluation === s.evaluation &&
+      (target.kind === 'user' ? r.user.index === target.index : r.user.index === null && r.user.label === target.name);
+    const isDefault = isDefaultWhatIf(s.whatIf, s.summary.nDefault);
+    if (!isDefault && !sameTarget(s.baseline) && pending.baseline === null) {
+      pending.baseline = s.client.send({ ...common, purpose: 'baseline', whatIf: { masked: [], n: s.summary.nDefault, individualOnly: false } });
+    }
+    pending.infer = s.client.send({ ...common, purpose: 'view', whatIf: s.whatIf });
+    set({ pending, busy: true });
+  },
+
+  explain(item) {
+    const s = get();
+    const target = currentTarget(s);
+    if (!s.client || !target) return;
+    if (s.pending.explain !== null) s.client.send({ type: 'interrupt', target: s.pending.explain });
+    const id = s.client.send({ type: 'explain', target, item: item.id, whatIf: s.whatIf, maxTokens: 40 });
+    set({
+      explanation: { requestId: id, item, text: '', streaming: true, stopped: false, reference: null, tokens: 0 },
+      pending: { ...s.pending, explain: id },
+    });
+  },
+
+  stopExplain() {
+    const s = get();
+    if (s.client && s.pending.explain !== null) s.client.send({ type: 'interrupt', target: s.pending.explain });
+  },
+});

@@ -1,0 +1,164 @@
+// Session slice: which pack and backend, the loading progress, and the routing of every worker
+// response. It creates the worker client (through the injected factory) and never holds tensors.
+import { type Response } from '../../runtime/protocol.ts';
+import type { ModelClient } from '../client.ts';
+import type { AppState, SessionSlice, Slice } from './types.ts';
+
+export interface SessionDeps {
+  makeClient: () => ModelClient;
+  baseUrl: string;
+}
+
+export function sessionSlice(deps: SessionDeps): Slice<SessionSlice> {
+  return (set, get) => {
+    const start = (pack: AppState['pack'], backend: AppState['requestedBackend'], source: 'url' | 'user' | null) => {
+      get().client?.terminate();
+      const client = deps.makeClient();
+      client.subscribe((res) => get().handleResponse(res));
+      set({
+        client,
+        pack,
+        phase: 'downloading',
+        files: [],
+        summary: null,
+        error: null,
+        backend: null,
+        warmupMs: null,
+        busy: false,
+        explanation: null,
+        evalRunning: false,
+        pending: { load: null, infer: null, baseline: null, user: null, neighbour: null, explain: null, evaluate: null },
+      });
+      const id = client.send({ type: 'load', pack, baseUrl: deps.baseUrl, backend, backendSource: source });
+      set((s) => ({ pending: { ...s.pending, load: id } }));
+    };
+
+    return {
+      pack: 'beauty',
+      phase: 'idle',
+      files: [],
+      backend: null,
+      requestedBackend: null,
+      summary: null,
+      example: null,
+      error: null,
+      warmupMs: null,
+
+      loadPack(pack) {
+        const samePack = pack === get().pack && get().summary !== null;
+        if (!samePack) {
+          set({ whatIf: { masked: [], n: 0, individualOnly: false }, userIndex: null, profileName: null, baseline: null, current: null, example: null, neighbourInfo: null, selectedNeighbour: null, evalRows: null });
+        }
+        start(pack, get().requestedBackend, get().requestedBackend ? 'url' : null);
+      },
+
+      switchBackend(backend) {
+        // A fresh worker per backend: tensors never straddle two backends, and a lost device
+        // cannot poison the next attempt. The browser cache makes the re-download cheap.
+        set({ requestedBackend: backend });
+        start(get().pack, backend, backend ? 'user' : null);
+      },
+
+      dismissError() {
+        set({ error: null });
+      },
+
+      handleResponse(res: Response) {
+        const s = get();
+        switch (res.type) {
+          case 'backend':
+            set({ backend: res.backend });
+            return;
+          case 'example':
+            if (res.example && res.example.pack === s.pack) set({ example: res.example });
+            return;
+          case 'progress':
+            if (res.stage === 'evaluate') {
+              if (res.id === s.pending.evaluate) set({ evalDone: res.done, evalTotal: res.total });
+              return;
+            }
+            if (res.id !== s.pending.load) return;
+            set({ phase: res.stage === 'warmup' ? 'warming' : 'downloading', files: res.files });
+            return;
+          case 'ready': {
+            if (res.id !== s.pending.load) return;
+            // n = 0 means "not chosen yet" (no ?n= in the URL): take the pack's default.
+            const nOk = s.whatIf.n >= 1 && s.whatIf.n <= res.summary.nMax;
+            set({
+              phase: 'ready',
+              summary: res.summary,
+              backend: res.backend,
+              warmupMs: res.warmupMs,
+              whatIf: { ...s.whatIf, n: nOk ? s.whatIf.n : res.summary.nDefault },
+              pending: { ...s.pending, load: null },
+            });
+            const st = get();
+            if (st.profileName) st.runProfile(st.profileName);
+            else if (st.userIndex !== null) st.selectUser(st.userIndex);
+            else {
+              const ex = st.example?.result.user.index;
+              if (ex !== null && ex !== undefined && ex < res.summary.numUsers) st.selectUser(ex);
+              else st.findUser('random');
+            }
+            return;
+          }
+          case 'token': {
+            const e = s.explanation;
+            if (e && e.requestId === res.id && e.streaming) set({ explanation: { ...e, text: res.text, tokens: e.tokens + 1 } });
+            return;
+          }
+          case 'result': {
+            const p = res.payload;
+            if (p.kind === 'user') {
+              if (res.id === s.pending.user) {
+                set({ pending: { ...s.pending, user: null } });
+                if (p.user.index !== null) get().selectUser(p.user.index);
+              } else if (res.id === s.pending.neighbour) {
+                set({ neighbourInfo: p.user, pending: { ...s.pending, neighbour: null } });
+              }
+              return;
+            }
+            if (p.kind === 'infer') {
+              if (res.id === s.pending.baseline) {
+                set({ baseline: p.result, pending: { ...s.pending, baseline: null } });
+                return;
+              }
+              if (res.id !== s.pending.infer) return;
+              const isDefault = p.result.whatIf.masked.length === 0 && !p.result.whatIf.individualOnly && p.result.whatIf.n === (s.summary?.nDefault ?? p.result.whatIf.n);
+              set({
+                current: p.result,
+                baseline: isDefault ? p.result : s.baseline,
+                busy: false,
+                pending: { ...s.pending, infer: null },
+              });
+              return;
+            }
+            if (p.kind === 'explain') {
+              const e = s.explanation;
+              if (!e || e.requestId !== res.id) return;
+              set({ explanation: { ...e, text: p.text, streaming: false, stopped: p.stopped, reference: p.reference, tokens: p.tokens }, pending: { ...s.pending, explain: null } });
+              return;
+            }
+            if (p.kind === 'evaluate') {
+              if (res.id !== s.pending.evaluate) return;
+              set({ evalRows: p.rows, evalRunning: false, evalStopped: p.stopped, pending: { ...s.pending, evaluate: null } });
+              return;
+            }
+            return;
+          }
+          case 'error': {
+            const pend = s.pending;
+            const patch: Partial<AppState> = { error: res.error };
+            if (res.id === null || res.id === pend.load) patch.phase = s.phase === 'ready' && res.id === null ? 'ready' : 'error';
+            if (res.id === pend.infer) patch.busy = false;
+            if (res.id === pend.evaluate) patch.evalRunning = false;
+            if (res.id === pend.explain && s.explanation) patch.explanation = { ...s.explanation, streaming: false };
+            if (res.error.code === 'DeviceLost') patch.phase = 'error';
+            set(patch);
+            return;
+          }
+        }
+      },
+    };
+  };
+}

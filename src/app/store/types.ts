@@ -1,0 +1,137 @@
+// The shape of the one app store, as the union of its slices. Slices live in their own files and
+// may read each other through `get()`; only index.ts combines them and adds middleware.
+import type { StateCreator } from 'zustand';
+import type {
+  BackendInfo,
+  BackendName,
+  ExampleView,
+  FileProgress,
+  InferResult,
+  ItemRef,
+  MetricsRow,
+  PackId,
+  PackSummary,
+  ProtocolError,
+  Response,
+  UserInfo,
+  WhatIf,
+} from '../../runtime/protocol.ts';
+import type { ModelClient } from '../client.ts';
+import type { ViewTask } from '../lib/url-state.ts';
+
+export type Phase = 'idle' | 'downloading' | 'warming' | 'ready' | 'error';
+
+export interface SessionSlice {
+  pack: PackId;
+  phase: Phase;
+  files: FileProgress[];
+  backend: BackendInfo | null;
+  /** Backend the person asked for (URL or picker); null = let the app choose. */
+  requestedBackend: BackendName | null;
+  summary: PackSummary | null;
+  example: ExampleView | null;
+  error: ProtocolError | null;
+  warmupMs: number | null;
+  loadPack(pack: PackId): void;
+  switchBackend(backend: BackendName | null): void;
+  dismissError(): void;
+  /** Routes one worker response to the slice that asked for it. */
+  handleResponse(res: Response): void;
+}
+
+export interface UserSlice {
+  userIndex: number | null;
+  /** Active cold-start profile name (instead of a pack user). */
+  profileName: string | null;
+  hoveredNeighbour: number | null;
+  selectedNeighbour: number | null;
+  neighbourInfo: UserInfo | null;
+  selectedHead: number | null;
+  findUser(query: string): void;
+  selectUser(index: number): void;
+  hoverNeighbour(index: number | null): void;
+  openNeighbour(index: number | null): void;
+  selectHead(head: number | null): void;
+}
+
+export interface WhatIfSlice {
+  whatIf: WhatIf;
+  constrained: boolean;
+  evaluation: boolean;
+  task: ViewTask;
+  toggleMask(index: number): void;
+  setN(n: number): void;
+  setIndividualOnly(on: boolean): void;
+  resetWhatIf(): void;
+  setConstrained(on: boolean): void;
+  setEvaluation(on: boolean): void;
+  setTask(task: ViewTask): void;
+}
+
+export interface ExplanationState {
+  requestId: number;
+  item: ItemRef;
+  text: string;
+  streaming: boolean;
+  stopped: boolean;
+  reference: string | null;
+  tokens: number;
+}
+
+export interface ResultsSlice {
+  /** Unmodified user (default what-if), for the moved up/down/new comparison. */
+  baseline: InferResult | null;
+  current: InferResult | null;
+  busy: boolean;
+  explanation: ExplanationState | null;
+  /** Re-runs inference for the current target with the current settings. */
+  recompute(): void;
+  explain(item: ItemRef): void;
+  stopExplain(): void;
+}
+
+export interface Profile {
+  name: string;
+  pack: PackId;
+  items: number[];
+  createdAt: string;
+}
+
+export interface ProfilesSlice {
+  profiles: Profile[];
+  saveProfile(p: Profile): void;
+  deleteProfile(name: string): void;
+  runProfile(name: string): void;
+  importProfiles(json: string): number;
+  exportProfiles(): string;
+}
+
+export interface EvalSlice {
+  evalRunning: boolean;
+  evalDone: number;
+  evalTotal: number;
+  evalRows: MetricsRow[] | null;
+  evalStopped: boolean;
+  runEval(numUsers: number): void;
+  stopEval(): void;
+}
+
+export type Panel = 'explore' | 'evaluate' | 'pack' | 'coldstart';
+
+export interface UiSlice {
+  panel: Panel;
+  tourStep: number | null;
+  setPanel(p: Panel): void;
+  startTour(): void;
+  tourTo(step: number | null): void;
+}
+
+/** Internal bookkeeping: the ids of in-flight requests (stale answers are ignored). */
+export interface PendingSlice {
+  client: ModelClient | null;
+  pending: { load: number | null; infer: number | null; baseline: number | null; user: number | null; neighbour: number | null; explain: number | null; evaluate: number | null };
+}
+
+export type AppState = SessionSlice & UserSlice & WhatIfSlice & ResultsSlice & ProfilesSlice & EvalSlice & UiSlice & PendingSlice;
+
+export type Slice<T> = StateCreator<AppState, [['zustand/persist', unknown]], [], T>;

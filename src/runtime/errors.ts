@@ -1,0 +1,57 @@
+// Turns anything thrown inside the worker into the protocol's typed, user-facing error: a code,
+// a message naming what failed, and what the person can do. One class per failure the worker raises
+// itself; errors from model/ and fetch are recognised by their class name (no tfjs import here).
+import type { ErrorCode, ProtocolError } from './protocol.ts';
+
+export class WorkerError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly action: string,
+  ) {
+    super(message);
+    this.name = code;
+  }
+}
+
+export class UnknownUserError extends WorkerError {
+  constructor(query: string, numUsers: number) {
+    super('UnknownUser', `No user "${query}" in this pack.`, `Type a dataset user id, #0 … #${numUsers - 1} for a user index, or press Random.`);
+  }
+}
+
+export class NotReadyError extends WorkerError {
+  constructor(what: string) {
+    super('NotReady', `The model is not loaded yet, so "${what}" cannot run.`, 'Wait for the progress bar to finish, or reload the page.');
+  }
+}
+
+export class BadRequestError extends WorkerError {
+  constructor(detail: string) {
+    super('BadRequest', detail, 'Reset the what-if settings or pick another user.');
+  }
+}
+
+export class DeviceLostError extends WorkerError {
+  constructor(backend: string, detail: string) {
+    super('DeviceLost', `The ${backend} device was lost (${detail}).`, 'Switch to another backend in the header (wasm is the safe choice), or reload the page.');
+  }
+}
+
+export class PackLoadError extends WorkerError {
+  constructor(pack: string, detail: string) {
+    super('PackLoadFailed', `The “${pack}” model pack could not be loaded: ${detail}`, 'Check your connection and reload; if the pack is missing on the server, pick the other pack.');
+  }
+}
+
+export function toProtocolError(e: unknown, pack = 'current'): ProtocolError {
+  if (e instanceof WorkerError) return { code: e.code, message: e.message, action: e.action };
+  const err = e instanceof Error ? e : new Error(String(e));
+  const name = err.name || err.constructor?.name || 'Error';
+  if (name === 'PackFetchError') return { code: 'PackLoadFailed', message: `The “${pack}” pack could not be downloaded. ${err.message}`, action: 'Check your connection and reload; if the file is missing on the server, pick the other pack.' };
+  if (/^ModelPack/.test(name) || name === 'TokenizerError' || name === 'MissingParamError' || name === 'ParamShapeError')
+    return { code: 'PackCorrupt', message: err.message, action: 'Reload the page to download the pack again; if it persists the pack must be re-exported.' };
+  if (/device (was )?lost|GPUDevice|context lost|CONTEXT_LOST/i.test(err.message))
+    return { code: 'DeviceLost', message: `The GPU device was lost: ${err.message}`, action: 'Switch to the wasm backend in the header, or reload the page.' };
+  return { code: 'Internal', message: `${name}: ${err.message}`, action: 'Reload the page; if it happens again, switch to the wasm backend in the header.' };
+}

@@ -1,0 +1,212 @@
+// The typed message protocol between the UI thread and the model worker. Types only (plus two tiny
+// pure helpers): the app imports this file and nothing else from runtime, so it must never import
+// tfjs or model code. Every request carries an `id`; every answer to it carries the same `id`.
+
+export type BackendName = 'webgpu' | 'wasm' | 'webgl' | 'cpu';
+export const BACKEND_NAMES: readonly BackendName[] = ['webgpu', 'wasm', 'webgl', 'cpu'];
+
+export type PackId = 'beauty' | 'musical-instruments';
+export const PACKS: readonly { id: PackId; label: string }[] = [
+  { id: 'beauty', label: 'Beauty' },
+  { id: 'musical-instruments', label: 'Musical Instruments' },
+];
+
+export type TaskName = 'sequential' | 'topn' | 'explanation';
+
+export interface ItemRef {
+  /** Item index in the pack (1..I). */
+  id: number;
+  name: string;
+}
+
+export interface BackendInfo {
+  backend: BackendName;
+  /** One sentence: why this backend. */
+  reason: string;
+  forced: boolean;
+  adapter: { present: boolean; isFallbackAdapter: boolean; architecture: string; vendor: string };
+  failures: { backend: BackendName; error: string }[];
+}
+
+/** What-if settings; the defaults (nothing masked, pack's n, with neighbours) are "unmodified". */
+export interface WhatIf {
+  /** User indices of neighbours excluded from the attention. */
+  masked: number[];
+  /** How many of the most similar users are attended over (1..nMax). */
+  n: number;
+  /** No neighbours at all: the collaborative prompt is built from the user alone. */
+  individualOnly: boolean;
+}
+
+/** Whom to run: a pack user by index, or a cold-start profile folded into the CF model. */
+export type Target = { kind: 'user'; index: number } | { kind: 'profile'; name: string; items: number[] };
+
+export interface NeighbourInfo {
+  index: number;
+  datasetId: string;
+  similarity: number;
+}
+
+export interface UserInfo {
+  /** null for a cold-start profile. */
+  index: number | null;
+  /** Dataset user id (or the profile name). */
+  label: string;
+  /** Full chronological history, newest last (for a pack user the last two are valid/test). */
+  history: ItemRef[];
+  /** The held-out test item (last of the sequence); null for profiles. */
+  testItem: ItemRef | null;
+  /** The n_max most similar users, best first. */
+  neighbours: NeighbourInfo[];
+}
+
+export interface AttentionInfo {
+  /** Neighbour user indices, column order of `weights` (masked ones included with weight 0). */
+  neighbours: number[];
+  /** [heads][neighbours], each row sums to 1 over the unmasked neighbours. */
+  weights: number[][];
+  /** Head-average per neighbour. */
+  mean: number[];
+}
+
+export interface PromptInfo {
+  /** [l][d] task prompt vectors of the task shown. */
+  task: number[][];
+  /** [l][d] collaborative prompt vectors. */
+  collaborative: number[][];
+}
+
+export interface ScoredItem {
+  item: ItemRef;
+  /** Beam log-probability (sequential) or sequence log-probability (top-n). */
+  score: number;
+}
+
+export interface InferResult {
+  user: UserInfo;
+  whatIf: WhatIf;
+  attention: AttentionInfo | null;
+  prompt: PromptInfo;
+  /** Top-10 next items (beam search). */
+  sequential: ScoredItem[];
+  /** The 100 candidates ranked (only for pack users with fixed negatives). */
+  topn: { ranked: ScoredItem[]; positive: number } | null;
+  constrained: boolean;
+  evaluation: boolean;
+  elapsedMs: number;
+}
+
+export interface PackSummary {
+  pack: PackId;
+  name: string;
+  numUsers: number;
+  numItems: number;
+  /** Largest n the pack stores neighbours for; the composer's trained n. */
+  nMax: number;
+  nDefault: number;
+  heads: number;
+  promptLength: number;
+  tasks: TaskName[];
+  /** Readable names indexed by item id (index 0 = ""). */
+  itemNames: string[];
+  /** Config, metrics and provenance as recorded in the manifest (shown on the pack card). */
+  manifest: Record<string, unknown>;
+  /** Parsed training-log.jsonl rows (may be empty). */
+  trainingLog: TrainingLogRow[];
+  /** Whether explanations.json exists (reference explanations). */
+  hasReferences: boolean;
+}
+
+export interface TrainingLogRow {
+  step: number;
+  epoch?: number;
+  task?: string;
+  loss?: number;
+  valLoss?: number;
+  lr?: number;
+  elapsedS?: number;
+}
+
+/** The precomputed example shown while the model loads. */
+export interface ExampleView {
+  pack: PackId;
+  result: InferResult;
+  explanation?: { item: ItemRef; text: string };
+}
+
+export interface MetricsRow {
+  task: 'sequential' | 'topn' | 'explanation';
+  values: Record<string, number>;
+  users: number;
+}
+
+// ---------------------------------------------------------------- requests (UI -> worker)
+
+export type Request =
+  /** Starts everything: example, download, backend, warm-up. A backend switch is a fresh worker + load. */
+  | { type: 'load'; id: number; pack: PackId; baseUrl: string; backend: BackendName | null; backendSource: 'url' | 'user' | null }
+  /** query: a dataset user id, `#<index>`, or 'random'. */
+  | { type: 'findUser'; id: number; query: string }
+  | { type: 'userInfo'; id: number; index: number }
+  /** purpose 'baseline' = the unmodified user for the comparison; a newer 'view' supersedes a queued one. */
+  | { type: 'infer'; id: number; purpose: 'view' | 'baseline'; target: Target; whatIf: WhatIf; constrained: boolean; evaluation: boolean }
+  | { type: 'explain'; id: number; target: Target; item: number; whatIf: WhatIf; maxTokens: number }
+  | { type: 'evaluate'; id: number; numUsers: number; constrained: boolean }
+  | { type: 'interrupt'; id: number; target: number };
+
+export type RequestType = Request['type'];
+
+// ---------------------------------------------------------------- responses (worker -> UI)
+
+export type ProgressStage = 'download' | 'warmup' | 'evaluate';
+
+export interface FileProgress {
+  file: string;
+  loaded: number;
+  /** 0 when the server sent no length. */
+  total: number;
+}
+
+export type ResultPayload =
+  | { kind: 'load'; summary: PackSummary }
+  | { kind: 'backend'; backend: BackendInfo }
+  | { kind: 'user'; user: UserInfo }
+  | { kind: 'infer'; result: InferResult }
+  | { kind: 'explain'; text: string; stopped: boolean; reference: string | null; item: ItemRef; tokens: number }
+  | { kind: 'evaluate'; rows: MetricsRow[]; stopped: boolean };
+
+export type ErrorCode =
+  | 'UnknownUser'
+  | 'PackLoadFailed'
+  | 'PackCorrupt'
+  | 'BackendUnavailable'
+  | 'DeviceLost'
+  | 'NotReady'
+  | 'BadRequest'
+  | 'Internal';
+
+export interface ProtocolError {
+  code: ErrorCode;
+  /** What went wrong (names the file, user or tensor). */
+  message: string;
+  /** What the person can do about it. */
+  action: string;
+}
+
+export type Response =
+  | { type: 'backend'; backend: BackendInfo }
+  | { type: 'example'; example: ExampleView | null }
+  | { type: 'progress'; id: number; stage: ProgressStage; files: FileProgress[]; done: number; total: number }
+  | { type: 'ready'; id: number; summary: PackSummary; backend: BackendInfo; warmupMs: number }
+  /** Streaming explanation: the best text so far (beam search may revise earlier words). */
+  | { type: 'token'; id: number; text: string }
+  | { type: 'result'; id: number; payload: ResultPayload }
+  | { type: 'error'; id: number | null; error: ProtocolError };
+
+export function defaultWhatIf(nDefault: number): WhatIf {
+  return { masked: [], n: nDefault, individualOnly: false };
+}
+
+export function isDefaultWhatIf(w: WhatIf, nDefault: number): boolean {
+  return w.masked.length === 0 && w.n === nDefault && !w.individualOnly;
+}

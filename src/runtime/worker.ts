@@ -1,0 +1,123 @@
+// The model worker: owns the backend, the pack and the model, and answers the protocol's requests
+// one at a time. Its top level imports no tfjs, so the precomputed example reaches the page while
+// the heavy engine module (tfjs + model) is still being fetched and compiled.
+/// <reference lib="webworker" />
+import { toProtocolError, NotReadyError, PackLoadError } from './errors.ts';
+import { decodeJson, fetchFile } from './fetch-progress.ts';
+import { exampleFromJson } from './example.ts';
+import type { PackId, Request, Response } from './protocol.ts';
+import type { Engine } from './engine.ts';
+
+const ctx = self as unknown as DedicatedWorkerGlobalScope;
+const post = (res: Response) => ctx.postMessage(res);
+
+let engine: Engine | null = null;
+let packName: PackId = 'beauty';
+const queue: Request[] = [];
+const aborts = new Map<number, AbortController>();
+let running = false;
+
+ctx.onmessage = (ev: MessageEvent<Request>) => {
+  const req = ev.data;
+  if (req.type === 'interrupt') {
+    aborts.get(req.target)?.abort();
+    // A request still waiting in the queue is dropped; it answers as stopped when it would have run.
+    const i = queue.findIndex((q) => q.id === req.target);
+    if (i >= 0) {
+      const [q] = queue.splice(i, 1);
+      if (q) post({ type: 'error', id: q.id, error: { code: 'BadRequest', message: 'Stopped before it started.', action: 'Run it again when ready.' } });
+    }
+    return;
+  }
+  queue.push(req);
+  void pump();
+};
+
+async function pump(): Promise<void> {
+  if (running) return;
+  running = true;
+  try {
+    while (queue.length) {
+      const req = queue.shift()!;
+      // What-if controls can fire faster than inference; only the newest view request matters.
+      if (req.type === 'infer' && req.purpose === 'view' && queue.some((q) => q.type === 'infer' && q.purpose === 'view')) continue;
+      try {
+        await handle(req);
+      } catch (e) {
+        post({ type: 'error', id: req.id, error: toProtocolError(e, packName) });
+      } finally {
+        aborts.delete(req.id);
+      }
+    }
+  } finally {
+    running = false;
+  }
+}
+
+function need(what: string): Engine {
+  if (!engine) throw new NotReadyError(what);
+  return engine;
+}
+
+async function load(req: Extract<Request, { type: 'load' }>): Promise<void> {
+  packName = req.pack;
+  const base = new URL(`${req.baseUrl.replace(/\/?$/, '/')}models/${req.pack}/`, ctx.location.href).href;
+  // 1. The example first: it is small and needs no tfjs.
+  try {
+    const bytes = await fetchFile(fetch, `${base}example.json`, 'example.json', () => {}, true);
+    post({ type: 'example', example: bytes ? exampleFromJson(decodeJson(bytes, 'example.json'), req.pack) : null });
+  } catch {
+    post({ type: 'example', example: null });
+  }
+  // 2. The engine module (tfjs + model) and the backend.
+  const { openEngine, pickBackend } = await import('./engine.ts');
+  const backend = await pickBackend(req.backend, req.backendSource ?? 'url');
+  post({ type: 'backend', backend });
+  // 3. Pack files with byte progress, then 4. warm-up.
+  try {
+    engine = await openEngine(req.pack, base, backend, (stage, files, done, total) => post({ type: 'progress', id: req.id, stage, files, done, total }));
+  } catch (e) {
+    const p = toProtocolError(e, req.pack);
+    if (p.code === 'Internal') throw new PackLoadError(req.pack, p.message);
+    throw e;
+  }
+  const t0 = performance.now();
+  post({ type: 'progress', id: req.id, stage: 'warmup', files: [], done: 0, total: 1 });
+  await engine.warmup();
+  post({ type: 'ready', id: req.id, summary: engine.summary, backend, warmupMs: performance.now() - t0 });
+}
+
+async function handle(req: Request): Promise<void> {
+  switch (req.type) {
+    case 'load':
+      await load(req);
+      return;
+    case 'findUser': {
+      const user = need('find user').userInfo(need('find user').findUser(req.query));
+      post({ type: 'result', id: req.id, payload: { kind: 'user', user } });
+      return;
+    }
+    case 'userInfo':
+      post({ type: 'result', id: req.id, payload: { kind: 'user', user: need('user').userInfo(req.index) } });
+      return;
+    case 'infer': {
+      const result = await need('recommend').infer(req.target, req.whatIf, req.constrained, req.evaluation);
+      post({ type: 'result', id: req.id, payload: { kind: 'infer', result } });
+      return;
+    }
+    case 'explain': {
+      const ac = new AbortController();
+      aborts.set(req.id, ac);
+      const r = await need('explain').explain(req.target, req.item, req.whatIf, req.maxTokens, (text) => post({ type: 'token', id: req.id, text }), ac.signal);
+      post({ type: 'result', id: req.id, payload: { kind: 'explain', ...r } });
+      return;
+    }
+    case 'evaluate': {
+      const ac = new AbortController();
+      aborts.set(req.id, ac);
+      const r = await need('evaluate').evaluate(req.numUsers, req.constrained, (done, total) => post({ type: 'progress', id: req.id, stage: 'evaluate', files: [], done, total }), ac.signal);
+      post({ type: 'result', id: req.id, payload: { kind: 'evaluate', ...r } });
+      return;
+    }
+  }
+}
