@@ -5,35 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { disposeParams, initPeapodParams, type ParamMap } from './params.ts';
 import { IGNORE_LABEL, maskedCrossEntropy, ModelInputError, PeapodModel, shiftRight, type CollaborativeInput, type EncoderBatch } from './peapod.ts';
 import { naiveCompose, naiveDecode, naiveEncode, naiveTaskPrompt } from './t5/naive-reference.ts';
-import type { PeapodConfig, T5Config } from './types.ts';
-
-const tinyT5: T5Config = {
-  vocabSize: 24,
-  dModel: 16,
-  dKv: 6, // H * dKv = 12 != dModel, as T5 allows
-  numHeads: 2,
-  dFf: 20,
-  numEncoderLayers: 2,
-  numDecoderLayers: 2,
-  feedForward: 'relu',
-  relativeAttentionNumBuckets: 8,
-  relativeAttentionMaxDistance: 20,
-  tieWordEmbeddings: true,
-  dropoutRate: 0.1,
-  layerNormEpsilon: 1e-6,
-  padTokenId: 0,
-  eosTokenId: 1,
-  wholeWordVocab: 5,
-};
-
-export function tinyConfig(t5: Partial<T5Config> = {}, composer: Partial<PeapodConfig['composer']> = {}): PeapodConfig {
-  return {
-    t5: { ...tinyT5, ...t5 },
-    composer: { cfDim: 8, numNeighbours: 4, numHeads: 2, promptLength: 2, taskPrompts: true, collaborative: true, ...composer },
-    tasks: ['sequential', 'explanation'],
-    idScheme: 'p5',
-  };
-}
+import { tinyConfig } from './t5/test-fixtures.ts';
 
 // Two examples, the second padded after 4 tokens.
 const TOKENS = [
