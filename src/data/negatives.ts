@@ -11,6 +11,8 @@ export interface P5NegativesOptions {
   seed?: number;
   /** Negatives per user (P5: 99). */
   count?: number;
+  /** Called every 256 users and at the end with (users done, total users). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /**
@@ -83,6 +85,7 @@ export function p5TestNegatives(sequences: readonly Int32Array[], options: P5Neg
       }
     }
     out[u] = kept;
+    if (options.onProgress && ((u + 1) % 256 === 0 || u + 1 === sequences.length)) options.onProgress(u + 1, sequences.length);
   }
   return out;
 }

@@ -15,4 +15,5 @@ commands['version'] = {
     return 0;
   },
 };
-void lazy;
+commands['data'] = lazy('download, describe (info) and validate (check) the datasets', () => import('./data.ts'));
+commands['negatives'] = lazy("generate P5's fixed top-n test negatives", () => import('./negatives.ts'));
