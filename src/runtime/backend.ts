@@ -135,3 +135,15 @@ export async function chooseBackend(forced?: BackendName | null, source: 'url' |
 export function parseBackendName(s: string | null | undefined): BackendName | null {
   return s && (BACKEND_ORDER as readonly string[]).includes(s) ? (s as BackendName) : null;
 }
+
+/** The decision as the protocol's BackendInfo (plain data the worker can post). */
+export async function pickBackend(forced: BackendName | null, source: 'url' | 'user'): Promise<import('./protocol.ts').BackendInfo> {
+  const d = await chooseBackend(forced, source);
+  return {
+    backend: d.backend,
+    reason: d.reason,
+    forced: d.forced,
+    adapter: { present: d.adapter.present, isFallbackAdapter: d.adapter.isFallbackAdapter, architecture: d.adapter.architecture, vendor: d.adapter.vendor },
+    failures: d.failures,
+  };
+}

@@ -10,7 +10,6 @@ import { rankCandidates } from '../model/generate/topn.ts';
 import { neighboursOf } from '../model/neighbours.ts';
 import type { CollaborativeInput, PeapodModel } from '../model/peapod.ts';
 import type { TaskName } from '../model/types.ts';
-import { chooseBackend, type BackendName } from './backend.ts';
 import { BadRequestError, UnknownUserError } from './errors.ts';
 import type { ByteProgress } from './fetch-progress.ts';
 import { openPack, type PackContents } from './pack-source.ts';
@@ -39,17 +38,6 @@ const TOP_K = 10;
 const MAX_HISTORY = 20;
 
 export type ProgressFn = (stage: ProgressStage, files: FileProgress[], done: number, total: number) => void;
-
-export async function pickBackend(forced: BackendName | null, source: 'url' | 'user'): Promise<BackendInfo> {
-  const d = await chooseBackend(forced, source);
-  return {
-    backend: d.backend,
-    reason: d.reason,
-    forced: d.forced,
-    adapter: { present: d.adapter.present, isFallbackAdapter: d.adapter.isFallbackAdapter, architecture: d.adapter.architecture, vendor: d.adapter.vendor },
-    failures: d.failures,
-  };
-}
 
 /** Deterministic per-user shuffle of the top-n candidates (mulberry32), so a user always sees the same list. */
 function shuffled(items: number[], seed: number): number[] {

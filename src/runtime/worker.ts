@@ -70,7 +70,7 @@ async function load(req: Extract<Request, { type: 'load' }>): Promise<void> {
     post({ type: 'example', example: null });
   }
   // 2. The engine module (tfjs + model) and the backend.
-  const { openEngine, pickBackend } = await import('./engine.ts');
+  const [{ openEngine }, { pickBackend }] = await Promise.all([import('./engine.ts'), import('./backend.ts')]);
   const backend = await pickBackend(req.backend, req.backendSource ?? 'url');
   post({ type: 'backend', backend });
   // 3. Pack files with byte progress, then 4. warm-up.
