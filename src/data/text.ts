@@ -118,7 +118,10 @@ export function parseJson(text: string, file: string, line?: number): unknown {
   } catch (err) {
     const msg = (err as Error).message;
     const where = line !== undefined ? { line } : {};
-    if (/end of (JSON )?input|Unterminated/i.test(msg)) {
+    // V8 reports a cut-short document either as "end of JSON input" or as an error at the last position.
+    const pos = /position (\d+)/.exec(msg);
+    const atEnd = pos !== null && Number(pos[1]) >= text.trimEnd().length;
+    if (atEnd || /end of (JSON )?input|Unterminated/i.test(msg)) {
       throw new TruncatedFileError(`JSON ends early (${msg})`, {
         file,
         ...where,
