@@ -264,7 +264,8 @@ export function maskedCrossEntropy(logits: tf.Tensor3D, labels: tf.Tensor2D, pad
     const valid = tf.cast(tf.logicalAnd(tf.greaterEqual(labels, 0), tf.notEqual(labels, padTokenId)), 'float32');
     const safeLabels = tf.maximum(labels, tf.scalar(0, 'int32'));
     const logProbs = tf.logSoftmax(logits);
-    const picked = tf.sum(tf.mul(logProbs, tf.oneHot(safeLabels, vocab, 1, 0, 'float32')), -1);
+    // oneHot in int32 then cast: tfjs-backend-wasm 4.22 writes int bit patterns into a float32 oneHot.
+    const picked = tf.sum(tf.mul(logProbs, tf.cast(tf.oneHot(safeLabels, vocab), 'float32')), -1);
     const total = tf.neg(tf.sum(tf.mul(picked, valid)));
     return tf.div(total, tf.maximum(tf.sum(valid), 1)) as tf.Scalar;
   });
