@@ -9,10 +9,11 @@
 //     possessive (the, this, my, a, ...). The maxFeatures most frequent by document frequency (ties:
 //     alphabetical) are kept.
 //  3. Sentences: split on . ! ? (a period before a digit does not split) and newlines.
-//  4. Per review: the first sentence with >= minTokens tokens that contains a feature word and an
-//     opinion word (OPINION_WORDS, as Sentires pairs features with opinions); if none, the first
-//     such sentence with a feature word only. Its first feature word is the record's feature.
-//  5. The target is the sentence's tokens joined by single spaces, cut to maxTokens (20, the paper).
+//  4. Each sentence is cut to its first maxTokens (20, the paper) tokens. Per review: the first cut
+//     sentence with >= minTokens tokens that contains a feature word and an opinion word
+//     (OPINION_WORDS, as Sentires pairs features with opinions); if none, the first such sentence
+//     with a feature word only. Its first feature word is the record's feature.
+//  5. The target is that cut sentence's tokens joined by single spaces.
 //  6. Split: shuffle the records with mulberry32(seed); 80/10/10 train/val/test; then every
 //     validation/test record whose user or item has no training record moves to training (in
 //     validation-then-test order), so every user and item is seen in training.
@@ -122,10 +123,12 @@ export function pickExplanation(text: string, features: ReadonlySet<string>, opt
   for (const sentence of splitSentences(text)) {
     const toks = tokenize(sentence);
     if (toks.length < o.minTokens) continue;
-    const feature = toks.find((t) => features.has(t));
+    // Judge the truncated target: its feature (and opinion) must survive the cut to maxTokens.
+    const kept = toks.slice(0, o.maxTokens);
+    const feature = kept.find((t) => features.has(t));
     if (feature === undefined) continue;
-    const picked = { explanation: toks.slice(0, o.maxTokens).join(' '), feature };
-    if (toks.some((t) => OPINION_WORDS.has(t))) return picked;
+    const picked = { explanation: kept.join(' '), feature };
+    if (kept.some((t) => OPINION_WORDS.has(t))) return picked;
     fallback ??= picked;
   }
   return fallback;
