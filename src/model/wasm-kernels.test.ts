@@ -5,6 +5,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { describe, expect, it } from 'vitest';
 import { disposeParams, initPeapodParams } from './params.ts';
 import { PeapodModel } from './peapod.ts';
+import { tidyObject } from './t5/layers.ts';
 import { tinyConfig } from './t5/test-fixtures.ts';
 import { registerWasmMatmulFix, wasmMatmulFixActive } from './wasm-kernels.ts';
 
@@ -20,9 +21,9 @@ function values(seed: number, n: number): number[] {
 async function onBoth<T>(f: () => tf.Tensor | tf.Tensor[]): Promise<{ cpu: T; wasm: T }> {
   const read = (r: tf.Tensor | tf.Tensor[]) => (Array.isArray(r) ? r.map((t) => t.arraySync()) : r.arraySync()) as T;
   await tf.setBackend('cpu');
-  const cpu = tf.tidy(() => read(f()));
+  const cpu = tidyObject(() => read(f()));
   await tf.setBackend('wasm');
-  const wasm = tf.tidy(() => read(f()));
+  const wasm = tidyObject(() => read(f()));
   return { cpu, wasm };
 }
 
