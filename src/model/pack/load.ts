@@ -1,0 +1,233 @@
+// Loads and verifies a weight pack from any PackSource (disk in Node, HTTP in the browser): reads the
+// manifest, then every file with byte progress, checks size and SHA-256, decodes the shards and
+// checks the weights against the shapes the model config implies. Every failure is a typed
+// ModelPack*Error naming the file and tensor. Creates no tensors (pack/params.ts does) and never
+// imports node:fs, so it is safe in the browser module graph.
+import {
+  ModelPackCorruptError,
+  ModelPackError,
+  ModelPackInvalidManifestError,
+  ModelPackMismatchError,
+  ModelPackTruncatedError,
+  ModelPackVersionError,
+  TokenizerError,
+} from '../errors.ts';
+import { paramShapes } from '../params.ts';
+import { Tokenizer } from '../tokenizer.ts';
+import { PACK_DATA } from '../types.ts';
+import { sha256Hex } from './build.ts';
+import { decodeGroup, MANIFEST_FILE, PACK_FORMAT_VERSION, PACK_KIND, type NamedArray, type PackManifest, type WeightsManifestGroup } from './format.ts';
+
+/** Byte progress of one file as it arrives. */
+export type FileProgress = (loaded: number) => void;
+
+/** Where pack files come from. `read` throws ModelPackMissingFileError when a file does not exist. */
+export interface PackSource {
+  /** Human-readable location, used in error messages ("the folder /x/pack", "https://.../pack/"). */
+  readonly description: string;
+  read(path: string, onBytes?: FileProgress, signal?: AbortSignal): Promise<Uint8Array>;
+}
+
+export interface PackProgress {
+  /** File being read. */
+  file: string;
+  fileLoaded: number;
+  /** Size of the file from the manifest; null for the manifest itself. */
+  fileTotal: number | null;
+  /** Bytes of all files read so far (manifest included). */
+  loaded: number;
+  /** All bytes of the pack; null until the manifest is read. */
+  total: number | null;
+  phase: 'manifest' | 'files' | 'verify' | 'done';
+}
+
+export interface LoadPackOptions {
+  onProgress?: (p: PackProgress) => void;
+  signal?: AbortSignal;
+  /** Weight shapes to require; default paramShapes(manifest.config). Pass null to skip the check. */
+  expectedShapes?: Map<string, number[]> | null;
+}
+
+export interface LoadedPack {
+  manifest: PackManifest;
+  tokenizer: Tokenizer;
+  /** Model weights as float32 (float16 packs are dequantised). */
+  weights: Map<string, NamedArray>;
+  /** Data arrays (PACK_DATA names): floats as Float32Array, integers as Int32Array. */
+  data: Map<string, NamedArray>;
+  /** Side files other than shards (items.json, example.json, ...), as raw bytes. */
+  sideFiles: Map<string, Uint8Array>;
+  /** Parses a side JSON file, or returns undefined when the pack has none of that name. */
+  json<T = unknown>(path: string): T | undefined;
+  /** Total bytes read, manifest included. */
+  bytes: number;
+}
+
+function isObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/** Structural checks of the parsed manifest, before any other file is read. */
+export function validateManifest(raw: unknown): PackManifest {
+  const bad = (detail: string): never => {
+    throw new ModelPackInvalidManifestError(MANIFEST_FILE, detail);
+  };
+  if (!isObject(raw)) bad('it is not a JSON object');
+  const m = raw as Record<string, unknown>;
+  if (m.kind !== PACK_KIND) throw new ModelPackVersionError(MANIFEST_FILE, `kind is ${JSON.stringify(m.kind)}, expected "${PACK_KIND}"`);
+  if (m.formatVersion !== PACK_FORMAT_VERSION) {
+    throw new ModelPackVersionError(MANIFEST_FILE, `formatVersion is ${JSON.stringify(m.formatVersion)}, this version of PeaPOD Web reads formatVersion ${PACK_FORMAT_VERSION}`);
+  }
+  for (const key of ['name', 'idScheme', 'weightDtype'] as const) if (typeof m[key] !== 'string') bad(`"${key}" is missing or not a string`);
+  for (const key of ['config', 'tokenizer', 'dataset', 'provenance', 'metrics', 'files'] as const) if (!isObject(m[key])) bad(`"${key}" is missing or not an object`);
+  for (const key of ['weightsManifest', 'dataManifest'] as const) {
+    if (!Array.isArray(m[key])) bad(`"${key}" is missing or not an array`);
+    for (const g of m[key] as unknown[]) {
+      if (!isObject(g) || !Array.isArray(g.paths) || !Array.isArray(g.weights)) bad(`a "${key}" group lacks "paths" or "weights"`);
+      for (const e of (g as { weights: unknown[] }).weights) {
+        if (!isObject(e) || typeof e.name !== 'string' || !Array.isArray(e.shape)) bad(`a "${key}" entry lacks "name" or "shape"`);
+      }
+      for (const p of (g as { paths: unknown[] }).paths) {
+        if (typeof p !== 'string' || !isObject((m.files as Record<string, unknown>)[p])) bad(`shard "${String(p)}" of "${key}" is not listed in "files"`);
+      }
+    }
+  }
+  for (const [path, info] of Object.entries(m.files as Record<string, unknown>)) {
+    if (!isObject(info) || typeof info.sha256 !== 'string' || !Number.isInteger(info.bytes)) bad(`files["${path}"] needs "sha256" and "bytes"`);
+  }
+  const cfg = m.config as Record<string, unknown>;
+  if (!isObject(cfg.t5) || !isObject(cfg.composer)) bad('"config" lacks "t5" or "composer"');
+  if (cfg.idScheme !== m.idScheme) bad(`idScheme "${String(m.idScheme)}" differs from config.idScheme "${String(cfg.idScheme)}"`);
+  return raw as unknown as PackManifest;
+}
+
+function checkWeights(manifest: PackManifest, weights: Map<string, NamedArray>, expected: Map<string, number[]>): void {
+  for (const [name, shape] of expected) {
+    const w = weights.get(name);
+    if (!w) throw new ModelPackMismatchError(MANIFEST_FILE, name, `the model needs this weight [${shape.join(', ')}] but the pack has none`);
+    if (w.shape.length !== shape.length || w.shape.some((d, i) => d !== shape[i])) {
+      throw new ModelPackMismatchError(MANIFEST_FILE, name, `its shape is [${w.shape.join(', ')}] but the config (d_model ${manifest.config.t5.dModel}, vocab ${manifest.config.t5.vocabSize}) implies [${shape.join(', ')}]`);
+    }
+  }
+  for (const name of weights.keys()) {
+    if (!expected.has(name)) throw new ModelPackMismatchError(MANIFEST_FILE, name, 'the pack has this weight but the model config has no such parameter');
+  }
+}
+
+function checkTokenizer(manifest: PackManifest): Tokenizer {
+  let tok: Tokenizer;
+  try {
+    tok = Tokenizer.fromJSON(manifest.tokenizer);
+  } catch (err) {
+    if (err instanceof TokenizerError) throw new ModelPackMismatchError(MANIFEST_FILE, null, `its tokenizer cannot be loaded (${err.message})`);
+    throw err;
+  }
+  const t5 = manifest.config.t5;
+  if (tok.vocabSize !== t5.vocabSize) throw new ModelPackMismatchError(MANIFEST_FILE, null, `the tokenizer has ${tok.vocabSize} tokens but config.t5.vocabSize is ${t5.vocabSize}`);
+  if (tok.idScheme !== manifest.idScheme) throw new ModelPackMismatchError(MANIFEST_FILE, null, `the tokenizer uses id scheme "${tok.idScheme}" but the pack says "${manifest.idScheme}"`);
+  if (tok.wholeWordVocab > t5.wholeWordVocab) {
+    throw new ModelPackMismatchError(MANIFEST_FILE, null, `the tokenizer can emit whole-word ids up to ${tok.wholeWordVocab - 1} but the model's table has ${t5.wholeWordVocab} rows`);
+  }
+  return tok;
+}
+
+/** Shape rules of the known data arrays (PACK_DATA): they must agree with each other and the config. */
+function checkData(manifest: PackManifest, data: Map<string, NamedArray>): void {
+  const get = (name: string): NamedArray | undefined => data.get(name);
+  const fail = (name: string, detail: string): never => {
+    throw new ModelPackMismatchError(MANIFEST_FILE, name, detail);
+  };
+  const users = get(PACK_DATA.userIds)?.shape[0];
+  const cf = get(PACK_DATA.cfUser);
+  if (cf && (cf.shape.length !== 2 || cf.shape[1] !== manifest.config.composer.cfDim)) fail(PACK_DATA.cfUser, `shape [${cf.shape.join(', ')}] should be [users, ${manifest.config.composer.cfDim}] (composer.cfDim)`);
+  if (cf && users !== undefined && cf.shape[0] !== users) fail(PACK_DATA.cfUser, `${cf.shape[0]} rows but ${PACK_DATA.userIds} lists ${users} users`);
+  const ni = get(PACK_DATA.neighbourIndices);
+  const ns = get(PACK_DATA.neighbourSimilarity);
+  if (ni && (ni.shape.length !== 2 || ni.shape[1]! < manifest.config.composer.numNeighbours)) {
+    fail(PACK_DATA.neighbourIndices, `shape [${ni.shape.join(', ')}] should be [users, >= ${manifest.config.composer.numNeighbours}] (composer.numNeighbours)`);
+  }
+  if (ni && ns && ni.shape.join() !== ns.shape.join()) fail(PACK_DATA.neighbourSimilarity, `shape [${ns.shape.join(', ')}] differs from ${PACK_DATA.neighbourIndices} [${ni.shape.join(', ')}]`);
+  const off = get(PACK_DATA.historyOffsets);
+  const items = get(PACK_DATA.historyItems);
+  if (off && users !== undefined && off.shape[0] !== users + 1) fail(PACK_DATA.historyOffsets, `${off.shape[0]} offsets but ${users} users need ${users + 1}`);
+  if (off && items && off.values[off.values.length - 1] !== items.shape[0]) fail(PACK_DATA.historyOffsets, `the last offset is ${off.values[off.values.length - 1]} but ${PACK_DATA.historyItems} holds ${items.shape[0]} items`);
+  const neg = get(PACK_DATA.topnNegatives);
+  if (neg && (neg.shape.length !== 2 || neg.shape[1] !== 99)) fail(PACK_DATA.topnNegatives, `shape [${neg.shape.join(', ')}] should be [users, 99]`);
+}
+
+function configShapes(manifest: PackManifest): Map<string, number[]> {
+  try {
+    return paramShapes(manifest.config);
+  } catch (err) {
+    throw new ModelPackInvalidManifestError(MANIFEST_FILE, `its model config is not usable (${(err as Error).message})`);
+  }
+}
+
+export async function loadPack(source: PackSource, opts: LoadPackOptions = {}): Promise<LoadedPack> {
+  const report = opts.onProgress ?? ((): void => {});
+  let loaded = 0;
+  const manifestBytes = await source.read(MANIFEST_FILE, (n) => report({ file: MANIFEST_FILE, fileLoaded: n, fileTotal: null, loaded: n, total: null, phase: 'manifest' }), opts.signal);
+  loaded = manifestBytes.byteLength;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(new TextDecoder().decode(manifestBytes));
+  } catch (err) {
+    throw new ModelPackInvalidManifestError(MANIFEST_FILE, `it is not valid JSON (${(err as Error).message}) at ${source.description}`);
+  }
+  const manifest = validateManifest(raw);
+  const tokenizer = checkTokenizer(manifest);
+  const entries = Object.entries(manifest.files);
+  const total = loaded + entries.reduce((s, [, f]) => s + f.bytes, 0);
+  report({ file: MANIFEST_FILE, fileLoaded: loaded, fileTotal: null, loaded, total, phase: 'manifest' });
+
+  const contents = new Map<string, Uint8Array>();
+  for (const [path, info] of entries) {
+    const base = loaded;
+    const bytes = await source.read(path, (n) => report({ file: path, fileLoaded: n, fileTotal: info.bytes, loaded: base + Math.min(n, info.bytes), total, phase: 'files' }), opts.signal);
+    if (bytes.byteLength !== info.bytes) throw new ModelPackTruncatedError(path, info.bytes, bytes.byteLength);
+    report({ file: path, fileLoaded: info.bytes, fileTotal: info.bytes, loaded: base + info.bytes, total, phase: 'verify' });
+    const hash = await sha256Hex(bytes);
+    if (hash !== info.sha256) throw new ModelPackCorruptError(path, `its SHA-256 is ${hash} but the manifest says ${info.sha256}`);
+    loaded = base + info.bytes;
+    contents.set(path, bytes);
+  }
+
+  const decode = (groups: WeightsManifestGroup[]): Map<string, NamedArray> => {
+    const out = new Map<string, NamedArray>();
+    for (const g of groups) {
+      for (const a of decodeGroup(g, g.paths.map((p) => contents.get(p)!))) {
+        if (out.has(a.name)) throw new ModelPackCorruptError(g.paths[0]!, `tensor "${a.name}" appears twice`);
+        out.set(a.name, a);
+      }
+    }
+    return out;
+  };
+  const weights = decode(manifest.weightsManifest);
+  const data = decode(manifest.dataManifest);
+  const expected = opts.expectedShapes === undefined ? configShapes(manifest) : opts.expectedShapes;
+  if (expected) checkWeights(manifest, weights, expected);
+  checkData(manifest, data);
+
+  const shardPaths = new Set([...manifest.weightsManifest, ...manifest.dataManifest].flatMap((g) => g.paths));
+  const sideFiles = new Map([...contents].filter(([p]) => !shardPaths.has(p)));
+  report({ file: MANIFEST_FILE, fileLoaded: manifestBytes.byteLength, fileTotal: null, loaded, total, phase: 'done' });
+  return {
+    manifest,
+    tokenizer,
+    weights,
+    data,
+    sideFiles,
+    bytes: loaded,
+    json<T>(path: string): T | undefined {
+      const b = sideFiles.get(path);
+      if (!b) return undefined;
+      try {
+        return JSON.parse(new TextDecoder().decode(b)) as T;
+      } catch (err) {
+        throw new ModelPackCorruptError(path, `it is not valid JSON (${(err as Error).message})`);
+      }
+    },
+  };
+}
+
+export { ModelPackError };
