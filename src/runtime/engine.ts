@@ -3,15 +3,17 @@
 // plain numbers before anything leaves this module; the worker posts them, the UI never sees tensors.
 // It must not touch the DOM or the message port (worker.ts does that).
 import * as tf from '@tensorflow/tfjs-core';
-import { explanationMetrics, rankingMetrics } from '../eval/metrics.ts';
+import { collate, disposeBatch, toTensors, type Sample } from '../eval/batch.ts';
+import { DEFAULT_EVAL, evaluateModel } from '../eval/evaluate.ts';
+import { heldOutTopn } from '../eval/heldout.ts';
 import { peapodDecoder } from '../model/generate/peapod-decoder.ts';
 import { generateExplanations, recommendNext } from '../model/generate/recommend.ts';
 import { rankCandidates } from '../model/generate/topn.ts';
 import { neighboursOf } from '../model/neighbours.ts';
 import type { CollaborativeInput, PeapodModel } from '../model/peapod.ts';
-import type { TaskName } from '../model/types.ts';
 import { BadRequestError, UnknownUserError } from './errors.ts';
 import type { ByteProgress } from './fetch-progress.ts';
+import { fetchPackSource } from '../model/pack/fetch-source.ts';
 import { openPack, type PackContents } from './pack-source.ts';
 import type {
   AttentionInfo,
@@ -36,26 +38,10 @@ const BEAMS = 20;
 const TOP_K = 10;
 /** The sequential input keeps the last 20 items of the history (as training did). */
 const MAX_HISTORY = 20;
+/** Top-n candidate order seed, as the pack's evaluation used (eval/evaluate.ts DEFAULT_EVAL). */
+const ORDER_SEED = DEFAULT_EVAL.orderSeed;
 
 export type ProgressFn = (stage: ProgressStage, files: FileProgress[], done: number, total: number) => void;
-
-/** Deterministic per-user shuffle of the top-n candidates (mulberry32), so a user always sees the same list. */
-function shuffled(items: number[], seed: number): number[] {
-  let a = seed >>> 0;
-  const rnd = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rnd() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}
 
 interface Resolved {
   user: UserInfo;
@@ -69,6 +55,8 @@ export class Engine {
   readonly summary: PackSummary;
   private readonly model: PeapodModel;
   private readonly byDatasetId = new Map<string, number>();
+  /** Every user's full sequence as views into the pack's history array (eval's HeldOutSource). */
+  readonly sequences: Int32Array[];
   private readonly profiles = new Map<string, { items: string; cf: Float32Array; neighbours: NeighbourInfo[] }>();
 
   constructor(
@@ -78,6 +66,7 @@ export class Engine {
     this.model = pack.model;
     const a = pack.arrays;
     a.userIds.forEach((id, u) => this.byDatasetId.set(String(id), u));
+    this.sequences = Array.from(a.userIds, (_, u) => a.historyItems.subarray(a.historyOffsets[u]!, a.historyOffsets[u + 1]!));
     this.summary = {
       pack: packId,
       name: pack.name,
@@ -200,31 +189,21 @@ export class Engine {
     };
   }
 
-  private encodeText(text: string) {
-    const e = this.pack.tokenizer.encodeText(text, { addEos: true });
-    const L = e.ids.length;
-    return {
-      tokenIds: tf.tensor2d(e.ids, [1, L], 'int32'),
-      wholeWordIds: tf.tensor2d(e.wholeWord, [1, L], 'int32'),
-      attentionMask: tf.ones([1, L]) as tf.Tensor2D,
-    };
-  }
-
-  /** Runs `fn` on the encoder output of (task, prompt, text); frees every tensor it made. */
-  private async withEncoded<T>(task: TaskName, collab: CollaborativeInput | null, text: string, fn: (dec: ReturnType<typeof peapodDecoder>, prompt: tf.Tensor3D, attention: tf.Tensor3D | null) => Promise<T>): Promise<T> {
-    const batch = this.encodeText(text);
-    const { prompt, attention } = this.model.composePrompt(task, collab, 1);
+  /**
+   * Runs `fn` on the encoder output of one bare-form sample with its soft prompt; frees every tensor
+   * it made. The text goes through eval's collate, so truncation matches the pack's evaluation.
+   */
+  private async withEncoded<T>(sample: Sample, userWord: number, collab: CollaborativeInput | null, fn: (dec: ReturnType<typeof peapodDecoder>, prompt: tf.Tensor3D, attention: tf.Tensor3D | null) => Promise<T>): Promise<T> {
+    const batch = toTensors(collate(this.pack.tokenizer, [{ ...sample, user: 0 }], Int32Array.of(userWord), this.pack.maxInputTokens));
+    const { prompt, attention } = this.model.composePrompt(sample.task, collab, 1);
     const enc = this.model.encode(batch, prompt);
     try {
       return await fn(peapodDecoder(this.model, enc), prompt, attention);
     } finally {
-      tf.dispose([batch.tokenIds, batch.wholeWordIds, batch.attentionMask, prompt, enc.hidden, enc.mask]);
+      disposeBatch(batch);
+      tf.dispose([prompt, enc.hidden, enc.mask]);
       attention?.dispose();
     }
-  }
-
-  private promptText(userWord: number, items: readonly number[]): string {
-    return [`user_${userWord}`, ...items.map((i) => `item_${i}`)].join(' ');
   }
 
   async infer(target: Target, whatIf: WhatIf, constrained: boolean, evaluation: boolean): Promise<InferResult> {
@@ -238,7 +217,9 @@ export class Engine {
       let attention: AttentionInfo | null = null;
       let prompt: PromptInfo = { task: [], collaborative: [] };
       let sequential: ScoredItem[] = [];
-      await this.withEncoded('sequential', input, this.promptText(r.userWord, history.slice(-MAX_HISTORY)), async (dec, p, att) => {
+      // The target only fills collate's label slot; decoding never reads it.
+      const seqSample: Sample = { task: 'sequential', user: 0, items: Int32Array.from(history.slice(-MAX_HISTORY)), target: history[history.length - 1]!, template: -1 };
+      await this.withEncoded(seqSample, r.userWord, input, async (dec, p, att) => {
         const l = config.composer.promptLength;
         const rows = (await p.array())[0]!;
         const taskRows = config.composer.taskPrompts ? rows.slice(0, l) : [];
@@ -254,10 +235,10 @@ export class Engine {
       let topn: InferResult['topn'] = null;
       const negatives = this.pack.arrays.topnNegatives;
       if (target.kind === 'user' && negatives && config.tasks.includes('topn') && r.history.length) {
-        const positive = r.history[r.history.length - 1]!;
-        const cands = shuffled([positive, ...Array.from(negatives.subarray(target.index * 99, target.index * 99 + 99))], target.index + 1);
-        const ranked = await this.withEncoded('topn', input, this.promptText(r.userWord, cands), async (dec) => (await rankCandidates(dec, this.pack.tokenizer, [cands]))[0]!);
-        topn = { ranked: ranked.items.map((id, k) => ({ item: this.item(id), score: ranked.scores[k]! })), positive };
+        // Same candidates in the same order as the pack's evaluation (fixed negatives, seeded per user).
+        const real = heldOutTopn(this, target.index, 'test', negatives.subarray(target.index * 99, target.index * 99 + 99), ORDER_SEED);
+        const ranked = await this.withEncoded(real, r.userWord, input, async (dec) => (await rankCandidates(dec, this.pack.tokenizer, [real.items]))[0]!);
+        topn = { ranked: ranked.items.map((id, k) => ({ item: this.item(id), score: ranked.scores[k]! })), positive: real.target };
       }
       return { user: r.user, whatIf: { ...whatIf, n: Math.min(whatIf.n, r.user.neighbours.length) }, attention, prompt, sequential, topn, constrained, evaluation: evalView, elapsedMs: performance.now() - t0 };
     } finally {
@@ -278,7 +259,8 @@ export class Engine {
     let tokens = 0;
     let stopped = false;
     try {
-      const res = await this.withEncoded('explanation', input, this.promptText(r.userWord, [item]), async (dec) => {
+      const sample: Sample = { task: 'explanation', user: 0, item, text: '', template: -1 };
+      const res = await this.withEncoded(sample, r.userWord, input, async (dec) => {
         try {
           return await generateExplanations(dec, this.pack.tokenizer, {
             maxLength: Math.min(maxTokens, 21) + 0,
@@ -308,58 +290,64 @@ export class Engine {
     }
   }
 
-  /** The paper's metrics on the first `numUsers` users (test split), with progress and a stop. */
+  /**
+   * The paper's metrics (eval/evaluate.ts, the same code that recorded the pack's numbers) on the
+   * first `numUsers` test users. Stop takes effect at the next batch boundary; partial runs report
+   * nothing rather than numbers over a different user set.
+   */
   async evaluate(numUsers: number, constrained: boolean, onProgress: (done: number, total: number) => void, signal: AbortSignal): Promise<{ rows: MetricsRow[]; stopped: boolean }> {
     const N = Math.max(1, Math.min(numUsers, this.numUsers));
-    const tasks = this.model.config.tasks;
-    const seqLists: number[][] = [];
-    const seqTargets: number[] = [];
-    const topLists: number[][] = [];
-    const topTargets: number[] = [];
-    const refs: string[] = [];
-    const hyps: string[] = [];
-    const w: WhatIf = { masked: [], n: this.pack.nDefault, individualOnly: false };
-    let done = 0;
-    onProgress(0, N);
-    for (let u = 0; u < N; u++) {
-      if (signal.aborted) break;
-      const target: Target = { kind: 'user', index: u };
-      const h = this.historyOf(u);
-      if (h.length < 2) continue;
-      if (tasks.includes('sequential') || tasks.includes('topn')) {
-        const res = await this.infer(target, w, constrained, true);
-        if (tasks.includes('sequential')) {
-          seqLists.push(res.sequential.map((s) => s.item.id));
-          seqTargets.push(h[h.length - 1]!);
-        }
-        if (res.topn) {
-          topLists.push(res.topn.ranked.slice(0, TOP_K).map((s) => s.item.id));
-          topTargets.push(res.topn.positive);
-        }
+    const a = this.pack.arrays;
+    const tasks = this.model.config.tasks.filter((t) => t !== 'topn' || a.topnNegatives !== null);
+    const pairs = (this.pack.explanationPairs ?? []).map((p) => ({ user: p.user, item: p.item, text: p.reference }));
+    const perTask = new Map<string, number>();
+    const total = tasks.length * N;
+    onProgress(0, total);
+    class Stopped extends Error {}
+    try {
+      const res = await evaluateModel(
+        {
+          model: this.model,
+          tok: this.pack.tokenizer,
+          sequences: this.sequences,
+          userIds: a.userIds,
+          numItems: this.pack.itemNames.length - 1,
+          collab: { cfUser: a.cfUser, cfDim: this.model.config.composer.cfDim, neighbourIndices: a.neighbourIndices, nMax: this.pack.nMax },
+          neighbours: this.pack.nDefault,
+          negatives: a.topnNegatives ? this.sequences.map((_, u) => a.topnNegatives!.subarray(u * 99, u * 99 + 99)) : [],
+          explanations: pairs,
+          datasetItem: (i) => i,
+        },
+        {
+          ...DEFAULT_EVAL,
+          split: 'test',
+          tasks,
+          users: N,
+          constrained,
+          batchSize: 4,
+          maxInputTokens: this.pack.maxInputTokens,
+          onProgress: (task, done, t) => {
+            if (signal.aborted) throw new Stopped();
+            perTask.set(task, Math.min(N, Math.round((done / Math.max(1, t)) * N)));
+            onProgress([...perTask.values()].reduce((x, y) => x + y, 0), total);
+          },
+        },
+      );
+      const rows: MetricsRow[] = [];
+      const m = res.metrics;
+      const rank = (r: { HR1: number; HR5: number; NDCG5: number; HR10: number; NDCG10: number }) => ({ 'HR@1': r.HR1, 'HR@5': r.HR5, 'NDCG@5': r.NDCG5, 'HR@10': r.HR10, 'NDCG@10': r.NDCG10 });
+      if (m.sequential) rows.push({ task: 'sequential', values: rank(m.sequential), users: m.sequential.users });
+      if (m.topn) rows.push({ task: 'topn', values: rank(m.topn), users: m.topn.users });
+      if (m.explanation) {
+        const e = m.explanation;
+        rows.push({ task: 'explanation', values: { 'BLEU-1': e.bleu1, 'BLEU-4': e.bleu4, 'ROUGE-1': e.rouge1, 'ROUGE-2': e.rouge2, 'ROUGE-L': e.rougeL }, users: e.pairs });
       }
-      if (tasks.includes('explanation') && this.pack.explanationPairs) {
-        const pair = this.pack.explanationPairs.find((p) => p.user === u);
-        if (pair) {
-          const e = await this.explain(target, pair.item, w, 21, () => {}, signal);
-          if (e.stopped) break;
-          refs.push(pair.reference);
-          hyps.push(e.text);
-        }
-      }
-      done++;
-      onProgress(done, N);
-      // Let the interrupt message in between users.
-      await new Promise((r) => setTimeout(r, 0));
+      onProgress(total, total);
+      return { rows, stopped: false };
+    } catch (e) {
+      if (e instanceof Stopped) return { rows: [], stopped: true };
+      throw e;
     }
-    const rows: MetricsRow[] = [];
-    const fmt = (m: ReturnType<typeof rankingMetrics>) => ({ 'HR@1': m.hr[1]!, 'HR@5': m.hr[5]!, 'NDCG@5': m.ndcg[5]!, 'HR@10': m.hr[10]!, 'NDCG@10': m.ndcg[10]! });
-    if (seqTargets.length) rows.push({ task: 'sequential', values: fmt(rankingMetrics(seqLists, seqTargets)), users: seqTargets.length });
-    if (topTargets.length) rows.push({ task: 'topn', values: fmt(rankingMetrics(topLists, topTargets)), users: topTargets.length });
-    if (refs.length) {
-      const m = explanationMetrics(refs, hyps);
-      rows.push({ task: 'explanation', values: { 'BLEU-1': m.bleu1, 'BLEU-4': m.bleu4, 'ROUGE-1': m.rouge1, 'ROUGE-2': m.rouge2, 'ROUGE-L': m.rougeL }, users: refs.length });
-    }
-    return { rows, stopped: signal.aborted };
   }
 
   async warmup(): Promise<void> {
@@ -380,6 +368,6 @@ export async function openEngine(packId: PackId, baseUrl: string, backend: Backe
     const all = [...files.values()];
     onProgress('download', all, all.reduce((s, f) => s + f.loaded, 0), all.reduce((s, f) => s + f.total, 0));
   };
-  const pack = await openPack(baseUrl, fetch, report);
+  const pack = await openPack(fetchPackSource(baseUrl), report, null);
   return new Engine(pack, packId);
 }

@@ -1,10 +1,15 @@
-// Opens a weight pack over HTTP for the engine: downloads every file with byte progress, decodes it
-// with the model layer's pack reader and hands back the model, tokenizer and data arrays.
-// It owns the browser side of pack I/O only; the file format belongs to src/model/pack.
-import type { PeapodModel } from '../model/peapod.ts';
+// Opens a weight pack for the engine: reads and verifies every file through the model layer's pack
+// loader (HTTP in the worker, disk in Node) with per-file byte progress, then builds the model,
+// tokenizer and plain data arrays the engine needs. The file format belongs to src/model/pack.
+import { DEFAULT_EVAL } from '../eval/evaluate.ts';
+import { disposeParams } from '../model/params.ts';
+import { loadPack, type PackSource } from '../model/pack/load.ts';
+import { packParams } from '../model/pack/params.ts';
+import { PeapodModel } from '../model/peapod.ts';
 import type { Tokenizer } from '../model/tokenizer.ts';
-import { PackLoadError } from './errors.ts';
-import type { ByteProgress, Fetcher } from './fetch-progress.ts';
+import { PACK_DATA, PACK_FILES } from '../model/types.ts';
+import { BadRequestError, PackLoadError } from './errors.ts';
+import type { ByteProgress } from './fetch-progress.ts';
 import type { TrainingLogRow } from './protocol.ts';
 
 export interface PackArrays {
@@ -26,6 +31,8 @@ export interface PackContents {
   arrays: PackArrays;
   nMax: number;
   nDefault: number;
+  /** Input cap the pack was trained and evaluated with (longer inputs lose their tail). */
+  maxInputTokens: number;
   itemNames: string[];
   trainingLog: TrainingLogRow[];
   /** `${userIndex}:${item}` -> reference sentence. */
@@ -36,8 +43,93 @@ export interface PackContents {
   dispose(): void;
 }
 
-export async function openPack(baseUrl: string, fetcher: Fetcher, onProgress: (p: ByteProgress) => void): Promise<PackContents> {
-  void fetcher;
-  void onProgress;
-  throw new PackLoadError(baseUrl.replace(/\/$/, '').split('/').pop() ?? baseUrl, 'the pack reader (src/model/pack) is not available in this build yet.');
+export type FoldIn = (itemFactors: Float32Array, dim: number, items: number[]) => Float32Array;
+
+/** Parses training-log.jsonl; a bad line is skipped (the curves are illustrative, not checked). */
+export function parseTrainingLog(text: string): TrainingLogRow[] {
+  const rows: TrainingLogRow[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      const r = JSON.parse(line) as TrainingLogRow;
+      if (typeof r === 'object' && r !== null && typeof r.step === 'number') rows.push(r);
+    } catch {
+      // skip
+    }
+  }
+  return rows;
+}
+
+/** The first numeric field called `key` anywhere in the manifest (where export put it is its choice). */
+function findNumber(obj: unknown, key: string, depth = 0): number | null {
+  if (typeof obj !== 'object' || obj === null || depth > 4) return null;
+  const rec = obj as Record<string, unknown>;
+  if (typeof rec[key] === 'number') return rec[key] as number;
+  for (const v of Object.values(rec)) {
+    const f = findNumber(v, key, depth + 1);
+    if (f !== null) return f;
+  }
+  return null;
+}
+
+export async function openPack(source: PackSource, onProgress: (p: ByteProgress) => void, foldIn: FoldIn | null): Promise<PackContents> {
+  const loaded = await loadPack(source, {
+    onProgress: (p) => {
+      if (p.phase === 'done') return;
+      onProgress({ file: p.file, loaded: p.fileLoaded, total: p.fileTotal ?? p.fileLoaded });
+    },
+  });
+  const m = loaded.manifest;
+  const arr = <T extends Float32Array | Int32Array>(name: string, required: boolean): T | null => {
+    const a = loaded.data.get(name);
+    if (!a) {
+      if (required) throw new PackLoadError(m.name, `the data array "${name}" is missing from ${source.description}; re-export the pack with it.`);
+      return null;
+    }
+    return a.values as T;
+  };
+  const neighbourIndices = arr<Int32Array>(PACK_DATA.neighbourIndices, true)!;
+  const users = loaded.data.get(PACK_DATA.userIds)?.shape[0] ?? 0;
+  const nMax = users ? neighbourIndices.length / users : 0;
+  const arrays: PackArrays = {
+    userIds: arr<Int32Array>(PACK_DATA.userIds, true)!,
+    historyOffsets: arr<Int32Array>(PACK_DATA.historyOffsets, true)!,
+    historyItems: arr<Int32Array>(PACK_DATA.historyItems, true)!,
+    cfUser: arr<Float32Array>(PACK_DATA.cfUser, true)!,
+    cfItem: arr<Float32Array>(PACK_DATA.cfItem, false),
+    neighbourIndices,
+    neighbourSimilarity: arr<Float32Array>(PACK_DATA.neighbourSimilarity, true)!,
+    topnNegatives: arr<Int32Array>(PACK_DATA.topnNegatives, false),
+  };
+  const items = loaded.json<string[]>(PACK_FILES.items) ?? [];
+  const numItems = Math.max(items.length - 1, m.dataset.items);
+  const itemNames = Array.from({ length: numItems + 1 }, (_, i) => (i === 0 ? '' : (items[i] ?? `item ${i}`)));
+  const logBytes = loaded.sideFiles.get(PACK_FILES.trainingLog);
+  const refs = loaded.json<{ user: number; item: number; reference: string }[]>(PACK_FILES.explanations) ?? null;
+  const params = packParams(loaded.weights);
+  const model = new PeapodModel(m.config, params);
+  const cfDim = m.config.composer.cfDim;
+  return {
+    name: m.name,
+    manifest: { ...(m as unknown as Record<string, unknown>), tokenizer: `(${loaded.tokenizer.vocabSize} tokens, ${loaded.tokenizer.idScheme} ids)`, files: `${Object.keys(m.files).length} files, ${loaded.bytes} bytes` },
+    model,
+    tokenizer: loaded.tokenizer,
+    arrays,
+    nMax,
+    nDefault: Math.min(m.config.composer.numNeighbours, nMax),
+    maxInputTokens: findNumber(m, 'maxInputTokens') ?? DEFAULT_EVAL.maxInputTokens,
+    itemNames,
+    trainingLog: logBytes ? parseTrainingLog(new TextDecoder().decode(logBytes)) : [],
+    explanations: refs ? new Map(refs.map((r) => [`${r.user}:${r.item}`, r.reference])) : null,
+    explanationPairs: refs,
+    foldIn(picked) {
+      if (!arrays.cfItem) throw new BadRequestError(`Pack “${m.name}” carries no CF item factors, so a new user cannot be folded in; use a pack user.`);
+      if (!foldIn) throw new BadRequestError('Cold start needs the fold-in solver (src/model/foldin.ts), which this build lacks.');
+      return foldIn(arrays.cfItem, cfDim, picked);
+    },
+    dispose() {
+      model.dispose();
+      disposeParams(params);
+    },
+  };
 }

@@ -1,0 +1,73 @@
+// The main flow on the Beauty pack: load with progress -> pick a user -> attention heatmap whose
+// rows sum to 1 -> recommendations -> masking a neighbour changes the attention -> shared URL.
+import { expect, test } from '@playwright/test';
+import { heatmapWeights, openReady, READY_TIMEOUT, sequentialScores, settled, shot } from './helpers.ts';
+
+test('loads with per-file progress and a warm-up step, showing the example meanwhile', async ({ page }, info) => {
+  const phases: string[] = [];
+  await page.exposeFunction('recordPhase', (p: string) => phases.push(p));
+  await page.addInitScript(() => {
+    new MutationObserver(() => {
+      const el = document.querySelector('[data-testid="load-status"]');
+      const p = el?.getAttribute('data-phase');
+      const w = window as unknown as { lastPhase?: string; recordPhase(p: string): void };
+      if (p && p !== w.lastPhase) {
+        w.lastPhase = p;
+        void w.recordPhase(p);
+      }
+    }).observe(document, { subtree: true, childList: true, attributes: true });
+  });
+  await page.goto('/');
+  await expect(page.getByTestId('file-progress').first()).toBeVisible({ timeout: READY_TIMEOUT });
+  await shot(page, info, 'loading');
+  await expect(page.getByTestId('load-status')).toHaveAttribute('data-phase', 'ready', { timeout: READY_TIMEOUT });
+  expect(phases[0]).toBe('downloading');
+  expect(phases).toContain('warming');
+  expect(phases.at(-1)).toBe('ready');
+  await expect(page.getByTestId('heatmap')).toBeVisible();
+  await shot(page, info, 'ready');
+});
+
+test('user -> heatmap (rows sum to 1) -> recommendations -> mask a neighbour -> URL restores it', async ({ page }, info) => {
+  await openReady(page, '?user=3');
+  await expect(page.getByTestId('user-label')).not.toBeEmpty();
+  const label = await page.getByTestId('user-label').textContent();
+  const history = page.getByTestId('history').locator('li');
+  expect(await history.count()).toBeGreaterThan(2);
+
+  const w0 = await heatmapWeights(page);
+  expect(w0.length).toBeGreaterThan(0);
+  for (const row of w0) expect(Math.abs(row.reduce((a, b) => a + b, 0) - 1)).toBeLessThan(1e-4);
+  const seq0 = await sequentialScores(page);
+  expect(seq0).toHaveLength(10);
+  await shot(page, info, 'explore');
+
+  // Mask the first neighbour: its column goes to 0 and the other weights change.
+  await page.getByTestId('mask-toggle').first().uncheck();
+  await settled(page);
+  await expect.poll(async () => (await heatmapWeights(page))[0]![0], { timeout: READY_TIMEOUT }).toBe(0);
+  const w1 = await heatmapWeights(page);
+  for (const row of w1) expect(Math.abs(row.reduce((a, b) => a + b, 0) - 1)).toBeLessThan(1e-4);
+  expect(w1[0]![1]).not.toBeCloseTo(w0[0]![1]!, 6);
+  await expect(page).toHaveURL(/mask=\d+/);
+  await shot(page, info, 'masked');
+
+  // Change n and the view; then the shared URL restores all of it in a fresh page.
+  await page.getByTestId('n-input').fill('5');
+  await settled(page);
+  await expect.poll(async () => (await heatmapWeights(page))[0]!.length).toBe(5);
+  await page.getByTestId('task-topn').click();
+  const url = page.url();
+  expect(url).toMatch(/n=5/);
+  expect(url).toMatch(/task=topn/);
+  const page2 = await page.context().newPage();
+  await page2.goto(url);
+  await expect(page2.getByTestId('load-status')).toHaveAttribute('data-phase', 'ready', { timeout: READY_TIMEOUT });
+  await expect(page2.getByTestId('user-label')).toHaveText(label!);
+  await expect(page2.getByTestId('n-input')).toHaveValue('5');
+  await expect(page2.getByTestId('mask-toggle').first()).not.toBeChecked();
+  await expect(page2.getByTestId('topn-results').locator('li')).toHaveCount(100, { timeout: READY_TIMEOUT });
+  await expect(page2.getByTestId('held-out-mark')).toHaveCount(1);
+  await expect.poll(async () => (await heatmapWeights(page2))[0]![0]).toBe(0);
+  await shot(page2, info, 'restored-topn');
+});
