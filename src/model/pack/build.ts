@@ -19,6 +19,10 @@ export interface PackContents {
   data?: NamedArray[];
   /** Side files (PACK_FILES names such as items.json), serialised as JSON. */
   jsonFiles?: Record<string, unknown>;
+  /** Side files stored byte for byte (e.g. training-log.jsonl). */
+  rawFiles?: Record<string, Uint8Array>;
+  /** Extra top-level manifest fields (e.g. training options); they cannot replace the standard ones. */
+  extraManifest?: Record<string, unknown>;
   /** Shard size limit; default 4 MB. */
   shardBytes?: number;
 }
@@ -42,13 +46,18 @@ export async function buildPack(contents: PackContents): Promise<BuiltPack> {
   w.group.paths.forEach((p, i) => files.set(p, w.shards[i]!));
   data?.group.paths.forEach((p, i) => files.set(p, data.shards[i]!));
   const enc = new TextEncoder();
-  for (const [path, value] of Object.entries(contents.jsonFiles ?? {})) {
+  const side: [string, Uint8Array][] = [
+    ...Object.entries(contents.jsonFiles ?? {}).map(([p, v]): [string, Uint8Array] => [p, enc.encode(JSON.stringify(v))]),
+    ...Object.entries(contents.rawFiles ?? {}),
+  ];
+  for (const [path, bytes] of side) {
     if (path === MANIFEST_FILE || files.has(path)) throw new RangeError(`side file "${path}" clashes with a pack file; choose another name.`);
-    files.set(path, enc.encode(JSON.stringify(value)));
+    files.set(path, bytes);
   }
   const info: PackManifest['files'] = {};
   for (const [path, bytes] of files) info[path] = { sha256: await sha256Hex(bytes), bytes: bytes.byteLength };
   const manifest: PackManifest = {
+    ...contents.extraManifest,
     formatVersion: PACK_FORMAT_VERSION,
     kind: PACK_KIND,
     name: contents.name,

@@ -38,7 +38,7 @@ export interface PackFileInfo {
 export interface PackDataset {
   /** Folder name under the data directory, e.g. 'amazon-beauty-p5', or 'synthetic'. */
   name: string;
-  /** SHA-256 over the dataset files the pack was built from (see datasetFingerprint in save.ts). */
+  /** SHA-256 over the dataset files the pack was built from (src/data/fingerprint.ts). */
   fingerprint: string;
   users: number;
   items: number;

@@ -1,10 +1,10 @@
-// Node-only side of weight packs: a PackSource over a folder, writing a built pack to disk, and the
-// dataset fingerprint. Must never be imported by browser code (it uses node:fs).
+// Node-only side of weight packs: a PackSource over a folder and writing a built pack to disk.
+// Must never be imported by browser code (it uses node:fs).
 import { createReadStream } from 'node:fs';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ModelPackMissingFileError } from '../errors.ts';
-import { buildPack, sha256Hex, type BuiltPack, type PackContents } from './build.ts';
+import { buildPack, type BuiltPack, type PackContents } from './build.ts';
 import { MANIFEST_FILE } from './format.ts';
 import type { FileProgress, PackSource } from './load.ts';
 
@@ -61,17 +61,4 @@ export async function savePack(dir: string, contents: PackContents): Promise<Bui
   const built = await buildPack(contents);
   await writePack(dir, built);
   return built;
-}
-
-/**
- * SHA-256 over the named dataset files (each file's name, size and own SHA-256, in the given order),
- * so a pack records exactly which data it was built from.
- */
-export async function datasetFingerprint(dir: string, files: string[]): Promise<string> {
-  const parts: string[] = [];
-  for (const f of files) {
-    const bytes = await readFile(path.join(dir, f));
-    parts.push(`${f}\t${bytes.byteLength}\t${await sha256Hex(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength))}`);
-  }
-  return sha256Hex(new TextEncoder().encode(parts.join('\n')));
 }

@@ -59,6 +59,8 @@ function contents(over: Partial<PackContents> = {}): PackContents {
     weightDtype: 'float32',
     data,
     jsonFiles: { [PACK_FILES.items]: ['', 'soap', 'shampoo', 'comb', 'brush'] },
+    rawFiles: { [PACK_FILES.trainingLog]: new TextEncoder().encode('{"step":1}\n{"step":2}\n') },
+    extraManifest: { training: { lr: 5e-4 }, kind: 'overridden?' },
     shardBytes: 64 * 1024,
     ...over,
   };
@@ -106,6 +108,9 @@ describe('savePack -> loadPack', () => {
     expect([...pack.data.get(PACK_DATA.neighbourSimilarity)!.values]).toEqual([...data[3]!.values]);
     expect(pack.json<string[]>(PACK_FILES.items)).toEqual(['', 'soap', 'shampoo', 'comb', 'brush']);
     expect(pack.json(PACK_FILES.example)).toBeUndefined();
+    expect(new TextDecoder().decode(pack.sideFiles.get(PACK_FILES.trainingLog))).toBe('{"step":1}\n{"step":2}\n');
+    expect((pack.manifest as unknown as { training: unknown }).training).toEqual({ lr: 5e-4 });
+    expect(pack.manifest.kind).toBe('peapod-pack'); // extra fields cannot replace standard ones
     expect(pack.tokenizer.vocab).toEqual(tok.vocab);
     const last = events[events.length - 1]!;
     expect(last.phase).toBe('done');
