@@ -3,7 +3,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { downloadDatasets, verifyLocalDataset } from './download.ts';
+import { downloadDatasets, extractJsonValueText, verifyLocalDataset } from './download.ts';
+import { sha256Hex } from './fingerprint.ts';
 import { ChecksumMismatchError, DownloadError, MissingDatasetError } from './errors.ts';
 import { loadDataset } from './node-fs.ts';
 import { datasetSource } from './sources.ts';
@@ -45,7 +46,6 @@ describe.skipIf(!ready)('downloadDatasets against a local mirror', () => {
   const tmp = makeTmpDir('peapod-dl-');
   afterAll(tmp.cleanup);
   const mi = 'amazon-musical-instruments-5core';
-  const miFile = path.join(tmp.dir, mi, 'reviews_Musical_Instruments_5.json.gz');
 
   it('downloads, verifies and writes the file; a second run finds it present', async () => {
     const progress: number[] = [];
@@ -98,6 +98,8 @@ describe.skipIf(!ready)('downloadDatasets against a local mirror', () => {
       'datamaps.json:downloaded',
       'item_text_idgenrec.txt:downloaded',
       'negative_samples.txt:generated',
+      'explanation-pod/val.json:downloaded',
+      'explanation-pod/test.json:downloaded',
     ]);
     expect(verifyLocalDataset(tmp.dir, 'amazon-toys-p5')).toEqual([]);
     expect(readdirSync(path.join(tmp.dir, 'amazon-toys-p5')).some((n) => n.includes('.tmp-'))).toBe(false);
@@ -122,3 +124,22 @@ describe('source table', () => {
   });
 });
 
+
+describe('extractJsonValueText', () => {
+  it('returns the exact text of a top-level value, ignoring brackets inside strings and nested keys', () => {
+    const doc = '{\n    "train": [{"val": "]"}],\n    "val": [\n        {"e": "a ] b [ \\" c"}\n    ],\n    "test": []\n}';
+    expect(extractJsonValueText(doc, 'val', 'doc')).toBe('[\n        {"e": "a ] b [ \\" c"}\n    ]\n');
+    expect(extractJsonValueText(doc, 'test', 'doc')).toBe('[]\n');
+    expect(() => extractJsonValueText(doc, 'nope', 'doc.json')).toThrow(/doc\.json: has no top-level "nope"/);
+  });
+  it.skipIf(!hasDataset('amazon-toys-p5'))('cuts val/test out of an ISRF-layout explanation.json with the pinned SHA-256', () => {
+    const dir = path.join(DATA_DIR, 'amazon-toys-p5', 'explanation-pod');
+    const val = readFileSync(path.join(dir, 'val.json'), 'utf8');
+    const test = readFileSync(path.join(dir, 'test.json'), 'utf8');
+    // ISRF's file is {"train": [...], "val": [...], "test": [...]} with 4-space indentation.
+    const doc = `{\n    "train": [\n        {"user": 1, "item": 2, "explanation": "a [b]", "feature": "b"}\n    ],\n    "val": ${val.slice(0, -1)},\n    "test": ${test.slice(0, -1)}\n}`;
+    const spec = datasetSource('amazon-toys-p5')!.files;
+    expect(sha256Hex(extractJsonValueText(doc, 'val', 'x'))).toBe(spec.find((f) => f.path === 'explanation-pod/val.json')!.sha256);
+    expect(sha256Hex(extractJsonValueText(doc, 'test', 'x'))).toBe(spec.find((f) => f.path === 'explanation-pod/test.json')!.sha256);
+  });
+});

@@ -68,15 +68,20 @@ function isVerified(file: string, spec: SourceFile): boolean {
 }
 
 export async function fetchBytes(url: string, onChunk?: (received: number, total: number) => void): Promise<Uint8Array> {
-  let res: Response;
-  try {
-    res = await fetch(url);
-  } catch (err) {
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    throw new DownloadError(`could not connect (${cause?.code ?? cause?.message ?? (err as Error).message})`, {
-      file: url,
-      hint: 'Check the network, or set PEAPOD_DATA_MIRROR to a reachable copy laid out as <mirror>/<dataset>/<file>',
-    });
+  let res: Response | undefined;
+  // One retry on a network error: a pooled keep-alive socket may have been closed by the server
+  // while we were busy (e.g. regenerating negatives), which surfaces as ECONNRESET on the next call.
+  for (let attempt = 1; !res; attempt++) {
+    try {
+      res = await fetch(url);
+    } catch (err) {
+      if (attempt < 2) continue;
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      throw new DownloadError(`could not connect (${cause?.code ?? cause?.message ?? (err as Error).message})`, {
+        file: url,
+        hint: 'Check the network, or set PEAPOD_DATA_MIRROR to a reachable copy laid out as <mirror>/<dataset>/<file>',
+      });
+    }
   }
   if (!res.ok || !res.body) {
     throw new DownloadError(`HTTP ${res.status} ${res.statusText}`.trim(), {
@@ -102,6 +107,46 @@ export async function fetchBytes(url: string, onChunk?: (received: number, total
     off += c.length;
   }
   return out;
+}
+
+/**
+ * The exact source text of a top-level key's value in a JSON object document, plus "\n". Scans
+ * once, skipping string contents, so brackets inside explanations do not confuse it.
+ */
+export function extractJsonValueText(text: string, key: string, where: string): string {
+  let depth = 0;
+  let i = 0;
+  const n = text.length;
+  let valueStart = -1;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      // A string: find its end, honouring backslash escapes.
+      let j = i + 1;
+      while (j < n && text.charCodeAt(j) !== 34) j += text.charCodeAt(j) === 92 ? 2 : 1;
+      if (valueStart < 0 && depth === 1 && text.slice(i + 1, j) === key) {
+        let k = j + 1;
+        while (k < n && (text[k] === ' ' || text[k] === '\n' || text[k] === '\r' || text[k] === '\t')) k++;
+        if (text[k] === ':') {
+          k++;
+          while (k < n && (text[k] === ' ' || text[k] === '\n' || text[k] === '\r' || text[k] === '\t')) k++;
+          valueStart = k;
+          depth++;
+          i = k + 1;
+          continue;
+        }
+      }
+      i = j + 1;
+      continue;
+    }
+    if (c === 123 || c === 91) depth++;
+    else if (c === 125 || c === 93) {
+      depth--;
+      if (valueStart >= 0 && depth === 1) return text.slice(valueStart, i + 1) + '\n';
+    }
+    i++;
+  }
+  throw new DownloadError(`has no top-level "${key}" array/object`, { file: where, hint: 'The source changed; check the URL in src/data/sources.ts or use PEAPOD_DATA_MIRROR' });
 }
 
 /** Writes next to the target then renames, so readers never see a half-written file. */
@@ -148,6 +193,10 @@ export async function downloadDatasets(options: DownloadOptions): Promise<FileOu
         let status: FileOutcome['status'] = 'downloaded';
         try {
           bytes = await fetchBytes(url, (received, total) => options.onProgress?.({ dataset: ds.name, file: spec.path, received, total: total || spec.bytes }));
+          if (spec.extractJsonKey && !options.mirror) {
+            const whole = new TextDecoder().decode(bytes);
+            bytes = new TextEncoder().encode(extractJsonValueText(whole, spec.extractJsonKey, url));
+          }
         } catch (err) {
           if (!(err instanceof DownloadError) || spec.fallback !== 'p5-negatives') throw err;
           // P5's negatives are a deterministic function of sequential_data.txt: rebuild them.

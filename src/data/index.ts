@@ -13,3 +13,4 @@ export * from './remap.ts';
 export * from './catalogue.ts';
 export * from './explanations.ts';
 export * from './sources.ts';
+export { parsePodExplanations } from './pod-explanations.ts';

@@ -18,6 +18,12 @@ export interface SourceFile {
   fallback?: 'p5-negatives';
   /** Not needed by loadDataset (documentation or extra tables). */
   optional?: boolean;
+  /**
+   * The URL serves a JSON object and this file is the exact source text of one top-level key's
+   * value, plus a final newline (how explanation-pod/{val,test}.json were cut from ISRF's file).
+   * Mirrors serve the cut file itself.
+   */
+  extractJsonKey?: string;
 }
 
 export interface DatasetSource {
@@ -37,6 +43,8 @@ const IDGENREC = 'agiresearch/IDGenRec';
 const IDGENREC_AT = 'a297185aa5b6cd6de9dcf8b8182052ee8e0b3261';
 const RDREC = 'WangXFng/RDRec';
 const RDREC_AT = '4055c3028d3afbd57a0fffd54076825836b7cad7';
+const ISRF = 'htired/ISRF';
+const ISRF_AT = '7ff33344cde774d04f5f52e26f22a84b429e4caf';
 const UVIC = 'damon46kai/uvic-485b';
 const UVIC_AT = '7d9e4e7d80b35633ef81f3e0b26e8e9e3284244c';
 
@@ -71,6 +79,9 @@ export const DATASET_SOURCES: readonly DatasetSource[] = [
       { path: 'item_text_idgenrec.txt', url: gh(IDGENREC, IDGENREC_AT, 'rec_datasets/Toys/item_generative_indexing_phase_0.txt'), sha256: 'bce5c0028efdb6ec87033021087c9251eb64d6dfc77d791c47837c830b9d7f19', bytes: 566953 },
       // RDRec commits P5's file as negative.txt; if that URL fails we regenerate it (same bytes).
       { path: 'negative_samples.txt', url: gh(RDREC, RDREC_AT, 'data/toys/negative.txt'), sha256: 'a349a543365f0b4b8b8c95ab7123bd7cf470ea42c2952a16ae358ac5fb398d7a', bytes: 9846664, fallback: 'p5-negatives' },
+      // POD's Toys explanation splits, cut from ISRF's explanation.json (keys train/val/test).
+      { path: 'explanation-pod/val.json', url: gh(ISRF, ISRF_AT, 'data/toys/explanation.json'), sha256: '55e2bc4587813e6dc4a9b24c1ada04f9d7b558e0e88219545fab590eb2354e28', bytes: 1999104, extractJsonKey: 'val', optional: true },
+      { path: 'explanation-pod/test.json', url: gh(ISRF, ISRF_AT, 'data/toys/explanation.json'), sha256: 'eecbad5dee1cfd95336117c29ccb898a25fe083ae2e01310fc8ea91e0535fe24', bytes: 2016644, extractJsonKey: 'test', optional: true },
     ],
   },
   {
