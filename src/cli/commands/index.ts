@@ -17,3 +17,4 @@ commands['version'] = {
 };
 commands['data'] = lazy('download, describe (info) and validate (check) the datasets', () => import('./data.ts'));
 commands['negatives'] = lazy("generate P5's fixed top-n test negatives", () => import('./negatives.ts'));
+commands['export'] = lazy('write a weight pack with seeded random weights (--random), for benchmarks', () => import('./export.ts'));
