@@ -1,0 +1,108 @@
+// `peapod train`: parses the flags, starts the Node backend and runs the training pipeline, then
+// exports the pack. All domain logic lives in src/train; this module only maps flags to options.
+import * as path from 'node:path';
+import { boolFlag, CliUsageError, numberFlag, parseArgs, stringFlag, type ParsedArgs } from '../args.ts';
+import type { Command } from './types.ts';
+import type { IdScheme, TaskName } from '../../model/types.ts';
+
+const HELP = `usage: peapod train --dataset NAME|DIR --out DIR [options]
+
+  --dataset NAME|DIR      dataset folder name under the data dir (PEAPOD_DATA_DIR) or a path
+  --out DIR               pack folder to write (e.g. public/models/beauty)
+  --run-dir DIR           checkpoints + training log (default runs/<basename of --out>)
+  --resume                continue from the run dir's last checkpoint
+  --ids remap|original    leak-free seeded item re-mapping (default) or P5's original ids
+  --id-scheme atomic|p5   one token per id (default) or P5 digit pieces + whole-word ids
+  --cf pmf|bivae          CF user embeddings (default pmf), --cf-dim N (32)
+  --n-max N               neighbours stored in the pack (20; packs must stay <= 15 MB); --neighbours N attended (20)
+  --tasks LIST            comma list of sequential,topn,explanation (default: all the data has)
+  --d-model N (128) --layers N (2, per stack) --heads N (4) --d-ff N (4*d) --dropout X (0.1)
+  --prompt-length N (3) --composer-heads N (4) --no-task-prompts --no-collaborative (ablations)
+  --user-tokens           atomic ids: one token per user too (off: users are known by their CF prompt)
+  --batch-size N (64) --lr X (1e-3) --warmup N (100) --weight-decay X (0.01) --clip X (1)
+  --topn-candidates N     candidates per training top-n sample (100; fewer is faster)
+  --max-input N           input token cap (128)
+  --max-steps N           0 = export untrained weights (default: unlimited, use --max-minutes)
+  --max-minutes X         training time budget (default 60); stops cleanly, keeps the best weights
+  --validate-every X      minutes between validations (5); --valid-users N (512); --patience N (3)
+  --checkpoint-every X    minutes between checkpoints (3)
+  --users N               keep only the first N users (quick experiments)
+  --dtype float16|float32 weight storage in the pack (default float16)
+  --eval-users N          test users evaluated for the manifest's metrics at export (0 = all, default 2000)
+  --seed N (1) --backend wasm|cpu (wasm)`;
+
+function listFlag<T extends string>(a: ParsedArgs, key: string, allowed: readonly T[], fallback: T[]): T[] {
+  const v = a.flags[key];
+  if (v === undefined) return fallback;
+  if (v === true) throw new CliUsageError(`--${key} needs a comma-separated list of ${allowed.join(', ')}`);
+  const out = v.split(',').map((s) => s.trim()) as T[];
+  for (const x of out) if (!allowed.includes(x)) throw new CliUsageError(`--${key}: unknown value "${x}"; allowed: ${allowed.join(', ')}`);
+  return out;
+}
+
+function choice<T extends string>(a: ParsedArgs, key: string, allowed: readonly T[], fallback: T): T {
+  const v = stringFlag(a, key, fallback);
+  if (!allowed.includes(v as T)) throw new CliUsageError(`--${key} must be one of ${allowed.join(', ')}, got "${v}"`);
+  return v as T;
+}
+
+export const command: Command = {
+  summary: 'train a PeaPOD model on a dataset and export a weight pack',
+  async run(argv) {
+    const a = parseArgs(argv);
+    if (a.flags['help']) {
+      console.log(HELP);
+      return 0;
+    }
+    const dataset = stringFlag(a, 'dataset');
+    const out = stringFlag(a, 'out');
+    const runDir = stringFlag(a, 'run-dir', path.join('runs', path.basename(path.resolve(out))));
+    const d = numberFlag(a, 'd-model', 128);
+    const maxStepsRaw = a.flags['max-steps'];
+    const maxSteps = maxStepsRaw === undefined ? Infinity : numberFlag(a, 'max-steps', 0);
+    const { initNodeBackend } = await import('../../train/backend-node.ts');
+    const { runTrainAndExport } = await import('../../train/run.ts');
+    const backend = await initNodeBackend(choice(a, 'backend', ['wasm', 'cpu'] as const, 'wasm'));
+    process.stderr.write(`backend: ${backend.reason}\n`);
+    const tasks = listFlag<TaskName>(a, 'tasks', ['sequential', 'topn', 'explanation'], ['explanation', 'sequential', 'topn']);
+    await runTrainAndExport({
+      dataset,
+      out,
+      runDir,
+      idMode: choice(a, 'ids', ['remap', 'original'] as const, 'remap'),
+      idScheme: choice<IdScheme>(a, 'id-scheme', ['atomic', 'p5'], 'atomic'),
+      cf: choice(a, 'cf', ['pmf', 'bivae'] as const, 'pmf'),
+      cfDim: numberFlag(a, 'cf-dim', 32),
+      nMax: numberFlag(a, 'n-max', 20),
+      neighbours: numberFlag(a, 'neighbours', 20),
+      composerHeads: numberFlag(a, 'composer-heads', 4),
+      promptLength: numberFlag(a, 'prompt-length', 3),
+      taskPrompts: !boolFlag(a, 'no-task-prompts'),
+      collaborative: !boolFlag(a, 'no-collaborative'),
+      userTokens: boolFlag(a, 'user-tokens'),
+      size: { dModel: d, layers: numberFlag(a, 'layers', 2), heads: numberFlag(a, 'heads', 4), dFf: numberFlag(a, 'd-ff', 4 * d), dropout: numberFlag(a, 'dropout', 0.1) },
+      tasks,
+      users: numberFlag(a, 'users', 0),
+      seed: numberFlag(a, 'seed', 1),
+      resume: boolFlag(a, 'resume'),
+      dtype: choice(a, 'dtype', ['float16', 'float32'] as const, 'float16'),
+      evalUsers: numberFlag(a, 'eval-users', 2000),
+      backend: backend.reason,
+      command: `npx peapod train ${argv.join(' ')}`,
+      train: {
+        batchSize: numberFlag(a, 'batch-size', 64),
+        topnCandidates: numberFlag(a, 'topn-candidates', 100),
+        maxInputTokens: numberFlag(a, 'max-input', 128),
+        maxSteps,
+        maxMinutes: numberFlag(a, 'max-minutes', 60),
+        validateEveryMinutes: numberFlag(a, 'validate-every', 5),
+        patience: numberFlag(a, 'patience', 3),
+        checkpointEveryMinutes: numberFlag(a, 'checkpoint-every', 3),
+        validationUsers: numberFlag(a, 'valid-users', 512),
+        schedule: { peakLr: numberFlag(a, 'lr', 1e-3), warmupSteps: numberFlag(a, 'warmup', 100), finalFraction: 0.1 },
+        adamw: { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: numberFlag(a, 'weight-decay', 0.01), clipNorm: numberFlag(a, 'clip', 1) },
+      },
+    });
+    return 0;
+  },
+};

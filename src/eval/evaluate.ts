@@ -1,0 +1,214 @@
+// The paper's evaluation protocol on a trained model: sequential (all items, beam 20, 10 returned),
+// top-n (1 positive + 99 FIXED negatives, ranked by sequence log-probability) and explanation
+// (beam search, min length 10; BLEU-1/4, ROUGE-1/2/L). Batched across users. Returns metrics and one
+// prediction row per user and task, with ids mapped back to the dataset's. Must not train or write files.
+import type { EncoderOutput, PeapodModel } from '../model/peapod.ts';
+import type { Tokenizer } from '../model/tokenizer.ts';
+import { splitWords } from '../model/tokenizer.ts';
+import type { TaskName } from '../model/types.ts';
+import { peapodDecoder } from '../model/generate/peapod-decoder.ts';
+import { generateExplanations, recommendNext } from '../model/generate/recommend.ts';
+import { rankCandidates } from '../model/generate/topn.ts';
+import { catalogueCoverage, explanationMetrics, rankingMetrics, type RankingMetrics, type TextMetrics } from './metrics.ts';
+import { collate, disposeBatch, toTensors, type ExplanationPair, type Sample } from './batch.ts';
+import { disposeCollab, gatherCollab, type CollabTables } from './collab.ts';
+import { heldOutSequential, heldOutTopn } from './heldout.ts';
+import { atomicConstrainedNext } from './atomic-next.ts';
+
+export interface EvalModel {
+  model: PeapodModel;
+  tok: Tokenizer;
+  /** Sequences in the ids the model was trained with. */
+  sequences: readonly Int32Array[];
+  /** Dataset user id per user index (also the number in `user_{n}`). */
+  userIds: ArrayLike<number>;
+  numItems: number;
+  collab: CollabTables;
+  /** Neighbours attended over. */
+  neighbours: number;
+  /** Fixed 99 negatives per user for the split being evaluated. */
+  negatives: readonly ArrayLike<number>[];
+  /** Explanation pairs of the split being evaluated (training-id space). */
+  explanations: readonly ExplanationPair[];
+  /** Training-space item id -> dataset item id. */
+  datasetItem: (item: number) => number;
+}
+
+export interface EvalOptions {
+  split: 'test' | 'valid';
+  tasks: TaskName[];
+  /** Evaluate the first N users (0 = all); explanations: the first N pairs. */
+  users: number;
+  constrained: boolean;
+  batchSize: number;
+  beamWidth: number;
+  topK: number;
+  maxInputTokens: number;
+  /** Seed of the candidate order of top-n lists (fixed per user). */
+  orderSeed: number;
+  onProgress?: (task: TaskName, done: number, total: number) => void;
+}
+
+export const DEFAULT_EVAL: Omit<EvalOptions, 'split' | 'tasks' | 'users'> = {
+  constrained: true,
+  batchSize: 32,
+  beamWidth: 20,
+  topK: 10,
+  maxInputTokens: 128,
+  orderSeed: 2022,
+};
+
+export type PredictionRow =
+  | { task: 'sequential' | 'topn'; user: number; target: number; ranked: (number | null)[] }
+  | { task: 'explanation'; user: number; item: number; reference: string; generated: string };
+
+export interface RankingSummary {
+  HR1: number;
+  HR5: number;
+  NDCG5: number;
+  HR10: number;
+  NDCG10: number;
+  users: number;
+}
+
+export interface EvalMetrics {
+  sequential?: RankingSummary & { invalidRate: number; coverage10: number };
+  topn?: RankingSummary;
+  explanation?: TextMetrics & { pairs: number };
+}
+
+export interface EvalResult {
+  metrics: EvalMetrics;
+  predictions: PredictionRow[];
+  seconds: Partial<Record<TaskName, number>>;
+}
+
+function summary(m: RankingMetrics): RankingSummary {
+  return { HR1: m.hr[1]!, HR5: m.hr[5]!, NDCG5: m.ndcg[5]!, HR10: m.hr[10]!, NDCG10: m.ndcg[10]! , users: m.users };
+}
+
+/** Encodes a batch of bare-form samples with their collaborative prompt. The caller disposes. */
+function encodeBatch(e: EvalModel, task: TaskName, samples: Sample[], maxInput: number): EncoderOutput {
+  const host = collate(e.tok, samples, e.userIds, maxInput);
+  const b = toTensors(host);
+  const c = e.model.config.composer.collaborative ? gatherCollab(e.collab, samples.map((s) => s.user), e.neighbours) : null;
+  const { prompt, attention } = e.model.composePrompt(task, c, samples.length);
+  attention?.dispose();
+  const enc = e.model.encode(b, prompt, false);
+  prompt.dispose();
+  disposeBatch(b);
+  if (c) disposeCollab(c);
+  return enc;
+}
+
+function userRange(total: number, n: number): number {
+  return n > 0 ? Math.min(n, total) : total;
+}
+
+/** Words as the reference metric code sees them: our tokenizer's split, lower-cased, space-joined. */
+export function metricText(text: string): string {
+  return splitWords(text.toLowerCase()).join(' ');
+}
+
+export async function evaluateModel(e: EvalModel, o: EvalOptions): Promise<EvalResult> {
+  const metrics: EvalMetrics = {};
+  const predictions: PredictionRow[] = [];
+  const seconds: Partial<Record<TaskName, number>> = {};
+  const U = userRange(e.sequences.length, o.users);
+  const userDatasetId = (u: number): number => e.userIds[u]!;
+
+  if (o.tasks.includes('sequential')) {
+    const t0 = performance.now();
+    const ranked: (number | null)[][] = [];
+    const targets = new Int32Array(U);
+    let invalid = 0;
+    for (let start = 0; start < U; start += o.batchSize) {
+      const samples: Sample[] = [];
+      for (let u = start; u < Math.min(U, start + o.batchSize); u++) samples.push(heldOutSequential(e, u, o.split));
+      const enc = encodeBatch(e, 'sequential', samples, o.maxInputTokens);
+      try {
+        const dec = peapodDecoder(e.model, enc);
+        const res =
+          o.constrained && e.tok.idScheme === 'atomic'
+            ? await atomicConstrainedNext(dec, e.tok, o.beamWidth, o.topK)
+            : await recommendNext(dec, e.tok, { beamWidth: o.beamWidth, topK: o.topK, constrained: o.constrained, invalid: 'null' });
+        res.forEach((r: { items: (number | null)[] }, k: number) => {
+          const s = samples[k]!;
+          if (s.task === 'explanation') return;
+          ranked.push(r.items);
+          targets[start + k] = s.target;
+          invalid += r.items.filter((x) => x === null).length;
+        });
+      } finally {
+        enc.hidden.dispose();
+        enc.mask.dispose();
+      }
+      o.onProgress?.('sequential', Math.min(U, start + o.batchSize), U);
+    }
+    const asNumbers = ranked.map((r) => r.map((x) => (x === null ? -1 : x)));
+    const m = rankingMetrics(asNumbers, targets);
+    metrics.sequential = { ...summary(m), invalidRate: invalid / Math.max(1, U * o.topK), coverage10: catalogueCoverage(asNumbers.map((r) => r.filter((x) => x > 0)), e.numItems, 10) };
+    for (let u = 0; u < U; u++)
+      predictions.push({ task: 'sequential', user: userDatasetId(u), target: e.datasetItem(targets[u]!), ranked: ranked[u]!.map((x) => (x === null ? null : e.datasetItem(x))) });
+    seconds.sequential = (performance.now() - t0) / 1000;
+  }
+
+  if (o.tasks.includes('topn')) {
+    const t0 = performance.now();
+    const ranked: number[][] = [];
+    const targets = new Int32Array(U);
+    for (let start = 0; start < U; start += o.batchSize) {
+      const samples: Sample[] = [];
+      for (let u = start; u < Math.min(U, start + o.batchSize); u++) samples.push(heldOutTopn(e, u, o.split, e.negatives[u]!, o.orderSeed));
+      const enc = encodeBatch(e, 'topn', samples, o.maxInputTokens);
+      try {
+        const res = await rankCandidates(
+          peapodDecoder(e.model, enc),
+          e.tok,
+          samples.map((s) => (s.task === 'explanation' ? [] : s.items)),
+        );
+        res.forEach((r, k) => {
+          const s = samples[k]!;
+          if (s.task === 'explanation') return;
+          ranked.push(r.items.slice(0, o.topK));
+          targets[start + k] = s.target;
+        });
+      } finally {
+        enc.hidden.dispose();
+        enc.mask.dispose();
+      }
+      o.onProgress?.('topn', Math.min(U, start + o.batchSize), U);
+    }
+    metrics.topn = summary(rankingMetrics(ranked, targets));
+    for (let u = 0; u < U; u++) predictions.push({ task: 'topn', user: userDatasetId(u), target: e.datasetItem(targets[u]!), ranked: ranked[u]!.map((x) => e.datasetItem(x)) });
+    seconds.topn = (performance.now() - t0) / 1000;
+  }
+
+  if (o.tasks.includes('explanation') && e.explanations.length > 0) {
+    const t0 = performance.now();
+    const pairs = o.users > 0 ? e.explanations.slice(0, o.users) : e.explanations.slice();
+    const refs: string[] = [];
+    const hyps: string[] = [];
+    for (let start = 0; start < pairs.length; start += o.batchSize) {
+      const chunk = pairs.slice(start, start + o.batchSize);
+      const samples: Sample[] = chunk.map((p) => ({ task: 'explanation', user: p.user, item: p.item, text: p.text, template: -1 }));
+      const enc = encodeBatch(e, 'explanation', samples, o.maxInputTokens);
+      try {
+        const res = await generateExplanations(peapodDecoder(e.model, enc), e.tok, {});
+        res.forEach((r, k) => {
+          const p = chunk[k]!;
+          refs.push(metricText(p.text));
+          hyps.push(metricText(r.text));
+          predictions.push({ task: 'explanation', user: userDatasetId(p.user), item: e.datasetItem(p.item), reference: p.text, generated: r.text });
+        });
+      } finally {
+        enc.hidden.dispose();
+        enc.mask.dispose();
+      }
+      o.onProgress?.('explanation', Math.min(pairs.length, start + o.batchSize), pairs.length);
+    }
+    metrics.explanation = { ...explanationMetrics(refs, hyps), pairs: pairs.length };
+    seconds.explanation = (performance.now() - t0) / 1000;
+  }
+  return { metrics, predictions, seconds };
+}

@@ -1,0 +1,105 @@
+// AdamW (decoupled weight decay, Loshchilov & Hutter) with global-norm gradient clipping and a
+// warmup + linear-decay learning-rate schedule, written directly on tfjs-core ops so that its state
+// (step, first and second moments) can be saved into checkpoints and restored bit for bit.
+// Owns parameter updates only; it must not compute losses or know about tasks.
+import * as tf from '@tensorflow/tfjs-core';
+
+export interface AdamWConfig {
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  weightDecay: number;
+  /** Global gradient-norm bound; 0 disables clipping. */
+  clipNorm: number;
+}
+
+export const DEFAULT_ADAMW: AdamWConfig = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01, clipNorm: 1.0 };
+
+/**
+ * Norm scales (rank-1 tensors) are not decayed: decaying them pulls every layer's output towards 0,
+ * which is not the regularisation intended (as in BERT/T5 fine-tuning recipes).
+ */
+export function decays(shape: readonly number[]): boolean {
+  return shape.length >= 2;
+}
+
+export class AdamW {
+  step = 0;
+  readonly m = new Map<string, tf.Variable>();
+  readonly v = new Map<string, tf.Variable>();
+
+  constructor(
+    readonly params: Map<string, tf.Variable>,
+    readonly cfg: AdamWConfig = DEFAULT_ADAMW,
+  ) {
+    for (const [name, p] of params) {
+      this.m.set(name, tf.variable(tf.zerosLike(p), false, `adamw/m/${name}`));
+      this.v.set(name, tf.variable(tf.zerosLike(p), false, `adamw/v/${name}`));
+    }
+  }
+
+  /**
+   * Applies one update with learning rate `lr`. Gradients are consumed (disposed). Returns the global
+   * gradient norm before clipping (one scalar sync; the trainer logs it).
+   */
+  apply(grads: Record<string, tf.Tensor>, lr: number): number {
+    const names = Object.keys(grads);
+    const normT = tf.tidy(() => {
+      const sq = names.map((n) => tf.sum(tf.square(grads[n]!)));
+      return tf.sqrt(tf.addN(sq));
+    });
+    const norm = normT.dataSync()[0]!;
+    normT.dispose();
+    const clip = this.cfg.clipNorm > 0 && norm > this.cfg.clipNorm ? this.cfg.clipNorm / norm : 1;
+    this.step++;
+    const { beta1, beta2, epsilon, weightDecay } = this.cfg;
+    const bc1 = 1 - Math.pow(beta1, this.step);
+    const bc2 = 1 - Math.pow(beta2, this.step);
+    for (const name of names) {
+      const p = this.params.get(name);
+      const m = this.m.get(name);
+      const v = this.v.get(name);
+      const g0 = grads[name]!;
+      if (!p || !m || !v) {
+        g0.dispose();
+        continue;
+      }
+      tf.tidy(() => {
+        const g = clip === 1 ? g0 : tf.mul(g0, clip);
+        const m1 = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1));
+        const v1 = tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2));
+        const upd = tf.div(tf.div(m1, bc1), tf.add(tf.sqrt(tf.div(v1, bc2)), epsilon));
+        // Decoupled decay: shrink the weight directly, not through the gradient moments.
+        const decayed = weightDecay > 0 && decays(p.shape) ? tf.mul(p, 1 - lr * weightDecay) : p;
+        p.assign(tf.sub(decayed, tf.mul(upd, lr)));
+        m.assign(m1);
+        v.assign(v1);
+      });
+      g0.dispose();
+    }
+    return norm;
+  }
+
+  dispose(): void {
+    for (const t of this.m.values()) t.dispose();
+    for (const t of this.v.values()) t.dispose();
+  }
+}
+
+export interface ScheduleConfig {
+  peakLr: number;
+  warmupSteps: number;
+  /** Learning rate at the end of training, as a fraction of the peak. */
+  finalFraction: number;
+}
+
+/**
+ * Linear warmup over `warmupSteps`, then linear decay to `finalFraction * peak` as `progress` goes
+ * from 0 to 1. `progress` is supplied by the trainer: the larger of step/maxSteps and
+ * elapsed/maxMinutes, so a time-budgeted run still ends at the low learning rate.
+ */
+export function learningRate(s: ScheduleConfig, step: number, progress: number): number {
+  if (step < s.warmupSteps) return (s.peakLr * (step + 1)) / s.warmupSteps;
+  const p = Math.min(1, Math.max(0, progress));
+  return s.peakLr * (1 - (1 - s.finalFraction) * p);
+}

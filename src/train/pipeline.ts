@@ -1,0 +1,167 @@
+// `peapod train` end to end: prepare data -> CF user embeddings on training interactions only ->
+// neighbour lists -> tokenizer -> PeaPOD model -> joint training -> best weights -> pack export.
+// Owns the wiring and the run's provenance; each step's algorithm lives in its own module.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { similarUsers } from '../model/neighbours.ts';
+import { initPeapodParams } from '../model/params.ts';
+import { PeapodModel } from '../model/peapod.ts';
+import { buildTokenizer, type Tokenizer } from '../model/tokenizer.ts';
+import type { IdScheme, PeapodConfig, TaskName } from '../model/types.ts';
+import type { InteractionDataset } from '../data/types.ts';
+import { fitUserEmbeddings, type CfKind, type CfResult } from './cf-fit.ts';
+import { prepareData, trainingSequences, type ExplanationSplit, type IdMode, type PreparedData } from './prepare.ts';
+import { validationNegatives, validationNegativesSeed } from './samples.ts';
+import { templateWords } from '../eval/prompts.ts';
+import { restoreBest, train, type TrainOptions, type TrainResult } from './trainer.ts';
+import { DEFAULT_ADAMW } from './optimizer.ts';
+import type { CollabTables } from '../eval/collab.ts';
+
+export interface ModelSize {
+  dModel: number;
+  layers: number;
+  heads: number;
+  dFf: number;
+  dropout: number;
+}
+
+export interface PipelineOptions {
+  dataset: string | InteractionDataset;
+  dataDir?: string;
+  /** Pack folder to write (e.g. public/models/beauty). */
+  out: string;
+  runDir: string;
+  idMode: IdMode;
+  idScheme: IdScheme;
+  cf: CfKind;
+  cfDim: number;
+  /** Neighbours stored in the pack (n max). */
+  nMax: number;
+  /** Neighbours the composer attends over in training. */
+  neighbours: number;
+  composerHeads: number;
+  promptLength: number;
+  taskPrompts: boolean;
+  collaborative: boolean;
+  /**
+   * atomic ids only: give every user its own token. Off by default: 22k user rows would be most of a
+   * Beauty pack's 15 MB and a third of the output softmax, and each is seen only a few times in
+   * training; the user is identified by the collaborative prompt instead (`user_{n}` reads as <unk>).
+   */
+  userTokens: boolean;
+  size: ModelSize;
+  tasks: TaskName[];
+  users: number;
+  seed: number;
+  resume: boolean;
+  train: Omit<TrainOptions, 'tasks' | 'neighbours' | 'runDir' | 'resume' | 'seed'>;
+  dtype: 'float16' | 'float32';
+  /** The command line that reproduces this run (recorded in the manifest). */
+  command: string;
+  explanations?: (ds: InteractionDataset) => ExplanationSplit | null;
+  quiet?: boolean;
+}
+
+export interface PipelineResult {
+  prepared: PreparedData;
+  tok: Tokenizer;
+  config: PeapodConfig;
+  model: PeapodModel;
+  cf: CfResult;
+  collab: CollabTables;
+  neighbourSimilarity: Float32Array;
+  train: TrainResult;
+  timings: Record<string, number>;
+}
+
+export function modelConfig(tok: Tokenizer, o: Pick<PipelineOptions, 'size' | 'cfDim' | 'neighbours' | 'composerHeads' | 'promptLength' | 'taskPrompts' | 'collaborative' | 'tasks' | 'idScheme'>): PeapodConfig {
+  const s = o.size;
+  return {
+    t5: {
+      vocabSize: tok.vocabSize,
+      dModel: s.dModel,
+      dKv: s.dModel / s.heads,
+      numHeads: s.heads,
+      dFf: s.dFf,
+      numEncoderLayers: s.layers,
+      numDecoderLayers: s.layers,
+      feedForward: 'relu',
+      relativeAttentionNumBuckets: 32,
+      relativeAttentionMaxDistance: 128,
+      tieWordEmbeddings: true,
+      dropoutRate: s.dropout,
+      layerNormEpsilon: 1e-6,
+      padTokenId: tok.padId,
+      eosTokenId: tok.eosId,
+      wholeWordVocab: tok.wholeWordVocab,
+    },
+    composer: {
+      cfDim: o.cfDim,
+      numNeighbours: o.neighbours,
+      numHeads: o.composerHeads,
+      promptLength: o.promptLength,
+      taskPrompts: o.taskPrompts,
+      collaborative: o.collaborative,
+    },
+    tasks: o.tasks,
+    idScheme: o.idScheme,
+  };
+}
+
+function log(quiet: boolean | undefined, msg: string): void {
+  if (!quiet) process.stderr.write(`${msg}\n`);
+}
+
+export async function runTrainPipeline(o: PipelineOptions): Promise<PipelineResult> {
+  const timings: Record<string, number> = {};
+  const timed = <T>(name: string, f: () => T): T => {
+    const t0 = performance.now();
+    const r = f();
+    timings[name] = (performance.now() - t0) / 1000;
+    return r;
+  };
+  const prepared = timed('prepareS', () =>
+    prepareData({ dataset: o.dataset, idMode: o.idMode, seed: o.seed, users: o.users, ...(o.dataDir ? { dataDir: o.dataDir } : {}), ...(o.explanations ? { explanations: o.explanations } : {}) }),
+  );
+  const ds = prepared.ds;
+  const tasks = o.tasks.filter((t) => t !== 'explanation' || (prepared.explanations && prepared.explanations.train.length > 0));
+  if (tasks.length !== o.tasks.length) log(o.quiet, `note: ${ds.name} has no explanation data; training ${tasks.join(', ')} only.`);
+  log(o.quiet, `data: ${ds.name}, ${ds.sequences.length} users, ${ds.numItems} items, ids ${prepared.idMode}, test negatives: ${prepared.negativesSource} (${timings['prepareS']!.toFixed(1)} s)`);
+
+  const cf = timed('cfS', () => fitUserEmbeddings(o.cf, trainingSequences(ds), ds.numItems, o.cfDim, o.seed, o.quiet));
+  log(o.quiet, `cf: ${o.cf} d=${cf.d} fitted on training interactions in ${timings['cfS']!.toFixed(1)} s`);
+  const nMax = Math.min(o.nMax, ds.sequences.length - 1);
+  const nb = timed('neighboursS', () => similarUsers(cf.userFactors, cf.d, nMax));
+  log(o.quiet, `neighbours: top ${nMax} by cosine in ${timings['neighboursS']!.toFixed(1)} s`);
+  const collab: CollabTables = { cfUser: cf.userFactors, cfDim: cf.d, neighbourIndices: nb.indices, nMax };
+
+  const texts: string[] = [templateWords().join(' ')];
+  if (prepared.explanations) for (const p of prepared.explanations.train) texts.push(p.text);
+  const items: number[] = [];
+  for (let i = 1; i <= ds.numItems; i++) items.push(i);
+  const tok = buildTokenizer({ idScheme: o.idScheme, texts, users: o.userTokens || o.idScheme === 'p5' ? ds.users : [], items, minCount: 2 });
+  const neighbours = Math.min(o.neighbours, nMax);
+  const config = modelConfig(tok, { ...o, neighbours, tasks });
+  const params = initPeapodParams(config, o.seed);
+  const model = new PeapodModel(config, params);
+  log(o.quiet, `model: vocab ${tok.vocabSize}, d ${o.size.dModel}, ${o.size.layers}+${o.size.layers} layers, ${o.size.heads} heads, d_ff ${o.size.dFf}, tasks ${tasks.join('/')}`);
+
+  const validNegs = timed('validNegativesS', () => validationNegatives(ds, validationNegativesSeed(o.seed)));
+  fs.mkdirSync(o.runDir, { recursive: true });
+  const trainResult = await train(
+    model,
+    {
+      tok,
+      src: ds,
+      userIds: ds.users,
+      collab,
+      explanationsTrain: prepared.explanations?.train ?? [],
+      explanationsValid: prepared.explanations?.valid ?? [],
+      validNegatives: validNegs,
+    },
+    { ...o.train, tasks, neighbours, runDir: o.runDir, resume: o.resume, seed: o.seed, adamw: o.train.adamw ?? DEFAULT_ADAMW, quiet: o.quiet ?? false },
+  );
+  restoreBest(model, trainResult.bestDir);
+  fs.writeFileSync(path.join(o.runDir, 'train-result.json'), JSON.stringify({ stoppedBy: trainResult.stoppedBy, samplesPerS: trainResult.samplesPerS, state: trainResult.state, timings }, null, 2));
+  return { prepared, tok, config, model, cf, collab, neighbourSimilarity: nb.similarities, train: trainResult, timings };
+}
