@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DuplicateUserError, InvalidIdError, DatasetFormatError, InconsistentDatasetError } from './errors.ts';
-import { formatNegatives, itemsInFirstAppearanceOrder, p5TestNegatives, parseNegatives } from './negatives.ts';
+import { formatNegatives, itemsInFirstAppearanceOrder, p5TestNegatives, parseNegatives, withTestNegatives } from './negatives.ts';
 import { readTextFile } from './node-fs.ts';
 import { alignNegatives, parseSequentialData } from './p5.ts';
 import { DATA_DIR, hasDataset } from './testing.ts';
@@ -37,6 +37,12 @@ describe('P5 negative sampling', () => {
       const own = new Set(tiny.sequences[u]);
       expect(neg[u]!.every((it) => !own.has(it))).toBe(true);
     }
+  });
+
+  it('withTestNegatives keeps shipped negatives and otherwise runs the P5 procedure', () => {
+    const shipped = [Int32Array.from([1])];
+    expect(withTestNegatives({ sequences: tiny.sequences, negatives: shipped }).negatives).toBe(shipped);
+    expect(formatNegatives(tiny.users, withTestNegatives({ sequences: tiny.sequences }).negatives)).toBe(TINY_EXPECTED);
   });
 
   it('reports progress and refuses impossible requests', () => {

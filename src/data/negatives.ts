@@ -152,3 +152,13 @@ export function parseNegatives(text: string, file: string, expect?: { count?: nu
   }
   return { users, negatives };
 }
+
+/**
+ * The dataset with its top-n test negatives: the shipped ones when present (Toys), otherwise P5's
+ * procedure run on the dataset's own user order. Call it on the original ids, *before* remapItems
+ * (which then carries the negatives along): the procedure's output depends on the id order.
+ */
+export function withTestNegatives<T extends { sequences: Int32Array[]; negatives?: Int32Array[] }>(ds: T, options: P5NegativesOptions = {}): T & { negatives: Int32Array[] } {
+  if (ds.negatives) return ds as T & { negatives: Int32Array[] };
+  return { ...ds, negatives: p5TestNegatives(ds.sequences, options) };
+}

@@ -2,4 +2,4 @@
 export { repoRoot, resolveDataDir, readBytes, readTextFile, readGzipText, detectKind, datasetDir, loadDataset, loadAmazonReviews, type LoadOptions } from './node-fs.ts';
 export * from './fingerprint.ts';
 export * from './download.ts';
-export { loadExplanations, type LoadedExplanations } from './node-explanations.ts';
+export { loadExplanations, loadPodExplanations, type LoadedExplanations } from './node-explanations.ts';

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DatasetFormatError, InvalidIdError, TruncatedFileError } from './errors.ts';
+import { loadPodExplanations } from './node-explanations.ts';
 import { readTextFile } from './node-fs.ts';
 import { parsePodExplanations } from './pod-explanations.ts';
 import { DATA_DIR, hasDataset } from './testing.ts';
@@ -25,5 +26,7 @@ describe.skipIf(!hasDataset('amazon-toys-p5'))('real Toys POD explanations', () 
     expect([val.length, test.length]).toEqual([10230, 10328]);
     expect(test[0]).toMatchObject({ user: 12227, item: 11167, feature: 'overall' });
     expect([...val, ...test].every((r) => r.explanation.includes(r.feature))).toBe(true);
+    expect(loadPodExplanations('amazon-toys-p5', 'val', DATA_DIR)).toHaveLength(10230);
+    expect(() => loadPodExplanations('amazon-toys-p5', 'train', DATA_DIR)).toThrow(/explanation-pod\/train\.json: file not found/);
   });
 });
