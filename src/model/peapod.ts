@@ -212,6 +212,9 @@ export class PeapodModel {
    * Masked seq2seq cross-entropy, averaged over real target tokens. Labels [B, T] int32: positions
    * holding IGNORE_LABEL (-100) or the pad id are left out (so padded label batches work with either
    * convention). Decoder input = labels shifted right with the pad id as start token (T5).
+   * Differentiating it needs tfjs's gradient registry, which '@tensorflow/tfjs-core' alone does not
+   * fill: import '@tensorflow/tfjs' in Node (pure Node ESM cannot load
+   * 'tfjs-core/dist/register_all_gradients'; Vite/Vitest can).
    */
   loss(task: TaskName, batch: EncoderBatch, collab: CollaborativeInput | null, labels: tf.Tensor2D, training: boolean): tf.Scalar {
     const c = this.config.t5;
