@@ -45,8 +45,9 @@ export function sessionSlice(deps: SessionDeps): Slice<SessionSlice> {
       warmupMs: null,
 
       loadPack(pack) {
-        const samePack = pack === get().pack && get().summary !== null;
-        if (!samePack) {
+        // A different pack invalidates user and what-if; the first load keeps what the URL set.
+        const switching = pack !== get().pack && get().phase !== 'idle';
+        if (switching) {
           set({ whatIf: { masked: [], n: 0, individualOnly: false }, userIndex: null, profileName: null, baseline: null, current: null, example: null, neighbourInfo: null, selectedNeighbour: null, evalRows: null });
         }
         start(pack, get().requestedBackend, get().requestedBackend ? 'url' : null);
