@@ -1,0 +1,211 @@
+// `npm run bench`: drives the built app's benchmark page (bench.html) in headless Debian Chromium,
+// once per backend and pack, plus the app's own cold start, plus Node training/eval throughput;
+// writes bench/results/<timestamp>.json and regenerates BENCHMARKS.md. Numbers, not timed tests.
+//
+// Options (env): BENCH_BACKENDS=wasm,webgpu,webgl,cpu  BENCH_PACKS=beauty,t5-small
+//                BENCH_CYCLES=1000 (wasm, Beauty; others use fewer, recorded)  BENCH_SKIP_NODE=1
+import { chromium, type Browser } from '@playwright/test';
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync, readdirSync, readFileSync, cpSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import os from 'node:os';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const PORT = 4179;
+const BASE = `http://127.0.0.1:${PORT}/`;
+const chromiumPath = process.env.PEAPOD_CHROMIUM ?? '/usr/bin/chromium';
+const args = ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--enable-unsafe-webgpu', '--enable-precise-memory-info'];
+
+const backends = (process.env.BENCH_BACKENDS ?? 'wasm,webgpu,webgl,cpu').split(',');
+const packs = (process.env.BENCH_PACKS ?? 'beauty,t5-small').split(',');
+const baseCycles = Number(process.env.BENCH_CYCLES ?? 1000);
+
+function say(s: string): void {
+  process.stderr.write(`[bench] ${s}\n`);
+}
+
+function sh(cmd: string, argv: string[]): string {
+  return execFileSync(cmd, argv, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20 });
+}
+
+async function startPreview(): Promise<ChildProcess> {
+  const p = spawn('npx', ['vite', 'preview', '--port', String(PORT), '--strictPort', '--host', '127.0.0.1'], { cwd: root, stdio: 'ignore' });
+  for (let i = 0; i < 100; i++) {
+    try {
+      const r = await fetch(BASE);
+      if (r.ok) return p;
+    } catch {
+      // not up yet
+    }
+    await new Promise((res) => setTimeout(res, 200));
+  }
+  p.kill();
+  throw new Error(`vite preview did not answer on ${BASE}`);
+}
+
+function packPath(name: string): string {
+  return name === 't5-small' ? 'bench-packs/t5-small/' : `models/${name}/`;
+}
+
+/** The T5-small-sized random pack is generated once (not committed: ~100 MB) and copied into dist. */
+function ensureT5SmallPack(): void {
+  const cache = path.join(root, 'bench', 'packs', 't5-small');
+  if (!existsSync(path.join(cache, 'manifest.json'))) {
+    say('exporting the T5-small-sized random pack (npx peapod export --random --config t5-small)…');
+    sh('node', ['bin/peapod.mjs', 'export', '--random', '--config', 't5-small', '--out', cache, '--dtype', 'float16']);
+  }
+  cpSync(cache, path.join(root, 'dist', 'bench-packs', 't5-small'), { recursive: true });
+}
+
+function cyclesFor(backend: string, pack: string): number {
+  if (pack === 't5-small') return backend === 'wasm' ? 50 : 10;
+  return backend === 'wasm' ? baseCycles : Math.min(baseCycles, backend === 'cpu' ? 50 : 100);
+}
+
+async function benchPage(browser: Browser, backend: string, pack: string): Promise<Record<string, unknown>> {
+  const page = await browser.newPage();
+  let bytes = 0;
+  page.on('response', async (r) => {
+    const len = Number(r.headers()['content-length'] ?? 0);
+    if (len) bytes += len;
+  });
+  const cycles = cyclesFor(backend, pack);
+  const url = `${BASE}bench.html?backend=${backend}&pack=${encodeURIComponent(packPath(pack))}&cycles=${cycles}&reps=${pack === 't5-small' ? 3 : 5}`;
+  await page.goto(url);
+  const handle = await page.waitForFunction(() => (window as unknown as { __bench?: unknown; __benchError?: string }).__bench ?? (window as unknown as { __benchError?: string }).__benchError, null, { timeout: 570_000, polling: 500 });
+  const value = (await handle.jsonValue()) as Record<string, unknown> | string;
+  await page.close();
+  if (typeof value === 'string') return { backend, pack, error: value };
+  return { ...value, packName: pack, bytesOnTheWire: bytes };
+}
+
+/** The app itself: navigation -> first real (non-example) recommendation on screen. */
+async function appColdStart(browser: Browser, backend: string | null): Promise<Record<string, unknown>> {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  let bytes = 0;
+  page.on('response', (r) => {
+    bytes += Number(r.headers()['content-length'] ?? 0);
+  });
+  const t0 = Date.now();
+  await page.goto(`${BASE}${backend ? `?backend=${backend}` : ''}`);
+  await page.waitForFunction(
+    () => !!document.querySelector('[data-testid="sequential-results"] li') && !document.querySelector('[data-testid="example-badge"]'),
+    null,
+    { timeout: 300_000, polling: 50 },
+  );
+  const ms = Date.now() - t0;
+  const chosen = await page.getByTestId('backend-name').textContent();
+  const reason = await page.getByTestId('backend-reason').textContent();
+  await ctx.close();
+  return { requested: backend ?? 'auto', backend: chosen, reason, pageLoadToFirstRecommendationMs: ms, bytes };
+}
+
+function nodeThroughput(): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const tmp = path.join(os.tmpdir(), `peapod-bench-${process.pid}`);
+  const t0 = Date.now();
+  say('node: 40 training steps on Beauty (wasm)…');
+  const log = sh('node', ['bin/peapod.mjs', 'train', '--dataset', 'amazon-beauty-p5', '--out', path.join(tmp, 'pack'), '--run-dir', path.join(tmp, 'run'), '--max-steps', '40', '--eval-users', '200', '--validate-every', '1000']);
+  out.trainWallS = (Date.now() - t0) / 1000;
+  out.trainOutput = log.split('\n').filter((l) => /samples\/s|epoch|users\/s/i.test(l)).slice(-6);
+  const logPath = path.join(tmp, 'run', 'training-log.jsonl');
+  if (existsSync(logPath)) {
+    const rows = readFileSync(logPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
+    const last = rows.filter((r) => typeof r.samplesPerS === 'number').pop();
+    if (last) out.trainSamplesPerS = last.samplesPerS;
+  }
+  const t1 = Date.now();
+  say('node: evaluating 200 test users…');
+  sh('node', ['bin/peapod.mjs', 'eval', '--pack', path.join(tmp, 'pack'), '--split', 'test', '--users', '200', '--out', path.join(tmp, 'eval')]);
+  out.evalUsersPerS = 200 / ((Date.now() - t1) / 1000);
+  return out;
+}
+
+function fmt(v: unknown, digits = 1): string {
+  if (typeof v !== 'number') return v === undefined || v === null ? '—' : String(v);
+  if (Math.abs(v) >= 1000) return Math.round(v).toLocaleString('en-US');
+  return v.toFixed(digits);
+}
+
+function writeMarkdown(results: Record<string, unknown>[]): void {
+  const files = readdirSync(path.join(root, 'bench', 'results')).filter((f) => f.endsWith('.json')).sort();
+  const latest = JSON.parse(readFileSync(path.join(root, 'bench', 'results', files[files.length - 1]!), 'utf8')) as {
+    date: string; machine: string; pages: Record<string, unknown>[]; app: Record<string, unknown>[]; node: Record<string, unknown>;
+  };
+  void results;
+  const L: string[] = [];
+  L.push('# Benchmarks', '', `Regenerated by \`npm run bench\` (bench/run.ts) from \`bench/results/${files[files.length - 1]}\`.`);
+  L.push(`Date: ${latest.date}. Machine: ${latest.machine}. Medians of several runs; these machines are shared and noisy, so compare ratios within one run.`, '');
+  L.push('## Per backend and pack (bench.html, headless Chromium)', '');
+  L.push('| pack | backend | adapter | load ms | warm-up ms | prompt ms | next-item beam 20 ms | constrained +% | top-n 100 ms | expl. greedy tok/s | expl. beam-4 tok/s | best matmul GFLOP/s | encoder GFLOP/s | efficiency | cached step / encoder token | full recompute ms vs step ms | tensors before→after (cycles) | bytes |');
+  L.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of latest.pages) {
+    if (r.error) {
+      L.push(`| ${r.pack ?? r.packName} | ${r.backend} | — | error: ${String(r.error).replace(/\|/g, '/')} |||||||||||||||`);
+      continue;
+    }
+    L.push(`| ${r.packName} (${r.config}) | ${r.backend}${r.wasmMatmulFix ? ' (+fix)' : ''} | ${r.adapter} | ${fmt(r.loadMs, 0)} | ${fmt(r.warmupMs, 0)} | ${fmt(r.composePromptMs, 2)} | ${fmt(r.nextItemBeam20Ms, 0)} | ${fmt(100 * (r.constrainedOverhead as number), 0)} | ${fmt(r.topn100Ms, 0)} | ${fmt(r.explanationGreedyTokPerS)} | ${fmt(r.explanationBeam4TokPerS)} | ${fmt(r.bestMatmulGflops)} | ${fmt(r.encoderGflops)} | ${fmt(100 * (r.encoderEfficiency as number), 0)}% | ${fmt(r.cachedStepVsEncoderToken, 2)} | ${fmt(r.fullRecomputeMs, 1)} vs ${fmt(r.cachedStepMs, 1)} | ${r.tensorsBefore}→${r.tensorsAfter} (${r.cycles}) | ${fmt(r.bytesDownloaded, 0)} |`);
+  }
+  L.push('', '## The app: page load to first real recommendation (index.html)', '');
+  L.push('| requested | chosen | why (as the header says) | ms | bytes |', '|---|---|---|---|---|');
+  for (const a of latest.app) L.push(`| ${a.requested} | ${a.backend} | ${a.reason} | ${fmt(a.pageLoadToFirstRecommendationMs, 0)} | ${fmt(a.bytes, 0)} |`);
+  L.push('', '## Node', '');
+  L.push('| what | value |', '|---|---|');
+  for (const [k, v] of Object.entries(latest.node ?? {})) L.push(`| ${k} | ${Array.isArray(v) ? v.join('<br>') : fmt(v, 2)} |`);
+  const extra = path.join(root, 'bench', 'NOTES.md');
+  if (existsSync(extra)) L.push('', readFileSync(extra, 'utf8').trim());
+  L.push('');
+  writeFileSync(path.join(root, 'BENCHMARKS.md'), L.join('\n'));
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(chromiumPath)) sh('bash', ['scripts/ensure-chromium.sh']);
+  say('building…');
+  sh('npx', ['vite', 'build', '--logLevel', 'warn']);
+  if (packs.includes('t5-small')) ensureT5SmallPack();
+  const server = await startPreview();
+  const browser = await chromium.launch({ executablePath: chromiumPath, args });
+  const pages: Record<string, unknown>[] = [];
+  const app: Record<string, unknown>[] = [];
+  let node: Record<string, unknown> = {};
+  try {
+    for (const pack of packs) {
+      for (const backend of backends) {
+        say(`${pack} on ${backend}…`);
+        const t0 = Date.now();
+        try {
+          pages.push(await benchPage(browser, backend, pack));
+        } catch (e) {
+          pages.push({ backend, pack, error: (e as Error).message.split('\n')[0] });
+        }
+        say(`  done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+      }
+    }
+    for (const b of [null, ...backends.filter((b) => b !== 'cpu')]) {
+      try {
+        app.push(await appColdStart(browser, b));
+      } catch (e) {
+        app.push({ requested: b ?? 'auto', error: (e as Error).message.split('\n')[0] });
+      }
+    }
+    if (!process.env.BENCH_SKIP_NODE) node = nodeThroughput();
+  } finally {
+    await browser.close();
+    server.kill();
+  }
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
+  const browserVersion = sh(chromiumPath, ['--version']).trim();
+  const record = { date: new Date().toISOString(), machine: `${os.cpus().length} cores, ${os.cpus()[0]?.model ?? '?'}, ${browserVersion}, node ${process.version}`, pages, app, node };
+  writeFileSync(path.join(root, 'bench', 'results', `${stamp}.json`), JSON.stringify(record, null, 1));
+  writeMarkdown(pages);
+  say(`wrote bench/results/${stamp}.json and BENCHMARKS.md`);
+  console.log(JSON.stringify(record, null, 1));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

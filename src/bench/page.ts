@@ -1,0 +1,262 @@
+// The benchmark page (bench.html): measures one pack on one backend inside a real browser and leaves
+// the numbers in `window.__bench` for the Playwright driver (bench/run.ts). It runs the same model
+// code as the app's worker, on the page's main thread so timings are not blurred by messaging.
+// It must not be imported by the app.
+import * as tf from '@tensorflow/tfjs-core';
+import { chooseBackend, parseBackendName } from '../runtime/backend.ts';
+import { fetchPackSource } from '../model/pack/fetch-source.ts';
+import { openPack } from '../runtime/pack-source.ts';
+import { Engine } from '../runtime/engine.ts';
+import { collate, disposeBatch, toTensors, type Sample } from '../eval/batch.ts';
+import { peapodDecoder } from '../model/generate/peapod-decoder.ts';
+import { generateExplanations, recommendNext } from '../model/generate/recommend.ts';
+import { rankCandidates } from '../model/generate/topn.ts';
+import { registerWasmMatmulFix, wasmMatmulFixActive } from '../model/wasm-kernels.ts';
+import { crossKvFlops, decoderStepFlops, encoderFlops } from './flops.ts';
+
+type Timings = Record<string, number | string | boolean | null | Record<string, number>>;
+
+const status = document.getElementById('status')!;
+const log = (s: string) => {
+  status.textContent += `\n${s}`;
+};
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+async function timeIt(reps: number, fn: () => Promise<void>, warm = 1): Promise<number> {
+  for (let i = 0; i < warm; i++) await fn();
+  const xs: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    await fn();
+    xs.push(performance.now() - t0);
+  }
+  return median(xs);
+}
+
+async function matmulGflops(reps: number): Promise<Record<string, number>> {
+  const shapes: [number, number, number][] = [
+    [256, 256, 256],
+    [128, 512, 512],
+    [256, 512, 2048],
+    [64, 2048, 512],
+  ];
+  const out: Record<string, number> = {};
+  for (const [m, k, n] of shapes) {
+    const a = tf.randomNormal([m, k]);
+    const b = tf.randomNormal([k, n]);
+    const ms = await timeIt(reps, async () => {
+      const c = tf.matMul(a, b);
+      await c.data();
+      c.dispose();
+    });
+    out[`${m}x${k}@${k}x${n}`] = (2 * m * k * n) / (ms * 1e6);
+    tf.dispose([a, b]);
+  }
+  return out;
+}
+
+async function run(): Promise<Timings> {
+  const q = new URLSearchParams(location.search);
+  const backendName = parseBackendName(q.get('backend')) ?? 'wasm';
+  const packUrl = new URL(q.get('pack') ?? 'models/beauty/', new URL(import.meta.env.BASE_URL, location.href)).href;
+  const cycles = Number(q.get('cycles') ?? 100);
+  const reps = Number(q.get('reps') ?? 5);
+  const fix = q.get('fix') !== '0';
+  const r: Timings = { backendRequested: backendName, pack: q.get('pack') ?? 'models/beauty/', userAgent: navigator.userAgent };
+
+  const tBackend = performance.now();
+  const decision = await chooseBackend(backendName);
+  r.backend = decision.backend;
+  r.backendProbeMs = performance.now() - tBackend;
+  r.adapter = `${decision.adapter.vendor} ${decision.adapter.architecture} ${decision.adapter.description}`.trim() || 'none';
+  r.isFallbackAdapter = decision.adapter.isFallbackAdapter;
+  if (decision.backend !== backendName) throw new Error(`backend ${backendName} did not start (${decision.failures.map((f) => f.error).join('; ')})`);
+  if (decision.backend === 'wasm' && fix) registerWasmMatmulFix();
+  r.wasmMatmulFix = decision.backend === 'wasm' && wasmMatmulFixActive();
+  log(`backend ${decision.backend} (${r.adapter})`);
+
+  // Cold start: navigation start -> pack downloaded and verified -> first recommendation.
+  let bytes = 0;
+  const files = new Map<string, number>();
+  const tLoad = performance.now();
+  const pack = await openPack(fetchPackSource(packUrl), (p) => files.set(p.file, p.total), null);
+  for (const v of files.values()) bytes += v;
+  r.bytesDownloaded = bytes;
+  r.loadMs = performance.now() - tLoad;
+  const engine = new Engine(pack, 'beauty');
+  const model = pack.model;
+  const cfg = model.config;
+  const tWarm = performance.now();
+  await engine.warmup();
+  r.warmupMs = performance.now() - tWarm;
+  r.pageLoadToFirstRecommendationMs = performance.now(); // performance.now() counts from navigation start
+  log(`loaded ${bytes} bytes in ${Math.round(r.loadMs as number)} ms; warm-up ${Math.round(r.warmupMs as number)} ms`);
+
+  // Inputs of user 0, built exactly as the engine builds them.
+  const user = 0;
+  const history = engine.historyOf(user).slice(0, -1).slice(-20);
+  const n = pack.nDefault;
+  const a = pack.arrays;
+  const d = cfg.composer.cfDim;
+  const collab = () => {
+    const ne = new Float32Array(n * d);
+    for (let k = 0; k < n; k++) {
+      const v = a.neighbourIndices[user * pack.nMax + k]!;
+      ne.set(a.cfUser.subarray(v * d, (v + 1) * d), k * d);
+    }
+    return { userEmb: tf.tensor2d(a.cfUser.slice(user * d, (user + 1) * d), [1, d]), neighbourEmb: tf.tensor3d(ne, [1, n, d]) };
+  };
+  const seqSample: Sample = { task: 'sequential', user: 0, items: Int32Array.from(history), target: history[history.length - 1]!, template: -1 };
+  const encodeOne = (sample: Sample, rows = 1) => {
+    const samples = Array.from({ length: rows }, () => ({ ...sample, user: 0 }));
+    const batch = toTensors(collate(pack.tokenizer, samples, Int32Array.of(a.userIds[user]!), pack.maxInputTokens));
+    const c = collab();
+    const cc = rows === 1 ? c : { userEmb: tf.tile(c.userEmb, [rows, 1]) as tf.Tensor2D, neighbourEmb: tf.tile(c.neighbourEmb, [rows, 1, 1]) as tf.Tensor3D };
+    const { prompt, attention } = model.composePrompt(sample.task, cc, rows);
+    const enc = model.encode(batch, prompt);
+    const dispose = () => {
+      disposeBatch(batch);
+      tf.dispose([prompt, enc.hidden, enc.mask, c.userEmb, c.neighbourEmb]);
+      if (rows !== 1) tf.dispose([cc.userEmb, cc.neighbourEmb]);
+      attention?.dispose();
+    };
+    return { enc, dispose, srcLen: enc.hidden.shape[1] };
+  };
+
+  r.composePromptMs = await timeIt(reps * 4, async () => {
+    const c = collab();
+    const { prompt, attention } = model.composePrompt('sequential', c, 1);
+    await prompt.data();
+    tf.dispose([prompt, c.userEmb, c.neighbourEmb]);
+    attention?.dispose();
+  });
+  for (const constrained of [false, true]) {
+    r[constrained ? 'nextItemBeam20ConstrainedMs' : 'nextItemBeam20Ms'] = await timeIt(reps, async () => {
+      const e = encodeOne(seqSample);
+      await recommendNext(peapodDecoder(model, e.enc), pack.tokenizer, { beamWidth: 20, topK: 10, constrained });
+      e.dispose();
+    });
+  }
+  r.constrainedOverhead = (r.nextItemBeam20ConstrainedMs as number) / (r.nextItemBeam20Ms as number) - 1;
+
+  const negatives = a.topnNegatives;
+  if (negatives) {
+    const cands = Int32Array.from([history[history.length - 1]!, ...negatives.subarray(user * 99, user * 99 + 99)]);
+    const topnSample: Sample = { task: 'topn', user: 0, items: cands, target: cands[0]!, template: -1 };
+    r.topn100Ms = await timeIt(reps, async () => {
+      const e = encodeOne(topnSample);
+      await rankCandidates(peapodDecoder(model, e.enc), pack.tokenizer, [cands]);
+      e.dispose();
+    });
+  }
+
+  // Explanation decoding speed (on packs without that task the sequential prompt is decoded as text:
+  // the cost per token is the same).
+  const explSample: Sample = cfg.tasks.includes('explanation')
+    ? { task: 'explanation', user: 0, item: history[history.length - 1]!, text: '', template: -1 }
+    : seqSample;
+  for (const beamWidth of [1, 4]) {
+    let tokens = 0;
+    const ms = await timeIt(Math.max(2, reps >> 1), async () => {
+      const e = encodeOne(explSample);
+      const res = await generateExplanations(peapodDecoder(model, e.enc), pack.tokenizer, { beamWidth, minLength: 20, maxLength: 20 });
+      tokens = Math.max(1, res[0]!.tokens.length);
+      e.dispose();
+    });
+    r[beamWidth === 1 ? 'explanationGreedyTokPerS' : 'explanationBeam4TokPerS'] = (tokens * 1000) / ms;
+  }
+
+  // Efficiency: best matmul GFLOP/s of this backend vs the model's achieved GFLOP/s on an encoder pass.
+  const mm = await matmulGflops(reps);
+  r.matmulGflops = mm;
+  r.bestMatmulGflops = Math.max(...Object.values(mm));
+  const rowsForEncoder = 20;
+  let srcLen = 0;
+  const encMs = await timeIt(reps, async () => {
+    const e = encodeOne(seqSample, rowsForEncoder);
+    srcLen = e.srcLen;
+    await e.enc.hidden.data();
+    e.dispose();
+  });
+  const encFlops = rowsForEncoder * encoderFlops(cfg.t5, srcLen);
+  r.encoderBatch20Ms = encMs;
+  r.encoderGflops = encFlops / (encMs * 1e6);
+  r.encoderEfficiency = (r.encoderGflops as number) / (r.bestMatmulGflops as number);
+
+  // Cached decoder step vs full recomputation, 20 rows (one beam set) at step T.
+  const T = 8;
+  {
+    const e = encodeOne(seqSample, 20);
+    const dec = peapodDecoder(model, e.enc);
+    const s = dec.startSession();
+    const tok = new Int32Array(20);
+    for (let t = 0; t < T - 1; t++) tf.dispose(s.step(tok));
+    // Time one more step repeatedly on copies is not possible (the cache grows), so time steps T..T+reps.
+    const stepTimes: number[] = [];
+    for (let i = 0; i < reps + 1; i++) {
+      const t0 = performance.now();
+      const logits = s.step(tok);
+      await logits.data();
+      logits.dispose();
+      if (i > 0) stepTimes.push(performance.now() - t0);
+    }
+    s.dispose();
+    r.cachedStepMs = median(stepTimes);
+    const exampleOf = new Int32Array(20);
+    for (let i = 0; i < 20; i++) exampleOf[i] = i;
+    r.fullRecomputeMs = await timeIt(reps, async () => {
+      const lg = dec.teacherForced(exampleOf, new Int32Array(20 * (T + 1)), T + 1);
+      await lg.data();
+      lg.dispose();
+    });
+    // "One encoder token's worth of work": the encoder's FLOPs per token at this source length, timed
+    // at the encoder's measured rate; the step's FLOPs include the output head over the vocabulary.
+    const encMsPerTokenRow = encMs / (rowsForEncoder * srcLen);
+    r.cachedStepPerRowMs = (r.cachedStepMs as number) / 20;
+    r.cachedStepVsEncoderToken = (r.cachedStepPerRowMs as number) / encMsPerTokenRow;
+    r.cachedStepFlopsRatio = decoderStepFlops(cfg.t5, T, srcLen) / (encoderFlops(cfg.t5, srcLen) / srcLen);
+    r.crossKvFlopsPerInput = crossKvFlops(cfg.t5, srcLen);
+    e.dispose();
+  }
+
+  // Memory over repeated recommendation cycles (the app's full infer: prompt, beam 20, top-n).
+  const whatIf = { masked: [], n, individualOnly: false };
+  await engine.infer({ kind: 'user', index: 1 }, whatIf, false, false);
+  const m0 = tf.memory();
+  const heap0 = (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? null;
+  const tCycles = performance.now();
+  for (let i = 0; i < cycles; i++) {
+    await engine.infer({ kind: 'user', index: i % Math.min(50, engine.numUsers) }, whatIf, i % 2 === 0, false);
+    if (i % 50 === 0) status.textContent = `cycle ${i}/${cycles}`;
+  }
+  const m1 = tf.memory();
+  const heap1 = (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? null;
+  r.cycles = cycles;
+  r.cycleMedianApproxMs = (performance.now() - tCycles) / Math.max(1, cycles);
+  r.tensorsBefore = m0.numTensors;
+  r.tensorsAfter = m1.numTensors;
+  r.bytesBefore = m0.numBytes;
+  r.bytesAfter = m1.numBytes;
+  r.jsHeapBefore = heap0;
+  r.jsHeapAfter = heap1;
+  r.config = `d${cfg.t5.dModel} ${cfg.t5.numEncoderLayers}+${cfg.t5.numDecoderLayers}L h${cfg.t5.numHeads} ff${cfg.t5.dFf} V${cfg.t5.vocabSize} (${cfg.idScheme})`;
+  engine.dispose();
+  return r;
+}
+
+const w = window as unknown as { __bench?: Timings; __benchError?: string };
+run().then(
+  (r) => {
+    w.__bench = r;
+    status.textContent = JSON.stringify(r, null, 1);
+  },
+  (e: Error) => {
+    w.__benchError = `${e.name}: ${e.message}`;
+    status.textContent = `error: ${w.__benchError}`;
+  },
+);
