@@ -164,7 +164,7 @@ async function run(): Promise<Timings> {
     let tokens = 0;
     const ms = await timeIt(Math.max(2, reps >> 1), async () => {
       const e = encodeOne(explSample);
-      const res = await generateExplanations(peapodDecoder(model, e.enc), pack.tokenizer, { beamWidth, minLength: 20, maxLength: 20 });
+      const res = await generateExplanations(peapodDecoder(model, e.enc), pack.tokenizer, { beamWidth, minLength: 19, maxLength: 20 });
       tokens = Math.max(1, res[0]!.tokens.length);
       e.dispose();
     });

@@ -7,6 +7,17 @@ import * as tf from '@tensorflow/tfjs-core';
 import { GenerationAbortedError, GenerationInputError } from '../errors.ts';
 import type { DecodeOptions, DecoderSession, Hypothesis, StepEvent, TokenConstraint } from './types.ts';
 
+/**
+ * Row vector adding a large negative number at </s>. Built on the host: tf.oneHot with -Infinity
+ * yields NaN rows on webgpu (off-value maths gives -Infinity * 0) and garbage on wasm 4.22 (float32
+ * oneHot writes integer bit patterns), after which topk returns indices outside the vocabulary.
+ */
+function eosBanMask(V: number, eos: number): tf.Tensor1D {
+  const m = new Float32Array(V);
+  m[eos] = -1e9;
+  return tf.tensor1d(m);
+}
+
 export interface BeamSearchOptions extends DecodeOptions {
   beamWidth: number;
   /** Hypotheses returned per example (default beamWidth, at most beamWidth). */
@@ -146,7 +157,7 @@ async function runBeamSearch(session: DecoderSession, opts: BeamSearchOptions): 
     } else {
       const packed = tf.tidy(() => {
         let lp = tf.logSoftmax(logits);
-        if (eosBanned) lp = tf.add(lp, tf.oneHot(tf.tensor1d([eos], 'int32'), V, -Infinity, 0, 'float32'));
+        if (eosBanned) lp = tf.add(lp, eosBanMask(V, eos));
         const { values, indices } = tf.topk(lp, K, true);
         // One read-back: values and indices side by side (indices < 2^24 are exact in float32).
         return tf.concat([values, tf.cast(indices, 'float32')], 1);
@@ -316,7 +327,7 @@ async function runGreedy(session: DecoderSession, opts: DecodeOptions): Promise<
     } else {
       const packed = tf.tidy(() => {
         let lp = tf.logSoftmax(logits);
-        if (eosBanned) lp = tf.add(lp, tf.oneHot(tf.tensor1d([eos], 'int32'), V, -Infinity, 0, 'float32'));
+        if (eosBanned) lp = tf.add(lp, eosBanMask(V, eos));
         const { values, indices } = tf.topk(lp, 1, true);
         return tf.concat([values, tf.cast(indices, 'float32')], 1);
       });
