@@ -2,6 +2,9 @@
 // matmul kernel fix (transposed matmuls are 10-15x slower in tfjs-backend-wasm 4.22), falling back to
 // the plain cpu backend. Node only; must not be imported by browser code.
 import * as tf from '@tensorflow/tfjs-core';
+// tfjs-core alone has no gradient registry; the union package fills it (its Node build shares the
+// CommonJS tfjs-core instance with our imports, so the kernels and gradients meet).
+import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmMatmulFix } from '../model/wasm-kernels.ts';
