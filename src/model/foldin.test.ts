@@ -48,7 +48,7 @@ describe('ImplicitRowSolver / FoldIn', () => {
   const Y = new Float32Array(numItems * d).map(() => rnd() - 0.5);
   const params = { alpha: 15, lambda: 0.7 };
 
-  it('matches an independent dense solve on both the Woodbury (n <= d/2) and the direct path', () => {
+  it('matches an independent dense solve on both the Woodbury (n <= d) and the direct path', () => {
     const f = new FoldIn(Y, d, params);
     for (const picked of [[3], [0, 7, 29], [1, 2, 3, 4], [5, 6, 7, 8, 9, 10, 11, 12, 13, 20]]) {
       const got = f.user(picked);

@@ -148,7 +148,7 @@ describe.skipIf(!hasBeauty)('CF embeddings on real Amazon Beauty (training prefi
     const hr = sampledHitRate(m, valid, train, { firstItem: 1 });
     console.log(`PMF d=${m.d} ${PMF_DEFAULTS.iterations} sweeps: ${s.toFixed(1)} s, validation HR@10 (1+99 sampled) ${hr.toFixed(4)}`);
     expect(s).toBeLessThan(120);
-    expect(hr).toBeGreaterThan(0.3); // chance = 0.10
+    expect(hr).toBeGreaterThan(0.4); // chance = 0.10; measured 0.48 with the defaults
     // Item row 0 (unused id) has no users, so it solves to exactly zero.
     expect(Array.from(m.itemFactors.subarray(0, m.d))).toEqual(new Array(m.d).fill(0));
     const f = new FoldIn(m.itemFactors, m.d, m.params);
@@ -164,6 +164,6 @@ describe.skipIf(!hasBeauty)('CF embeddings on real Amazon Beauty (training prefi
     const s = (performance.now() - t0) / 1000;
     const hr = sampledHitRate(m, valid, train, { firstItem: 1 });
     console.log(`BiVAE d=${m.d}: ${s.toFixed(1)} s, validation HR@10 (1+99 sampled) ${hr.toFixed(4)}`);
-    expect(hr).toBeGreaterThan(0.15); // chance = 0.10
+    expect(hr).toBeGreaterThan(0.25); // chance = 0.10; measured 0.33 with the defaults
   }, 400_000);
 });

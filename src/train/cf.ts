@@ -251,7 +251,7 @@ export interface BiVaeOptions {
   onProgress?: (p: CfProgress) => void;
 }
 
-export const BIVAE_DEFAULTS = { d: 64, hidden: 64, epochs: 10, batchSize: 128, learningRate: 0.005, negatives: 4, klWeight: 1, seed: 1 } as const;
+export const BIVAE_DEFAULTS = { d: 64, hidden: 64, epochs: 8, batchSize: 128, learningRate: 0.02, negatives: 4, klWeight: 1, seed: 1 } as const;
 
 export interface BiVaeModel extends CfEmbeddings {
   /** Mean training loss (negative ELBO per row, sampled likelihood) of the user side per epoch. */
