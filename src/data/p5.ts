@@ -154,8 +154,16 @@ export interface P5Files {
  */
 export function buildP5Dataset(files: P5Files, name: string, dir: string): InteractionDataset {
   const seq = parseSequentialData(files.sequential.text, files.sequential.file);
+  if (!files.datamaps && seq.maxItem > 16 * seq.numInteractions + 4096) {
+    // Without a map the ids are taken as 1..maxItem, and the catalogue is sized by the largest id:
+    // one stray huge id would allocate (and loop over) billions of names.
+    throw new InvalidIdError(`item id ${seq.maxItem} is far beyond the ${seq.numInteractions} interactions in ${files.sequential.file}`, {
+      file: files.sequential.file,
+      hint: 'Without datamaps.json item ids must number the items 1..N with few gaps; fix the id or add the datamaps.json of this dataset',
+    });
+  }
   let numItems = seq.maxItem;
-  let rawItemIds: string[] = new Array(numItems + 1).fill('');
+  let rawItemIds: string[] = files.datamaps ? [] : new Array(numItems + 1).fill('');
   let rawUserIds: string[] = Array.from(seq.users, String);
   if (files.datamaps) {
     const maps = parseDataMaps(files.datamaps.text, files.datamaps.file);
