@@ -12,7 +12,7 @@ describe('AdamW', () => {
   afterAll(() => params?.forEach((v) => v.dispose()));
 
   it('takes one hand-checked step with decoupled decay on matrices only', () => {
-    params = new Map([
+    params = new Map<string, tf.Variable>([
       ['w', tf.variable(tf.tensor2d([[1, -2]]))],
       ['norm', tf.variable(tf.tensor1d([1]))],
     ]);
@@ -35,7 +35,7 @@ describe('AdamW', () => {
   });
 
   it('clips the global gradient norm before the moments', () => {
-    const p = new Map([['w', tf.variable(tf.tensor2d([[0, 0]]))]]);
+    const p = new Map<string, tf.Variable>([['w', tf.variable(tf.tensor2d([[0, 0]]))]]);
     const opt = new AdamW(p, { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0, clipNorm: 1 });
     const norm = opt.apply({ w: tf.tensor2d([[3, 4]]) }, 0.01);
     expect(norm).toBeCloseTo(5, 6);

@@ -11,7 +11,7 @@ import { buildExample } from './example.ts';
 import { exportPack } from './export.ts';
 import { runTrainPipeline, type PipelineOptions } from './pipeline.ts';
 import type { ExplanationSplit } from './prepare.ts';
-import { ProgressLine } from './progress.ts';
+import { ProgressLine } from '../eval/progress.ts';
 import { TRAINING_LOG } from './trainer.ts';
 
 export interface RunOptions extends Omit<PipelineOptions, 'explanations'> {

@@ -11,7 +11,7 @@ import { AdamW, learningRate, type AdamWConfig, type ScheduleConfig } from './op
 import { collate, disposeBatch, toTensors } from '../eval/batch.ts';
 import { disposeCollab, gatherCollab, type CollabTables } from '../eval/collab.ts';
 import { checkpointExists, loadCheckpoint, restoreVariables, saveCheckpoint } from './checkpoint.ts';
-import { ProgressLine } from './progress.ts';
+import { ProgressLine } from '../eval/progress.ts';
 import {
   heldOutSequential,
   heldOutTopn,

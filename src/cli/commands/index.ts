@@ -19,3 +19,4 @@ commands['data'] = lazy('download, describe (info) and validate (check) the data
 commands['negatives'] = lazy("generate P5's fixed top-n test negatives", () => import('./negatives.ts'));
 commands['train'] = lazy('train a PeaPOD model and export a weight pack', () => import('./train.ts'));
 commands['export'] = lazy('write a weight pack with seeded random weights (--random), for benchmarks', () => import('./export.ts'));
+commands['eval'] = lazy("evaluate a weight pack with the paper's protocol", () => import('./eval.ts'));

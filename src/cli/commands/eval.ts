@@ -1,0 +1,49 @@
+// `peapod eval`: the paper's evaluation protocol on a weight pack; writes OUTDIR/metrics.json and
+// OUTDIR/predictions.jsonl. Flag parsing only; the work is in src/eval/node-eval.ts.
+import { boolFlag, CliUsageError, numberFlag, parseArgs, stringFlag } from '../args.ts';
+import type { Command } from './types.ts';
+import type { TaskName } from '../../model/types.ts';
+
+const HELP = `usage: peapod eval --pack DIR --out OUTDIR [--split test|valid] [--users N] [--constrained on|off] [--tasks LIST] [--backend wasm|cpu]
+
+  sequential: all items ranked, beam 20, 10 returned; top-n: 1 positive + 99 fixed negatives;
+  explanation: beam search, min length 10, BLEU-1/4 and ROUGE-1/2/L (x100).
+  --users N      first N users (and first N explanation pairs); 0 = all (default)
+  --constrained  on (default): beams spell valid item ids only; off: the reference's unconstrained
+                 decoding, invalid outputs count as misses (written as null in predictions.jsonl)`;
+
+export const command: Command = {
+  summary: "evaluate a weight pack with the paper's protocol (metrics.json + predictions.jsonl)",
+  async run(argv) {
+    const a = parseArgs(argv);
+    if (a.flags['help']) {
+      console.log(HELP);
+      return 0;
+    }
+    const split = stringFlag(a, 'split', 'test');
+    if (split !== 'test' && split !== 'valid') throw new CliUsageError(`--split must be test or valid, got "${split}"`);
+    const constrained = stringFlag(a, 'constrained', 'on');
+    if (constrained !== 'on' && constrained !== 'off') throw new CliUsageError(`--constrained must be on or off, got "${constrained}"`);
+    const backendName = stringFlag(a, 'backend', 'wasm');
+    if (backendName !== 'wasm' && backendName !== 'cpu') throw new CliUsageError(`--backend must be wasm or cpu`);
+    const tasksFlag = a.flags['tasks'];
+    const tasks = typeof tasksFlag === 'string' ? (tasksFlag.split(',') as TaskName[]) : undefined;
+    const { initNodeBackend } = await import('../../train/backend-node.ts');
+    const { evaluatePack } = await import('../../eval/node-eval.ts');
+    const backend = await initNodeBackend(backendName);
+    process.stderr.write(`backend: ${backend.reason}\n`);
+    const report = await evaluatePack({
+      pack: stringFlag(a, 'pack'),
+      split,
+      out: stringFlag(a, 'out'),
+      users: numberFlag(a, 'users', 0),
+      constrained: constrained === 'on',
+      ...(tasks ? { tasks } : {}),
+      command: `npx peapod eval ${argv.join(' ')}`,
+      backend: backend.reason,
+      quiet: boolFlag(a, 'quiet'),
+    });
+    console.log(JSON.stringify(report.metrics, null, 2));
+    return 0;
+  },
+};

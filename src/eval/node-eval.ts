@@ -1,0 +1,168 @@
+// `peapod eval` on a weight pack: loads the pack from disk, rebuilds the model and every array the
+// protocol needs from the pack alone (histories, CF embeddings, neighbours, fixed test negatives,
+// reference explanations), runs evaluateModel and writes metrics.json + predictions.jsonl.
+// Node only; must not train.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { loadPack, type LoadedPack } from '../model/pack/load.ts';
+import { nodePackSource } from '../model/pack/node.ts';
+import { packParams } from '../model/pack/params.ts';
+import { PeapodModel } from '../model/peapod.ts';
+import { PACK_DATA, PACK_FILES, type TaskName } from '../model/types.ts';
+import { loadExplanations } from '../data/node-explanations.ts';
+import type { ExplanationPair } from './batch.ts';
+import { evaluateModel, DEFAULT_EVAL, type EvalMetrics, type EvalModel } from './evaluate.ts';
+import { validationNegatives, validationNegativesSeed } from './heldout.ts';
+import { ProgressLine } from './progress.ts';
+
+/** Data array with the dataset item id of each pack item id (written by src/train/export.ts). */
+export const ITEM_DATASET_IDS = 'items/dataset_ids';
+
+export class PackDataMissingError extends Error {
+  override name = 'PackDataMissingError';
+}
+
+function array(p: LoadedPack, dir: string, name: string): Float32Array | Int32Array {
+  const a = p.data.get(name);
+  if (!a) throw new PackDataMissingError(`pack ${dir} has no data array "${name}"; it was not written by \`peapod train\`. Re-export the pack.`);
+  return a.values;
+}
+
+export interface PackEvalSetup {
+  pack: LoadedPack;
+  evalModel: EvalModel;
+  tasks: TaskName[];
+  /** Training options recorded in the manifest (seed, max input...). */
+  training: Record<string, unknown>;
+}
+
+export async function loadPackForEval(dir: string, split: 'test' | 'valid', dataDir?: string): Promise<PackEvalSetup> {
+  const pack = await loadPack(nodePackSource(dir));
+  const m = pack.manifest;
+  const model = new PeapodModel(m.config, packParams(pack.weights));
+  const userIds = Int32Array.from(array(pack, dir, PACK_DATA.userIds));
+  const offsets = array(pack, dir, PACK_DATA.historyOffsets);
+  const items = array(pack, dir, PACK_DATA.historyItems);
+  const U = userIds.length;
+  const sequences: Int32Array[] = [];
+  for (let u = 0; u < U; u++) sequences.push(Int32Array.from(items.subarray(offsets[u]!, offsets[u + 1]!)));
+  const cfUser = Float32Array.from(array(pack, dir, PACK_DATA.cfUser));
+  const nbShape = pack.data.get(PACK_DATA.neighbourIndices)?.shape ?? [U, 0];
+  const nMax = nbShape[1]!;
+  const neighbourIndices = Int32Array.from(array(pack, dir, PACK_DATA.neighbourIndices));
+  const negFlat = array(pack, dir, PACK_DATA.topnNegatives);
+  const datasetIds = array(pack, dir, ITEM_DATASET_IDS);
+  const numItems = datasetIds.length - 1;
+  const training = ((m as unknown as { training?: Record<string, unknown> }).training ?? {}) as Record<string, unknown>;
+  const options = (training['options'] ?? {}) as { seed?: number; maxInputTokens?: number };
+  let negatives: ArrayLike<number>[];
+  if (split === 'test') {
+    negatives = Array.from({ length: U }, (_, u) => negFlat.subarray(u * 99, (u + 1) * 99));
+  } else {
+    negatives = validationNegatives({ sequences, numItems }, validationNegativesSeed(options.seed ?? 1));
+  }
+  let explanations: ExplanationPair[] = [];
+  if (m.config.tasks.includes('explanation')) {
+    if (split === 'test') {
+      explanations = (pack.json<{ user: number; item: number; reference: string }[]>(PACK_FILES.explanations) ?? []).map((r) => ({ user: r.user, item: r.item, text: r.reference }));
+    } else {
+      // Validation references are not shipped; rebuild them from the dataset with the same seeded split.
+      const oldToNew = new Map<number, number>();
+      for (let i = 1; i <= numItems; i++) oldToNew.set(datasetIds[i]!, i);
+      const index = new Map<number, number>();
+      userIds.forEach((id, u) => index.set(id, u));
+      const loaded = loadExplanations(m.dataset.name, 1, dataDir ? { dataDir } : {});
+      explanations = loaded.split.val
+        .filter((r) => index.has(r.user) && oldToNew.has(r.item))
+        .map((r) => ({ user: index.get(r.user)!, item: oldToNew.get(r.item)!, text: r.explanation }));
+    }
+  }
+  const evalModel: EvalModel = {
+    model,
+    tok: pack.tokenizer,
+    sequences,
+    userIds,
+    numItems,
+    collab: { cfUser, cfDim: m.config.composer.cfDim, neighbourIndices, nMax },
+    neighbours: m.config.composer.numNeighbours,
+    negatives,
+    explanations,
+    datasetItem: (i) => datasetIds[i]!,
+  };
+  return { pack, evalModel, tasks: m.config.tasks, training };
+}
+
+export interface PackEvalOptions {
+  pack: string;
+  split: 'test' | 'valid';
+  out: string;
+  users: number;
+  constrained: boolean;
+  tasks?: TaskName[];
+  dataDir?: string;
+  command: string;
+  backend: string;
+  quiet?: boolean;
+}
+
+export interface PackEvalReport {
+  pack: string;
+  packName: string;
+  dataset: string;
+  ids: string;
+  idScheme: string;
+  split: 'test' | 'valid';
+  users: number;
+  constrained: boolean;
+  metrics: EvalMetrics;
+  seconds: Partial<Record<TaskName, number>>;
+  command: string;
+  trainCommand: string;
+  backend: string;
+  date: string;
+}
+
+export async function evaluatePack(o: PackEvalOptions): Promise<PackEvalReport> {
+  const setup = await loadPackForEval(o.pack, o.split, o.dataDir);
+  const m = setup.pack.manifest;
+  const progress = new ProgressLine(`eval ${o.split}`);
+  const options = (setup.training['options'] ?? {}) as { maxInputTokens?: number };
+  const tasks = o.tasks ? setup.tasks.filter((t) => o.tasks!.includes(t)) : setup.tasks;
+  const res = await evaluateModel(setup.evalModel, {
+    ...DEFAULT_EVAL,
+    split: o.split,
+    tasks,
+    users: o.users,
+    constrained: o.constrained,
+    maxInputTokens: options.maxInputTokens ?? DEFAULT_EVAL.maxInputTokens,
+    onProgress: o.quiet ? undefined : (task, done, total) => progress.update(done / total, `${task} ${done}/${total}`),
+  });
+  if (!o.quiet) progress.done(JSON.stringify(res.metrics));
+  setup.evalModel.model.dispose();
+  for (const v of setup.evalModel.model.params.values()) v.dispose();
+  const U = setup.evalModel.sequences.length;
+  const report: PackEvalReport = {
+    pack: o.pack,
+    packName: m.name,
+    dataset: m.dataset.name,
+    ids: m.dataset.ids,
+    idScheme: m.idScheme,
+    split: o.split,
+    users: o.users > 0 ? Math.min(o.users, U) : U,
+    constrained: o.constrained,
+    metrics: res.metrics,
+    seconds: res.seconds,
+    command: o.command,
+    trainCommand: m.provenance.command,
+    backend: o.backend,
+    date: new Date().toISOString(),
+  };
+  fs.mkdirSync(o.out, { recursive: true });
+  fs.writeFileSync(path.join(o.out, 'metrics.json'), JSON.stringify(report, null, 2) + '\n');
+  fs.writeFileSync(path.join(o.out, 'predictions.jsonl'), res.predictions.map((p) => JSON.stringify(p)).join('\n') + '\n');
+  return report;
+}
+
+/** Frees nothing but keeps tf imported for callers that set the backend first. */
+export const tfReady = (): Promise<void> => tf.ready();
