@@ -145,22 +145,28 @@ async function runBeamSearch(session: DecoderSession, opts: BeamSearchOptions): 
     checkLogits(logits, R, V, step);
     const eosBanned = step < minLength;
 
-    // Per-row candidate lists: either the full log-prob rows or their top-K.
+    // Per-row candidate lists: either full logit rows or their top-K. log p = logit - logsumexp(row):
+    // the top-K of a row's logits are the top-K of its log-probs, so no [R, V] log-softmax tensor is
+    // materialised (that pass cost as much as the rest of the selection on wasm and cpu).
     let full: Float32Array | null = null;
+    let rowLse: Float32Array | null = null;
     let topVals: Float32Array | null = null;
     let topIdx: Int32Array | null = null;
     if (selection === 'js') {
-      const lp = tf.tidy(() => tf.logSoftmax(logits));
-      logits.dispose();
-      full = (await lp.data()) as Float32Array;
-      lp.dispose();
+      const lse = tf.tidy(() => tf.logSumExp(logits, 1));
+      try {
+        [full, rowLse] = (await Promise.all([logits.data(), lse.data()])) as [Float32Array, Float32Array];
+      } finally {
+        logits.dispose();
+        lse.dispose();
+      }
     } else {
       const packed = tf.tidy(() => {
-        let lp = tf.logSoftmax(logits);
-        if (eosBanned) lp = tf.add(lp, eosBanMask(V, eos));
-        const { values, indices } = tf.topk(lp, K, true);
-        // One read-back: values and indices side by side (indices < 2^24 are exact in float32).
-        return tf.concat([values, tf.cast(indices, 'float32')], 1);
+        const lse = tf.logSumExp(logits, 1, true);
+        const ranked = eosBanned ? tf.add(logits, eosBanMask(V, eos)) : logits;
+        const { values, indices } = tf.topk(ranked, K, true);
+        // One read-back: log-probs and indices side by side (indices < 2^24 are exact in float32).
+        return tf.concat([tf.sub(values, lse), tf.cast(indices, 'float32')], 1);
       });
       logits.dispose();
       const data = (await packed.data()) as Float32Array;
@@ -181,8 +187,8 @@ async function runBeamSearch(session: DecoderSession, opts: BeamSearchOptions): 
       const top = new TopCandidates(capacity);
       for (let r = exampleStart[b]!; r < exampleStart[b + 1]!; r++) {
         const beam = rowBeams[r]!;
-        const base = beam.logProb;
         if (full) {
+          const base = beam.logProb - rowLse![r]!;
           const off = r * V;
           if (constraint) {
             const allowed = constraint.allowed(beam.state);
@@ -201,9 +207,12 @@ async function runBeamSearch(session: DecoderSession, opts: BeamSearchOptions): 
         } else {
           const off = r * K;
           for (let j = 0; j < K; j++) {
-            const s = base + topVals![off + j]!;
+            const s = beam.logProb + topVals![off + j]!;
             if (s <= top.threshold) break; // the row's list is sorted
-            top.push(s, r, topIdx![off + j]!);
+            const t = topIdx![off + j]!;
+            // The ban mask is finite (see eosBanMask), so a banned </s> can still reach a short list.
+            if (t === eos && eosBanned) continue;
+            top.push(s, r, t);
           }
         }
       }
@@ -307,10 +316,15 @@ async function runGreedy(session: DecoderSession, opts: DecodeOptions): Promise<
     const eosBanned = step < minLength;
     const picked: { token: number; lp: number }[] = [];
     if (constraint) {
-      const lp = tf.tidy(() => tf.logSoftmax(logits));
-      logits.dispose();
-      const data = (await lp.data()) as Float32Array;
-      lp.dispose();
+      const lse = tf.tidy(() => tf.logSumExp(logits, 1));
+      let data: Float32Array;
+      let lseData: Float32Array;
+      try {
+        [data, lseData] = (await Promise.all([logits.data(), lse.data()])) as [Float32Array, Float32Array];
+      } finally {
+        logits.dispose();
+        lse.dispose();
+      }
       active.forEach((b, r) => {
         let best = -1;
         let bestLp = -Infinity;
@@ -322,14 +336,14 @@ async function runGreedy(session: DecoderSession, opts: DecodeOptions): Promise<
             best = t;
           }
         }
-        picked.push({ token: best, lp: bestLp });
+        picked.push({ token: best, lp: bestLp - lseData[r]! });
       });
     } else {
       const packed = tf.tidy(() => {
-        let lp = tf.logSoftmax(logits);
-        if (eosBanned) lp = tf.add(lp, eosBanMask(V, eos));
-        const { values, indices } = tf.topk(lp, 1, true);
-        return tf.concat([values, tf.cast(indices, 'float32')], 1);
+        const lse = tf.logSumExp(logits, 1, true);
+        const ranked = eosBanned ? tf.add(logits, eosBanMask(V, eos)) : logits;
+        const { values, indices } = tf.topk(ranked, 1, true);
+        return tf.concat([tf.sub(values, lse), tf.cast(indices, 'float32')], 1);
       });
       logits.dispose();
       const data = (await packed.data()) as Float32Array;

@@ -65,7 +65,8 @@ async function rankFirstStep(decoder: EncodedDecoder, tokenizer: ItemTokenizer, 
   let data: Float32Array;
   try {
     const logits = session.step(new Int32Array(decoder.batchSize).fill(tokenizer.padId));
-    const picked = tf.tidy(() => tf.gather(tf.reshape(tf.logSoftmax(logits), [-1]), tf.tensor1d(flat, 'int32')));
+    const rowOf = Int32Array.from(flat, (f) => Math.floor(f / V));
+    const picked = tf.tidy(() => tf.sub(tf.gather(tf.reshape(logits, [-1]), tf.tensor1d(flat, 'int32')), tf.gather(tf.logSumExp(logits, 1), tf.tensor1d(rowOf, 'int32'))));
     logits.dispose();
     data = (await picked.data()) as Float32Array;
     picked.dispose();
@@ -104,7 +105,11 @@ async function rankTeacherForced(decoder: EncodedDecoder, tokenizer: ItemTokeniz
       }
     });
     const logits = decoder.teacherForced(exampleOf, input, T);
-    const picked = tf.tidy(() => tf.gather(tf.reshape(tf.logSoftmax(logits), [-1]), tf.tensor1d(gatherIdx, 'int32')));
+    // log p = logit - logsumexp over the vocabulary, gathered at the target positions only.
+    const posIdx = Int32Array.from(gatherIdx, (f) => Math.floor(f / V));
+    const picked = tf.tidy(() =>
+      tf.sub(tf.gather(tf.reshape(logits, [-1]), tf.tensor1d(gatherIdx, 'int32')), tf.gather(tf.reshape(tf.logSumExp(logits, 2), [-1]), tf.tensor1d(posIdx, 'int32'))),
+    );
     logits.dispose();
     const data = (await picked.data()) as Float32Array;
     picked.dispose();
