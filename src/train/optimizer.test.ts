@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { AdamW, learningRate } from './optimizer.ts';
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import { AdamW, learningRate, UnknownGradientError } from './optimizer.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -45,6 +46,23 @@ describe('AdamW', () => {
     expect(m[1]).toBeCloseTo(0.08, 6);
     opt.dispose();
     p.get('w')!.dispose();
+  });
+});
+
+describe('AdamW with tf.variableGrads', () => {
+  it('maps gradients keyed by tfjs variable names onto our parameter names (and rejects unknown ones)', () => {
+    const w = tf.variable(tf.tensor2d([[2, -1]]));
+    const p = new Map<string, tf.Variable>([['encoder/w', w]]);
+    const opt = new AdamW(p, { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0, clipNorm: 0 });
+    const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(w)) as tf.Scalar, [w]);
+    value.dispose();
+    expect(Object.keys(grads)).not.toContain('encoder/w');
+    opt.apply(grads, 0.5);
+    // First Adam step moves every weight by lr against the gradient's sign.
+    expect(Array.from(w.dataSync())).toEqual([expect.closeTo(1.5, 6), expect.closeTo(-0.5, 6)]);
+    expect(() => opt.apply({ nope: tf.tensor2d([[1, 1]]) }, 0.1)).toThrow(UnknownGradientError);
+    opt.dispose();
+    w.dispose();
   });
 });
 

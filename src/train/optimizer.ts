@@ -23,24 +23,32 @@ export function decays(shape: readonly number[]): boolean {
   return shape.length >= 2;
 }
 
+export class UnknownGradientError extends Error {
+  override name = 'UnknownGradientError';
+}
+
 export class AdamW {
   step = 0;
   readonly m = new Map<string, tf.Variable>();
   readonly v = new Map<string, tf.Variable>();
+  /** tf.variableGrads keys gradients by tfjs's global variable name, not by our parameter name. */
+  private readonly byTfName = new Map<string, string>();
 
   constructor(
     readonly params: Map<string, tf.Variable>,
     readonly cfg: AdamWConfig = DEFAULT_ADAMW,
   ) {
     for (const [name, p] of params) {
+      this.byTfName.set(p.name, name);
       this.m.set(name, tf.variable(tf.zerosLike(p), false, `adamw/m/${name}`));
       this.v.set(name, tf.variable(tf.zerosLike(p), false, `adamw/v/${name}`));
     }
   }
 
   /**
-   * Applies one update with learning rate `lr`. Gradients are consumed (disposed). Returns the global
-   * gradient norm before clipping (one scalar sync; the trainer logs it).
+   * Applies one update with learning rate `lr`. `grads` may be keyed by our parameter names or by the
+   * tfjs variable names that tf.variableGrads uses. Gradients are consumed (disposed). Returns the
+   * global gradient norm before clipping (one scalar sync; the trainer logs it).
    */
   apply(grads: Record<string, tf.Tensor>, lr: number): number {
     const names = Object.keys(grads);
@@ -55,14 +63,16 @@ export class AdamW {
     const { beta1, beta2, epsilon, weightDecay } = this.cfg;
     const bc1 = 1 - Math.pow(beta1, this.step);
     const bc2 = 1 - Math.pow(beta2, this.step);
-    for (const name of names) {
-      const p = this.params.get(name);
-      const m = this.m.get(name);
-      const v = this.v.get(name);
-      const g0 = grads[name]!;
+    for (const key of names) {
+      const name = this.params.has(key) ? key : this.byTfName.get(key);
+      const g0 = grads[key]!;
+      const p = name === undefined ? undefined : this.params.get(name);
+      const m = name === undefined ? undefined : this.m.get(name);
+      const v = name === undefined ? undefined : this.v.get(name);
       if (!p || !m || !v) {
-        g0.dispose();
-        continue;
+        for (const k of names) grads[k]!.dispose();
+        // A silently skipped gradient is a model that never trains: fail loudly instead.
+        throw new UnknownGradientError(`gradient "${key}" matches no parameter of this optimizer (${this.params.size} parameters); pass grads keyed by parameter or tfjs variable name.`);
       }
       tf.tidy(() => {
         const g = clip === 1 ? g0 : tf.mul(g0, clip);

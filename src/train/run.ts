@@ -14,7 +14,7 @@ import type { ExplanationSplit } from './prepare.ts';
 import { ProgressLine } from '../eval/progress.ts';
 import { TRAINING_LOG } from './trainer.ts';
 
-export interface RunOptions extends Omit<PipelineOptions, 'explanations'> {
+export interface RunOptions extends PipelineOptions {
   /** Test users evaluated for the manifest (0 = all). */
   evalUsers: number;
   backend: string;
@@ -35,7 +35,7 @@ export function reviewExplanations(dataDir?: string): (ds: InteractionDataset) =
 
 export async function runTrainAndExport(o: RunOptions): Promise<{ metrics: EvalMetrics; packBytes: number }> {
   const t0 = performance.now();
-  const r = await runTrainPipeline({ ...o, explanations: reviewExplanations(o.dataDir) });
+  const r = await runTrainPipeline({ ...o, explanations: o.explanations ?? reviewExplanations(o.dataDir) });
   const ds = r.prepared.ds;
   const datasetItem = (i: number): number => (r.prepared.itemNewToOld ? r.prepared.itemNewToOld[i]! : i);
   // Quick test metrics for the manifest; `peapod eval` gives the full protocol numbers.
