@@ -368,6 +368,6 @@ export async function openEngine(packId: PackId, baseUrl: string, backend: Backe
     const all = [...files.values()];
     onProgress('download', all, all.reduce((s, f) => s + f.loaded, 0), all.reduce((s, f) => s + f.total, 0));
   };
-  const pack = await openPack(fetchPackSource(baseUrl), report, null);
+  const pack = await openPack(fetchPackSource(baseUrl), report);
   return new Engine(pack, packId);
 }

@@ -23,5 +23,11 @@ describe('toProtocolError', () => {
     expect(toProtocolError(new ModelPackCorruptError('weights.bin: bad sha')).code).toBe('PackCorrupt');
     expect(toProtocolError(new Error('GPUDevice was lost: destroyed')).code).toBe('DeviceLost');
     expect(toProtocolError('boom').code).toBe('Internal');
+    class ModelPackInvalidManifestError extends Error {
+      override name = 'ModelPackInvalidManifestError';
+    }
+    const missing = toProtocolError(new ModelPackInvalidManifestError(`it is not valid JSON (Unexpected token '<', "<!doctype "...)`), 'beauty');
+    expect(missing.code).toBe('PackLoadFailed');
+    expect(missing.message).toContain('not on this server');
   });
 });

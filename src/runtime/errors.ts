@@ -49,6 +49,9 @@ export function toProtocolError(e: unknown, pack = 'current'): ProtocolError {
   const err = e instanceof Error ? e : new Error(String(e));
   const name = err.name || err.constructor?.name || 'Error';
   if (name === 'PackFetchError') return { code: 'PackLoadFailed', message: `The “${pack}” pack could not be downloaded. ${err.message}`, action: 'Check your connection and reload; if the file is missing on the server, pick the other pack.' };
+  // A static server answers a missing file with its index.html (SPA fallback), which then fails to parse.
+  if (/^ModelPack/.test(name) && /<!doctype|Unexpected token '<'/i.test(err.message))
+    return { code: 'PackLoadFailed', message: `The “${pack}” pack is not on this server (its manifest.json is missing).`, action: 'Pick the other pack, or export this one with `peapod train --out public/models/<pack>`.' };
   if (/^ModelPack/.test(name) || name === 'TokenizerError' || name === 'MissingParamError' || name === 'ParamShapeError')
     return { code: 'PackCorrupt', message: err.message, action: 'Reload the page to download the pack again; if it persists the pack must be re-exported.' };
   if (/device (was )?lost|GPUDevice|context lost|CONTEXT_LOST/i.test(err.message))

@@ -2,6 +2,7 @@
 // loader (HTTP in the worker, disk in Node) with per-file byte progress, then builds the model,
 // tokenizer and plain data arrays the engine needs. The file format belongs to src/model/pack.
 import { DEFAULT_EVAL } from '../eval/evaluate.ts';
+import { FoldIn } from '../model/foldin.ts';
 import { disposeParams } from '../model/params.ts';
 import { loadPack, type PackSource } from '../model/pack/load.ts';
 import { packParams } from '../model/pack/params.ts';
@@ -43,7 +44,11 @@ export interface PackContents {
   dispose(): void;
 }
 
-export type FoldIn = (itemFactors: Float32Array, dim: number, items: number[]) => Float32Array;
+/**
+ * iALS hyper-parameters when the manifest does not record them: the trainer's PMF defaults
+ * (src/train/cf.ts PMF_DEFAULTS, alpha 50, lambda 10; runtime may not import train).
+ */
+const CF_DEFAULTS = { alpha: 50, lambda: 10 };
 
 /** Parses training-log.jsonl; a bad line is skipped (the curves are illustrative, not checked). */
 export function parseTrainingLog(text: string): TrainingLogRow[] {
@@ -72,7 +77,7 @@ function findNumber(obj: unknown, key: string, depth = 0): number | null {
   return null;
 }
 
-export async function openPack(source: PackSource, onProgress: (p: ByteProgress) => void, foldIn: FoldIn | null): Promise<PackContents> {
+export async function openPack(source: PackSource, onProgress: (p: ByteProgress) => void): Promise<PackContents> {
   const loaded = await loadPack(source, {
     onProgress: (p) => {
       if (p.phase === 'done') return;
@@ -109,6 +114,7 @@ export async function openPack(source: PackSource, onProgress: (p: ByteProgress)
   const params = packParams(loaded.weights);
   const model = new PeapodModel(m.config, params);
   const cfDim = m.config.composer.cfDim;
+  let solver: FoldIn | null = null;
   return {
     name: m.name,
     manifest: { ...(m as unknown as Record<string, unknown>), tokenizer: `(${loaded.tokenizer.vocabSize} tokens, ${loaded.tokenizer.idScheme} ids)`, files: `${Object.keys(m.files).length} files, ${loaded.bytes} bytes` },
@@ -124,8 +130,11 @@ export async function openPack(source: PackSource, onProgress: (p: ByteProgress)
     explanationPairs: refs,
     foldIn(picked) {
       if (!arrays.cfItem) throw new BadRequestError(`Pack “${m.name}” carries no CF item factors, so a new user cannot be folded in; use a pack user.`);
-      if (!foldIn) throw new BadRequestError('Cold start needs the fold-in solver (src/model/foldin.ts), which this build lacks.');
-      return foldIn(arrays.cfItem, cfDim, picked);
+      const cf = ((m as unknown as { training?: { cf?: { kind?: string; alpha?: number; lambda?: number } } }).training?.cf ?? {});
+      if (cf.kind && cf.kind !== 'pmf') throw new BadRequestError(`Pack “${m.name}” uses ${cf.kind} user embeddings, which cannot be folded in; cold start needs a PMF pack.`);
+      // The Gramian costs d^2 * I once; keep the solver for the next profile.
+      solver ??= new FoldIn(arrays.cfItem, cfDim, { alpha: cf.alpha ?? CF_DEFAULTS.alpha, lambda: cf.lambda ?? CF_DEFAULTS.lambda });
+      return solver.user(picked);
     },
     dispose() {
       model.dispose();

@@ -3,20 +3,11 @@
 import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { MetricsRow } from '../../runtime/protocol.ts';
+import { recordedMetrics } from '../lib/recorded-metrics.ts';
 import { REFERENCE_SOURCE, referenceFor, type Dataset } from '../lib/reference-results.ts';
 import { useApp } from '../store/index.ts';
 
 const REF_DATASET: Record<string, Dataset | null> = { beauty: 'beauty', 'musical-instruments': null };
-
-function recordedRows(manifest: Record<string, unknown> | undefined): MetricsRow[] {
-  // The pack records its full-test numbers under `metrics` as {task: {metric: value}} (or a list of rows).
-  const m = manifest?.['metrics'];
-  if (!m || typeof m !== 'object') return [];
-  if (Array.isArray(m)) return m.filter((r): r is MetricsRow => typeof r === 'object' && r !== null && 'values' in r);
-  return Object.entries(m as Record<string, unknown>)
-    .filter(([, v]) => v && typeof v === 'object')
-    .map(([task, v]) => ({ task: task as MetricsRow['task'], values: Object.fromEntries(Object.entries(v as Record<string, unknown>).filter(([, x]) => typeof x === 'number')) as Record<string, number>, users: 0 }));
-}
 
 function MetricsTable({ title, rows, testId }: { title: string; rows: { label: string; values: Record<string, number> }[]; testId: string }) {
   const keys = [...new Set(rows.flatMap((r) => Object.keys(r.values)))];
@@ -65,7 +56,7 @@ export function EvaluatePanel() {
   );
   const { runEval, stopEval } = useApp.getState();
   const [n, setN] = useState(20);
-  const recorded = recordedRows(s.manifest);
+  const recorded = recordedMetrics(s.manifest);
   const refDataset = REF_DATASET[s.pack] ?? null;
   const tasks: MetricsRow['task'][] = ['sequential', 'topn', 'explanation'];
   return (
@@ -95,7 +86,7 @@ export function EvaluatePanel() {
       )}
       {tasks.map((task) => {
         const mine = (s.rows ?? []).filter((r) => r.task === task).map((r) => ({ label: `this browser (${r.users} users)`, values: r.values }));
-        const rec = recorded.filter((r) => r.task === task).map((r) => ({ label: 'pack, full test (recorded)', values: r.values }));
+        const rec = recorded.filter((r) => r.task === task).map((r) => ({ label: `pack at export (${r.users ?? '?'} test users)`, values: r.values }));
         const refs = refDataset ? referenceFor(refDataset, task).map((r) => ({ label: `${r.method} (published)`, values: r.values })) : [];
         const all = [...mine, ...rec, ...refs];
         return <MetricsTable key={task} title={task === 'sequential' ? 'Sequential (next item)' : task === 'topn' ? 'Top-n (1 + 99 candidates)' : 'Explanation (×100)'} rows={all} testId={`metrics-${task}`} />;
