@@ -23,5 +23,9 @@ test('an explanation streams and can be stopped; a full one shows the reference'
   await page.getByTestId('explain-stop').click();
   await expect(page.getByTestId('explanation-text')).toHaveAttribute('data-stopped', 'true', { timeout: READY_TIMEOUT });
   await expect(page.getByTestId('explanation-status')).toHaveText(/stopped after \d+ tokens/);
+  // Stopped means stopped: nothing more arrives.
+  const frozen = await page.getByTestId('explanation-text').textContent();
+  await page.waitForTimeout(1500);
+  await expect(page.getByTestId('explanation-text')).toHaveText(frozen!);
   await shot(page, info, 'explanation-stopped');
 });

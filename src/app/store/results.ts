@@ -51,5 +51,7 @@ export const resultsSlice: Slice<ResultsSlice> = (set, get) => ({
   stopExplain() {
     const s = get();
     if (s.client && s.pending.explain !== null) s.client.send({ type: 'interrupt', target: s.pending.explain });
+    // The text freezes at once; tokens the worker produced before it saw the interrupt are dropped.
+    if (s.explanation?.streaming) set({ explanation: { ...s.explanation, streaming: false, stopped: true } });
   },
 });

@@ -137,7 +137,8 @@ export function sessionSlice(deps: SessionDeps): Slice<SessionSlice> {
             if (p.kind === 'explain') {
               const e = s.explanation;
               if (!e || e.requestId !== res.id) return;
-              set({ explanation: { ...e, text: p.text, streaming: false, stopped: p.stopped, reference: p.reference, tokens: p.tokens }, pending: { ...s.pending, explain: null } });
+              const final = e.stopped ? { reference: p.reference } : { text: p.text, stopped: p.stopped, reference: p.reference, tokens: p.tokens };
+              set({ explanation: { ...e, ...final, streaming: false }, pending: { ...s.pending, explain: null } });
               return;
             }
             if (p.kind === 'evaluate') {
