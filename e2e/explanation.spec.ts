@@ -15,6 +15,9 @@ test('an explanation streams and can be stopped; a full one shows the reference'
   const full = await page.getByTestId('explanation-text').textContent();
   expect(full!.trim().split(/\s+/).length).toBeGreaterThanOrEqual(3);
   await expect(page.getByTestId('explanation-reference')).toContainText('Reference:');
+  // Items with a reference come first in the picker; for those the reference sentence is shown.
+  const picked = await page.getByTestId('explain-item').locator('option:checked').textContent();
+  if (picked!.includes('has a reference')) await expect(page.getByTestId('explanation-reference')).not.toContainText('no reference');
   await shot(page, info, 'explanation-done');
 
   // Stopped run: press Stop while streaming.

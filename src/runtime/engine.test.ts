@@ -121,6 +121,8 @@ describe('Engine users', () => {
     expect(u.history[0]!.name).toBe('item number 15');
     expect(u.testItem!.id).toBe(30);
     expect(u.label).toBe('106');
+    expect(u.explainable).toEqual([5]);
+    expect(engine.userInfo(3).explainable).toEqual([]);
     expect(u.neighbours).toHaveLength(N_MAX);
     expect(u.neighbours.every((n) => n.index !== 2)).toBe(true);
     for (let k = 1; k < N_MAX; k++) expect(u.neighbours[k]!.similarity).toBeLessThanOrEqual(u.neighbours[k - 1]!.similarity);

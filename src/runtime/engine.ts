@@ -57,6 +57,7 @@ export class Engine {
   private readonly byDatasetId = new Map<string, number>();
   /** Every user's full sequence as views into the pack's history array (eval's HeldOutSource). */
   readonly sequences: Int32Array[];
+  private readonly explainable = new Map<number, number[]>();
   private readonly profiles = new Map<string, { items: string; cf: Float32Array; neighbours: NeighbourInfo[] }>();
 
   constructor(
@@ -66,6 +67,7 @@ export class Engine {
     this.model = pack.model;
     const a = pack.arrays;
     a.userIds.forEach((id, u) => this.byDatasetId.set(String(id), u));
+    for (const p of pack.explanationPairs ?? []) this.explainable.set(p.user, [...(this.explainable.get(p.user) ?? []), p.item]);
     this.sequences = Array.from(a.userIds, (_, u) => a.historyItems.subarray(a.historyOffsets[u]!, a.historyOffsets[u + 1]!));
     this.summary = {
       pack: packId,
@@ -136,6 +138,7 @@ export class Engine {
       history: h.map((i) => this.item(i)),
       testItem: h.length ? this.item(h[h.length - 1]!) : null,
       neighbours: this.neighboursOfUser(index),
+      explainable: this.explainable.get(index) ?? [],
     };
   }
 
@@ -161,7 +164,7 @@ export class Engine {
       this.profiles.set(target.name, p);
     }
     return {
-      user: { index: null, label: target.name, history: items.map((i) => this.item(i)), testItem: null, neighbours: p.neighbours },
+      user: { index: null, label: target.name, history: items.map((i) => this.item(i)), testItem: null, neighbours: p.neighbours, explainable: [] },
       // A cold-start user has no trained user token; the number is only read through its digit pieces.
       userWord: 0,
       cf: p.cf,

@@ -110,7 +110,9 @@ export async function openPack(source: PackSource, onProgress: (p: ByteProgress)
   const numItems = Math.max(items.length - 1, m.dataset.items);
   const itemNames = Array.from({ length: numItems + 1 }, (_, i) => (i === 0 ? '' : (items[i] ?? `item ${i}`)));
   const logBytes = loaded.sideFiles.get(PACK_FILES.trainingLog);
-  const refs = loaded.json<{ user: number; item: number; reference: string }[]>(PACK_FILES.explanations) ?? null;
+  const rawRefs = loaded.json<{ user: number; item: number; reference: string }[]>(PACK_FILES.explanations);
+  // A pair without a numeric user and item cannot be shown or scored; drop it rather than fail the pack.
+  const refs = rawRefs ? rawRefs.filter((r) => Number.isInteger(r.user) && Number.isInteger(r.item) && typeof r.reference === 'string') : null;
   const params = packParams(loaded.weights);
   const model = new PeapodModel(m.config, params);
   const cfDim = m.config.composer.cfDim;

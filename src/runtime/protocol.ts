@@ -58,6 +58,8 @@ export interface UserInfo {
   testItem: ItemRef | null;
   /** The n_max most similar users, best first. */
   neighbours: NeighbourInfo[];
+  /** Items this user has a reference explanation for (test pairs); empty without references. */
+  explainable: number[];
 }
 
 export interface AttentionInfo {

@@ -58,7 +58,10 @@ function Explanation({ view }: { view: InferResult }) {
     })),
   );
   const { explain, stopExplain } = useApp.getState();
-  const choices: ItemRef[] = [...view.user.history].reverse();
+  // Items with a reference explanation first, so the comparison is one click away.
+  const byId = new Map(view.user.history.map((i) => [i.id, i]));
+  const choices: ItemRef[] = (view.user.explainable ?? []).map((id) => byId.get(id) ?? { id, name: `item ${id}` });
+  for (const h of [...view.user.history].reverse()) if (!choices.some((c) => c.id === h.id)) choices.push(h);
   for (const s of view.sequential) if (!choices.some((c) => c.id === s.item.id)) choices.push(s.item);
   const [picked, setPicked] = useState<number>(choices[0]?.id ?? 0);
   if (!hasTask) return <p className="muted" data-testid="no-explanation-task">This pack was not trained on explanations; pick the Musical Instruments pack.</p>;
@@ -70,7 +73,7 @@ function Explanation({ view }: { view: InferResult }) {
         <select data-testid="explain-item" value={item?.id ?? ''} onChange={(e) => setPicked(Number(e.target.value))}>
           {choices.map((c) => (
             <option key={c.id} value={c.id}>
-              {c.name.slice(0, 60) || `item ${c.id}`} (item {c.id})
+              {c.name.slice(0, 60) || `item ${c.id}`} (item {c.id}){view.user.explainable?.includes(c.id) ? ' — has a reference' : ''}
             </option>
           ))}
         </select>
