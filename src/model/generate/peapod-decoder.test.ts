@@ -120,7 +120,15 @@ describe('decoding a small random PeapodModel', () => {
       const before = tf.memory().numTensors;
       const recs = await recommendNext(dec, tok, { beamWidth: 8, topK: 5, constrained: true });
       const free = await recommendNext(dec, tok, { beamWidth: 8, topK: 5, constrained: false, invalid: 'random', seed: 3 });
-      const ranked = await rankCandidates(dec, tok, recs.map((r) => r.items as number[]), { chunkRows: 7 });
+      const ranked = await rankCandidates(dec, tok, recs.map((r) => r.items as number[]), { method: 'teacher-forced', chunkRows: 7 });
+      // Incremental prefix-tree scoring agrees with teacher forcing on a larger, overlapping candidate set.
+      const many = [0, 1, 2].map((b) => Array.from({ length: 40 }, (_, i) => 1 + ((b * 13 + i * 7) % 140)));
+      const inc = await rankCandidates(dec, tok, many);
+      const tfd = await rankCandidates(dec, tok, many, { method: 'teacher-forced' });
+      inc.forEach((r, b) => {
+        expect(r.items).toEqual(tfd[b]!.items);
+        r.scores.forEach((s, i) => expect(s).toBeCloseTo(tfd[b]!.scores[i]!, 4));
+      });
       expect(tf.memory().numTensors).toBe(before);
       recs.forEach((r, b) => {
         expect(r.items.every((x) => x !== null && tok.hasItem(x))).toBe(true);

@@ -31,8 +31,8 @@ describe('rankCandidates', () => {
       { '': { '#5': 0.2, '#12': 0.6, '#1': 0.2 }, '#5': { '</s>': 0.5, '#3': 0.5 }, '#12': { '</s>': 0.25, '#3': 0.75 } },
       { '': { '#5': 0.9, '#12': 0.1 }, '#12': { '</s>': 0.5, '#3': 0.5 } },
     ]);
-    for (const chunkRows of [256, 2]) {
-      const out = await rankCandidates(new TableDecoder(t, p5.vocabSize, 2), p5, [[5, 12, 123], [123, 12, 5]], { chunkRows });
+    for (const opts of [{ method: 'incremental' as const }, { method: 'teacher-forced' as const, chunkRows: 256 }, { method: 'teacher-forced' as const, chunkRows: 2 }]) {
+      const out = await rankCandidates(new TableDecoder(t, p5.vocabSize, 2), p5, [[5, 12, 123], [123, 12, 5]], opts);
       expect(out[0]!.items).toEqual([123, 12, 5]);
       expect(out[0]!.scores.map(Math.exp)).toEqual([0.45, 0.15, 0.1].map((x) => expect.closeTo(x, 6)));
       expect(out[1]!.items).toEqual([5, 123, 12]); // 123 and 12 tie at .05: given order kept
@@ -55,7 +55,8 @@ describe('rankCandidates', () => {
   it('leaves no tensors behind', async () => {
     const t = tableOf(p5, [{ '': { '#5': 1 } }]);
     const before = tf.memory().numTensors;
-    await rankCandidates(new TableDecoder(t, p5.vocabSize, 1), p5, [[5, 12, 123]], { chunkRows: 2 });
+    await rankCandidates(new TableDecoder(t, p5.vocabSize, 1), p5, [[5, 12, 123]], { method: 'teacher-forced', chunkRows: 2 });
+    await rankCandidates(new TableDecoder(t, p5.vocabSize, 1), p5, [[5, 12, 123, 5]]);
     expect(tf.memory().numTensors).toBe(before);
   });
 });
