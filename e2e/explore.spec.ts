@@ -40,6 +40,10 @@ test('user -> heatmap (rows sum to 1) -> recommendations -> mask a neighbour -> 
   for (const row of w0) expect(Math.abs(row.reduce((a, b) => a + b, 0) - 1)).toBeLessThan(1e-4);
   const seq0 = await sequentialScores(page);
   expect(seq0).toHaveLength(10);
+  // Hovering a neighbour lights up its column in every heatmap row (heads + mean).
+  await page.getByTestId('neighbour-row').nth(1).hover();
+  await expect(page.getByTestId('heatmap').locator('thead th.hovered')).toHaveCount(1);
+  await expect(page.getByTestId('heatmap').locator('td.hovered')).toHaveCount(w0.length + 1);
   await shot(page, info, 'explore');
 
   // Mask the first neighbour: its column goes to 0 and the other weights change.

@@ -125,6 +125,12 @@ describe('Engine users', () => {
     expect(engine.userInfo(3).explainable).toEqual([]);
     expect(u.neighbours).toHaveLength(N_MAX);
     expect(u.neighbours.every((n) => n.index !== 2)).toBe(true);
+    // Shared items are exactly the intersection of the two histories.
+    for (const nb of u.neighbours) {
+      const theirs = new Set(engine.userInfo(nb.index).history.map((i) => i.id));
+      expect(nb.shared).toEqual([...new Set(engine.sequences[nb.index])].filter((i) => u.history.some((h) => h.id === i)));
+      expect(nb.shared.every((i) => theirs.has(i))).toBe(true);
+    }
     for (let k = 1; k < N_MAX; k++) expect(u.neighbours[k]!.similarity).toBeLessThanOrEqual(u.neighbours[k - 1]!.similarity);
   });
 });

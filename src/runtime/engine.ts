@@ -117,14 +117,20 @@ export class Engine {
     return Array.from(a.historyItems.subarray(a.historyOffsets[index]!, a.historyOffsets[index + 1]!));
   }
 
+  private sharedWith(items: readonly number[], neighbour: number): number[] {
+    const mine = new Set(items);
+    return [...new Set(this.sequences[neighbour]!)].filter((i) => mine.has(i));
+  }
+
   private neighboursOfUser(index: number): NeighbourInfo[] {
     const a = this.pack.arrays;
     const n = this.pack.nMax;
+    const history = this.historyOf(index);
     const out: NeighbourInfo[] = [];
     for (let k = 0; k < n; k++) {
       const v = a.neighbourIndices[index * n + k]!;
       if (v < 0) break;
-      out.push({ index: v, datasetId: String(a.userIds[v]), similarity: a.neighbourSimilarity[index * n + k]! });
+      out.push({ index: v, datasetId: String(a.userIds[v]), similarity: a.neighbourSimilarity[index * n + k]!, shared: this.sharedWith(history, v) });
     }
     return out;
   }
@@ -159,7 +165,7 @@ export class Engine {
     if (!p || p.items !== key) {
       const cf = this.pack.foldIn(items);
       const list = neighboursOf(cf, this.pack.arrays.cfUser, this.pack.nMax);
-      const neighbours = Array.from(list.indices, (v, k) => ({ index: v, datasetId: String(this.pack.arrays.userIds[v]), similarity: list.similarities[k]! }));
+      const neighbours = Array.from(list.indices, (v, k) => ({ index: v, datasetId: String(this.pack.arrays.userIds[v]), similarity: list.similarities[k]!, shared: this.sharedWith(items, v) }));
       p = { items: key, cf, neighbours };
       this.profiles.set(target.name, p);
     }

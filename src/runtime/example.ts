@@ -21,7 +21,8 @@ export function exampleFromJson(json: unknown, pack: PackId): ExampleView | null
   if (!isObj(json)) return null;
   const result = json.result;
   if (!validResult(result)) return null;
-  const user = { ...result.user, explainable: Array.isArray(result.user.explainable) ? result.user.explainable : [] };
+  const neighbours = result.user.neighbours.map((n) => ({ ...n, shared: Array.isArray(n.shared) ? n.shared : [] }));
+  const user = { ...result.user, neighbours, explainable: Array.isArray(result.user.explainable) ? result.user.explainable : [] };
   const out: ExampleView = { pack, result: { ...result, user, topn: result.topn ?? null } };
   const ex = json.explanation;
   if (isObj(ex) && typeof ex.text === 'string' && isObj(ex.item)) out.explanation = { item: ex.item as unknown as ExampleView['result']['user']['history'][number], text: ex.text };

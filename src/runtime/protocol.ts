@@ -45,6 +45,8 @@ export interface NeighbourInfo {
   index: number;
   datasetId: string;
   similarity: number;
+  /** Items of this neighbour's history that the user also has (lit up on hover). */
+  shared: number[];
 }
 
 export interface UserInfo {

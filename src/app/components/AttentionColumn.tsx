@@ -40,7 +40,7 @@ export function AttentionColumn({ view }: { view: InferResult | null }) {
             </th>
             {att.neighbours.map((u, j) => (
               <th key={u} scope="col" className={u === hovered ? 'hovered' : undefined} title={`user ${labels.get(u) ?? u}`}>
-                {j + 1}
+                {j === 0 || (j + 1) % 5 === 0 ? j + 1 : ''}
               </th>
             ))}
           </tr>

@@ -80,7 +80,7 @@ export function EvaluatePanel() {
       </div>
       {(s.running || s.rows) && (
         <p>
-          <progress data-testid="eval-progress" max={s.total || 1} value={s.done} aria-label="Evaluation progress" /> {s.done} / {s.total} users
+          <progress data-testid="eval-progress" max={s.total || 1} value={s.done} aria-label="Evaluation progress" /> {s.done} / {s.total} (users × tasks)
           {s.stopped && ' (stopped early)'}
         </p>
       )}

@@ -5,14 +5,16 @@ import type { InferResult } from '../../runtime/protocol.ts';
 import { useApp } from '../store/index.ts';
 
 export function UserColumn({ view }: { view: InferResult | null }) {
-  const { evaluation, neighbourInfo, setEvaluation, ready } = useApp(
-    useShallow((s) => ({ evaluation: s.evaluation, neighbourInfo: s.neighbourInfo, setEvaluation: s.setEvaluation, ready: s.phase === 'ready' })),
+  const { evaluation, neighbourInfo, setEvaluation, ready, hovered } = useApp(
+    useShallow((s) => ({ evaluation: s.evaluation, neighbourInfo: s.neighbourInfo, setEvaluation: s.setEvaluation, ready: s.phase === 'ready', hovered: s.hoveredNeighbour })),
   );
   if (!view) return <section className="col user-col" aria-label="User" />;
   const user = view.user;
   const hideTest = evaluation && user.testItem !== null;
   const history = hideTest ? user.history.slice(0, -1) : user.history;
-  const shared = new Set(neighbourInfo?.history.map((i) => i.id) ?? []);
+  // A hovered neighbour wins over the opened one: hovering is the quick look.
+  const hoveredNb = hovered !== null ? user.neighbours.find((n) => n.index === hovered) : undefined;
+  const shared = new Set(hoveredNb ? hoveredNb.shared : (neighbourInfo?.history.map((i) => i.id) ?? []));
   return (
     <section className="col user-col" aria-labelledby="user-heading" data-tour="cf">
       <h2 id="user-heading">
