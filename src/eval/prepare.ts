@@ -5,7 +5,7 @@ import type { InteractionDataset } from '../data/types.ts';
 import { loadDataset } from '../data/node-fs.ts';
 import { p5TestNegatives } from '../data/negatives.ts';
 import { remapItems } from '../data/remap.ts';
-import type { ExplanationPair } from '../eval/batch.ts';
+import type { ExplanationPair } from './batch.ts';
 
 export type IdMode = 'remap' | 'original';
 

@@ -16,7 +16,7 @@ import { runTrainPipeline, type PipelineOptions } from './pipeline.ts';
 import { reviewExplanations, runTrainAndExport } from './run.ts';
 import { loadCheckpoint } from './checkpoint.ts';
 import { TRAINING_LOG, type LogRow } from './trainer.ts';
-import type { ExplanationSplit } from './prepare.ts';
+import type { ExplanationSplit } from '../eval/prepare.ts';
 
 const DATASET = 'amazon-musical-instruments-5core';
 const dataDir = resolveDataDir();

@@ -10,7 +10,7 @@ import { buildTokenizer, type Tokenizer } from '../model/tokenizer.ts';
 import type { IdScheme, PeapodConfig, TaskName } from '../model/types.ts';
 import type { InteractionDataset } from '../data/types.ts';
 import { fitUserEmbeddings, type CfKind, type CfResult } from './cf-fit.ts';
-import { prepareData, trainingSequences, type ExplanationSplit, type IdMode, type PreparedData } from './prepare.ts';
+import { prepareData, trainingSequences, type ExplanationSplit, type IdMode, type PreparedData } from '../eval/prepare.ts';
 import { validationNegatives, validationNegativesSeed } from './samples.ts';
 import { templateWords } from '../eval/prompts.ts';
 import { restoreBest, train, type TrainOptions, type TrainResult } from './trainer.ts';

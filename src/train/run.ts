@@ -10,7 +10,7 @@ import type { ExplanationPair } from '../eval/batch.ts';
 import { buildExample } from './example.ts';
 import { exportPack } from './export.ts';
 import { runTrainPipeline, type PipelineOptions } from './pipeline.ts';
-import type { ExplanationSplit } from './prepare.ts';
+import type { ExplanationSplit } from '../eval/prepare.ts';
 import { ProgressLine } from '../eval/progress.ts';
 import { TRAINING_LOG } from './trainer.ts';
 

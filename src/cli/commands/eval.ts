@@ -5,6 +5,7 @@ import type { Command } from './types.ts';
 import type { TaskName } from '../../model/types.ts';
 
 const HELP = `usage: peapod eval --pack DIR --out OUTDIR [--split test|valid] [--users N] [--constrained on|off] [--tasks LIST] [--backend wasm|cpu]
+       peapod eval --baseline most-popular|id-order --dataset NAME --out OUTDIR [--ids remap|original] [--seed N]
 
   sequential: all items ranked, beam 20, 10 returned; top-n: 1 positive + 99 fixed negatives;
   explanation: beam search, min length 10, BLEU-1/4 and ROUGE-1/2/L (x100).
@@ -18,6 +19,24 @@ export const command: Command = {
     const a = parseArgs(argv);
     if (a.flags['help']) {
       console.log(HELP);
+      return 0;
+    }
+    if (a.flags['baseline'] !== undefined) {
+      const { evaluateBaseline, BASELINES } = await import('../../eval/node-baselines.ts');
+      const baseline = stringFlag(a, 'baseline');
+      if (!(BASELINES as readonly string[]).includes(baseline)) throw new CliUsageError(`--baseline must be one of ${BASELINES.join(', ')}, got "${baseline}"`);
+      const ids = stringFlag(a, 'ids', 'remap');
+      if (ids !== 'remap' && ids !== 'original') throw new CliUsageError(`--ids must be remap or original, got "${ids}"`);
+      const report = evaluateBaseline({
+        baseline: baseline as 'most-popular' | 'id-order',
+        dataset: stringFlag(a, 'dataset'),
+        idMode: ids,
+        split: 'test',
+        out: stringFlag(a, 'out'),
+        seed: numberFlag(a, 'seed', 1),
+        command: `npx peapod eval ${argv.join(' ')}`,
+      });
+      console.log(JSON.stringify(report.metrics, null, 2));
       return 0;
     }
     const split = stringFlag(a, 'split', 'test');

@@ -20,3 +20,4 @@ commands['negatives'] = lazy("generate P5's fixed top-n test negatives", () => i
 commands['train'] = lazy('train a PeaPOD model and export a weight pack', () => import('./train.ts'));
 commands['export'] = lazy('write a weight pack with seeded random weights (--random), for benchmarks', () => import('./export.ts'));
 commands['eval'] = lazy("evaluate a weight pack with the paper's protocol", () => import('./eval.ts'));
+commands['results'] = lazy('regenerate RESULTS.md from the metrics files', () => import('./results.ts'));

@@ -1,0 +1,208 @@
+// Regenerates RESULTS.md from the metrics files that `peapod eval` writes (results/<dataset>/<run>/
+// metrics.json) and the manifests of the shipped packs (public/models/*/manifest.json), beside the
+// reference numbers of /work/shared/docs/reference-results.md (copied below with their source).
+// Run: npx tsx scripts/results.ts [--check]   (--check: exit 1 if RESULTS.md is out of date)
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+type Ranking = { HR1?: number; HR5: number; NDCG5: number; HR10: number; NDCG10: number; users?: number; invalidRate?: number };
+interface MetricsFile {
+  packName: string;
+  baseline?: string;
+  dataset: string;
+  ids: string;
+  idScheme: string;
+  split: string;
+  users: number;
+  constrained: boolean | null;
+  metrics: { sequential?: Ranking; topn?: Ranking; explanation?: { bleu1: number; bleu4: number; rouge1: number; rouge2: number; rougeL: number; pairs: number } };
+  command: string;
+  trainCommand?: string;
+  backend?: string;
+}
+
+/** P5 paper (Geng et al., RecSys 2022, Tables 3-4) and POD's released logs (lileipisces/POD), as in reference-results.md. */
+const REFERENCE: Record<string, { sequential: [string, Ranking][]; topn: [string, Ranking][] }> = {
+  beauty: {
+    sequential: [
+      ['SASRec', { HR5: 0.0387, NDCG5: 0.0249, HR10: 0.0605, NDCG10: 0.0318 }],
+      ['S3-Rec', { HR5: 0.0387, NDCG5: 0.0244, HR10: 0.0647, NDCG10: 0.0327 }],
+      ['P5-S (2-3)', { HR5: 0.0503, NDCG5: 0.037, HR10: 0.0659, NDCG10: 0.0421 }],
+      ['P5-B (2-3)', { HR5: 0.0508, NDCG5: 0.0379, HR10: 0.0664, NDCG10: 0.0429 }],
+      ['POD', { HR1: 0.0235, HR5: 0.0537, NDCG5: 0.0395, HR10: 0.0688, NDCG10: 0.0443 }],
+    ],
+    topn: [
+      ['BPR-MF', { HR1: 0.0311, HR5: 0.1426, NDCG5: 0.0857, HR10: 0.2573, NDCG10: 0.1224 }],
+      ['SimpleX', { HR1: 0.0325, HR5: 0.2247, NDCG5: 0.1441, HR10: 0.309, NDCG10: 0.1711 }],
+      ['P5-S (5-4)', { HR1: 0.0862, HR5: 0.2448, NDCG5: 0.1673, HR10: 0.3441, NDCG10: 0.1993 }],
+      ['POD', { HR1: 0.0829, HR5: 0.1926, NDCG5: 0.1391, HR10: 0.267, NDCG10: 0.1629 }],
+    ],
+  },
+  sports: {
+    sequential: [
+      ['SASRec', { HR5: 0.0233, NDCG5: 0.0154, HR10: 0.035, NDCG10: 0.0192 }],
+      ['S3-Rec', { HR5: 0.0251, NDCG5: 0.0161, HR10: 0.0385, NDCG10: 0.0204 }],
+      ['P5-S (2-3)', { HR5: 0.0272, NDCG5: 0.0169, HR10: 0.0361, NDCG10: 0.0198 }],
+      ['P5-B (2-3)', { HR5: 0.0364, NDCG5: 0.0296, HR10: 0.0431, NDCG10: 0.0318 }],
+      ['POD', { HR1: 0.0296, HR5: 0.0496, NDCG5: 0.0396, HR10: 0.0576, NDCG10: 0.0419 }],
+    ],
+    topn: [
+      ['BPR-MF', { HR1: 0.0314, HR5: 0.1404, NDCG5: 0.0848, HR10: 0.2563, NDCG10: 0.122 }],
+      ['SimpleX', { HR1: 0.0331, HR5: 0.2362, NDCG5: 0.1505, HR10: 0.329, NDCG10: 0.18 }],
+      ['P5-S (5-4)', { HR1: 0.0701, HR5: 0.2241, NDCG5: 0.1483, HR10: 0.3313, NDCG10: 0.1827 }],
+      ['POD', { HR1: 0.0895, HR5: 0.2086, NDCG5: 0.1506, HR10: 0.2873, NDCG10: 0.1756 }],
+    ],
+  },
+  toys: {
+    sequential: [
+      ['SASRec', { HR5: 0.0463, NDCG5: 0.0306, HR10: 0.0675, NDCG10: 0.0374 }],
+      ['S3-Rec', { HR5: 0.0443, NDCG5: 0.0294, HR10: 0.07, NDCG10: 0.0376 }],
+      ['P5-S (2-3)', { HR5: 0.0648, NDCG5: 0.0567, HR10: 0.0709, NDCG10: 0.0587 }],
+      ['P5-B (2-3)', { HR5: 0.0608, NDCG5: 0.0507, HR10: 0.0688, NDCG10: 0.0534 }],
+      ['POD', { HR1: 0.0515, HR5: 0.0691, NDCG5: 0.0599, HR10: 0.0742, NDCG10: 0.061 }],
+    ],
+    topn: [
+      ['BPR-MF', { HR1: 0.0233, HR5: 0.1066, NDCG5: 0.0641, HR10: 0.2003, NDCG10: 0.094 }],
+      ['SimpleX', { HR1: 0.0268, HR5: 0.1958, NDCG5: 0.1244, HR10: 0.2662, NDCG10: 0.1469 }],
+      ['P5-S (5-4)', { HR1: 0.0413, HR5: 0.1411, NDCG5: 0.0916, HR10: 0.2227, NDCG10: 0.1178 }],
+      ['POD', { HR1: 0.0567, HR5: 0.1433, NDCG5: 0.1009, HR10: 0.2082, NDCG10: 0.1215 }],
+    ],
+  },
+};
+
+const DATASETS: [string, string][] = [
+  ['beauty', 'Beauty (amazon-beauty-p5)'],
+  ['sports', 'Sports (amazon-sports-p5)'],
+  ['toys', 'Toys (amazon-toys-p5)'],
+  ['musical-instruments', 'Musical Instruments (amazon-musical-instruments-5core)'],
+];
+
+function walk(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...walk(p));
+    else if (e.name === 'metrics.json') out.push(p);
+  }
+  return out.sort();
+}
+
+const f4 = (x: number | undefined): string => (x === undefined ? '–' : x.toFixed(4).replace(/^0\./, '.'));
+const f2 = (x: number): string => x.toFixed(2);
+
+function rankingRow(name: string, r: Ranking, extra: string[]): string {
+  return `| ${name} | ${[r.HR1, r.HR5, r.NDCG5, r.HR10, r.NDCG10].map(f4).join(' | ')} | ${extra.join(' | ')} |`;
+}
+
+function describe(m: MetricsFile): string {
+  return m.baseline ? `${m.baseline} (baseline)` : `PeaPOD Web (ours)`;
+}
+
+function decoding(m: MetricsFile): string {
+  return m.constrained === null ? 'n/a' : m.constrained ? 'constrained' : 'unconstrained';
+}
+
+export function render(): string {
+  const files = walk(path.join(root, 'results'));
+  const runs = files.map((f) => ({ file: path.relative(root, f), m: JSON.parse(fs.readFileSync(f, 'utf8')) as MetricsFile }));
+  const lines: string[] = [];
+  lines.push('# Results');
+  lines.push('');
+  lines.push('Generated by `npx tsx scripts/results.ts` from `results/**/metrics.json` (written by `npx peapod eval`) and the');
+  lines.push('manifests of the shipped packs. Do not edit by hand. Reference rows: the P5 paper (Geng et al., RecSys 2022) and');
+  lines.push("POD's released logs (lileipisces/POD), copied from docs/reference-results.md; PeaPOD's own table was not available.");
+  lines.push('Metrics: HR@k / NDCG@k over the 10 generated items, averaged over all test users (a miss counts 0); top-n ranks');
+  lines.push('1 positive + 99 fixed negatives (P5\'s procedure, numpy legacy MT19937 seeded 2022, on the original ids).');
+  lines.push('"ids remapped" = items renumbered by a seeded random permutation (leak-free); "original" = P5\'s order-of-appearance');
+  lines.push('ids, under which the next item is often the previous id + 1 (see the id-order baseline).');
+  lines.push('');
+  const packs = ['beauty', 'musical-instruments']
+    .map((p) => path.join(root, 'public', 'models', p, 'manifest.json'))
+    .filter((p) => fs.existsSync(p))
+    .map((p) => ({ dir: path.relative(root, path.dirname(p)), m: JSON.parse(fs.readFileSync(p, 'utf8')) }));
+  if (packs.length) {
+    lines.push('## Shipped packs');
+    lines.push('');
+    lines.push('| pack | model | ids | trained | steps | stopped by | samples/s | pack size | command |');
+    lines.push('|---|---|---|---|---|---|---|---|---|');
+    for (const { dir, m } of packs) {
+      const t = m.config.t5;
+      const res = m.training?.result ?? {};
+      const size = Object.values(m.files as Record<string, { bytes: number }>).reduce((a, f) => a + f.bytes, 0);
+      lines.push(
+        `| ${dir} | d ${t.dModel}, ${t.numEncoderLayers}+${t.numDecoderLayers} layers, ${t.numHeads} heads, d_ff ${t.dFf}, vocab ${t.vocabSize}, ${m.weightDtype} | ${m.idScheme}, ${m.dataset.ids} | ${Math.round((res.trainSeconds ?? 0) / 60)} min | ${res.steps ?? 0} | ${res.stoppedBy ?? '–'} | ${res.samplesPerSecond ? res.samplesPerSecond.toFixed(1) : '–'} | ${(size / 1048576).toFixed(1)} MiB | \`${m.provenance.command}\` |`,
+      );
+    }
+    lines.push('');
+  }
+  for (const [key, title] of DATASETS) {
+    const mine = runs.filter((r) => r.file.startsWith(`results/${key}/`) && r.m.split === 'test');
+    const ref = REFERENCE[key];
+    if (!mine.length && !ref) continue;
+    lines.push(`## ${title}`);
+    lines.push('');
+    for (const task of ['sequential', 'topn'] as const) {
+      const rows = mine.filter((r) => r.m.metrics[task]);
+      if (!rows.length && !ref) continue;
+      lines.push(task === 'sequential' ? '### Sequential recommendation (all items ranked)' : '### Top-n recommendation (1 positive + 99 negatives)');
+      lines.push('');
+      lines.push('| method | HR@1 | HR@5 | NDCG@5 | HR@10 | NDCG@10 | ids | id scheme | decoding | users | source |');
+      lines.push('|---|---|---|---|---|---|---|---|---|---|---|');
+      for (const [name, r] of ref?.[task] ?? []) lines.push(rankingRow(name, r, ['original', 'P5 (SentencePiece)', 'reference', 'all', 'paper / POD log']));
+      for (const { file, m } of rows) {
+        const r = m.metrics[task]!;
+        const dec = task === 'topn' ? (m.constrained === null ? 'n/a' : 'scoring') : decoding(m);
+        lines.push(rankingRow(describe(m), r, [m.ids, m.idScheme, dec, String(r.users ?? m.users), `[${path.dirname(file)}](${path.dirname(file)}/metrics.json)`]));
+      }
+      lines.push('');
+    }
+    const ex = mine.filter((r) => r.m.metrics.explanation);
+    if (ex.length) {
+      lines.push('### Explanation generation (x100)');
+      lines.push('');
+      lines.push('| method | BLEU-1 | BLEU-4 | ROUGE-1 | ROUGE-2 | ROUGE-L | pairs | source |');
+      lines.push('|---|---|---|---|---|---|---|---|');
+      for (const { file, m } of ex) {
+        const e = m.metrics.explanation!;
+        lines.push(`| ${describe(m)} | ${f2(e.bleu1)} | ${f2(e.bleu4)} | ${f2(e.rouge1)} | ${f2(e.rouge2)} | ${f2(e.rougeL)} | ${e.pairs} | [${path.dirname(file)}](${path.dirname(file)}/metrics.json) |`);
+      }
+      lines.push('');
+    }
+    if (mine.length) {
+      lines.push('<details><summary>Commands</summary>');
+      lines.push('');
+      for (const { file, m } of mine) {
+        lines.push(`- \`${path.dirname(file)}\`: \`${m.command}\`${m.trainCommand ? ` (pack trained with \`${m.trainCommand}\`)` : ''}`);
+      }
+      lines.push('');
+      lines.push('</details>');
+      lines.push('');
+    }
+  }
+  const notes = path.join(root, 'results', 'NOTES.md');
+  if (fs.existsSync(notes)) lines.push(fs.readFileSync(notes, 'utf8').trim(), '');
+  return lines.join('\n');
+}
+
+/** Writes RESULTS.md (or, with check, returns 1 when it is out of date). */
+export function writeResults(check = false): number {
+  const target = path.join(root, 'RESULTS.md');
+  const text = render();
+  if (check) {
+    const current = fs.existsSync(target) ? fs.readFileSync(target, 'utf8') : '';
+    if (current !== text) {
+      console.error('RESULTS.md is out of date: run `npx peapod results` (or `npx tsx scripts/results.ts`).');
+      return 1;
+    }
+    return 0;
+  }
+  fs.writeFileSync(target, text);
+  console.log(`wrote RESULTS.md from ${walk(path.join(root, 'results')).length} metrics files`);
+  return 0;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) process.exitCode = writeResults(process.argv.includes('--check'));
