@@ -46,6 +46,16 @@ test('user -> heatmap (rows sum to 1) -> recommendations -> mask a neighbour -> 
   await expect(page.getByTestId('heatmap').locator('td.hovered')).toHaveCount(w0.length + 1);
   await shot(page, info, 'explore');
 
+  // Evaluation view: the held-out test item leaves the history (and is marked ● where predicted).
+  const before = await history.count();
+  await page.getByTestId('evaluation-toggle').check();
+  await expect(history).toHaveCount(before - 1);
+  await expect(page.getByTestId('test-hidden')).toBeVisible();
+  await settled(page);
+  await page.getByTestId('evaluation-toggle').uncheck();
+  await expect(history).toHaveCount(before);
+  await settled(page);
+
   // Mask the first neighbour: its column goes to 0 and the other weights change.
   await page.getByTestId('mask-toggle').first().uncheck();
   await settled(page);
