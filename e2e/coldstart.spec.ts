@@ -23,7 +23,15 @@ test('a cold-start user is folded in, gets neighbours and recommendations, and s
   await page.getByTestId('panel-coldstart').click();
   await expect(page.getByTestId('profile')).toHaveCount(1);
   await expect(page.getByTestId('profile')).toContainText('Classroom user');
-  await page.getByTestId('profile-run').click();
+  // Import adds profiles from a JSON file (the export format).
+  await page.getByTestId('profiles-import').setInputFiles({
+    name: 'profiles.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from(JSON.stringify({ format: 'peapod-profiles/1', profiles: [{ name: 'Imported', pack: 'beauty', items: [5, 6] }] })),
+  });
+  await expect(page.getByTestId('profile-message')).toHaveText('Imported 1 profile.');
+  await expect(page.getByTestId('profile')).toHaveCount(2);
+  await page.getByTestId('profile-run').first().click();
   await expect(page.getByTestId('user-label')).toHaveText('Classroom user', { timeout: READY_TIMEOUT });
   await expect(page.getByTestId('history').locator('li')).toHaveCount(3);
   await expect(page.getByTestId('neighbour-row').first()).toBeVisible();

@@ -147,3 +147,13 @@ export async function pickBackend(forced: BackendName | null, source: 'url' | 'u
     failures: d.failures,
   };
 }
+
+/**
+ * Calls `onLost` once if the active backend's GPU device is lost (WebGPU only; a driver reset or
+ * the tab being backgrounded for long can do it). Other backends have no device to lose.
+ */
+export function watchDeviceLoss(onLost: (detail: string) => void): void {
+  if (tf.getBackend() !== 'webgpu') return;
+  const device = (tf.backend() as unknown as { device?: { lost?: Promise<{ reason?: string; message?: string }> } }).device;
+  void device?.lost?.then((info) => onLost(`${info.reason ?? 'unknown reason'}${info.message ? `: ${info.message}` : ''}`));
+}

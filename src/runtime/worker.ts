@@ -2,7 +2,7 @@
 // one at a time. Its top level imports no tfjs, so the precomputed example reaches the page while
 // the heavy engine module (tfjs + model) is still being fetched and compiled.
 /// <reference lib="webworker" />
-import { toProtocolError, NotReadyError, PackLoadError } from './errors.ts';
+import { DeviceLostError, NotReadyError, PackLoadError, toProtocolError } from './errors.ts';
 import { decodeJson, fetchFile } from './fetch-progress.ts';
 import { exampleFromJson } from './example.ts';
 import type { PackId, Request, Response } from './protocol.ts';
@@ -70,9 +70,13 @@ async function load(req: Extract<Request, { type: 'load' }>): Promise<void> {
     post({ type: 'example', example: null });
   }
   // 2. The engine module (tfjs + model) and the backend.
-  const [{ openEngine }, { pickBackend }] = await Promise.all([import('./engine.ts'), import('./backend.ts')]);
+  const [{ openEngine }, { pickBackend, watchDeviceLoss }] = await Promise.all([import('./engine.ts'), import('./backend.ts')]);
   const backend = await pickBackend(req.backend, req.backendSource ?? 'url');
   post({ type: 'backend', backend });
+  watchDeviceLoss((detail) => {
+    engine = null;
+    post({ type: 'error', id: null, error: toProtocolError(new DeviceLostError(backend.backend, detail), req.pack) });
+  });
   // 3. Pack files with byte progress, then 4. warm-up.
   try {
     engine = await openEngine(req.pack, base, backend, (stage, files, done, total) => post({ type: 'progress', id: req.id, stage, files, done, total }));
