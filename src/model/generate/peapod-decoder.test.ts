@@ -123,7 +123,7 @@ describe('decoding a small random PeapodModel', () => {
       const ranked = await rankCandidates(dec, tok, recs.map((r) => r.items as number[]), { method: 'teacher-forced', chunkRows: 7 });
       // Incremental prefix-tree scoring agrees with teacher forcing on a larger, overlapping candidate set.
       const many = [0, 1, 2].map((b) => Array.from({ length: 40 }, (_, i) => 1 + ((b * 13 + i * 7) % 140)));
-      const inc = await rankCandidates(dec, tok, many);
+      const inc = await rankCandidates(dec, tok, many, { method: 'incremental' });
       const tfd = await rankCandidates(dec, tok, many, { method: 'teacher-forced' });
       inc.forEach((r, b) => {
         expect(r.items).toEqual(tfd[b]!.items);

@@ -56,7 +56,7 @@ describe('rankCandidates', () => {
     const t = tableOf(p5, [{ '': { '#5': 1 } }]);
     const before = tf.memory().numTensors;
     await rankCandidates(new TableDecoder(t, p5.vocabSize, 1), p5, [[5, 12, 123]], { method: 'teacher-forced', chunkRows: 2 });
-    await rankCandidates(new TableDecoder(t, p5.vocabSize, 1), p5, [[5, 12, 123, 5]]);
+    await rankCandidates(new TableDecoder(t, p5.vocabSize, 1), p5, [[5, 12, 123, 5]], { method: 'incremental' });
     expect(tf.memory().numTensors).toBe(before);
   });
 });
