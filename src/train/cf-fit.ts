@@ -1,7 +1,7 @@
 // Adapter between the pipeline and the CF models of cf.ts: builds the interaction matrix from the
 // training parts of the sequences (item ids 1..I map to columns 1..I; column 0 stays empty so item
 // factors are indexed by item id, as PACK_DATA.cfItem expects) and reports progress.
-import { fitPmf, interactionsFromLists } from './cf.ts';
+import { fitBiVae, fitPmf, interactionsFromLists } from './cf.ts';
 import { ProgressLine } from '../eval/progress.ts';
 
 export type CfKind = 'pmf' | 'bivae';
@@ -14,10 +14,6 @@ export interface CfResult {
   d: number;
 }
 
-export class CfUnavailableError extends Error {
-  override name = 'CfUnavailableError';
-}
-
 export function fitUserEmbeddings(kind: CfKind, trainSeqs: readonly Int32Array[], numItems: number, d: number, seed: number, quiet = false): CfResult {
   const x = interactionsFromLists(trainSeqs, numItems + 1);
   const progress = quiet ? null : new ProgressLine(`cf ${kind}`);
@@ -26,5 +22,7 @@ export function fitUserEmbeddings(kind: CfKind, trainSeqs: readonly Int32Array[]
     progress?.done(`d=${m.d}`);
     return { userFactors: m.userFactors, itemFactors: m.itemFactors, d: m.d };
   }
-  throw new CfUnavailableError('--cf bivae: BiVAE embeddings are not available in this build yet; use --cf pmf.');
+  const m = fitBiVae(x, { d, seed, onProgress: (p) => progress?.update(p.fraction, `${p.phase} ${p.iteration}/${p.iterations}`) });
+  progress?.done(`d=${m.d}`);
+  return { userFactors: m.userFactors, itemFactors: m.itemFactors, d: m.d };
 }
