@@ -26,7 +26,7 @@ describe('atomicConstrainedNext', () => {
     const params = initPeapodParams(config, 5);
     const model = new PeapodModel(config, params);
     const texts = ['item_3 item_7 item_9', 'item_1', 'what next ? item_40 item_2'];
-    const enc = tf.tidy(() => {
+    const [hidden, mask] = tf.tidy(() => {
       const rows = texts.map((t) => tok.encodeText(t).ids);
       const L = Math.max(...rows.map((r) => r.length));
       const ids = new Int32Array(rows.length * L);
@@ -37,8 +37,10 @@ describe('atomicConstrainedNext', () => {
       });
       const batch = { tokenIds: tf.tensor2d(ids, [rows.length, L], 'int32'), wholeWordIds: tf.zeros([rows.length, L], 'int32') as tf.Tensor2D, attentionMask: tf.tensor2d(mask, [rows.length, L]) };
       const { prompt } = model.composePrompt('sequential', null, rows.length);
-      return model.encode(batch, prompt, false);
-    });
+      const e = model.encode(batch, prompt, false);
+      return [e.hidden, e.mask];
+    }) as [tf.Tensor3D, tf.Tensor2D];
+    const enc = { hidden, mask };
     // The first decode builds the model's cached tied output kernel (kept on purpose); measure after it.
     await atomicConstrainedNext(peapodDecoder(model, enc), tok, 20, 10);
     const before = tf.memory().numTensors;
