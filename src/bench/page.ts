@@ -185,6 +185,17 @@ async function run(): Promise<Timings> {
   });
   const encFlops = rowsForEncoder * encoderFlops(cfg.t5, srcLen);
   r.encoderBatch20Ms = encMs;
+  if (q.get('profile') === '1') {
+    // Per-kernel time of one encoder pass (what to optimise first), biggest first.
+    const info = await tf.profile(async () => {
+      const e = encodeOne(seqSample, rowsForEncoder);
+      await e.enc.hidden.data();
+      e.dispose();
+    });
+    const byKernel = new Map<string, number>();
+    for (const k of info.kernels) byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + (Number(k.kernelTimeMs) || 0));
+    r.encoderProfileMs = Object.fromEntries([...byKernel].sort((x, y) => y[1] - x[1]).slice(0, 15));
+  }
   r.encoderGflops = encFlops / (encMs * 1e6);
   r.encoderEfficiency = (r.encoderGflops as number) / (r.bestMatmulGflops as number);
 
