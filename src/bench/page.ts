@@ -84,7 +84,7 @@ async function run(): Promise<Timings> {
   let bytes = 0;
   const files = new Map<string, number>();
   const tLoad = performance.now();
-  const pack = await openPack(fetchPackSource(packUrl), (p) => files.set(p.file, p.total), null);
+  const pack = await openPack(fetchPackSource(packUrl), (p) => files.set(p.file, p.total));
   for (const v of files.values()) bytes += v;
   r.bytesDownloaded = bytes;
   r.loadMs = performance.now() - tLoad;
