@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beamSearch, greedyDecode } from './beam.ts';
-import { peapodDecoder } from './peapod-decoder.ts';
+import { gatherRows, peapodDecoder } from './peapod-decoder.ts';
 import { recommendNext } from './recommend.ts';
 import { rankCandidates } from './topn.ts';
 import { buildTokenizer, type Tokenizer } from '../tokenizer.ts';
@@ -79,6 +79,19 @@ beforeAll(() => {
 afterAll(() => {
   model.dispose();
   disposeParams(params);
+});
+
+describe('gatherRows', () => {
+  it('equals tf.gather on axis 0, rows repeated and reordered', () => {
+    const t = tf.tensor3d(Array.from({ length: 4 * 3 * 2 }, (_, i) => i * 0.5 - 3), [4, 3, 2]);
+    const rows = Int32Array.of(3, 0, 0, 2);
+    const got = gatherRows(t, rows);
+    const want = tf.gather(t, tf.tensor1d(rows, 'int32'));
+    expect(got.shape).toEqual([4, 3, 2]);
+    expect([...got.dataSync()]).toEqual([...want.dataSync()]);
+    expect(gatherRows(t, new Int32Array(0)).shape).toEqual([0, 3, 2]);
+    tf.dispose([t, got, want]);
+  });
 });
 
 describe('decoding a small random PeapodModel', () => {

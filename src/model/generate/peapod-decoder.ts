@@ -5,6 +5,34 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { DecoderCache, EncoderOutput, PeapodModel } from '../peapod.ts';
 import type { DecoderSession, EncodedDecoder } from './types.ts';
 
+/**
+ * tf.gather along axis 0. On the CPU-resident backends (cpu, wasm) tfjs 4.22's gather costs ~30 ns
+ * per element; copying whole rows with TypedArray.set through one read-back and one upload is ~4x
+ * cheaper there. GPU backends keep tf.gather (a read-back would stall them).
+ */
+export function gatherRows<T extends tf.Tensor>(t: T, rows: Int32Array): T {
+  if (!cpuResident() || t.dtype !== 'float32') {
+    return tf.tidy(() => tf.gather(t, tf.tensor1d(rows, 'int32'))) as T;
+  }
+  const src = t.dataSync() as Float32Array;
+  const width = t.shape[0] ? src.length / t.shape[0] : 0;
+  const out = new Float32Array(rows.length * width);
+  for (let i = 0; i < rows.length; i++) out.set(src.subarray(rows[i]! * width, rows[i]! * width + width), i * width);
+  return tf.tensor(out, [rows.length, ...t.shape.slice(1)], 'float32') as T;
+}
+
+function cpuResident(): boolean {
+  const b = tf.getBackend();
+  return b === 'cpu' || b === 'wasm';
+}
+
+const CACHE_FIELDS = new Set(['step', 'batchSize', 'selfKeysT', 'selfValues', 'crossKeysT', 'crossValues', 'crossBias']);
+
+/** Our own full reorder is only safe while DecoderCache has exactly the fields it copies. */
+function hasKnownFields(cache: DecoderCache): boolean {
+  return Object.keys(cache).every((k) => CACHE_FIELDS.has(k));
+}
+
 class PeapodSession implements DecoderSession {
   private cache: DecoderCache | null;
   /** Encoder example behind each cache row. */
@@ -45,8 +73,7 @@ class PeapodSession implements DecoderSession {
   /**
    * Beam search reorders rows within each example at almost every step, while the rows' examples stay
    * the same. The cross-attention keys/values (per layer [rows, H, dk, S]) and the encoder mask depend
-   * only on the example, so then only the self-attention caches are gathered; that skips most of the
-   * gather work (tf.gather costs ~80 ns per element on wasm and cpu here).
+   * only on the example, so then only the self-attention caches are gathered (gatherRows).
    */
   reorder(rows: Int32Array): void {
     const cache = this.live();
@@ -55,12 +82,26 @@ class PeapodSession implements DecoderSession {
     const r = tf.tensor1d(rows, 'int32');
     try {
       if (sameExamples) {
-        const g = <T extends tf.Tensor>(t: T | null): T | null => (t ? (tf.gather(t, r) as T) : null);
+        const g = <T extends tf.Tensor>(t: T | null): T | null => (t ? gatherRows(t, rows) : null);
         const selfKeysT = cache.selfKeysT.map(g);
         const selfValues = cache.selfValues.map(g);
         for (const t of cache.selfKeysT) t?.dispose();
         for (const t of cache.selfValues) t?.dispose();
         this.cache = { ...cache, selfKeysT, selfValues };
+      } else if (cpuResident() && hasKnownFields(cache)) {
+        // Same gather as model.reorderCache, with the faster row copy (see gatherRows).
+        const g = <T extends tf.Tensor>(t: T): T => gatherRows(t, rows);
+        const next: DecoderCache = {
+          step: cache.step,
+          batchSize: rows.length,
+          selfKeysT: cache.selfKeysT.map((t) => (t ? g(t) : null)),
+          selfValues: cache.selfValues.map((t) => (t ? g(t) : null)),
+          crossKeysT: cache.crossKeysT.map(g),
+          crossValues: cache.crossValues.map(g),
+          crossBias: g(cache.crossBias),
+        };
+        this.model.disposeCache(cache);
+        this.cache = next;
       } else {
         this.cache = this.model.reorderCache(cache, r);
       }
