@@ -135,7 +135,10 @@ export async function runTrainPipeline(o: PipelineOptions): Promise<PipelineResu
   log(o.quiet, `neighbours: top ${nMax} by cosine in ${timings['neighboursS']!.toFixed(1)} s`);
   const collab: CollabTables = { cfUser: cf.userFactors, cfDim: cf.d, neighbourIndices: nb.indices, nMax };
 
-  const texts: string[] = [templateWords().join(' ')];
+  // Template words appear once each in this list; the vocabulary keeps words seen at least twice
+  // (minCount 2, for review text), so the template text is listed twice to keep every template word.
+  const templateText = templateWords().join(' ');
+  const texts: string[] = [templateText, templateText];
   if (prepared.explanations) for (const p of prepared.explanations.train) texts.push(p.text);
   const items: number[] = [];
   for (let i = 1; i <= ds.numItems; i++) items.push(i);
