@@ -142,12 +142,16 @@ describe.skipIf(!hasBeauty)('CF embeddings on real Amazon Beauty (training prefi
   });
 
   it('PMF fits in well under 2 minutes and ranks validation items far above chance; fold-in matches', () => {
+    // CPU time, not wall time: the shared machines run several jobs at once and the fit is single-threaded.
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     const m = fitPmf(train);
-    const s = (performance.now() - t0) / 1000;
+    const wall = (performance.now() - t0) / 1000;
+    const c = process.cpuUsage(c0);
+    const cpu = (c.user + c.system) / 1e6;
     const hr = sampledHitRate(m, valid, train, { firstItem: 1 });
-    console.log(`PMF d=${m.d} ${PMF_DEFAULTS.iterations} sweeps: ${s.toFixed(1)} s, validation HR@10 (1+99 sampled) ${hr.toFixed(4)}`);
-    expect(s).toBeLessThan(120);
+    console.log(`PMF d=${m.d} ${PMF_DEFAULTS.iterations} sweeps: ${cpu.toFixed(1)} s CPU (${wall.toFixed(1)} s wall), validation HR@10 (1+99 sampled) ${hr.toFixed(4)}`);
+    expect(cpu).toBeLessThan(120);
     expect(hr).toBeGreaterThan(0.4); // chance = 0.10; measured 0.48 with the defaults
     // Item row 0 (unused id) has no users, so it solves to exactly zero.
     expect(Array.from(m.itemFactors.subarray(0, m.d))).toEqual(new Array(m.d).fill(0));
@@ -159,11 +163,11 @@ describe.skipIf(!hasBeauty)('CF embeddings on real Amazon Beauty (training prefi
   }, 300_000);
 
   it('BiVAE ranks validation items clearly above chance', () => {
-    const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const m = fitBiVae(train);
-    const s = (performance.now() - t0) / 1000;
+    const c = process.cpuUsage(c0);
     const hr = sampledHitRate(m, valid, train, { firstItem: 1 });
-    console.log(`BiVAE d=${m.d}: ${s.toFixed(1)} s, validation HR@10 (1+99 sampled) ${hr.toFixed(4)}`);
+    console.log(`BiVAE d=${m.d}: ${((c.user + c.system) / 1e6).toFixed(1)} s CPU, validation HR@10 (1+99 sampled) ${hr.toFixed(4)}`);
     expect(hr).toBeGreaterThan(0.25); // chance = 0.10; measured 0.33 with the defaults
   }, 400_000);
 });
