@@ -29,13 +29,16 @@ export class ProgressLine {
     return (Date.now() - this.t0) / 1000;
   }
 
-  /** `fraction` in [0,1] gives the ETA; `detail` is appended as is. */
-  update(fraction: number, detail: string, force = false): void {
+  /**
+   * `fraction` in [0,1] gives the ETA (from this line's own elapsed time) unless `etaS` is given, e.g.
+   * by a resumed run whose fraction includes work done before this process started.
+   */
+  update(fraction: number, detail: string, force = false, etaS?: number): void {
     const now = Date.now();
     if (!force && now - this.last < (this.tty ? 250 : this.intervalMs)) return;
     this.last = now;
     const el = this.elapsedS;
-    const eta = fraction > 0 ? (el * (1 - fraction)) / fraction : NaN;
+    const eta = etaS ?? (fraction > 0 ? (el * (1 - fraction)) / fraction : NaN);
     const line = `${this.label} ${(fraction * 100).toFixed(1)}% ${detail} elapsed ${formatDuration(el)} ETA ${formatDuration(eta)}`;
     if (this.tty) {
       this.stream.write(`\r${line}\x1b[K`);

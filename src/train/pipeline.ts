@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { similarUsers } from '../model/neighbours.ts';
 import { initPeapodParams } from '../model/params.ts';
 import { PeapodModel } from '../model/peapod.ts';
-import { buildTokenizer, type Tokenizer } from '../model/tokenizer.ts';
+import { buildTokenizer, Tokenizer } from '../model/tokenizer.ts';
 import type { IdScheme, PeapodConfig, TaskName } from '../model/types.ts';
 import type { InteractionDataset } from '../data/types.ts';
 import { fitUserEmbeddings, type CfKind, type CfResult } from './cf-fit.ts';
@@ -108,6 +108,36 @@ export function modelConfig(tok: Tokenizer, o: Pick<PipelineOptions, 'size' | 'c
   };
 }
 
+const FROZEN = 'frozen';
+
+function saveFrozen(runDir: string, cf: CfResult, nb: { indices: Int32Array; similarities: Float32Array }, tok: Tokenizer): void {
+  const dir = path.join(runDir, FROZEN);
+  fs.mkdirSync(dir, { recursive: true });
+  const raw = (a: Float32Array | Int32Array): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  fs.writeFileSync(path.join(dir, 'cf-user.f32'), raw(cf.userFactors));
+  fs.writeFileSync(path.join(dir, 'cf-item.f32'), raw(cf.itemFactors));
+  fs.writeFileSync(path.join(dir, 'neighbours.i32'), raw(nb.indices));
+  fs.writeFileSync(path.join(dir, 'similarity.f32'), raw(nb.similarities));
+  fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(tok.toJSON()));
+  fs.writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({ d: cf.d }));
+}
+
+function loadFrozen(runDir: string): { cf: CfResult; nb: { indices: Int32Array; similarities: Float32Array }; tok: Tokenizer } | null {
+  const dir = path.join(runDir, FROZEN);
+  if (!fs.existsSync(path.join(dir, 'meta.json'))) return null;
+  const f32 = (f: string): Float32Array => {
+    const b = fs.readFileSync(path.join(dir, f));
+    return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+  };
+  const b = fs.readFileSync(path.join(dir, 'neighbours.i32'));
+  const { d } = JSON.parse(fs.readFileSync(path.join(dir, 'meta.json'), 'utf8')) as { d: number };
+  return {
+    cf: { userFactors: f32('cf-user.f32'), itemFactors: f32('cf-item.f32'), d },
+    nb: { indices: new Int32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)), similarities: f32('similarity.f32') },
+    tok: Tokenizer.fromJSON(JSON.parse(fs.readFileSync(path.join(dir, 'tokenizer.json'), 'utf8'))),
+  };
+}
+
 function log(quiet: boolean | undefined, msg: string): void {
   if (!quiet) process.stderr.write(`${msg}\n`);
 }
@@ -128,11 +158,22 @@ export async function runTrainPipeline(o: PipelineOptions): Promise<PipelineResu
   if (tasks.length !== o.tasks.length) log(o.quiet, `note: ${ds.name} has no explanation data; training ${tasks.join(', ')} only.`);
   log(o.quiet, `data: ${ds.name}, ${ds.sequences.length} users, ${ds.numItems} items, ids ${prepared.idMode}, test negatives: ${prepared.negativesSource} (${timings['prepareS']!.toFixed(1)} s)`);
 
-  const cf = timed('cfS', () => fitUserEmbeddings(o.cf, trainingSequences(ds), ds.numItems, o.cfDim, o.seed, o.quiet));
-  log(o.quiet, `cf: ${o.cf} d=${cf.d} fitted on training interactions in ${timings['cfS']!.toFixed(1)} s`);
+  // A resumed run must see exactly the CF embeddings, neighbours and vocabulary it started with, even
+  // if the code that derives them changed in between: they are frozen into the run folder.
+  const frozen = o.resume ? loadFrozen(o.runDir) : null;
+  let cf: CfResult;
+  let nb: { indices: Int32Array; similarities: Float32Array };
   const nMax = Math.min(o.nMax, ds.sequences.length - 1);
-  const nb = timed('neighboursS', () => similarUsers(cf.userFactors, cf.d, nMax));
-  log(o.quiet, `neighbours: top ${nMax} by cosine in ${timings['neighboursS']!.toFixed(1)} s`);
+  if (frozen) {
+    cf = frozen.cf;
+    nb = frozen.nb;
+    log(o.quiet, `cf + neighbours: reused from ${o.runDir} (resume)`);
+  } else {
+    cf = timed('cfS', () => fitUserEmbeddings(o.cf, trainingSequences(ds), ds.numItems, o.cfDim, o.seed, o.quiet));
+    log(o.quiet, `cf: ${o.cf} d=${cf.d} fitted on training interactions in ${timings['cfS']!.toFixed(1)} s`);
+    nb = timed('neighboursS', () => similarUsers(cf.userFactors, cf.d, nMax));
+    log(o.quiet, `neighbours: top ${nMax} by cosine in ${timings['neighboursS']!.toFixed(1)} s`);
+  }
   const collab: CollabTables = { cfUser: cf.userFactors, cfDim: cf.d, neighbourIndices: nb.indices, nMax };
 
   // Template words appear once each in this list; the vocabulary keeps words seen at least twice
@@ -142,7 +183,8 @@ export async function runTrainPipeline(o: PipelineOptions): Promise<PipelineResu
   if (prepared.explanations) for (const p of prepared.explanations.train) texts.push(p.text);
   const items: number[] = [];
   for (let i = 1; i <= ds.numItems; i++) items.push(i);
-  const tok = buildTokenizer({ idScheme: o.idScheme, texts, users: o.userTokens || o.idScheme === 'p5' ? ds.users : [], items, minCount: 2 });
+  const tok = frozen?.tok ?? buildTokenizer({ idScheme: o.idScheme, texts, users: o.userTokens || o.idScheme === 'p5' ? ds.users : [], items, minCount: 2 });
+  if (!frozen) saveFrozen(o.runDir, cf, nb, tok);
   const neighbours = Math.min(o.neighbours, nMax);
   const config = modelConfig(tok, { ...o, neighbours, tasks });
   const params = initPeapodParams(config, o.seed);

@@ -288,9 +288,15 @@ export async function train(model: LossModel, data: TrainData, opt: TrainOptions
       if (state.step % logEvery === 0) flushWindow(lr);
       if (!opt.quiet) {
         const sps = state.samples / Math.max(1e-9, state.trainS);
+        const f = progressFraction();
+        const runS = now() - startS;
+        const doneHere = f - startS / budgetS;
         progress.update(
-          progressFraction(),
+          f,
           `step ${state.step} ep ${stream.epoch.toFixed(2)} ${task} loss ${loss.toFixed(3)} (ema ${lossEma.toFixed(3)}) val ${state.bestValLoss?.toFixed(3) ?? '-'} lr ${lr.toExponential(2)} ${sps.toFixed(1)} samples/s`,
+          false,
+          // Remaining time from this process's own rate, so a resumed run's ETA is not inflated.
+          doneHere > 0 ? (runS * (1 - f)) / doneHere : undefined,
         );
       }
       if (now() - state.lastValidationS >= opt.validateEveryMinutes * 60) {
