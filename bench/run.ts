@@ -73,7 +73,7 @@ async function benchPage(browser: Browser, backend: string, pack: string): Promi
   const cycles = cyclesFor(backend, pack);
   const url = `${BASE}bench.html?backend=${backend}&pack=${encodeURIComponent(packPath(pack))}&cycles=${cycles}&reps=${pack === 't5-small' ? (backend === 'wasm' ? 2 : 1) : 5}`;
   // The T5-small pack on software WebGPU/WebGL/CPU needs far longer than a benchmark should wait.
-  const timeout = pack === 't5-small' && backend !== 'wasm' ? 300_000 : 570_000;
+  const timeout = pack === 't5-small' && backend !== 'wasm' ? 150_000 : 570_000;
   await page.goto(url);
   const handle = await page.waitForFunction(() => (window as unknown as { __bench?: unknown; __benchError?: string }).__bench ?? (window as unknown as { __benchError?: string }).__benchError, null, { timeout, polling: 500 });
   const value = (await handle.jsonValue()) as Record<string, unknown> | string;
