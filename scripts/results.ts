@@ -10,6 +10,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 type Ranking = { HR1?: number; HR5: number; NDCG5: number; HR10: number; NDCG10: number; users?: number; invalidRate?: number };
 interface MetricsFile {
+  label?: string;
+  trainSteps?: number | null;
   packName: string;
   baseline?: string;
   dataset: string;
@@ -99,7 +101,9 @@ function rankingRow(name: string, r: Ranking, extra: string[]): string {
 }
 
 function describe(m: MetricsFile): string {
-  return m.baseline ? `${m.baseline} (baseline)` : `PeaPOD Web (ours)`;
+  if (m.baseline) return `${m.baseline} (baseline)`;
+  const steps = m.trainSteps ? `, ${m.trainSteps} steps` : '';
+  return `${m.label ?? 'PeaPOD Web (ours)'}${steps}`;
 }
 
 function decoding(m: MetricsFile): string {

@@ -104,9 +104,14 @@ export interface PackEvalOptions {
   command: string;
   backend: string;
   quiet?: boolean;
+  /** Row label in RESULTS.md (e.g. "PeaPOD Web, individual-only ablation"). */
+  label?: string;
 }
 
 export interface PackEvalReport {
+  label: string;
+  /** Training steps of the evaluated weights (from the manifest). */
+  trainSteps: number | null;
   pack: string;
   packName: string;
   dataset: string;
@@ -142,7 +147,10 @@ export async function evaluatePack(o: PackEvalOptions): Promise<PackEvalReport> 
   setup.evalModel.model.dispose();
   for (const v of setup.evalModel.model.params.values()) v.dispose();
   const U = setup.evalModel.sequences.length;
+  const result = (setup.training['result'] ?? {}) as { steps?: number };
   const report: PackEvalReport = {
+    label: o.label ?? 'PeaPOD Web (ours)',
+    trainSteps: result.steps ?? null,
     pack: o.pack,
     packName: m.name,
     dataset: m.dataset.name,

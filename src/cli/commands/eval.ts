@@ -9,6 +9,7 @@ const HELP = `usage: peapod eval --pack DIR --out OUTDIR [--split test|valid] [-
 
   sequential: all items ranked, beam 20, 10 returned; top-n: 1 positive + 99 fixed negatives;
   explanation: beam search, min length 10, BLEU-1/4 and ROUGE-1/2/L (x100).
+  --label TEXT   row label in RESULTS.md (default "PeaPOD Web (ours)")
   --users N      first N users (and first N explanation pairs); 0 = all (default)
   --constrained  on (default): beams spell valid item ids only; off: the reference's unconstrained
                  decoding, invalid outputs count as misses (written as null in predictions.jsonl)`;
@@ -61,6 +62,7 @@ export const command: Command = {
       command: `npx peapod eval ${argv.join(' ')}`,
       backend: backend.reason,
       quiet: boolFlag(a, 'quiet'),
+      ...(typeof a.flags['label'] === 'string' ? { label: a.flags['label'] } : {}),
     });
     console.log(JSON.stringify(report.metrics, null, 2));
     return 0;
