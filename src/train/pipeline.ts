@@ -4,7 +4,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { similarUsers } from '../model/neighbours.ts';
-import { initPeapodParams } from '../model/params.ts';
+import { initPeapodParams, PARAM } from '../model/params.ts';
+import * as tf from '@tensorflow/tfjs-core';
+import { TrainRng } from './random.ts';
 import { PeapodModel } from '../model/peapod.ts';
 import { buildTokenizer, Tokenizer } from '../model/tokenizer.ts';
 import type { IdScheme, PeapodConfig, TaskName } from '../model/types.ts';
@@ -49,6 +51,12 @@ export interface PipelineOptions {
    * training; the user is identified by the collaborative prompt instead (`user_{n}` reads as <unk>).
    */
   userTokens: boolean;
+  /**
+   * atomic ids only: start each item token's embedding from its CF item factor (a fixed random
+   * projection to d_model, rescaled to the embedding's init std) instead of pure noise, so items that
+   * are bought together start close. Off by default (the paper initialises from T5).
+   */
+  itemInitFromCf?: boolean;
   size: ModelSize;
   tasks: TaskName[];
   users: number;
@@ -106,6 +114,29 @@ export function modelConfig(tok: Tokenizer, o: Pick<PipelineOptions, 'size' | 'c
     tasks: o.tasks,
     idScheme: o.idScheme,
   };
+}
+
+/** Item rows of the token embedding <- P * cfItem, P a seeded Gaussian [cfDim, d]; rows rescaled to std 1. */
+export function initItemsFromCf(embedding: tf.Variable, tok: Tokenizer, cf: CfResult, seed: number): void {
+  const [V, d] = embedding.shape as [number, number];
+  const rng = new TrainRng(seed ^ 0x5eed);
+  const gauss = (): number => Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
+  const P = Float32Array.from({ length: cf.d * d }, gauss);
+  const values = embedding.dataSync().slice() as Float32Array;
+  for (const item of tok.items()) {
+    const row = tok.itemTokens(item)[0]!;
+    if (row >= V) continue;
+    const f = cf.itemFactors.subarray(item * cf.d, (item + 1) * cf.d);
+    const out = new Float32Array(d);
+    for (let k = 0; k < cf.d; k++) for (let j = 0; j < d; j++) out[j] += f[k]! * P[k * d + j]!;
+    let ss = 0;
+    for (let j = 0; j < d; j++) ss += out[j]! * out[j]!;
+    const scale = ss > 0 ? Math.sqrt(d / ss) : 0;
+    if (scale > 0) for (let j = 0; j < d; j++) values[row * d + j] = out[j]! * scale;
+  }
+  const t = tf.tensor2d(values, [V, d]);
+  embedding.assign(t);
+  t.dispose();
 }
 
 const FROZEN = 'frozen';
@@ -188,6 +219,7 @@ export async function runTrainPipeline(o: PipelineOptions): Promise<PipelineResu
   const neighbours = Math.min(o.neighbours, nMax);
   const config = modelConfig(tok, { ...o, neighbours, tasks });
   const params = initPeapodParams(config, o.seed);
+  if (o.itemInitFromCf && o.idScheme === 'atomic' && !o.resume) initItemsFromCf(params.get(PARAM.sharedEmbedding)!, tok, cf, o.seed);
   const model = new PeapodModel(config, params);
   log(o.quiet, `model: vocab ${tok.vocabSize}, d ${o.size.dModel}, ${o.size.layers}+${o.size.layers} layers, ${o.size.heads} heads, d_ff ${o.size.dFf}, tasks ${tasks.join('/')}`);
 

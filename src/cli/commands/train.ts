@@ -19,6 +19,7 @@ const HELP = `usage: peapod train --dataset NAME|DIR --out DIR [options]
   --d-model N (128) --layers N (2, per stack) --heads N (4) --d-ff N (4*d) --dropout X (0.1)
   --prompt-length N (3) --composer-heads N (4) --no-task-prompts --no-collaborative (ablations)
   --user-tokens           atomic ids: one token per user too (off: users are known by their CF prompt)
+  --item-init-cf          atomic ids: initialise item token embeddings from the CF item factors
   --batch-size N (64) --lr X (1e-3) --warmup N (100) --weight-decay X (0.01) --clip X (1)
   --topn-candidates N     candidates per training top-n sample (100; fewer is faster)
   --max-input N           input token cap (128)
@@ -80,6 +81,7 @@ export const command: Command = {
       taskPrompts: !boolFlag(a, 'no-task-prompts'),
       collaborative: !boolFlag(a, 'no-collaborative'),
       userTokens: boolFlag(a, 'user-tokens'),
+      itemInitFromCf: boolFlag(a, 'item-init-cf'),
       size: { dModel: d, layers: numberFlag(a, 'layers', 2), heads: numberFlag(a, 'heads', 4), dFf: numberFlag(a, 'd-ff', 4 * d), dropout: numberFlag(a, 'dropout', 0.1) },
       tasks,
       users: numberFlag(a, 'users', 0),
