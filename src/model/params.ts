@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { PeapodConfig, TaskName } from './types.ts';
 import { innerDim, validatePeapodConfig } from './t5/config.ts';
+import { mulberry32 } from '../data/rng.ts';
 
 export type ParamMap = Map<string, tf.Variable>;
 
@@ -142,21 +143,10 @@ function streamSeed(seed: number, name: string): number {
   return h >>> 0;
 }
 
-/** mulberry32: small, fast, good enough for weight init, identical in every JS engine. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Seeded N(0, std^2) values (Box-Muller), deterministic for a (seed, name) pair. */
 export function seededNormal(seed: number, name: string, size: number, std: number): Float32Array {
-  const rand = mulberry32(streamSeed(seed, name));
+  const rng = mulberry32(streamSeed(seed, name));
+  const rand = rng.next;
   const out = new Float32Array(size);
   for (let i = 0; i < size; i += 2) {
     const u1 = 1 - rand(); // (0, 1]: log stays finite

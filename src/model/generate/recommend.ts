@@ -6,6 +6,7 @@ import { beamSearch } from './beam.ts';
 import { itemTrie, type TokenTrie } from './trie.ts';
 import type { EncodedDecoder, Hypothesis, StepEvent } from './types.ts';
 import type { Tokenizer } from '../tokenizer.ts';
+import { mulberry32 as seededRandom } from '../../data/rng.ts';
 
 export interface NextItemOptions {
   /** Reference: 20. */
@@ -47,16 +48,9 @@ export function cachedItemTrie(tokenizer: Tokenizer): TokenTrie {
   return trie;
 }
 
-/** Small, fast, seedable PRNG (mulberry32); returns floats in [0, 1). */
+/** Seeded floats in [0, 1) from the project's shared mulberry32 (src/data/rng.ts). */
 export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return seededRandom(seed).next;
 }
 
 function maxItemLength(tokenizer: Tokenizer): number {
