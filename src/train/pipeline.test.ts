@@ -75,30 +75,30 @@ describe.skipIf(!present)('training pipeline on a tiny slice', () => {
 
   it('trains, resumes exactly, exports a pack that evaluates', async () => {
     const runA = path.join(tmp, 'runA');
-    const first = await runTrainPipeline(base(runA, 12, false));
+    const first = await runTrainPipeline(base(runA, 9, false));
     expect(first.config.tasks).toEqual(['explanation', 'sequential', 'topn']);
-    expect(first.train.state.step).toBe(12);
+    expect(first.train.state.step).toBe(9);
     const rowsA = fs.readFileSync(path.join(runA, TRAINING_LOG), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as LogRow);
     const vals = rowsA.filter((r) => r.valLoss !== undefined).map((r) => r.valLoss!);
-    // Validation at step 0 vs after 12 steps at lr 2e-2 (measured: 7.05 -> 5.28): the model at least
+    // Validation at step 0 vs after 9 steps at lr 2e-2 (measured: 7.05 -> 5.47): the model at least
     // learns </s> and the token marginals, well below its starting loss. Before the optimizer fix the
     // two were identical, so this catches a model that does not train.
     expect(vals.length).toBe(2);
     expect(vals[1]!).toBeLessThan(vals[0]! - 0.5);
     expect(rowsA.some((r) => r.task === 'explanation' && r.loss! > 0)).toBe(true);
 
-    // Resume the interrupted run up to step 18 ...
-    const resumed = await runTrainPipeline(base(runA, 18, true));
-    expect(resumed.train.state.step).toBe(18);
+    // Resume the interrupted run up to step 12 ...
+    const resumed = await runTrainPipeline(base(runA, 12, true));
+    expect(resumed.train.state.step).toBe(12);
     const rows = fs.readFileSync(path.join(runA, TRAINING_LOG), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as LogRow);
     const trainSteps = rows.filter((r) => r.task !== undefined).map((r) => `${r.step}/${r.task}`);
     expect(new Set(trainSteps).size).toBe(trainSteps.length); // nothing logged twice
-    expect(rows.filter((r) => r.task !== undefined).map((r) => r.step)).toEqual([3, 3, 3, 6, 6, 6, 9, 9, 9, 12, 12, 12, 15, 15, 15, 18, 18, 18]);
+    expect(rows.filter((r) => r.task !== undefined).map((r) => r.step)).toEqual([3, 3, 3, 6, 6, 6, 9, 9, 9, 12, 12, 12]);
 
-    // ... and train the same 18 steps in one go, then export, evaluate and compare.
+    // ... and train the same 12 steps in one go, then export, evaluate and compare.
     const runB = path.join(tmp, 'runB');
     const out = path.join(tmp, 'pack');
-    const { packBytes } = await runTrainAndExport({ ...base(runB, 18, false), out, evalUsers: 10, backend: 'cpu (test)' });
+    const { packBytes } = await runTrainAndExport({ ...base(runB, 12, false), out, evalUsers: 6, backend: 'cpu (test)' });
     const a = loadCheckpoint(path.join(runA, 'checkpoint')).values;
     const b = loadCheckpoint(path.join(runB, 'checkpoint')).values;
     expect([...a.keys()]).toEqual([...b.keys()]);
@@ -140,5 +140,5 @@ describe.skipIf(!present)('training pipeline on a tiny slice', () => {
     const metrics = JSON.parse(fs.readFileSync(path.join(evalOut, 'metrics.json'), 'utf8'));
     expect(metrics.metrics.topn.HR10).toBeGreaterThanOrEqual(0);
     expect(metrics.metrics.explanation.pairs).toBeGreaterThan(0);
-  }, 120_000);
+  }, 300_000); // ~25 s of CPU on an idle machine; generous for a loaded one
 });
