@@ -105,6 +105,9 @@ export function splitWords(text: string): string[] {
   return text.toLowerCase().match(TOKEN_RE) ?? [];
 }
 
+/** Largest catalogue a tokenizer may declare (Amazon categories have at most a few 10^5 items). */
+const MAX_CATALOGUE_ITEMS = 1 << 22;
+
 export class Tokenizer {
   readonly idScheme: IdScheme;
   readonly vocab: readonly string[];
@@ -119,11 +122,21 @@ export class Tokenizer {
 
   constructor(json: TokenizerJSON) {
     if (json?.kind !== 'peapod-word-tokenizer' || json.version !== 1) {
-      throw new TokenizerError(`tokenizer JSON has kind "${String(json?.kind)}" version ${String(json?.version)}; expected "peapod-word-tokenizer" version 1. Re-export the pack.`);
+      throw new TokenizerError(`tokenizer JSON has kind ${JSON.stringify(json?.kind)} version ${JSON.stringify(json?.version)}; expected "peapod-word-tokenizer" version 1. Re-export the pack.`);
     }
     if (json.idScheme !== 'atomic' && json.idScheme !== 'p5') {
-      throw new TokenizerError(`tokenizer JSON has unknown idScheme "${String(json.idScheme)}"; expected "atomic" or "p5".`);
+      throw new TokenizerError(`tokenizer JSON has unknown idScheme ${JSON.stringify(json.idScheme)}; expected "atomic" or "p5".`);
     }
+    // The JSON comes from a downloaded manifest: check the types before using them, and bound the
+    // item ranges, which are expanded into a set (a range [1, 1e12] would never finish).
+    if (!Array.isArray(json.vocab) || !json.vocab.every((t) => typeof t === 'string')) throw new TokenizerError('tokenizer vocab is not an array of strings; re-export the pack.');
+    if (!Number.isInteger(json.wholeWordVocab) || json.wholeWordVocab < 0) throw new TokenizerError(`tokenizer wholeWordVocab ${JSON.stringify(json.wholeWordVocab)} is not a non-negative integer; re-export the pack.`);
+    const ranges: unknown = json.itemRanges;
+    if (!Array.isArray(ranges) || !ranges.every((r) => Array.isArray(r) && r.length === 2 && Number.isInteger(r[0]) && Number.isInteger(r[1]) && r[0] >= 0 && r[0] <= r[1])) {
+      throw new TokenizerError('tokenizer itemRanges must be [first, last] pairs of integers with 0 <= first <= last; re-export the pack.');
+    }
+    const span = (ranges as [number, number][]).reduce((s, [a, b]) => s + b - a + 1, 0);
+    if (span > MAX_CATALOGUE_ITEMS) throw new TokenizerError(`tokenizer itemRanges cover ${span} items, more than the ${MAX_CATALOGUE_ITEMS} a pack may hold; re-export the pack.`);
     for (let i = 0; i < SPECIALS.length; i++) {
       if (json.vocab[i] !== SPECIALS[i]) throw new TokenizerError(`tokenizer vocab[${i}] is "${json.vocab[i]}", expected "${SPECIALS[i]}"; the vocabulary is not a PeaPOD vocabulary.`);
     }

@@ -239,7 +239,7 @@ export function decodeGroup(group: WeightsManifestGroup, shards: Uint8Array[]): 
     const store = storageOf(entry);
     const n = entry.shape.reduce((a, b) => a * b, 1);
     const bytes = entryBytes(entry);
-    if (!entry.shape.every((d) => Number.isInteger(d) && d >= 0) || !(store in BYTES)) {
+    if (!entry.shape.every((d) => Number.isInteger(d) && d >= 0) || !Object.hasOwn(BYTES, store)) {
       throw new ModelPackCorruptError(group.paths[0] ?? '?', `tensor "${entry.name}" has an invalid shape [${entry.shape.join(', ')}] or storage type "${store}"`);
     }
     if (off + bytes > total) {

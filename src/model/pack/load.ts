@@ -67,6 +67,12 @@ function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
+/** Upper bounds far above any PeaPOD model (T5-base has d_model 768, 12 layers, vocab 32k). */
+const CONFIG_LIMITS: Record<'t5' | 'composer', Record<string, number>> = {
+  t5: { vocabSize: 1 << 20, dModel: 8192, dKv: 1024, numHeads: 128, dFf: 65536, numEncoderLayers: 64, numDecoderLayers: 64, relativeAttentionNumBuckets: 1024, relativeAttentionMaxDistance: 1 << 16, padTokenId: 1 << 20, eosTokenId: 1 << 20, wholeWordVocab: 1 << 20 },
+  composer: { cfDim: 8192, numNeighbours: 4096, numHeads: 128, promptLength: 1024 },
+};
+
 /** Structural checks of the parsed manifest, before any other file is read. */
 export function validateManifest(raw: unknown): PackManifest {
   const bad = (detail: string): never => {
@@ -86,9 +92,15 @@ export function validateManifest(raw: unknown): PackManifest {
       if (!isObject(g) || !Array.isArray(g.paths) || !Array.isArray(g.weights)) bad(`a "${key}" group lacks "paths" or "weights"`);
       for (const e of (g as { weights: unknown[] }).weights) {
         if (!isObject(e) || typeof e.name !== 'string' || !Array.isArray(e.shape)) bad(`a "${key}" entry lacks "name" or "shape"`);
+        const entry = e as Record<string, unknown>;
+        const what = `"${key}" entry ${JSON.stringify(entry.name)}`;
+        if (!(entry.shape as unknown[]).every((d) => Number.isInteger(d) && (d as number) >= 0 && (d as number) < 2 ** 31)) bad(`${what} has shape ${JSON.stringify(entry.shape)}; dimensions must be non-negative integers`);
+        if (entry.dtype !== 'float32' && entry.dtype !== 'int32') bad(`${what} has dtype ${JSON.stringify(entry.dtype)}; expected "float32" or "int32"`);
+        const q = entry.quantization;
+        if (q !== undefined && !(isObject(q) && (q.dtype === 'float16' || q.dtype === 'uint16' || q.dtype === 'uint8'))) bad(`${what} has quantization ${JSON.stringify(q)}; expected dtype float16, uint16 or uint8`);
       }
       for (const p of (g as { paths: unknown[] }).paths) {
-        if (typeof p !== 'string' || !isObject((m.files as Record<string, unknown>)[p])) bad(`shard "${String(p)}" of "${key}" is not listed in "files"`);
+        if (typeof p !== 'string' || !Object.hasOwn(m.files as object, p) || !isObject((m.files as Record<string, unknown>)[p])) bad(`shard ${JSON.stringify(p)} of "${key}" is not listed in "files"`);
       }
     }
   }
@@ -97,7 +109,16 @@ export function validateManifest(raw: unknown): PackManifest {
   }
   const cfg = m.config as Record<string, unknown>;
   if (!isObject(cfg.t5) || !isObject(cfg.composer)) bad('"config" lacks "t5" or "composer"');
-  if (cfg.idScheme !== m.idScheme) bad(`idScheme "${String(m.idScheme)}" differs from config.idScheme "${String(cfg.idScheme)}"`);
+  if (cfg.idScheme !== m.idScheme) bad(`idScheme ${JSON.stringify(m.idScheme)} differs from config.idScheme ${JSON.stringify(cfg.idScheme)}`);
+  // Sizes are read before any weight is: the shapes derived from them (and loops over layers) must be
+  // bounded by the config, not by whatever number a damaged or hostile manifest holds.
+  for (const [part, limits] of Object.entries(CONFIG_LIMITS)) {
+    const c = cfg[part] as Record<string, unknown>;
+    for (const [key, max] of Object.entries(limits)) {
+      const v = c[key];
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > max) bad(`config.${part}.${key} is ${typeof v === 'number' ? v : typeof v}, expected an integer in 0..${max}`);
+    }
+  }
   return raw as unknown as PackManifest;
 }
 
