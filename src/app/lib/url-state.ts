@@ -39,7 +39,7 @@ export function parseUrlState(search: string): UrlState {
     n: n !== null && n >= 1 ? n : null,
     individualOnly: q.get('solo') === '1',
     evaluation: q.get('eval') === '1',
-    backend: q.get('backend'),
+    backend: /^[a-z0-9]{1,16}$/.test(q.get('backend') ?? '') ? q.get('backend') : null,
   };
 }
 
