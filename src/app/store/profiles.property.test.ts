@@ -61,7 +61,7 @@ describe('parseProfiles', () => {
   it('a huge file or a huge profile is refused before it is parsed or stored', () => {
     expect(outcome(' '.repeat(MAX_IMPORT_CHARS + 1))).toBeInstanceOf(ProfileImportError);
     const many = JSON.stringify([{ name: 'x', pack: 'beauty', items: Array.from({ length: MAX_PROFILE_ITEMS + 1 }, (_, i) => i + 1) }]);
-    expect((outcome(many) as ProfileImportError).message).toMatch(/1 to 1000 positive integer item ids/);
+    expect((outcome(many) as ProfileImportError).message).toMatch(/positive integer item ids, 1 to 1000 of them/);
     const lots = JSON.stringify(Array.from({ length: 501 }, (_, i) => ({ name: `p${i}`, pack: 'beauty', items: [1] })));
     expect((outcome(lots) as ProfileImportError).message).toMatch(/501 profiles/);
   });
