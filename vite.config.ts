@@ -1,7 +1,7 @@
 // Vite config: the app under src/app, static model packs under public/, COOP/COEP so the page is
 // cross-origin isolated (needed for SharedArrayBuffer; the WASM backend runs single-threaded anyway,
 // see machine-facts.md: the threaded build hangs in a minified bundle).
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 
 const isolationHeaders = {
@@ -9,11 +9,39 @@ const isolationHeaders = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
+// Content-Security-Policy (RELIABILITY.md, "Security"): scripts, workers and connections from this
+// origin only; 'wasm-unsafe-eval' is the one exception, because compiling the TF.js .wasm needs it.
+// No inline script anywhere (React sets styles through the CSSOM, which style-src does not govern).
+const cspDirectives = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "worker-src 'self'",
+  "connect-src 'self'",
+  "img-src 'self' data:",
+  "style-src 'self'",
+  "font-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'none'",
+];
+/** The same policy as a <meta> for static hosts; a meta CSP cannot carry frame-ancestors. */
+export const CSP_META = cspDirectives.join('; ');
+export const CSP_HEADER = [...cspDirectives, "frame-ancestors 'none'"].join('; ');
+
+function cspMeta(): Plugin {
+  return {
+    name: 'peapod-csp-meta',
+    // Build only: the dev server injects an inline React-refresh preamble that a strict CSP blocks.
+    apply: 'build',
+    transformIndexHtml: () => [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: CSP_META }, injectTo: 'head' }],
+  };
+}
+
 export default defineConfig({
   base: './',
-  plugins: [react()],
+  plugins: [react(), cspMeta()],
   server: { headers: isolationHeaders },
-  preview: { headers: isolationHeaders },
+  preview: { headers: { ...isolationHeaders, 'Content-Security-Policy': CSP_HEADER } },
   worker: { format: 'es' },
   build: {
     target: 'es2022',
