@@ -14,6 +14,7 @@ import type { CollaborativeInput, PeapodModel } from '../model/peapod.ts';
 import { BadRequestError, UnknownUserError } from './errors.ts';
 import type { ByteProgress } from './fetch-progress.ts';
 import { fetchPackSource } from '../model/pack/fetch-source.ts';
+import { cachedPackFetch } from './pack-cache.ts';
 import { openPack, type PackContents } from './pack-source.ts';
 import type {
   AttentionInfo,
@@ -377,6 +378,7 @@ export async function openEngine(packId: PackId, baseUrl: string, backend: Backe
     const all = [...files.values()];
     onProgress('download', all, all.reduce((s, f) => s + f.loaded, 0), all.reduce((s, f) => s + f.total, 0));
   };
-  const pack = await openPack(fetchPackSource(baseUrl), report);
+  // Through the pack cache: a reload or retry re-downloads only what is not cached and verified.
+  const pack = await openPack(fetchPackSource(baseUrl, cachedPackFetch(baseUrl, packId)), report);
   return new Engine(pack, packId);
 }

@@ -47,10 +47,17 @@ export function LoadStatus() {
 
 export function ErrorBanner() {
   const error = useApp((s) => s.error);
+  const failed = useApp((s) => s.phase === 'error');
   if (!error) return null;
   return (
     <div className="error" role="alert" data-testid="error-banner" data-code={error.code}>
       <strong>{error.message}</strong> <span>{error.action}</span>
+      {failed && (
+        // A fresh worker and load; verified files already in the pack cache are not fetched again.
+        <button data-testid="error-retry" onClick={() => useApp.getState().loadPack(useApp.getState().pack)}>
+          Retry
+        </button>
+      )}
       <button onClick={() => useApp.getState().dismissError()} aria-label="Dismiss the error">
         ×
       </button>
