@@ -28,6 +28,18 @@ const cspDirectives = [
 export const CSP_META = cspDirectives.join('; ');
 export const CSP_HEADER = [...cspDirectives, "frame-ancestors 'none'"].join('; ');
 
+/** Lists the built assets for public/sw.js to precache, so one visit is enough to work offline. */
+function shellManifest(): Plugin {
+  return {
+    name: 'peapod-sw-assets',
+    apply: 'build',
+    generateBundle(_options, bundle) {
+      const assets = Object.keys(bundle).filter((f) => f.startsWith('assets/'));
+      this.emitFile({ type: 'asset', fileName: 'sw-assets.json', source: JSON.stringify(assets) });
+    },
+  };
+}
+
 function cspMeta(): Plugin {
   return {
     name: 'peapod-csp-meta',
@@ -39,7 +51,7 @@ function cspMeta(): Plugin {
 
 export default defineConfig({
   base: './',
-  plugins: [react(), cspMeta()],
+  plugins: [react(), cspMeta(), shellManifest()],
   server: { headers: isolationHeaders },
   preview: { headers: { ...isolationHeaders, 'Content-Security-Policy': CSP_HEADER } },
   worker: { format: 'es' },

@@ -9,6 +9,8 @@ const EARLY_SHARDS = ['weights-shard1of2.bin', 'weights-shard2of2.bin', 'data-sh
 /** The last shard in manifest order: every file before it is complete and cached when it fails. */
 const LAST_SHARD = 'data-shard3of3.bin';
 
+// page.route cannot see requests a service worker answers; these tests are about the pack loader.
+test.use({ serviceWorkers: 'block' });
 test.beforeEach(({}, info) => test.skip(info.project.name === 'webgpu', 'pack and state handling are backend-independent; run once'));
 
 /** Pack files the page (and its worker) requested, by file name. */

@@ -3,8 +3,10 @@ import { createRoot } from 'react-dom/client';
 import { App } from './App.tsx';
 import { startApp } from './store/index.ts';
 import './styles.css';
+import { registerServiceWorker } from '../sw/register.ts';
 
 startApp();
+registerServiceWorker();
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <App />
