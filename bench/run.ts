@@ -5,7 +5,7 @@
 // Options (env): BENCH_BACKENDS=wasm,webgpu,webgl,cpu  BENCH_PACKS=beauty,t5-small
 //                BENCH_CYCLES=1000 (wasm, Beauty; others use fewer, recorded)  BENCH_SKIP_NODE=1
 import { chromium, type Browser } from '@playwright/test';
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync, readdirSync, readFileSync, cpSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -111,15 +111,17 @@ function nodeThroughput(): Record<string, unknown> {
   const tmp = path.join(os.tmpdir(), `peapod-bench-${process.pid}`);
   const t0 = Date.now();
   say('node: 40 training steps on Beauty (wasm)…');
-  const log = sh('node', ['bin/peapod.mjs', 'train', '--dataset', 'amazon-beauty-p5', '--out', path.join(tmp, 'pack'), '--run-dir', path.join(tmp, 'run'), '--max-steps', '40', '--eval-users', '200', '--validate-every', '1000']);
+  // The CLI prints its progress on stderr: keep both streams.
+  const run = spawnSync('node', ['bin/peapod.mjs', 'train', '--dataset', 'amazon-beauty-p5', '--out', path.join(tmp, 'pack'), '--run-dir', path.join(tmp, 'run'), '--max-steps', '40', '--eval-users', '200', '--validate-every', '1000'], { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const log = `${run.stdout}\n${run.stderr}`;
   out.trainWallS = (Date.now() - t0) / 1000;
-  out.trainOutput = log.split('\n').filter((l) => /samples\/s|epoch|users\/s/i.test(l)).slice(-6);
-  const logPath = path.join(tmp, 'run', 'training-log.jsonl');
-  if (existsSync(logPath)) {
-    const rows = readFileSync(logPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
-    const last = rows.filter((r) => typeof r.samplesPerS === 'number').pop();
-    if (last) out.trainSamplesPerS = last.samplesPerS;
-  }
+  const done = log.split(/[\r\n]+/).filter((l) => /^train done/.test(l)).pop();
+  out.trainSummary = done ?? `exit ${run.status}`;
+  const sps = done ? /([\d.]+) samples\/s/.exec(done) : null;
+  if (sps) out.trainSamplesPerS = Number(sps[1]);
+  // One Beauty epoch = one sequential + one top-n sample per user (22,363 users x 2 tasks).
+  if (sps) out.trainMinutesPerEpoch = (2 * 22363) / Number(sps[1]) / 60;
+
   const t1 = Date.now();
   say('node: evaluating 200 test users…');
   sh('node', ['bin/peapod.mjs', 'eval', '--pack', path.join(tmp, 'pack'), '--split', 'test', '--users', '200', '--out', path.join(tmp, 'eval')]);
