@@ -9,8 +9,12 @@ export interface SessionDeps {
   baseUrl: string;
 }
 
+/** Automatic worker restarts (crash, lost device) per page before errors are left to the person. */
+const MAX_RECOVERIES = 3;
+
 export function sessionSlice(deps: SessionDeps): Slice<SessionSlice> {
   return (set, get) => {
+    let recoveries = 0;
     const start = (pack: AppState['pack'], backend: AppState['requestedBackend'], source: 'url' | 'user' | null) => {
       get().client?.terminate();
       const client = deps.makeClient();
@@ -149,6 +153,26 @@ export function sessionSlice(deps: SessionDeps): Slice<SessionSlice> {
             return;
           }
           case 'error': {
+            // A crashed worker (the client reports it with id null, code Internal) or a lost GPU
+            // device: a fresh worker, on the next backend for a lost device, keeping the person's
+            // user, what-if and profiles ('ready' re-applies them). Bounded, so a worker that cannot
+            // even start does not restart forever.
+            const crashed = res.id === null && res.error.code === 'Internal';
+            const lost = res.error.code === 'DeviceLost';
+            if ((crashed || lost) && recoveries < MAX_RECOVERIES) {
+              recoveries++;
+              const from = s.backend?.backend ?? 'the';
+              if (lost) set({ requestedBackend: null });
+              start(s.pack, lost ? null : s.requestedBackend, lost ? null : s.requestedBackend ? 'url' : null);
+              set({
+                error: {
+                  code: res.error.code,
+                  message: res.error.message,
+                  action: lost ? `Switched away from the ${from} backend to the next one; your selection is kept.` : 'The model worker was restarted and your selection is being restored.',
+                },
+              });
+              return;
+            }
             const pend = s.pending;
             const patch: Partial<AppState> = { error: res.error };
             if (res.id === null || res.id === pend.load) patch.phase = s.phase === 'ready' && res.id === null ? 'ready' : 'error';
