@@ -1,6 +1,8 @@
 // Offline: after one visit the app shell (service worker) and the pack (pack cache, verified by
 // SHA-256) are cached, so a reload and a fresh tab work with the network off; a newer pack version
 // purges the old cache.
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { openReady, READY_TIMEOUT, sequentialScores, shot } from './helpers.ts';
 
@@ -39,4 +41,14 @@ test('after one visit the app loads and recommends with the network off', async 
   await shot(tab, info, 'offline');
   await context.setOffline(false);
   expect(violations).toEqual([]);
+
+  // The pack card shows the bytes held (every file of the pack, exactly) and clears them.
+  const dir = path.resolve(import.meta.dirname, '../public/models/beauty');
+  const packBytes = readdirSync(dir).reduce((s, f) => s + statSync(path.join(dir, f)).size, 0);
+  await tab.getByTestId('panel-pack').click();
+  await expect(tab.getByTestId('cache-bytes')).toHaveAttribute('data-bytes', String(packBytes));
+  await expect(tab.getByTestId('cache-bytes')).toContainText('in 1 cached pack version');
+  await tab.getByTestId('cache-clear').click();
+  await expect(tab.getByTestId('cache-bytes')).toHaveAttribute('data-bytes', '0');
+  expect(await tab.evaluate(async () => (await caches.keys()).filter((n) => n.startsWith('peapod-pack:')))).toEqual([]);
 });

@@ -9,8 +9,9 @@
 import { sha256Hex } from '../model/pack/build.ts';
 import type { FetchLike } from '../model/pack/fetch-source.ts';
 import { PackFetchError } from './fetch-progress.ts';
+import { PACK_CACHE_PREFIX } from './protocol.ts';
 
-export const PACK_CACHE_PREFIX = 'peapod-pack:';
+export { PACK_CACHE_PREFIX };
 const MANIFEST = 'manifest.json';
 
 export interface PackCacheOptions {

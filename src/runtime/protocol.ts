@@ -11,6 +11,9 @@ export const PACKS: readonly { id: PackId; label: string }[] = [
   { id: 'musical-instruments', label: 'Musical Instruments' },
 ];
 
+/** Cache API names of cached pack versions start with this (runtime/pack-cache.ts writes them). */
+export const PACK_CACHE_PREFIX = 'peapod-pack:';
+
 export type TaskName = 'sequential' | 'topn' | 'explanation';
 
 export interface ItemRef {

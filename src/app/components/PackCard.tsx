@@ -1,5 +1,6 @@
 // Pack card: the manifest's config, metrics and provenance, and the training curves drawn from
 // training-log.jsonl as an inline SVG (loss per task and validation loss against step).
+import { CacheControl } from './CacheControl.tsx';
 import { useShallow } from 'zustand/react/shallow';
 import type { TrainingLogRow } from '../../runtime/protocol.ts';
 import { scaleCss } from '../lib/palette.ts';
@@ -99,6 +100,7 @@ export function PackCard() {
           <Json value={pick('provenance', 'dataset', 'source', 'createdAt', 'created', 'git', 'commit', 'version', 'format')} />
         </section>
       </div>
+      <CacheControl />
     </main>
   );
 }
