@@ -9,6 +9,7 @@ import { createWorkerClient, type ModelClient } from '../client.ts';
 import { formatUrlState, parseUrlState } from '../lib/url-state.ts';
 import { evalSlice } from './evaluate.ts';
 import { profilesSlice } from './profiles.ts';
+import { migratePersisted, PERSIST_VERSION, type PersistedState } from './persisted.ts';
 import { resultsSlice } from './results.ts';
 import { sessionSlice } from './session.ts';
 import type { AppState } from './types.ts';
@@ -38,9 +39,12 @@ export function createAppStore(makeClient: () => ModelClient, baseUrl: string) {
       }),
       {
         name: 'peapod-web',
-        version: 1,
+        version: PERSIST_VERSION,
         storage: createJSONStorage(() => idbStorage),
-        partialize: (s) => ({ profiles: s.profiles }),
+        partialize: (s): PersistedState => ({ profiles: s.profiles, constrained: s.constrained }),
+        // Stored records are untrusted (older schema, damaged): migrate and validate every one.
+        migrate: (stored, version) => migratePersisted(stored, version) as unknown as AppState,
+        merge: (stored, current) => (stored === undefined || stored === null ? current : { ...current, ...migratePersisted(stored, PERSIST_VERSION) }),
       },
     ),
   );
