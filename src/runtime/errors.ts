@@ -44,9 +44,18 @@ export class PackLoadError extends WorkerError {
   }
 }
 
+/** String(x) can itself throw (an object with a throwing toString, or no prototype). */
+function describeThrown(x: unknown): string {
+  try {
+    return String(x);
+  } catch {
+    return Object.prototype.toString.call(x);
+  }
+}
+
 export function toProtocolError(e: unknown, pack = 'current'): ProtocolError {
   if (e instanceof WorkerError) return { code: e.code, message: e.message, action: e.action };
-  const err = e instanceof Error ? e : new Error(String(e));
+  const err = e instanceof Error ? e : new Error(describeThrown(e));
   const name = err.name || err.constructor?.name || 'Error';
   if (name === 'PackFetchError') return { code: 'PackLoadFailed', message: `The “${pack}” pack could not be downloaded. ${err.message}`, action: 'Check your connection and reload; if the file is missing on the server, pick the other pack.' };
   // A static server answers a missing file with its index.html (SPA fallback), which then fails to parse.
@@ -54,6 +63,10 @@ export function toProtocolError(e: unknown, pack = 'current'): ProtocolError {
     return { code: 'PackLoadFailed', message: `The “${pack}” pack is not on this server (its manifest.json is missing).`, action: 'Pick the other pack, or export this one with `peapod train --out public/models/<pack>`.' };
   if (/^ModelPack/.test(name) || name === 'TokenizerError' || name === 'MissingParamError' || name === 'ParamShapeError')
     return { code: 'PackCorrupt', message: err.message, action: 'Reload the page to download the pack again; if it persists the pack must be re-exported.' };
+  // Out of memory on a GPU (or the wasm heap) leaves that backend unusable like a lost device: the
+  // app answers both by moving to the next backend with the person's state kept.
+  if (/out of memory|\bOOM\b|Array buffer allocation failed|Failed to allocate|WebAssembly\.Memory/i.test(err.message))
+    return { code: 'DeviceLost', message: `The model ran out of memory: ${err.message}`, action: 'Switching to the next backend; if it recurs, reload the page or close other tabs.' };
   if (/device (was )?lost|GPUDevice|context lost|CONTEXT_LOST/i.test(err.message))
     return { code: 'DeviceLost', message: `The GPU device was lost: ${err.message}`, action: 'Switch to the wasm backend in the header, or reload the page.' };
   return { code: 'Internal', message: `${name}: ${err.message}`, action: 'Reload the page; if it happens again, switch to the wasm backend in the header.' };
