@@ -62,7 +62,7 @@ export function toProtocolError(e: unknown, pack = 'current'): ProtocolError {
   if (/^ModelPack/.test(name) && /<!doctype|Unexpected token '<'/i.test(err.message))
     return { code: 'PackLoadFailed', message: `The “${pack}” pack is not on this server (its manifest.json is missing).`, action: 'Pick the other pack, or export this one with `peapod train --out public/models/<pack>`.' };
   if (/^ModelPack/.test(name) || name === 'TokenizerError' || name === 'MissingParamError' || name === 'ParamShapeError')
-    return { code: 'PackCorrupt', message: err.message, action: 'Reload the page to download the pack again; if it persists the pack must be re-exported.' };
+    return { code: 'PackCorrupt', message: err.message || `${name} (no details)`, action: 'Reload the page to download the pack again; if it persists the pack must be re-exported.' };
   // Out of memory on a GPU (or the wasm heap) leaves that backend unusable like a lost device: the
   // app answers both by moving to the next backend with the person's state kept.
   if (/out of memory|\bOOM\b|Array buffer allocation failed|Failed to allocate|WebAssembly\.Memory/i.test(err.message))
