@@ -36,6 +36,9 @@ export function LoadStatus() {
           </li>
         ))}
       </ul>
+      <button data-testid="load-cancel" onClick={() => useApp.getState().cancelLoad()}>
+        Cancel
+      </button>
       {phase === 'warming' && (
         <p data-testid="warming-up" className="warming">
           Warming up: compiling kernels and running a first prediction…

@@ -64,6 +64,18 @@ export function sessionSlice(deps: SessionDeps): Slice<SessionSlice> {
         start(get().pack, backend, backend ? 'user' : null);
       },
 
+      cancelLoad() {
+        if (get().phase !== 'downloading' && get().phase !== 'warming') return;
+        get().client?.terminate();
+        set({
+          client: null,
+          phase: 'error',
+          files: [],
+          pending: { load: null, infer: null, baseline: null, user: null, neighbour: null, explain: null, evaluate: null },
+          error: { code: 'PackLoadFailed', message: 'Download cancelled.', action: 'Press Retry to continue; files already downloaded and verified are kept.' },
+        });
+      },
+
       dismissError() {
         set({ error: null });
       },

@@ -35,6 +35,8 @@ export interface SessionSlice {
   loadPack(pack: PackId): void;
   switchBackend(backend: BackendName | null): void;
   dismissError(): void;
+  /** Abandons a download in progress (the worker ends); Retry resumes from the pack cache. */
+  cancelLoad(): void;
   /** Routes one worker response to the slice that asked for it. */
   handleResponse(res: Response): void;
 }
