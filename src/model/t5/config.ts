@@ -1,6 +1,6 @@
 // Config checks and derived sizes for the T5 core and the PeaPOD assembly. Pure functions over the
 // contracts in ../types.ts; no tensors are created here.
-import type { ComposerConfig, PeapodConfig, T5Config } from '../types.ts';
+import { t5SmallConfig, type ComposerConfig, type PeapodConfig, type T5Config } from '../types.ts';
 
 /** A model config that cannot describe a working model (non-positive size, heads that do not divide, ...). */
 export class ModelConfigError extends Error {
@@ -70,22 +70,6 @@ export function validatePeapodConfig(c: PeapodConfig): void {
 
 /** A small config for tests and quick experiments (d 128, 2+2 layers, 4 heads, d_ff 512). */
 export function smallT5Config(vocabSize: number, wholeWordVocab = 0): T5Config {
-  return {
-    vocabSize,
-    dModel: 128,
-    dKv: 32,
-    numHeads: 4,
-    dFf: 512,
-    numEncoderLayers: 2,
-    numDecoderLayers: 2,
-    feedForward: 'relu',
-    relativeAttentionNumBuckets: 32,
-    relativeAttentionMaxDistance: 128,
-    tieWordEmbeddings: true,
-    dropoutRate: 0.1,
-    layerNormEpsilon: 1e-6,
-    padTokenId: 0,
-    eosTokenId: 1,
-    wholeWordVocab,
-  };
+  // Everything else (buckets, dropout, epsilon, special ids, tied head) as in T5-small.
+  return { ...t5SmallConfig(vocabSize, wholeWordVocab), dModel: 128, dKv: 32, numHeads: 4, dFf: 512, numEncoderLayers: 2, numDecoderLayers: 2 };
 }
