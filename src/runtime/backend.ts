@@ -2,6 +2,8 @@
 // list: importing the webgpu backend gives it top priority, so tfjs would otherwise pick a *software*
 // WebGPU adapter (SwiftShader, ~30x slower than WASM here; see machine-facts.md).
 // Order: real WebGPU adapter -> webgpu; fallback adapter or none -> wasm; then webgl; then cpu.
+// This module is the tfjs glue (wasm paths, setBackend + smoke test); the decision and its memory
+// live in backend-choice.ts / backend-memory.ts.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
@@ -10,28 +12,12 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { decideBackend, probeAdapterWith, type AdapterFacts, type BackendDecision, type BackendEnv, type StartOutcome } from './backend-choice.ts';
+import { idbChoiceStore, type ChoiceStore } from './backend-memory.ts';
 
 export type BackendName = 'webgpu' | 'wasm' | 'webgl' | 'cpu';
 export const BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'wasm', 'webgl', 'cpu'];
-
-export interface AdapterFacts {
-  present: boolean;
-  isFallbackAdapter: boolean;
-  vendor: string;
-  architecture: string;
-  description: string;
-}
-
-export interface BackendDecision {
-  backend: BackendName;
-  /** One sentence a person can read: why this backend. */
-  reason: string;
-  adapter: AdapterFacts;
-  forced: boolean;
-  /** Backends that were tried and failed, with the error message. */
-  failures: { backend: BackendName; error: string }[];
-  probeMs: number;
-}
+export type { AdapterFacts, BackendDecision } from './backend-choice.ts';
 
 let wasmConfigured = false;
 function configureWasm(): void {
@@ -47,89 +33,47 @@ function configureWasm(): void {
   wasmConfigured = true;
 }
 
-export async function probeAdapter(): Promise<AdapterFacts> {
-  const none: AdapterFacts = { present: false, isFallbackAdapter: false, vendor: '', architecture: '', description: '' };
-  const gpu = (globalThis.navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
-  if (!gpu) return none;
-  try {
-    const adapter = (await gpu.requestAdapter()) as
-      | null
-      | { isFallbackAdapter?: boolean; info?: { vendor?: string; architecture?: string; description?: string; isFallbackAdapter?: boolean } };
-    if (!adapter) return none;
-    const info = adapter.info ?? {};
-    const architecture = info.architecture ?? '';
-    return {
-      present: true,
-      // Chromium reports SwiftShader as a fallback adapter; older builds only say so in `architecture`.
-      isFallbackAdapter: Boolean(info.isFallbackAdapter ?? adapter.isFallbackAdapter) || architecture === 'swiftshader',
-      vendor: info.vendor ?? '',
-      architecture,
-      description: info.description ?? '',
-    };
-  } catch {
-    return none;
-  }
+/** The page's (or worker's) WebGPU adapter, with requestAdapter() time-boxed. */
+export function probeAdapter(): Promise<AdapterFacts> {
+  return probeAdapterWith((globalThis.navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu);
 }
 
-async function trySet(name: BackendName): Promise<string | null> {
-  if (name === 'wasm') {
-    configureWasm();
-    await import('@tensorflow/tfjs-backend-wasm'); // registers the backend (already loaded for setWasmPaths)
-  }
+async function trySet(name: BackendName): Promise<StartOutcome> {
+  const t0 = performance.now();
+  let started: number | null = null; // when start-up ended and the smoke test began
   try {
+    if (name === 'wasm') {
+      configureWasm();
+      await import('@tensorflow/tfjs-backend-wasm'); // registers the backend (already loaded for setWasmPaths)
+    }
     // setBackend resolves false (and leaves getBackend() pointing at the broken backend) on failure.
     const ok = await tf.setBackend(name);
-    if (!ok) return `tf.setBackend('${name}') returned false`;
+    if (!ok) return { error: `tf.setBackend('${name}') returned false`, startMs: performance.now() - t0, smokeMs: 0 };
     await tf.ready();
+    started = performance.now();
     // A one-op smoke test: some backends initialise but fail on the first kernel.
     const probe = tf.tidy(() => tf.add(tf.scalar(1), tf.scalar(2)));
     const v = (await probe.data())[0];
     probe.dispose();
-    if (v !== 3) return `smoke test returned ${v}`;
-    return null;
+    return { error: v === 3 ? null : `smoke test returned ${v}`, startMs: started - t0, smokeMs: performance.now() - started };
   } catch (err) {
-    return (err as Error).message || String(err);
+    const t = performance.now();
+    return { error: (err as Error).message || String(err), startMs: (started ?? t) - t0, smokeMs: started === null ? 0 : t - started };
   }
 }
 
-function explain(backend: BackendName, adapter: AdapterFacts, forced: boolean, failures: BackendDecision['failures'], source: 'url' | 'user'): string {
-  if (forced) return source === 'user' ? `You picked ${backend} in the backend menu.` : `Forced by the ?backend=${backend} setting.`;
-  const failed = failures.length ? ` (${failures.map((f) => f.backend).join(', ')} failed to start)` : '';
-  switch (backend) {
-    case 'webgpu':
-      return `A hardware WebGPU adapter is available${adapter.vendor ? ` (${adapter.vendor})` : ''}; it runs the model on the GPU${failed}.`;
-    case 'wasm':
-      if (adapter.present && adapter.isFallbackAdapter)
-        return `The WebGPU adapter is a CPU emulation (${adapter.architecture || 'fallback'}); WASM is faster here${failed}.`;
-      return `No WebGPU adapter in this browser; WASM with SIMD is the fastest CPU backend${failed}.`;
-    case 'webgl':
-      return `WebGPU and WASM are unavailable; using WebGL${failed}.`;
-    case 'cpu':
-      return `No accelerated backend could start; using the plain JavaScript CPU backend (slow)${failed}.`;
-  }
-}
+const browserEnv: BackendEnv = { probeAdapter, start: trySet, now: () => performance.now() };
 
-/** Picks and activates a backend. `forced` (from ?backend=) is tried first; failures fall through. */
-export async function chooseBackend(forced?: BackendName | null, source: 'url' | 'user' = 'url'): Promise<BackendDecision> {
-  const t0 = performance.now();
-  const adapter = await probeAdapter();
-  const order: BackendName[] = [];
-  if (forced) order.push(forced);
-  if (adapter.present && !adapter.isFallbackAdapter) order.push('webgpu');
-  order.push('wasm', 'webgl', 'cpu');
-  const failures: BackendDecision['failures'] = [];
-  const seen = new Set<BackendName>();
-  for (const name of order) {
-    if (seen.has(name)) continue;
-    seen.add(name);
-    const err = await trySet(name);
-    if (err === null) {
-      const isForced = forced === name;
-      return { backend: name, reason: explain(name, adapter, isForced, failures, source), adapter, forced: isForced, failures, probeMs: performance.now() - t0 };
-    }
-    failures.push({ backend: name, error: err });
-  }
-  throw new Error(`No TensorFlow.js backend could start: ${failures.map((f) => `${f.backend}: ${f.error}`).join('; ')}`);
+/**
+ * Picks and activates a backend. `forced` (from ?backend= or the picker) is tried first; failures
+ * fall through. With a `store`, the automatic choice is remembered and reused (see backend-choice.ts).
+ */
+export function chooseBackend(
+  forced?: BackendName | null,
+  source: 'url' | 'user' = 'url',
+  memory: { store?: ChoiceStore | null; recheck?: boolean } = {},
+): Promise<BackendDecision> {
+  return decideBackend(browserEnv, { forced: forced ?? null, source, store: memory.store ?? null, recheck: memory.recheck ?? false, tfjsVersion: tf.version_core });
 }
 
 export function parseBackendName(s: string | null | undefined): BackendName | null {
@@ -137,14 +81,18 @@ export function parseBackendName(s: string | null | undefined): BackendName | nu
 }
 
 /** The decision as the protocol's BackendInfo (plain data the worker can post). */
-export async function pickBackend(forced: BackendName | null, source: 'url' | 'user'): Promise<import('./protocol.ts').BackendInfo> {
-  const d = await chooseBackend(forced, source);
+export async function pickBackend(forced: BackendName | null, source: 'url' | 'user', recheck = false): Promise<import('./protocol.ts').BackendInfo> {
+  // IndexedDB can be missing (some privacy modes) or throw on open; then nothing is remembered.
+  const store = typeof indexedDB === 'undefined' ? null : idbChoiceStore();
+  const d = await chooseBackend(forced, source, { store, recheck });
   return {
     backend: d.backend,
     reason: d.reason,
     forced: d.forced,
     adapter: { present: d.adapter.present, isFallbackAdapter: d.adapter.isFallbackAdapter, architecture: d.adapter.architecture, vendor: d.adapter.vendor },
     failures: d.failures,
+    timing: d.timing,
+    remembered: d.remembered,
   };
 }
 

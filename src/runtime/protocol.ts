@@ -29,6 +29,26 @@ export interface BackendInfo {
   forced: boolean;
   adapter: { present: boolean; isFallbackAdapter: boolean; architecture: string; vendor: string };
   failures: { backend: BackendName; error: string }[];
+  /** How long choosing took, by part (absent from workers built before the timing existed). */
+  timing?: BackendTiming;
+  /** Set when the automatic choice was remembered from an earlier visit rather than probed now. */
+  remembered?: { at: number } | null;
+}
+
+/** Milliseconds spent choosing the backend. probingMs = totalMs - startMs (all but the chosen backend's own start). */
+export interface BackendTiming {
+  /** Reading (or clearing) the remembered choice. */
+  memoryMs: number;
+  /** navigator.gpu.requestAdapter(), time-boxed. */
+  adapterMs: number;
+  /** Start + smoke test of backends that failed before the chosen one. */
+  failedMs: number;
+  /** The chosen backend's own start (for wasm: compiling the module). */
+  startMs: number;
+  /** The chosen backend's one-op smoke test. */
+  smokeMs: number;
+  totalMs: number;
+  probingMs: number;
 }
 
 /** What-if settings; the defaults (nothing masked, pack's n, with neighbours) are "unmodified". */
@@ -151,7 +171,7 @@ export interface MetricsRow {
 
 export type Request =
   /** Starts everything: example, download, backend, warm-up. A backend switch is a fresh worker + load. */
-  | { type: 'load'; id: number; pack: PackId; baseUrl: string; backend: BackendName | null; backendSource: 'url' | 'user' | null }
+  | { type: 'load'; id: number; pack: PackId; baseUrl: string; backend: BackendName | null; backendSource: 'url' | 'user' | null; /** Forget the remembered automatic choice and probe every backend again. */ recheckBackend?: boolean }
   /** query: a dataset user id, `#<index>`, or 'random'. */
   | { type: 'findUser'; id: number; query: string }
   | { type: 'userInfo'; id: number; index: number }

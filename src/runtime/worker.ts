@@ -71,7 +71,7 @@ async function load(req: Extract<Request, { type: 'load' }>): Promise<void> {
   }
   // 2. The engine module (tfjs + model) and the backend.
   const [{ openEngine }, { pickBackend, watchDeviceLoss }] = await Promise.all([import('./engine.ts'), import('./backend.ts')]);
-  const backend = await pickBackend(req.backend, req.backendSource ?? 'url');
+  const backend = await pickBackend(req.backend, req.backendSource ?? 'url', req.recheckBackend ?? false);
   post({ type: 'backend', backend });
   watchDeviceLoss((detail) => {
     engine = null;

@@ -13,11 +13,13 @@ const PANELS: { id: Panel; label: string }[] = [
   { id: 'pack', label: 'Pack card' },
 ];
 
+const ms = (x: number) => Math.round(x).toString();
+
 export function Header() {
   const { pack, backend, requestedBackend, phase, panel } = useApp(
     useShallow((s) => ({ pack: s.pack, backend: s.backend, requestedBackend: s.requestedBackend, phase: s.phase, panel: s.panel })),
   );
-  const { loadPack, switchBackend, findUser, setPanel, startTour } = useApp.getState();
+  const { loadPack, switchBackend, recheckBackend, findUser, setPanel, startTour } = useApp.getState();
   const [query, setQuery] = useState('');
   const ready = phase === 'ready';
 
@@ -80,6 +82,21 @@ export function Header() {
             {backend.reason}
           </span>
         )}
+        {backend?.timing && (
+          <span
+            className="reason"
+            data-testid="backend-timing"
+            data-remembered={backend.remembered ? 'true' : 'false'}
+            data-probing-ms={backend.timing.probingMs.toFixed(1)}
+            data-start-ms={backend.timing.startMs.toFixed(1)}
+            title="Probing is everything but the chosen backend's own start-up: the WebGPU adapter request, reading the remembered choice, backends that failed, and a one-op smoke test."
+          >
+            {`probe ${ms(backend.timing.probingMs)} ms (adapter ${ms(backend.timing.adapterMs)}, memory ${ms(backend.timing.memoryMs)}, failed ${ms(backend.timing.failedMs)}, smoke ${ms(backend.timing.smokeMs)}) + ${backend.backend} start ${ms(backend.timing.startMs)} ms`}
+          </span>
+        )}
+        <button type="button" data-testid="backend-recheck" onClick={recheckBackend} title="Forget the remembered automatic choice and try every backend again">
+          Re-check backends
+        </button>
       </div>
       <nav className="panels" aria-label="Views">
         {PANELS.map((p) => (

@@ -15,7 +15,7 @@ const MAX_RECOVERIES = 3;
 export function sessionSlice(deps: SessionDeps): Slice<SessionSlice> {
   return (set, get) => {
     let recoveries = 0;
-    const start = (pack: AppState['pack'], backend: AppState['requestedBackend'], source: 'url' | 'user' | null) => {
+    const start = (pack: AppState['pack'], backend: AppState['requestedBackend'], source: 'url' | 'user' | null, recheckBackend = false) => {
       get().client?.terminate();
       const client = deps.makeClient();
       client.subscribe((res) => get().handleResponse(res));
@@ -33,7 +33,7 @@ export function sessionSlice(deps: SessionDeps): Slice<SessionSlice> {
         evalRunning: false,
         pending: { load: null, infer: null, baseline: null, user: null, neighbour: null, explain: null, evaluate: null },
       });
-      const id = client.send({ type: 'load', pack, baseUrl: deps.baseUrl, backend, backendSource: source });
+      const id = client.send({ type: 'load', pack, baseUrl: deps.baseUrl, backend, backendSource: source, ...(recheckBackend ? { recheckBackend } : {}) });
       set((s) => ({ pending: { ...s.pending, load: id } }));
     };
 
@@ -62,6 +62,12 @@ export function sessionSlice(deps: SessionDeps): Slice<SessionSlice> {
         // cannot poison the next attempt. The browser cache makes the re-download cheap.
         set({ requestedBackend: backend });
         start(get().pack, backend, backend ? 'user' : null);
+      },
+
+      recheckBackend() {
+        // Forgets the remembered automatic choice in the worker and probes every backend again.
+        set({ requestedBackend: null });
+        start(get().pack, null, null, true);
       },
 
       cancelLoad() {

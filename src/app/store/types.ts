@@ -34,6 +34,8 @@ export interface SessionSlice {
   warmupMs: number | null;
   loadPack(pack: PackId): void;
   switchBackend(backend: BackendName | null): void;
+  /** Forget the remembered automatic backend and run the full probe (a fresh worker). */
+  recheckBackend(): void;
   dismissError(): void;
   /** Abandons a download in progress (the worker ends); Retry resumes from the pack cache. */
   cancelLoad(): void;

@@ -1,0 +1,102 @@
+// Remembers the app's *automatic* backend choice per browser + adapter, so a later visit starts the
+// backend that won last time without initialising the others. Owns the record's shape, its key, and
+// the stores (IndexedDB in the browser, in-memory for tests and Node). It imports no tfjs and must
+// never remember a forced choice (the caller decides; see backend-choice.ts).
+import { createStore, del, get, set, type UseStore } from 'idb-keyval';
+import type { BackendName, BackendTiming } from './protocol.ts';
+
+/** What requestAdapter() told us; part of the memory's key. */
+export interface AdapterFacts {
+  present: boolean;
+  isFallbackAdapter: boolean;
+  vendor: string;
+  architecture: string;
+  description: string;
+  /** The adapter request did not answer within the time box (treated as "no adapter"). */
+  timedOut?: boolean;
+}
+
+export interface RememberedChoice {
+  version: 1;
+  /** memoryKey() of the adapter and tfjs version it was decided for. */
+  key: string;
+  backend: BackendName;
+  /** The reason the full probe gave at the time. */
+  reason: string;
+  failures: { backend: BackendName; error: string }[];
+  /** When it was decided (ms since the epoch). */
+  at: number;
+  /** What the full probe cost then. */
+  timing: BackendTiming;
+}
+
+/** One remembered record per browser profile (the key inside it says which adapter it is for). */
+export interface ChoiceStore {
+  get(): Promise<unknown>;
+  set(value: RememberedChoice): Promise<void>;
+  clear(): Promise<void>;
+}
+
+/** A real store that lives as long as the object (tests, Node, browsers without IndexedDB). */
+export class InMemoryChoiceStore implements ChoiceStore {
+  private value: unknown = undefined;
+  constructor(initial?: unknown) {
+    this.value = initial;
+  }
+  async get(): Promise<unknown> {
+    // A structured clone, as IndexedDB would give: callers must not share the stored object.
+    return this.value === undefined ? undefined : structuredClone(this.value);
+  }
+  async set(value: RememberedChoice): Promise<void> {
+    this.value = structuredClone(value);
+  }
+  async clear(): Promise<void> {
+    this.value = undefined;
+  }
+}
+
+const IDB_DB = 'peapod-backend';
+const IDB_STORE = 'choice';
+const IDB_KEY = 'auto';
+
+/** IndexedDB store (reachable from the worker); its own database so the app's persisted state is untouched. */
+export function idbChoiceStore(): ChoiceStore {
+  let store: UseStore | null = null;
+  const s = () => (store ??= createStore(IDB_DB, IDB_STORE));
+  return {
+    get: () => get(IDB_KEY, s()),
+    set: (value) => set(IDB_KEY, value, s()),
+    clear: () => del(IDB_KEY, s()),
+  };
+}
+
+/** Same adapter facts + same tfjs version => same key. A driver/GPU/browser update changes it. */
+export function memoryKey(adapter: AdapterFacts, tfjsVersion: string): string {
+  return JSON.stringify([tfjsVersion, adapter.present, adapter.isFallbackAdapter, adapter.vendor, adapter.architecture, adapter.description]);
+}
+
+const NAMES: readonly string[] = ['webgpu', 'wasm', 'webgl', 'cpu'];
+const TIMING_KEYS: readonly (keyof BackendTiming)[] = ['memoryMs', 'adapterMs', 'failedMs', 'startMs', 'smokeMs', 'totalMs', 'probingMs'];
+
+/**
+ * The stored record if it is well-formed and was decided for `key`; otherwise null. Stored data is
+ * untrusted (older app version, damaged, hand-edited), so every field is checked.
+ */
+export function readRemembered(raw: unknown, key: string): RememberedChoice | null {
+  if (typeof raw !== 'object' || raw === null) return null;
+  const r = raw as Record<string, unknown>;
+  if (r.version !== 1 || r.key !== key) return null;
+  if (typeof r.backend !== 'string' || !NAMES.includes(r.backend)) return null;
+  if (typeof r.reason !== 'string' || typeof r.at !== 'number' || !Number.isFinite(r.at)) return null;
+  if (!Array.isArray(r.failures) || !r.failures.every((f) => typeof f === 'object' && f !== null && NAMES.includes((f as { backend: unknown }).backend as string) && typeof (f as { error: unknown }).error === 'string')) return null;
+  const t = r.timing as Record<string, unknown> | null;
+  if (typeof t !== 'object' || t === null || !TIMING_KEYS.every((k) => typeof t[k] === 'number')) return null;
+  return raw as RememberedChoice;
+}
+
+/** "2026-11-26 14:05" in local time: short, unambiguous, the same in every locale. */
+export function formatWhen(at: number): string {
+  const d = new Date(at);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+}
