@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { chooseBackend, parseBackendName } from '../runtime/backend.ts';
 import { fetchPackSource } from '../model/pack/fetch-source.ts';
+import type { PackSource } from '../model/pack/load.ts';
 import { openPack } from '../runtime/pack-source.ts';
 import { Engine } from '../runtime/engine.ts';
 import { collate, disposeBatch, toTensors, type Sample } from '../eval/batch.ts';
@@ -13,6 +14,7 @@ import { generateExplanations, recommendNext } from '../model/generate/recommend
 import { rankCandidates } from '../model/generate/topn.ts';
 import { registerWasmMatmulFix, wasmMatmulFixActive } from '../model/wasm-kernels.ts';
 import { crossKvFlops, decoderStepFlops, encoderFlops } from './flops.ts';
+import { buildRandomPack, type RandomPreset } from './random-pack.ts';
 
 type Timings = Record<string, number | string | boolean | null | Record<string, number>>;
 
@@ -60,14 +62,49 @@ async function matmulGflops(reps: number): Promise<Record<string, number>> {
   return out;
 }
 
+/** What the browser says about its GPU: the WebGPU adapter (high-performance) and WebGL's renderer. */
+async function gpuFacts(withWebgl: boolean): Promise<Timings> {
+  const out: Timings = { userAgent: navigator.userAgent };
+  type Adapter = { isFallbackAdapter?: boolean; features: Iterable<string>; limits: Record<string, number>; info?: Record<string, unknown> };
+  const gpu = (navigator as unknown as { gpu?: { requestAdapter(o?: unknown): Promise<Adapter | null> } }).gpu;
+  out.navigatorGpu = !!gpu;
+  if (gpu) {
+    try {
+      const a = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+      out.webgpuAdapter = a ? 'present' : 'null';
+      if (a) {
+        const info = a.info ?? {};
+        for (const k of ['vendor', 'architecture', 'device', 'description', 'subgroupMinSize', 'subgroupMaxSize'] as const) out[`adapter_${k}`] = (info[k] as string | number | undefined) ?? null;
+        out.adapter_isFallbackAdapter = Boolean(info.isFallbackAdapter ?? a.isFallbackAdapter);
+        out.adapter_features = [...a.features].sort().join(' ');
+        out.adapter_maxBufferSize = a.limits.maxBufferSize ?? null;
+        out.adapter_maxStorageBufferBindingSize = a.limits.maxStorageBufferBindingSize ?? null;
+        out.adapter_maxComputeInvocationsPerWorkgroup = a.limits.maxComputeInvocationsPerWorkgroup ?? null;
+      }
+    } catch (e) {
+      out.webgpuAdapter = `error: ${(e as Error).message}`;
+    }
+  }
+  if (withWebgl) {
+    const gl = document.createElement('canvas').getContext('webgl2');
+    const ext = gl?.getExtension('WEBGL_debug_renderer_info');
+    out.webglRenderer = gl ? String(ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER)) : 'no webgl2 context';
+    out.webglVendor = gl && ext ? String(gl.getParameter(ext.UNMASKED_VENDOR_WEBGL)) : null;
+    gl?.getExtension('WEBGL_lose_context')?.loseContext();
+  }
+  return out;
+}
+
 async function run(): Promise<Timings> {
   const q = new URLSearchParams(location.search);
+  if (q.get('probe') === '1') return gpuFacts(true);
   const backendName = parseBackendName(q.get('backend')) ?? 'wasm';
-  const packUrl = new URL(q.get('pack') ?? 'models/beauty/', new URL(import.meta.env.BASE_URL, location.href)).href;
+  const base = new URL(import.meta.env.BASE_URL, location.href);
+  const packParam = q.get('pack') ?? 'models/beauty/';
   const cycles = Number(q.get('cycles') ?? 100);
   const reps = Number(q.get('reps') ?? 5);
   const fix = q.get('fix') !== '0';
-  const r: Timings = { backendRequested: backendName, pack: q.get('pack') ?? 'models/beauty/', userAgent: navigator.userAgent };
+  const r: Timings = { backendRequested: backendName, pack: packParam, userAgent: navigator.userAgent };
 
   const tBackend = performance.now();
   const decision = await chooseBackend(backendName);
@@ -81,12 +118,28 @@ async function run(): Promise<Timings> {
   log(`backend ${decision.backend} (${r.adapter})`);
 
   // Cold start: navigation start -> pack downloaded and verified -> first recommendation.
+  // `random:t5-small` / `random:small`: seeded random weights generated here (the catalogue, by default
+  // the shipped Beauty pack, is downloaded; the weights are not), then loaded like a downloaded pack.
+  let source: PackSource;
+  if (packParam.startsWith('random:')) {
+    const preset = packParam.slice('random:'.length);
+    if (preset !== 't5-small' && preset !== 'small') throw new RangeError(`pack=${packParam}: the random presets are random:t5-small and random:small.`);
+    const tGen = performance.now();
+    const rp = await buildRandomPack(fetchPackSource(new URL(q.get('catalogue') ?? 'models/beauty/', base).href), { preset: preset as RandomPreset, seed: Number(q.get('seed') ?? 1) });
+    r.generateMs = performance.now() - tGen;
+    r.generatedInPage = true;
+    r.generatedPackBytes = rp.packBytes;
+    r.catalogueBytes = rp.catalogueBytes;
+    source = rp.source;
+  } else {
+    source = fetchPackSource(new URL(packParam, base).href);
+  }
   let bytes = 0;
   const files = new Map<string, number>();
   const tLoad = performance.now();
-  const pack = await openPack(fetchPackSource(packUrl), (p) => files.set(p.file, p.total));
+  const pack = await openPack(source, (p) => files.set(p.file, p.total));
   for (const v of files.values()) bytes += v;
-  r.bytesDownloaded = bytes;
+  r.bytesDownloaded = r.generatedInPage ? 0 : bytes;
   r.loadMs = performance.now() - tLoad;
   const engine = new Engine(pack, 'beauty');
   const model = pack.model;
@@ -255,19 +308,33 @@ async function run(): Promise<Timings> {
   r.bytesAfter = m1.numBytes;
   r.jsHeapBefore = heap0;
   r.jsHeapAfter = heap1;
+  if (q.get('gpuFacts') === '1') Object.assign(r, await gpuFacts(false));
   r.config = `d${cfg.t5.dModel} ${cfg.t5.numEncoderLayers}+${cfg.t5.numDecoderLayers}L h${cfg.t5.numHeads} ff${cfg.t5.dFf} V${cfg.t5.vocabSize} (${cfg.idScheme})`;
   engine.dispose();
   return r;
 }
 
+// ?report=/path: also POST the outcome there (bench/device/serve.py), for drivers without Playwright.
+async function report(body: unknown): Promise<void> {
+  const to = new URLSearchParams(location.search).get('report');
+  if (!to || !to.startsWith('/')) return;
+  try {
+    await fetch(to, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  } catch (e) {
+    console.error(`report to ${to} failed: ${(e as Error).message}`);
+  }
+}
+
 const w = window as unknown as { __bench?: Timings; __benchError?: string };
 run().then(
-  (r) => {
+  async (r) => {
     w.__bench = r;
     status.textContent = JSON.stringify(r, null, 1);
+    await report(r);
   },
-  (e: Error) => {
+  async (e: Error) => {
     w.__benchError = `${e.name}: ${e.message}`;
     status.textContent = `error: ${w.__benchError}`;
+    await report({ error: w.__benchError, pack: new URLSearchParams(location.search).get('pack'), backend: new URLSearchParams(location.search).get('backend') });
   },
 );
