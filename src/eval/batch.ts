@@ -14,6 +14,8 @@ export interface RecSample {
   target: number;
   /** Template index for training prompts; -1 = the bare validation/test form. */
   template: number;
+  /** Training only: bit k set = keep the template's k-th plain word (word dropout); absent = keep all. */
+  keep?: number;
 }
 
 export interface ExplanationSample {
@@ -22,6 +24,7 @@ export interface ExplanationSample {
   item: number;
   text: string;
   template: number;
+  keep?: number;
 }
 
 export type Sample = RecSample | ExplanationSample;
@@ -45,7 +48,7 @@ export function sampleText(tok: Tokenizer, s: Sample, userIds: ArrayLike<number>
   const user = userIds[s.user]!;
   const items = s.task === 'explanation' ? [s.item] : s.items;
   const fields = { user, items };
-  const input = s.template < 0 ? barePrompt(fields) : templatePrompt(s.task, s.template, fields);
+  const input = s.template < 0 ? barePrompt(fields) : templatePrompt(s.task, s.template, fields, s.keep);
   let target: Int32Array;
   if (s.task === 'explanation') {
     target = tok.encodeText(s.text, { addEos: true, maxTokens: EXPLANATION_MAX_TOKENS }).ids;

@@ -54,10 +54,26 @@ function itemList(items: ArrayLike<number>): string {
   return words.join(' ');
 }
 
-/** Training prompt: template `t` (0-based, taken modulo the task's template count). */
-export function templatePrompt(task: TaskName, t: number, f: PromptFields): string {
+const USER_SLOT = '\u0001U';
+const ITEMS_SLOT = '\u0001I';
+
+/**
+ * Training prompt: template `t` (0-based, taken modulo the task's template count). `keep` (word
+ * dropout): bit k clear drops the template's k-th plain word; the user and item ids always stay.
+ */
+export function templatePrompt(task: TaskName, t: number, f: PromptFields, keep?: number): string {
   const list = TEMPLATES[task];
-  return list[t % list.length]!(userWord(f.user), itemList(f.items));
+  const tpl = list[t % list.length]!;
+  if (keep === undefined) return tpl(userWord(f.user), itemList(f.items));
+  const out: string[] = [];
+  let k = 0;
+  for (const w of tpl(USER_SLOT, ITEMS_SLOT).split(/\s+/)) {
+    if (w === USER_SLOT) out.push(userWord(f.user));
+    else if (w === ITEMS_SLOT) out.push(itemList(f.items));
+    else if (w && (k >= 30 || (keep >>> k) & 1)) out.push(w);
+    if (w && w !== USER_SLOT && w !== ITEMS_SLOT) k++;
+  }
+  return out.join(' ');
 }
 
 /** Validation/test prompt: only the ids; the soft task prompt says which task it is. */

@@ -86,3 +86,22 @@ describe('SampleStream', () => {
     expect(s.epoch).toBeGreaterThanOrEqual(1);
   });
 });
+
+describe('keepMask (template word dropout)', () => {
+  it('keeps each of the 30 word bits with probability 1 - p, reproducibly from the seed', async () => {
+    const { keepMask } = await import('./samples.ts');
+    const { TrainRng } = await import('./random.ts');
+    const a = new TrainRng(5);
+    const b = new TrainRng(5);
+    let kept = 0;
+    const n = 2000;
+    for (let i = 0; i < n; i++) {
+      const m = keepMask(a, 0.3);
+      expect(m).toBe(keepMask(b, 0.3));
+      for (let k = 0; k < 30; k++) kept += (m >>> k) & 1;
+    }
+    // Binomial(60000, 0.7): sd ~ 112 -> +-600 is > 5 sd.
+    expect(Math.abs(kept - 0.7 * 30 * n)).toBeLessThan(600);
+    expect(keepMask(new TrainRng(1), 0)).toBe(0x3fffffff);
+  });
+});

@@ -95,6 +95,15 @@ export interface StreamOptions {
   topnCandidates: number;
   numTemplates: number;
   seed: number;
+  /** Probability of dropping each template word (not the ids) from a training prompt; 0 = off. */
+  wordDropout?: number;
+}
+
+/** One bit per template word (first 30 words), 1 = kept with probability 1 - p. */
+export function keepMask(rng: TrainRng, p: number): number {
+  let keep = 0;
+  for (let k = 0; k < 30; k++) if (rng.next() >= p) keep |= 1 << k;
+  return keep;
 }
 
 export class SampleStream {
@@ -165,6 +174,8 @@ export class SampleStream {
       } else {
         samples.push(sampleTopn(this.src, idx, this.opt.topnCandidates, this.rng, template));
       }
+      const p = this.opt.wordDropout ?? 0;
+      if (p > 0) samples[samples.length - 1]!.keep = keepMask(this.rng, p);
     }
     this.state.rng = this.rng.state;
     return { task, samples };

@@ -41,6 +41,10 @@ export interface TrainOptions {
   tasks: TaskName[];
   batchSize: number;
   topnCandidates: number;
+  /** Template word dropout for training prompts (0 = off). */
+  wordDropout?: number;
+  /** Also log the validation loss in training template 0 (diagnostic). */
+  templatedValidation?: boolean;
   maxInputTokens: number;
   /** Neighbours attended over (<= the tables' nMax). */
   neighbours: number;
@@ -83,6 +87,8 @@ export interface LogRow {
   gradNorm?: number;
   valLoss?: number;
   valLossByTask?: Partial<Record<TaskName, number>>;
+  /** Diagnostic only (never used for early stopping): the same validation samples in training template 0, which shows how much of the validation loss is the bare form's distance from the training prompts. */
+  valLossTemplatedByTask?: Partial<Record<TaskName, number>>;
   lr: number;
   elapsedS: number;
 }
@@ -160,7 +166,7 @@ export async function train(model: LossModel, data: TrainData, opt: TrainOptions
   const bestDir = path.join(opt.runDir, BEST);
   const optimizer = new AdamW(model.params, opt.adamw);
   const numTemplates = Math.min(...opt.tasks.map((t) => TEMPLATES[t].length));
-  const streamOpts = { tasks: opt.tasks, batchSize: opt.batchSize, topnCandidates: opt.topnCandidates, numTemplates, seed: opt.seed };
+  const streamOpts = { tasks: opt.tasks, batchSize: opt.batchSize, topnCandidates: opt.topnCandidates, numTemplates, seed: opt.seed, wordDropout: opt.wordDropout ?? 0 };
 
   let state: TrainerState = {
     step: 0,
@@ -191,6 +197,7 @@ export async function train(model: LossModel, data: TrainData, opt: TrainOptions
   }
   const stream = new SampleStream(data.src, data.explanationsTrain, streamOpts, state.stream);
   const valSets = new Map<TaskName, Sample[]>(opt.tasks.map((t) => [t, validationSamples(data, t, opt)]));
+  const templatedSets = new Map<TaskName, Sample[]>([...valSets].map(([t, ss]) => [t, ss.map((x) => ({ ...x, template: 0 }))]));
   const progress = new ProgressLine('train');
   const budgetS = opt.maxMinutes > 0 ? opt.maxMinutes * 60 : Infinity;
   const startS = state.elapsedS;
@@ -225,15 +232,17 @@ export async function train(model: LossModel, data: TrainData, opt: TrainOptions
   };
   const validate = (): number => {
     const byTask: Partial<Record<TaskName, number>> = {};
+    const templated: Partial<Record<TaskName, number>> = {};
     let sum = 0;
     for (const t of opt.tasks) {
       const v = meanLoss(model, data, t, valSets.get(t)!, opt.batchSize, opt);
       byTask[t] = v;
       sum += v;
+      if (opt.templatedValidation) templated[t] = meanLoss(model, data, t, templatedSets.get(t)!, opt.batchSize, opt);
     }
     const mean = sum / opt.tasks.length;
     state.lastValidationS = now();
-    log({ step: state.step, epoch: stream.epoch, valLoss: mean, valLossByTask: byTask, lr: learningRate(opt.schedule, state.step, progressFraction()), elapsedS: now() });
+    log({ step: state.step, epoch: stream.epoch, valLoss: mean, valLossByTask: byTask, ...(opt.templatedValidation ? { valLossTemplatedByTask: templated } : {}), lr: learningRate(opt.schedule, state.step, progressFraction()), elapsedS: now() });
     if (state.bestValLoss === null || mean < state.bestValLoss) {
       state.bestValLoss = mean;
       state.bestStep = state.step;

@@ -23,6 +23,10 @@ const HELP = `usage: peapod train --dataset NAME|DIR --out DIR [options]
   --batch-size N (64) --lr X (1e-3) --warmup N (100) --weight-decay X (0.01) --clip X (1)
   --topn-candidates N     candidates per training top-n sample (100; fewer is faster)
   --max-input N           input token cap (128)
+  --word-dropout X        drop each template word of a training prompt with probability X (0); the ids
+                          stay, so training also sees prompts close to the bare validation/test form
+  --templated-validation  also log validation loss in training template 0 (diagnostic of the
+                          template -> bare-form gap; early stopping still uses the bare form)
   --max-steps N           0 = export untrained weights (default: unlimited, use --max-minutes)
   --max-minutes X         training time budget (default 60); stops cleanly, keeps the best weights
   --validate-every X      minutes between validations (5); --valid-users N (512); --patience N (3)
@@ -94,6 +98,8 @@ export const command: Command = {
       train: {
         batchSize: numberFlag(a, 'batch-size', 64),
         topnCandidates: numberFlag(a, 'topn-candidates', 100),
+        wordDropout: numberFlag(a, 'word-dropout', 0),
+        templatedValidation: boolFlag(a, 'templated-validation'),
         maxInputTokens: numberFlag(a, 'max-input', 128),
         maxSteps,
         maxMinutes: numberFlag(a, 'max-minutes', 60),
