@@ -1,15 +1,37 @@
 // `peapod eval`: the paper's evaluation protocol on a weight pack; writes OUTDIR/metrics.json and
-// OUTDIR/predictions.jsonl. Flag parsing only; the work is in src/eval/node-eval.ts.
+// OUTDIR/predictions.jsonl. Flag parsing, plus the one piece of wiring src/eval may not do itself:
+// the PMF baseline's fit comes from src/train (the same fit training uses for CF user embeddings).
+// The evaluation work is in src/eval/node-eval.ts and src/eval/node-baselines.ts.
 import { boolFlag, CliUsageError, numberFlag, parseArgs, stringFlag } from '../args.ts';
 import type { Command } from './types.ts';
 import type { TaskName } from '../../model/types.ts';
+import type { BaselineName, FactorFit } from '../../eval/node-baselines.ts';
+
+/** `peapod train --cf-dim` default; the PMF baseline uses the same so it measures the CF embeddings training gets. */
+export const PMF_BASELINE_DIM = 32;
+
+/**
+ * The PMF fit of training (fitUserEmbeddings('pmf', ...): iALS with PMF_DEFAULTS except d) as a
+ * FactorFit for the baseline runner. Training calls it with the training sequences and its --seed.
+ */
+export async function pmfFactorFit(d: number, quiet = true): Promise<FactorFit> {
+  const { fitUserEmbeddings } = await import('../../train/cf-fit.ts');
+  const { PMF_DEFAULTS } = await import('../../train/cf.ts');
+  return (trainSeqs, numItems, seed) => {
+    const r = fitUserEmbeddings('pmf', trainSeqs, numItems, d, seed, quiet);
+    const { iterations, alpha, lambda, initStd } = PMF_DEFAULTS;
+    return { ...r, description: `PMF (iALS) d=${r.d}, ${iterations} sweeps, alpha ${alpha}, lambda ${lambda}, init std ${initStd}, seed ${seed}: the fit \`peapod train --cf pmf\` uses` };
+  };
+}
 
 const HELP = `usage: peapod eval --pack DIR --out OUTDIR [--split test|valid] [--users N] [--constrained on|off] [--tasks LIST] [--backend wasm|cpu]
-       peapod eval --baseline most-popular|id-order --dataset NAME --out OUTDIR [--ids remap|original] [--seed N]
+       peapod eval --baseline most-popular|id-order|pmf|item-knn --dataset NAME --out OUTDIR [--ids remap|original] [--seed N] [--cf-dim N]
 
   sequential: all items ranked, beam 20, 10 returned; top-n: 1 positive + 99 fixed negatives;
   explanation: beam search, min length 10, BLEU-1/4 and ROUGE-1/2/L (x100).
   --label TEXT   row label in RESULTS.md (default "PeaPOD Web (ours)")
+  --seed N       baselines: seed of the id re-mapping and of the PMF fit (training's default: 1)
+  --cf-dim N     pmf baseline: factor dimension (training's default --cf-dim: 32)
   --users N      first N users (and first N explanation pairs); 0 = all (default)
   --constrained  on (default): beams spell valid item ids only; off: the reference's unconstrained
                  decoding, invalid outputs count as misses (written as null in predictions.jsonl)`;
@@ -28,8 +50,11 @@ export const command: Command = {
       if (!(BASELINES as readonly string[]).includes(baseline)) throw new CliUsageError(`--baseline must be one of ${BASELINES.join(', ')}, got "${baseline}"`);
       const ids = stringFlag(a, 'ids', 'remap');
       if (ids !== 'remap' && ids !== 'original') throw new CliUsageError(`--ids must be remap or original, got "${ids}"`);
+      const cfDim = numberFlag(a, 'cf-dim', PMF_BASELINE_DIM);
+      const quiet = boolFlag(a, 'quiet');
       const report = evaluateBaseline({
-        baseline: baseline as 'most-popular' | 'id-order',
+        baseline: baseline as BaselineName,
+        ...(baseline === 'pmf' ? { fitFactors: await pmfFactorFit(cfDim, quiet) } : {}),
         dataset: stringFlag(a, 'dataset'),
         idMode: ids,
         split: 'test',
