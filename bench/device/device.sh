@@ -2,7 +2,7 @@
 # Runs on the lent GPU machine (procedure: bench/device/README.md), from the repository root.
 #   stage: keep the bundle parts carried in this call under $PB/parts and print diagnostics.
 #   bench: join the parts, unpack Chromium + libraries + the built app, run drive.py; results and
-#          logs go to $OUT (results.json, diag.txt, gpu.html, chromium.log).
+#          logs go to $OUT (results.json, diag.txt, chromium.log).
 # Nothing is unpacked into /: Chromium finds its libraries through LD_LIBRARY_PATH.
 set -u
 mode=${1:?usage: device.sh stage|bench}
@@ -65,12 +65,6 @@ ALT="$BASE --use-angle=vulkan --use-vulkan=native --enable-features=Vulkan,Vulka
   echo "## flags: $FLAGS"
 } > "$OUT/diag.txt" 2>&1
 cat "$OUT/diag.txt"
-
-# chrome://gpu as the browser sees it (feature status, driver bug workarounds, Dawn's adapters).
-udir=$(mktemp -d)
-timeout 30 "$C" $FLAGS --user-data-dir="$udir" --virtual-time-budget=8000 --dump-dom chrome://gpu > "$OUT/gpu.html" 2>> "$OUT/chromium.log"
-echo "## chrome://gpu dump: exit $?, $(wc -c < "$OUT/gpu.html") bytes"
-rm -rf "$udir"
 
 gpu=$(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null | head -1)
 ver=$("$C" --version 2>/dev/null)

@@ -99,11 +99,20 @@ def main():
             results.get_nowait()
         p = launch(o.chromium, flags, f"{base}bench.html?{query}&report=/__result", logf, user_dir)
         t0 = time.time()
+        value = None
         try:
-            body = results.get(timeout=timeout)
-            value = json.loads(body)
-        except queue.Empty:
-            value = {"error": f"no result within {timeout:.0f} s (chromium {'exited with ' + str(p.returncode) if p.poll() is not None else 'still running'})"}
+            # Poll so that a Chromium that dies early does not cost the whole timeout.
+            while value is None and time.time() - t0 < timeout:
+                try:
+                    value = json.loads(results.get(timeout=1))
+                except queue.Empty:
+                    if p.poll() is not None:
+                        try:
+                            value = json.loads(results.get(timeout=2))
+                        except queue.Empty:
+                            value = {"error": f"chromium exited with {p.returncode} after {time.time() - t0:.0f} s without a result (see chromium.log)"}
+            if value is None:
+                value = {"error": f"no result within {timeout:.0f} s"}
         finally:
             stop(p)
             shutil.rmtree(user_dir, ignore_errors=True)
