@@ -1,6 +1,8 @@
 // Regenerates RESULTS.md from the metrics files that `peapod eval` writes (results/<dataset>/<run>/
 // metrics.json) and the manifests of the shipped packs (public/models/*/manifest.json), beside the
 // reference numbers of /work/shared/docs/reference-results.md (copied below with their source).
+// Metrics files that carry `ablation` (peapod eval --ablation) go to a per-dataset ablation table,
+// never into the main tables: they were trained on shorter budgets, stated per row.
 // Run: npx tsx scripts/results.ts [--check]   (--check: exit 1 if RESULTS.md is out of date)
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -12,6 +14,10 @@ type Ranking = { HR1?: number; HR5: number; NDCG5: number; HR10: number; NDCG10:
 interface MetricsFile {
   label?: string;
   trainSteps?: number | null;
+  /** Set by `peapod eval --ablation TEXT`: what this pack changes against the full model. */
+  ablation?: string;
+  /** Training wall time of the evaluated pack (from its manifest), written with --ablation. */
+  trainSeconds?: number | null;
   packName: string;
   baseline?: string;
   dataset: string;
@@ -110,9 +116,37 @@ function decoding(m: MetricsFile): string {
   return m.constrained === null ? 'n/a' : m.constrained ? 'constrained' : 'unconstrained';
 }
 
-export function render(): string {
-  const files = walk(path.join(root, 'results'));
-  const runs = files.map((f) => ({ file: path.relative(root, f), m: JSON.parse(fs.readFileSync(f, 'utf8')) as MetricsFile }));
+/** A markdown table cell: pipes would end the cell. */
+const cell = (text: string): string => text.replace(/\|/g, '\\|');
+
+function training(m: MetricsFile): string {
+  const min = typeof m.trainSeconds === 'number' ? `${Math.round(m.trainSeconds / 60)} min` : '– min';
+  return `${min} / ${m.trainSteps ?? '–'} steps`;
+}
+
+function ablationTable(title: string, rows: { file: string; m: MetricsFile }[]): string[] {
+  const lines: string[] = [];
+  lines.push(`### Ablations (${title}; shorter training, stated per row)`);
+  lines.push('');
+  lines.push('| ablation | training | seq HR@10 | seq NDCG@10 | top-n HR@1 | top-n HR@10 | top-n NDCG@10 | users | ids | decoding | commands |');
+  lines.push('|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const { file, m } of rows) {
+    const s = m.metrics.sequential;
+    const t = m.metrics.topn;
+    const users = s?.users ?? t?.users ?? m.users;
+    const commands = `train: \`${cell(m.trainCommand ?? '–')}\`<br>eval: \`${cell(m.command)}\``;
+    lines.push(
+      `| [${cell(m.ablation!)}](${path.dirname(file)}/metrics.json) | ${training(m)} | ${f4(s?.HR10)} | ${f4(s?.NDCG10)} | ${f4(t?.HR1)} | ${f4(t?.HR10)} | ${f4(t?.NDCG10)} | ${users} | ${m.ids}, ${m.idScheme} | ${decoding(m)} | ${commands} |`,
+    );
+  }
+  lines.push('');
+  return lines;
+}
+
+/** RESULTS.md as text, from the metrics.json files under <rootDir>/results and the shipped packs' manifests under <rootDir>/public/models. */
+export function render(rootDir: string = root): string {
+  const files = walk(path.join(rootDir, 'results'));
+  const runs = files.map((f) => ({ file: path.relative(rootDir, f), m: JSON.parse(fs.readFileSync(f, 'utf8')) as MetricsFile }));
   const lines: string[] = [];
   lines.push('# Results');
   lines.push('');
@@ -125,9 +159,9 @@ export function render(): string {
   lines.push('ids, under which the next item is often the previous id + 1 (see the id-order baseline).');
   lines.push('');
   const packs = ['beauty', 'musical-instruments']
-    .map((p) => path.join(root, 'public', 'models', p, 'manifest.json'))
+    .map((p) => path.join(rootDir, 'public', 'models', p, 'manifest.json'))
     .filter((p) => fs.existsSync(p))
-    .map((p) => ({ dir: path.relative(root, path.dirname(p)), m: JSON.parse(fs.readFileSync(p, 'utf8')) }));
+    .map((p) => ({ dir: path.relative(rootDir, path.dirname(p)), m: JSON.parse(fs.readFileSync(p, 'utf8')) }));
   if (packs.length) {
     lines.push('## Shipped packs');
     lines.push('');
@@ -144,9 +178,11 @@ export function render(): string {
     lines.push('');
   }
   for (const [key, title] of DATASETS) {
-    const mine = runs.filter((r) => r.file.startsWith(`results/${key}/`) && r.m.split === 'test');
+    const all = runs.filter((r) => r.file.startsWith(`results/${key}/`) && r.m.split === 'test');
+    const mine = all.filter((r) => r.m.ablation === undefined);
+    const ablations = all.filter((r) => r.m.ablation !== undefined);
     const ref = REFERENCE[key];
-    if (!mine.length && !ref) continue;
+    if (!all.length && !ref) continue;
     lines.push(`## ${title}`);
     lines.push('');
     for (const task of ['sequential', 'topn'] as const) {
@@ -186,8 +222,9 @@ export function render(): string {
       lines.push('</details>');
       lines.push('');
     }
+    if (ablations.length) lines.push(...ablationTable(title.replace(/ \(.*\)$/, ''), ablations));
   }
-  const notes = path.join(root, 'results', 'NOTES.md');
+  const notes = path.join(rootDir, 'results', 'NOTES.md');
   if (fs.existsSync(notes)) lines.push(fs.readFileSync(notes, 'utf8').trim(), '');
   return lines.join('\n');
 }

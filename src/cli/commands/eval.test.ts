@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { makeTmpDir } from '../../data/testing.ts';
 import type { InteractionDataset } from '../../data/types.ts';
 import { evaluateBaseline } from '../../eval/node-baselines.ts';
-import { pmfFactorFit } from './eval.ts';
+import { AblationAnnotationError, annotateAblation, pmfFactorFit } from './eval.ts';
 
 // Two taste groups by construction: 6 users of group A only touch items 1-4, 10 users of group B
 // only items 5-8. Each sequence holds its group's four items once (train = first two, validation =
@@ -86,5 +86,24 @@ describe('peapod eval --baseline pmf (the training PMF fit, on a dataset with a 
   }
   it('refuses pmf without a fit', () => {
     expect(() => evaluateBaseline({ baseline: 'pmf', dataset: blocks(), idMode: 'original', split: 'test', out: path.join(tmp.dir, 'x'), command: 'test', seed: 3 })).toThrow(/needs a factor fit/);
+  });
+});
+
+describe('annotateAblation (peapod eval --ablation)', () => {
+  const tmp = makeTmpDir('peapod-ablation-');
+  afterAll(tmp.cleanup);
+  it('adds the text and the pack manifest training time and steps to metrics.json, keeping the rest', () => {
+    tmp.write('pack/manifest.json', JSON.stringify({ training: { result: { steps: 812, trainSeconds: 1530.5 } } }));
+    tmp.write('out/metrics.json', JSON.stringify({ label: 'x', trainSteps: 800, metrics: { topn: { HR1: 0.1 } } }));
+    annotateAblation(path.join(tmp.dir, 'out'), path.join(tmp.dir, 'pack'), 'composer heads = 1');
+    const m = JSON.parse(readFileSync(path.join(tmp.dir, 'out/metrics.json'), 'utf8'));
+    expect(m).toEqual({ label: 'x', trainSteps: 812, metrics: { topn: { HR1: 0.1 } }, ablation: 'composer heads = 1', trainSeconds: 1530.5 });
+  });
+  it('records a missing training time as null and names a missing manifest', () => {
+    tmp.write('pack2/manifest.json', JSON.stringify({}));
+    annotateAblation(path.join(tmp.dir, 'out'), path.join(tmp.dir, 'pack2'), 'no task prompts');
+    expect(JSON.parse(readFileSync(path.join(tmp.dir, 'out/metrics.json'), 'utf8')).trainSeconds).toBeNull();
+    expect(() => annotateAblation(path.join(tmp.dir, 'out'), path.join(tmp.dir, 'nope'), 'x')).toThrow(AblationAnnotationError);
+    expect(() => annotateAblation(path.join(tmp.dir, 'out'), path.join(tmp.dir, 'nope'), 'x')).toThrow(/nope\/manifest\.json/);
   });
 });

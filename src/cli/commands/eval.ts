@@ -2,6 +2,8 @@
 // OUTDIR/predictions.jsonl. Flag parsing, plus the one piece of wiring src/eval may not do itself:
 // the PMF baseline's fit comes from src/train (the same fit training uses for CF user embeddings).
 // The evaluation work is in src/eval/node-eval.ts and src/eval/node-baselines.ts.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { boolFlag, CliUsageError, numberFlag, parseArgs, stringFlag } from '../args.ts';
 import type { Command } from './types.ts';
 import type { TaskName } from '../../model/types.ts';
@@ -24,12 +26,14 @@ export async function pmfFactorFit(d: number, quiet = true): Promise<FactorFit> 
   };
 }
 
-const HELP = `usage: peapod eval --pack DIR --out OUTDIR [--split test|valid] [--users N] [--constrained on|off] [--tasks LIST] [--backend wasm|cpu]
+const HELP = `usage: peapod eval --pack DIR --out OUTDIR [--split test|valid] [--users N] [--constrained on|off] [--tasks LIST] [--backend wasm|cpu] [--ablation TEXT]
        peapod eval --baseline most-popular|id-order|pmf|item-knn --dataset NAME --out OUTDIR [--ids remap|original] [--seed N] [--cf-dim N]
 
   sequential: all items ranked, beam 20, 10 returned; top-n: 1 positive + 99 fixed negatives;
   explanation: beam search, min length 10, BLEU-1/4 and ROUGE-1/2/L (x100).
   --label TEXT   row label in RESULTS.md (default "PeaPOD Web (ours)")
+  --ablation TEXT  this pack is an ablation (e.g. "composer heads = 1"): metrics.json records the text
+                 and the pack's training time, and RESULTS.md lists it in the dataset's ablation table
   --seed N       baselines: seed of the id re-mapping and of the PMF fit (training's default: 1)
   --cf-dim N     pmf baseline: factor dimension (training's default --cf-dim: 32)
   --users N      first N users (and first N explanation pairs); 0 = all (default)
@@ -71,6 +75,10 @@ export const command: Command = {
     if (constrained !== 'on' && constrained !== 'off') throw new CliUsageError(`--constrained must be on or off, got "${constrained}"`);
     const backendName = stringFlag(a, 'backend', 'wasm');
     if (backendName !== 'wasm' && backendName !== 'cpu') throw new CliUsageError(`--backend must be wasm or cpu`);
+    // Checked before the (long) evaluation, not after it.
+    const ablationFlag = a.flags['ablation'];
+    if (ablationFlag !== undefined && (typeof ablationFlag !== 'string' || !ablationFlag.trim())) throw new CliUsageError('--ablation needs a description, e.g. --ablation "composer heads = 1"');
+    const ablation = typeof ablationFlag === 'string' ? ablationFlag.trim() : null;
     const tasksFlag = a.flags['tasks'];
     const tasks = typeof tasksFlag === 'string' ? (tasksFlag.split(',') as TaskName[]) : undefined;
     const { initNodeBackend } = await import('../../train/backend-node.ts');
@@ -89,7 +97,34 @@ export const command: Command = {
       quiet: boolFlag(a, 'quiet'),
       ...(typeof a.flags['label'] === 'string' ? { label: a.flags['label'] } : {}),
     });
+    if (ablation) annotateAblation(stringFlag(a, 'out'), stringFlag(a, 'pack'), ablation);
     console.log(JSON.stringify(report.metrics, null, 2));
     return 0;
   },
 };
+
+export class AblationAnnotationError extends Error {
+  override name = 'AblationAnnotationError';
+}
+
+/**
+ * Adds `ablation` and the pack's training time (`trainSeconds`, `trainSteps` from the manifest's
+ * training.result) to OUTDIR/metrics.json. Ablation rows are compared at their own (shorter)
+ * budgets, and packs under runs/ are not committed, so the time must live in the metrics file.
+ */
+export function annotateAblation(outDir: string, packDir: string, ablation: string): void {
+  const metricsPath = path.join(outDir, 'metrics.json');
+  const manifestPath = path.join(packDir, 'manifest.json');
+  let manifest: { training?: { result?: { trainSeconds?: number; steps?: number } } };
+  try {
+    manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8'));
+  } catch (e) {
+    throw new AblationAnnotationError(`${manifestPath}: cannot read the pack manifest (${(e as Error).message}); --ablation needs the pack that was just evaluated.`);
+  }
+  const result = manifest.training?.result ?? {};
+  const metrics = JSON.parse(fs.readFileSync(metricsPath, 'utf8')) as Record<string, unknown>;
+  metrics['ablation'] = ablation;
+  metrics['trainSeconds'] = typeof result.trainSeconds === 'number' ? result.trainSeconds : null;
+  if (typeof result.steps === 'number') metrics['trainSteps'] = result.steps;
+  fs.writeFileSync(metricsPath, JSON.stringify(metrics, null, 2) + '\n');
+}
