@@ -3,6 +3,7 @@
 // validation during training and by evaluation; must not draw fresh randomness per call.
 import { MAX_HISTORY } from '../data/splits.ts';
 import { mulberry32, shuffleInPlace } from '../data/rng.ts';
+import { drawUnseenItems } from '../data/unseen.ts';
 import type { RecSample } from './batch.ts';
 
 export interface HeldOutSource {
@@ -39,16 +40,7 @@ export function validationNegatives(src: HeldOutSource & { numItems: number }, s
   return src.sequences.map((seq, u) => {
     const seen = new Set<number>(seq);
     if (src.numItems - seen.size < count) throw new RangeError(`user index ${u} has only ${src.numItems - seen.size} unseen items; ${count} validation negatives are needed.`);
-    const out = new Int32Array(count);
-    const taken = new Set<number>();
-    let k = 0;
-    while (k < count) {
-      const i = 1 + rng.int(src.numItems);
-      if (seen.has(i) || taken.has(i)) continue;
-      taken.add(i);
-      out[k++] = i;
-    }
-    return out;
+    return drawUnseenItems(seen, src.numItems, count, rng);
   });
 }
 

@@ -4,6 +4,7 @@
 import type { TaskName } from '../model/types.ts';
 import { MAX_HISTORY, sampleTrainingExample } from '../data/splits.ts';
 import { TrainRng } from './random.ts';
+import { drawUnseenItems } from '../data/unseen.ts';
 import type { ExplanationPair, RecSample, Sample } from '../eval/batch.ts';
 
 export type { ExplanationPair, RecSample, Sample, ExplanationSample } from '../eval/batch.ts';
@@ -39,16 +40,7 @@ export function sampleUnseen(src: SplitSource, user: number, count: number, rng:
   const seen = new Set<number>(src.sequences[user]!);
   const free = src.numItems - seen.size;
   if (free < count) throw new UserTooShortError(`user index ${user} has only ${free} unseen items; ${count} negatives needed`);
-  const out = new Int32Array(count);
-  const taken = new Set<number>();
-  let k = 0;
-  while (k < count) {
-    const i = 1 + rng.int(src.numItems);
-    if (seen.has(i) || taken.has(i)) continue;
-    taken.add(i);
-    out[k++] = i;
-  }
-  return out;
+  return drawUnseenItems(seen, src.numItems, count, rng);
 }
 
 function shuffledCandidates(positive: number, negatives: ArrayLike<number>, rng: TrainRng): Int32Array {
