@@ -20,6 +20,8 @@ interface MetricsFile {
   trainSeconds?: number | null;
   packName: string;
   baseline?: string;
+  /** Baselines: what the rule does (which items it may see, what it excludes). */
+  notes?: string;
   dataset: string;
   ids: string;
   idScheme: string;
@@ -175,6 +177,17 @@ export function render(rootDir: string = root): string {
         `| ${dir} | d ${t.dModel}, ${t.numEncoderLayers}+${t.numDecoderLayers} layers, ${t.numHeads} heads, d_ff ${t.dFf}, vocab ${t.vocabSize}, ${m.weightDtype} | ${m.idScheme}, ${m.dataset.ids} | ${Math.round((res.trainSeconds ?? 0) / 60)} min | ${res.steps ?? 0} | ${res.stoppedBy ?? '–'} | ${res.samplesPerSecond ? res.samplesPerSecond.toFixed(1) : '–'} | ${(size / 1048576).toFixed(1)} MiB | \`${m.provenance.command}\` |`,
       );
     }
+    lines.push('');
+  }
+  const baselineNotes = new Map<string, string>();
+  for (const { m } of runs) if (m.baseline && m.notes && !baselineNotes.has(m.baseline)) baselineNotes.set(m.baseline, m.notes);
+  if (baselineNotes.size) {
+    lines.push('## Baselines');
+    lines.push('');
+    lines.push('Computed by `npx peapod eval --baseline NAME` on the same splits and the same fixed top-n negatives as the model;');
+    lines.push('sequential lists rank all items, top-n reorders the same 100 candidates. What each rule does:');
+    lines.push('');
+    for (const [name, note] of [...baselineNotes].sort(([a], [b]) => a.localeCompare(b))) lines.push(`- **${name}**: ${note}.`);
     lines.push('');
   }
   for (const [key, title] of DATASETS) {

@@ -61,3 +61,21 @@ describe('scripts/results.ts render', () => {
     expect(sports).not.toContain('Ablations');
   });
 });
+
+describe('scripts/results.ts baseline legend', () => {
+  it('states each baseline rule once, from the notes of its metrics files', () => {
+    const tmp = makeTmpDir('peapod-results-');
+    try {
+      const m = { packName: 'p', dataset: 'amazon-toys-p5', ids: 'remapped', idScheme: 'n/a', split: 'test', users: 9, constrained: null, metrics: {}, command: 'c' };
+      tmp.write('results/toys/baseline-pmf-remap/metrics.json', JSON.stringify({ ...m, baseline: 'pmf', notes: 'dot products; history excluded' }));
+      tmp.write('results/toys/baseline-pmf-original/metrics.json', JSON.stringify({ ...m, baseline: 'pmf', notes: 'dot products; history excluded' }));
+      tmp.write('results/toys/baseline-id-order-remap/metrics.json', JSON.stringify({ ...m, baseline: 'id-order', notes: 'last id + 1' }));
+      const lines = render(tmp.dir).split('\n');
+      const at = lines.indexOf('## Baselines');
+      expect(at).toBeGreaterThan(0);
+      expect(lines.slice(at + 5, at + 8)).toEqual(['- **id-order**: last id + 1.', '- **pmf**: dot products; history excluded.', '']);
+    } finally {
+      tmp.cleanup();
+    }
+  });
+});
