@@ -122,7 +122,7 @@ def main():
     def hardware(p):
         return p.get("webgpuAdapter") == "present" and not p.get("adapter_isFallbackAdapter")
 
-    probe = page("probe=1", 40)
+    probe = page("probe=1&waitAdapter=20", 40)
     probe["flags"] = " ".join(flags)
     record["probes"] = [probe]
     print(json.dumps({"probe": probe}, indent=1), flush=True)
@@ -130,7 +130,7 @@ def main():
         if hardware(probe):
             break
         flags = alt.split()
-        probe = page("probe=1", 40)
+        probe = page("probe=1&waitAdapter=20", 40)
         probe["flags"] = alt
         record["probes"].append(probe)
         print(json.dumps({"probe": probe}, indent=1), flush=True)
@@ -147,7 +147,7 @@ def main():
         if left < 20:
             record["pages"].append({"backend": backend, "pack": name, "error": f"skipped: the run's {o.deadline_s:.0f} s deadline was reached"})
             continue
-        q = urllib.parse.urlencode({"backend": backend, "pack": pack, "cycles": cycles, "reps": reps, "gpuFacts": 1})
+        q = urllib.parse.urlencode({"backend": backend, "pack": pack, "cycles": cycles, "reps": reps, "gpuFacts": 1, "waitAdapter": 20})
         print(f"[drive] {name} on {backend} (cycles {cycles}, reps {reps}, timeout {min(timeout, left):.0f} s)", flush=True)
         v = page(q, min(timeout, left))
         if "error" in v:

@@ -95,16 +95,37 @@ async function gpuFacts(withWebgl: boolean): Promise<Timings> {
   return out;
 }
 
+/**
+ * ?waitAdapter=N: ask for a WebGPU adapter up to N times, 250 ms apart, before anything else. On the
+ * lent H200 the first requestAdapter() of a fresh headless Chromium sometimes answered null (Chromium
+ * logged "A valid external Instance reference no longer exists"; the GPU process was still starting,
+ * once crashing and restarting) while later calls got the NVIDIA adapter.
+ */
+async function waitForAdapter(maxTries: number): Promise<Timings> {
+  const gpu = (navigator as unknown as { gpu?: { requestAdapter(o?: unknown): Promise<unknown> } }).gpu;
+  const t0 = performance.now();
+  let tries = 0;
+  let found = false;
+  while (gpu && !found && tries < maxTries) {
+    tries++;
+    found = !!(await gpu.requestAdapter({ powerPreference: 'high-performance' }).catch(() => null));
+    if (!found) await new Promise((res) => setTimeout(res, 250));
+  }
+  return { adapterTries: tries, adapterWaitMs: performance.now() - t0, adapterFound: found };
+}
+
 async function run(): Promise<Timings> {
   const q = new URLSearchParams(location.search);
-  if (q.get('probe') === '1') return gpuFacts(true);
+  const wait = Number(q.get('waitAdapter') ?? 0);
+  const waited = wait > 0 ? await waitForAdapter(wait) : {};
+  if (q.get('probe') === '1') return { ...waited, ...(await gpuFacts(true)) };
   const backendName = parseBackendName(q.get('backend')) ?? 'wasm';
   const base = new URL(import.meta.env.BASE_URL, location.href);
   const packParam = q.get('pack') ?? 'models/beauty/';
   const cycles = Number(q.get('cycles') ?? 100);
   const reps = Number(q.get('reps') ?? 5);
   const fix = q.get('fix') !== '0';
-  const r: Timings = { backendRequested: backendName, pack: packParam, userAgent: navigator.userAgent };
+  const r: Timings = { backendRequested: backendName, pack: packParam, userAgent: navigator.userAgent, ...waited };
 
   const tBackend = performance.now();
   const decision = await chooseBackend(backendName);
@@ -170,11 +191,13 @@ async function run(): Promise<Timings> {
     const batch = toTensors(collate(pack.tokenizer, samples, Int32Array.of(a.userIds[user]!), pack.maxInputTokens));
     const c = collab();
     const cc = rows === 1 ? c : { userEmb: tf.tile(c.userEmb, [rows, 1]) as tf.Tensor2D, neighbourEmb: tf.tile(c.neighbourEmb, [rows, 1, 1]) as tf.Tensor3D };
-    const { prompt, attention } = model.composePrompt(sample.task, cc, rows);
-    const enc = model.encode(batch, prompt);
+    const { prompt, attention, prior } = model.composePrompt(sample.task, cc, rows);
+    const enc = model.encode(batch, prompt, false, prior);
     const dispose = () => {
       disposeBatch(batch);
       tf.dispose([prompt, enc.hidden, enc.mask, c.userEmb, c.neighbourEmb]);
+      prior?.dispose();
+      enc.prior?.dispose();
       if (rows !== 1) tf.dispose([cc.userEmb, cc.neighbourEmb]);
       attention?.dispose();
     };
@@ -183,10 +206,11 @@ async function run(): Promise<Timings> {
 
   r.composePromptMs = await timeIt(reps * 4, async () => {
     const c = collab();
-    const { prompt, attention } = model.composePrompt('sequential', c, 1);
+    const { prompt, attention, prior } = model.composePrompt('sequential', c, 1);
     await prompt.data();
     tf.dispose([prompt, c.userEmb, c.neighbourEmb]);
     attention?.dispose();
+    prior?.dispose();
   });
   for (const constrained of [false, true]) {
     r[constrained ? 'nextItemBeam20ConstrainedMs' : 'nextItemBeam20Ms'] = await timeIt(reps, async () => {
