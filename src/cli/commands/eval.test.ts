@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { makeTmpDir } from '../../data/testing.ts';
 import type { InteractionDataset } from '../../data/types.ts';
 import { evaluateBaseline } from '../../eval/node-baselines.ts';
-import { AblationAnnotationError, annotateAblation, pmfFactorFit } from './eval.ts';
+import { AblationAnnotationError, annotateAblation, commandLine, pmfFactorFit } from './eval.ts';
 
 // Two taste groups by construction: 6 users of group A only touch items 1-4, 10 users of group B
 // only items 5-8. Each sequence holds its group's four items once (train = first two, validation =
@@ -105,5 +105,14 @@ describe('annotateAblation (peapod eval --ablation)', () => {
     expect(JSON.parse(readFileSync(path.join(tmp.dir, 'out/metrics.json'), 'utf8')).trainSeconds).toBeNull();
     expect(() => annotateAblation(path.join(tmp.dir, 'out'), path.join(tmp.dir, 'nope'), 'x')).toThrow(AblationAnnotationError);
     expect(() => annotateAblation(path.join(tmp.dir, 'out'), path.join(tmp.dir, 'nope'), 'x')).toThrow(/nope\/manifest\.json/);
+  });
+});
+
+describe('commandLine', () => {
+  it('quotes only the arguments a shell would split or expand', () => {
+    expect(commandLine(['--pack', 'runs/b-h1', '--ablation', 'composer heads = 1', '--label', "it's"])).toBe(
+      "npx peapod eval --pack runs/b-h1 --ablation 'composer heads = 1' --label 'it'\\''s'",
+    );
+    expect(commandLine(['--out', 'results/beauty/x', '--users=500'])).toBe('npx peapod eval --out results/beauty/x --users=500');
   });
 });

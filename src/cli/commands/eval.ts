@@ -49,6 +49,7 @@ export const command: Command = {
       return 0;
     }
     if (a.flags['baseline'] !== undefined) {
+      if (a.flags['ablation'] !== undefined) throw new CliUsageError('--ablation describes a trained pack (--pack); baselines are not ablations.');
       const { evaluateBaseline, BASELINES } = await import('../../eval/node-baselines.ts');
       const baseline = stringFlag(a, 'baseline');
       if (!(BASELINES as readonly string[]).includes(baseline)) throw new CliUsageError(`--baseline must be one of ${BASELINES.join(', ')}, got "${baseline}"`);
@@ -64,7 +65,7 @@ export const command: Command = {
         split: 'test',
         out: stringFlag(a, 'out'),
         seed: numberFlag(a, 'seed', 1),
-        command: `npx peapod eval ${argv.join(' ')}`,
+        command: commandLine(argv),
       });
       console.log(JSON.stringify(report.metrics, null, 2));
       return 0;
@@ -92,7 +93,7 @@ export const command: Command = {
       users: numberFlag(a, 'users', 0),
       constrained: constrained === 'on',
       ...(tasks ? { tasks } : {}),
-      command: `npx peapod eval ${argv.join(' ')}`,
+      command: commandLine(argv),
       backend: backend.reason,
       quiet: boolFlag(a, 'quiet'),
       ...(typeof a.flags['label'] === 'string' ? { label: a.flags['label'] } : {}),
@@ -102,6 +103,12 @@ export const command: Command = {
     return 0;
   },
 };
+
+/** The command as a shell would need it typed again (arguments with spaces or quotes single-quoted). */
+export function commandLine(argv: readonly string[]): string {
+  const quote = (x: string): string => (/^[\w@%+=:,./-]+$/.test(x) ? x : `'${x.replace(/'/g, `'\\''`)}'`);
+  return ['npx', 'peapod', 'eval', ...argv.map(quote)].join(' ');
+}
 
 export class AblationAnnotationError extends Error {
   override name = 'AblationAnnotationError';
