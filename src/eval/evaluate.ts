@@ -2,7 +2,7 @@
 // top-n (1 positive + 99 FIXED negatives, ranked by sequence log-probability) and explanation
 // (beam search, min length 10; BLEU-1/4, ROUGE-1/2/L). Batched across users. Returns metrics and one
 // prediction row per user and task, with ids mapped back to the dataset's. Must not train or write files.
-import type { EncoderOutput, PeapodModel } from '../model/peapod.ts';
+import { disposeEncoderOutput, type EncoderOutput, type PeapodModel } from '../model/peapod.ts';
 import type { Tokenizer } from '../model/tokenizer.ts';
 import { splitWords } from '../model/tokenizer.ts';
 import type { TaskName } from '../model/types.ts';
@@ -92,10 +92,11 @@ function encodeBatch(e: EvalModel, task: TaskName, samples: Sample[], maxInput: 
   const host = collate(e.tok, samples, e.userIds, maxInput);
   const b = toTensors(host);
   const c = e.model.config.composer.collaborative ? gatherCollab(e.collab, samples.map((s) => s.user), e.neighbours) : null;
-  const { prompt, attention } = e.model.composePrompt(task, c, samples.length);
+  const { prompt, attention, prior } = e.model.composePrompt(task, c, samples.length);
   attention?.dispose();
-  const enc = e.model.encode(b, prompt, false);
+  const enc = e.model.encode(b, prompt, false, prior);
   prompt.dispose();
+  prior?.dispose();
   disposeBatch(b);
   if (c) disposeCollab(c);
   return enc;
@@ -140,8 +141,7 @@ export async function evaluateModel(e: EvalModel, o: EvalOptions): Promise<EvalR
           invalid += r.items.filter((x) => x === null).length;
         });
       } finally {
-        enc.hidden.dispose();
-        enc.mask.dispose();
+        disposeEncoderOutput(enc);
       }
       o.onProgress?.('sequential', Math.min(U, start + o.batchSize), U);
     }
@@ -174,8 +174,7 @@ export async function evaluateModel(e: EvalModel, o: EvalOptions): Promise<EvalR
           targets[start + k] = s.target;
         });
       } finally {
-        enc.hidden.dispose();
-        enc.mask.dispose();
+        disposeEncoderOutput(enc);
       }
       o.onProgress?.('topn', Math.min(U, start + o.batchSize), U);
     }
@@ -202,8 +201,7 @@ export async function evaluateModel(e: EvalModel, o: EvalOptions): Promise<EvalR
           predictions.push({ task: 'explanation', user: userDatasetId(p.user), item: e.datasetItem(p.item), reference: p.text, generated: r.text });
         });
       } finally {
-        enc.hidden.dispose();
-        enc.mask.dispose();
+        disposeEncoderOutput(enc);
       }
       o.onProgress?.('explanation', Math.min(pairs.length, start + o.batchSize), pairs.length);
     }

@@ -73,6 +73,28 @@ export function composeCollaborativePrompt(params: ParamMap, config: ComposerCon
   });
 }
 
+/**
+ * Collaborative output prior [B, vocab]: s_u (u . v_i) + s_n (abar N . v_i) with (s_u, s_n) = exp of
+ * the weight cf_prior/scales, abar = the composer's
+ * attention averaged over heads [B, n] (null: no neighbour term). Masked neighbours carry zero
+ * attention, so what-if masks move the prior as they move the prompt.
+ */
+export function cfPriorLogits(params: ParamMap, userEmb: tf.Tensor2D, neighbourEmb: tf.Tensor3D | null, attention: tf.Tensor3D | null): tf.Tensor2D {
+  return tf.tidy(() => {
+    const items = getParam(params, PARAM.cfPriorItems) as tf.Tensor2D; // [V, cf]
+    // Stored as log-scales so that Adam's roughly constant step size changes them multiplicatively.
+    const scales = tf.exp(getParam(params, PARAM.cfPriorScales)) as tf.Tensor1D;
+    let r: tf.Tensor2D = tf.mul(userEmb, tf.slice(scales, [0], [1]));
+    if (neighbourEmb && attention) {
+      const [b, , n] = attention.shape;
+      const abar = tf.reshape(tf.mean(attention, 1), [b, 1, n]) as tf.Tensor3D;
+      const mix = tf.reshape(tf.matMul(abar, neighbourEmb), [b, neighbourEmb.shape[2]]) as tf.Tensor2D;
+      r = tf.add(r, tf.mul(mix, tf.slice(scales, [1], [1])));
+    }
+    return tf.matMul(r, items, false, true) as tf.Tensor2D;
+  });
+}
+
 /** The task's learned prompt vectors, repeated over the batch: [B, l, dModel]. */
 export function taskPrompt(params: ParamMap, task: TaskName, batchSize: number): tf.Tensor3D {
   const table = params.get(taskPromptParam(task));

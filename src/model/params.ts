@@ -33,6 +33,10 @@ export const PARAM = {
   composerValueBias: 'composer/value/bias',
   composerPrompt: 'composer/prompt/kernel',
   composerPromptBias: 'composer/prompt/bias',
+  /** [vocab, cfDim]: CF item factors on each atomic item token's row (0 elsewhere). */
+  cfPriorItems: 'cf_prior/item_factors',
+  /** [2]: log-scales of the user term and of the attended-neighbours term. */
+  cfPriorScales: 'cf_prior/scales',
 } as const;
 
 /**
@@ -113,6 +117,10 @@ export function paramSpecs(config: PeapodConfig): ParamSpec[] {
     }
     add(PARAM.composerPrompt, [cf, m.promptLength * d], normal(cf ** -0.5));
     add(PARAM.composerPromptBias, [m.promptLength * d], { kind: 'zeros' });
+  }
+  if (m.cfPrior) {
+    add(PARAM.cfPriorItems, [c.vocabSize, m.cfDim], { kind: 'zeros' });
+    add(PARAM.cfPriorScales, [2], { kind: 'zeros' });
   }
   if (m.taskPrompts) {
     // Soft prompts live in token-embedding space, so they start at the embeddings' scale.

@@ -3,7 +3,7 @@
 // generation, teacher-forced decoding and the masked seq2seq loss for training. It owns no weights
 // (the ParamMap belongs to the caller) and never reads tensor data back (no syncs).
 import * as tf from '@tensorflow/tfjs-core';
-import { composeCollaborativePrompt, taskPrompt } from './composer.ts';
+import { cfPriorLogits, composeCollaborativePrompt, taskPrompt } from './composer.ts';
 import { checkParams, type ParamMap } from './params.ts';
 import { ModelInputError, validatePeapodConfig } from './t5/config.ts';
 import { tidyObject } from './t5/layers.ts';
@@ -30,11 +30,22 @@ export interface PromptOutput {
   prompt: tf.Tensor3D;
   /** Composer attention per head over the neighbours [B, H, n]; null without a collaborative prompt. */
   attention: tf.Tensor3D | null;
+  /** Collaborative output prior [B, vocab] for the first decoded token (config.composer.cfPrior, recommendation tasks); else null. Pass it to encode. */
+  prior: tf.Tensor2D | null;
 }
 
 export interface EncoderOutput {
   hidden: tf.Tensor3D; // [B, P + L, d]
   mask: tf.Tensor2D; // [B, P + L], soft prompt positions included
+  /** Logit prior [B, vocab] added to the first decoded position (see ComposerConfig.cfPrior). */
+  prior?: tf.Tensor2D | null;
+}
+
+/** Frees every tensor of an encoder output. */
+export function disposeEncoderOutput(enc: EncoderOutput): void {
+  enc.hidden.dispose();
+  enc.mask.dispose();
+  enc.prior?.dispose();
 }
 
 /**
@@ -54,6 +65,8 @@ export interface DecoderCache {
   readonly crossValues: readonly tf.Tensor4D[];
   /** Encoder mask as an additive bias [B, 1, 1, S]. */
   readonly crossBias: tf.Tensor4D;
+  /** Logit prior [B, vocab] for step 0 only; dropped (null) once used. */
+  readonly prior?: tf.Tensor2D | null;
 }
 
 /** Labels with this value (HF convention) or equal to the pad id are left out of the loss. */
@@ -103,19 +116,24 @@ export class PeapodModel {
         attention = c.attention;
       }
       const prompt = parts.length === 0 ? tf.zeros([batchSize, 0, d]) : parts.length === 1 ? parts[0]! : tf.concat(parts, 1);
-      return { prompt: prompt as tf.Tensor3D, attention };
+      const prior = m.cfPrior && collab && task !== 'explanation' ? cfPriorLogits(this.params, collab.userEmb, attention ? collab.neighbourEmb : null, attention) : null;
+      return { prompt: prompt as tf.Tensor3D, attention, prior };
     });
   }
 
-  /** Encoder over [prompt ; token embeddings + whole-word embeddings]; the mask grows by the prompt length. */
-  encode(batch: EncoderBatch, prompt: tf.Tensor3D | null, training = false): EncoderOutput {
+  /**
+   * Encoder over [prompt ; token embeddings + whole-word embeddings]; the mask grows by the prompt
+   * length. `prior` (from composePrompt) is copied into the output; the caller keeps its own.
+   */
+  encode(batch: EncoderBatch, prompt: tf.Tensor3D | null, training = false, prior: tf.Tensor2D | null = null): EncoderOutput {
     const c = this.config.t5;
     expectShape('batch.tokenIds', batch.tokenIds, [null, null], 'int32', 'token ids, batch x length');
     const [b, l] = batch.tokenIds.shape;
     expectShape('batch.wholeWordIds', batch.wholeWordIds, [b, l], 'int32', 'whole-word ids aligned with tokenIds');
     expectShape('batch.attentionMask', batch.attentionMask, [b, l], 'float32', '1 for tokens, 0 for padding');
     if (prompt) expectShape('prompt', prompt, [b, null, c.dModel], 'float32', 'soft prompt from composePrompt');
-    return tf.tidy(() => {
+    if (prior) expectShape('prior', prior, [b, c.vocabSize], 'float32', 'logit prior from composePrompt');
+    return tidyObject((): EncoderOutput => {
       let embeds = tf.gather(this.weights.shared as tf.Tensor, batch.tokenIds) as tf.Tensor3D;
       if (this.weights.wholeWord) embeds = tf.add(embeds, tf.gather(this.weights.wholeWord, batch.wholeWordIds));
       let mask = batch.attentionMask;
@@ -125,7 +143,7 @@ export class PeapodModel {
       }
       const hidden = encoderStack(this.weights.encoder, c, embeds, mask, training);
       // A fresh mask tensor even without a prompt, so the caller can always dispose both outputs.
-      return { hidden, mask: mask === batch.attentionMask ? tf.clone(mask) : mask };
+      return { hidden, mask: mask === batch.attentionMask ? tf.clone(mask) : mask, prior: prior ? tf.clone(prior) : null };
     });
   }
 
@@ -142,6 +160,7 @@ export class PeapodModel {
         crossKeysT: memory.keysT,
         crossValues: memory.values,
         crossBias: paddingMaskBias(enc.mask),
+        prior: enc.prior ? tf.clone(enc.prior) : null,
       };
     });
   }
@@ -160,13 +179,16 @@ export class PeapodModel {
         crossValues: [...cache.crossValues],
         crossBias: cache.crossBias,
       });
-      return { logits: outputLogits(r.hidden, this.weights, c, kernel ?? undefined) as tf.Tensor2D, keys: r.selfKeysT, values: r.selfValues };
+      let logits = outputLogits(r.hidden, this.weights, c, kernel ?? undefined) as tf.Tensor2D;
+      if (cache.step === 0 && cache.prior) logits = tf.add(logits, cache.prior);
+      return { logits, keys: r.selfKeysT, values: r.selfValues };
     });
     for (const t of cache.selfKeysT) t?.dispose();
     for (const t of cache.selfValues) t?.dispose();
+    cache.prior?.dispose();
     return {
       logits: out.logits,
-      cache: { ...cache, step: cache.step + 1, selfKeysT: out.keys, selfValues: out.values },
+      cache: { ...cache, step: cache.step + 1, selfKeysT: out.keys, selfValues: out.values, prior: null },
     };
   }
 
@@ -184,6 +206,7 @@ export class PeapodModel {
         crossKeysT: cache.crossKeysT.map(g),
         crossValues: cache.crossValues.map(g),
         crossBias: g(cache.crossBias),
+        prior: cache.prior ? g(cache.prior) : null,
       };
     });
     this.disposeCache(cache);
@@ -195,6 +218,7 @@ export class PeapodModel {
       for (const t of list) t?.dispose();
     }
     cache.crossBias.dispose();
+    cache.prior?.dispose();
   }
 
   /** Teacher-forced logits [B, T, V] for decoder inputs [B, T] (start with the pad id, as T5). */
@@ -204,7 +228,11 @@ export class PeapodModel {
     return tf.tidy(() => {
       const embeds = tf.gather(this.weights.shared as tf.Tensor, decoderInputIds) as tf.Tensor3D;
       const hidden = decoderStack(this.weights.decoder, c, embeds, enc.hidden, enc.mask, training);
-      return outputLogits(hidden, this.weights, c) as tf.Tensor3D;
+      const logits = outputLogits(hidden, this.weights, c) as tf.Tensor3D;
+      if (!enc.prior) return logits;
+      // The prior speaks only to the first position (the item token of an atomic id).
+      const [b, t, v] = logits.shape;
+      return tf.add(logits, tf.pad(tf.reshape(enc.prior, [b, 1, v]), [[0, 0], [0, t - 1], [0, 0]])) as tf.Tensor3D;
     });
   }
 
@@ -221,8 +249,8 @@ export class PeapodModel {
     const b = batch.tokenIds.shape[0];
     expectShape('labels', labels, [b, null], 'int32', 'target ids, batch x length');
     return tf.tidy(() => {
-      const { prompt } = this.composePrompt(task, collab, b);
-      const enc = this.encode(batch, prompt, training);
+      const { prompt, prior } = this.composePrompt(task, collab, b);
+      const enc = this.encode(batch, prompt, training, prior);
       const decoderInput = shiftRight(labels, c.padTokenId);
       const logits = this.decodeFull(enc, decoderInput, training);
       return maskedCrossEntropy(logits, labels, c.padTokenId);

@@ -42,6 +42,13 @@ export interface ComposerConfig {
   taskPrompts: boolean;
   /** Whether the collaborative prompt is used at all (false = individual-only ablation). */
   collaborative: boolean;
+  /**
+   * Collaborative output prior (ours, off in the reference): the first decoded token of a
+   * recommendation gets the logit s_u (u . v_i) + s_n (a . N . v_i), u the user's CF embedding, a the
+   * composer's attention (mean over heads) over the neighbours' embeddings N, v_i the item's CF
+   * factors. Atomic item ids only. Absent = false.
+   */
+  cfPrior?: boolean;
 }
 
 export interface PeapodConfig {

@@ -4,7 +4,7 @@
 // it before the model has loaded. JSON shape = the app's ExampleView (src/runtime/protocol.ts);
 // train may not import runtime, so the shape is restated here. Must not write files.
 import * as tf from '@tensorflow/tfjs-core';
-import type { PeapodModel } from '../model/peapod.ts';
+import { disposeEncoderOutput, type PeapodModel } from '../model/peapod.ts';
 import type { Tokenizer } from '../model/tokenizer.ts';
 import { peapodDecoder } from '../model/generate/peapod-decoder.ts';
 import { generateExplanations, recommendNext } from '../model/generate/recommend.ts';
@@ -98,21 +98,22 @@ export async function buildExample(x: ExampleInputs): Promise<ExampleJson> {
   }
   promptOut.prompt.dispose();
   promptOut.attention?.dispose();
+  promptOut.prior?.dispose();
 
   const encodeOne = (task: 'sequential' | 'topn' | 'explanation', s: Sample) => {
     const b = toTensors(collate(x.tok, [s], x.userIds, x.maxInputTokens));
     const p = x.model.composePrompt(task, x.model.config.composer.collaborative ? collab : null, 1);
     p.attention?.dispose();
-    const enc = x.model.encode(b, p.prompt, false);
+    const enc = x.model.encode(b, p.prompt, false, p.prior);
     p.prompt.dispose();
+    p.prior?.dispose();
     disposeBatch(b);
     return enc;
   };
   const seqSample = heldOutSequential(x, u, 'test');
   let enc = encodeOne('sequential', seqSample);
   const next = (await recommendNext(peapodDecoder(x.model, enc), x.tok, { beamWidth: 20, topK: 10, constrained: true }))[0]!;
-  enc.hidden.dispose();
-  enc.mask.dispose();
+  disposeEncoderOutput(enc);
   const sequential: ScoredItem[] = [];
   next.items.forEach((it, k) => {
     if (it !== null) sequential.push({ item: ref(it), score: round(next.scores[k]!) });
@@ -123,16 +124,14 @@ export async function buildExample(x: ExampleInputs): Promise<ExampleJson> {
     const s = heldOutTopn(x, u, 'test', x.testNegatives[u]!, 2022);
     enc = encodeOne('topn', s);
     const r = (await rankCandidates(peapodDecoder(x.model, enc), x.tok, [s.items]))[0]!;
-    enc.hidden.dispose();
-    enc.mask.dispose();
+    disposeEncoderOutput(enc);
     topn = { ranked: r.items.map((it, k) => ({ item: ref(it), score: round(r.scores[k]!) })), positive: s.target };
   }
   let explanation: ExampleJson['explanation'];
   if (x.explanationItem !== undefined && x.model.config.tasks.includes('explanation')) {
     enc = encodeOne('explanation', { task: 'explanation', user: u, item: x.explanationItem, text: '', template: -1 });
     const r = (await generateExplanations(peapodDecoder(x.model, enc), x.tok, {}))[0]!;
-    enc.hidden.dispose();
-    enc.mask.dispose();
+    disposeEncoderOutput(enc);
     explanation = { item: ref(x.explanationItem), text: r.text };
   }
   disposeCollab(collab);

@@ -11,7 +11,7 @@ import { buildPack } from '../model/pack/build.ts';
 import { MANIFEST_FILE, type NamedArray, type PackDataset } from '../model/pack/format.ts';
 import { PACK_DATA, PACK_FILES, type PeapodConfig } from '../model/types.ts';
 import type { Tokenizer } from '../model/tokenizer.ts';
-import type { ParamMap } from '../model/params.ts';
+import { PARAM, type ParamMap } from '../model/params.ts';
 import type { ExplanationPair } from '../eval/batch.ts';
 
 /** Data array (besides PACK_DATA) holding the dataset item id of every pack item id (index 0 = 0). */
@@ -72,7 +72,8 @@ function flatten(rows: readonly ArrayLike<number>[], width: number): Int32Array 
 
 export async function exportPack(x: ExportInputs, maxBytes = 15 * 1024 * 1024): Promise<{ bytes: number; files: number }> {
   const weights: NamedArray[] = [];
-  for (const [name, v] of x.params) weights.push({ name, shape: v.shape.slice(), values: v.dataSync() as Float32Array });
+  // The prior's item table is frozen CF item factors, shipped once as data (cf/item) and rebuilt at load.
+  for (const [name, v] of x.params) if (name !== PARAM.cfPriorItems) weights.push({ name, shape: v.shape.slice(), values: v.dataSync() as Float32Array });
   const U = x.userIds.length;
   const offsets = new Int32Array(U + 1);
   for (let u = 0; u < U; u++) offsets[u + 1] = offsets[u]! + x.sequences[u]!.length;

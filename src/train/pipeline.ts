@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { similarUsers } from '../model/neighbours.ts';
-import { initPeapodParams, PARAM } from '../model/params.ts';
+import { initPeapodParams, PARAM, type ParamMap } from '../model/params.ts';
 import * as tf from '@tensorflow/tfjs-core';
 import { TrainRng } from './random.ts';
 import { PeapodModel } from '../model/peapod.ts';
@@ -57,6 +57,8 @@ export interface PipelineOptions {
    * are bought together start close. Off by default (the paper initialises from T5).
    */
   itemInitFromCf?: boolean;
+  /** Collaborative output prior on the first decoded token (atomic ids; see ComposerConfig.cfPrior). */
+  cfPrior?: boolean;
   size: ModelSize;
   tasks: TaskName[];
   users: number;
@@ -82,7 +84,7 @@ export interface PipelineResult {
   timings: Record<string, number>;
 }
 
-export function modelConfig(tok: Tokenizer, o: Pick<PipelineOptions, 'size' | 'cfDim' | 'neighbours' | 'composerHeads' | 'promptLength' | 'taskPrompts' | 'collaborative' | 'tasks' | 'idScheme'>): PeapodConfig {
+export function modelConfig(tok: Tokenizer, o: Pick<PipelineOptions, 'size' | 'cfDim' | 'neighbours' | 'composerHeads' | 'promptLength' | 'taskPrompts' | 'collaborative' | 'tasks' | 'idScheme' | 'cfPrior'>): PeapodConfig {
   const s = o.size;
   return {
     t5: {
@@ -110,6 +112,7 @@ export function modelConfig(tok: Tokenizer, o: Pick<PipelineOptions, 'size' | 'c
       promptLength: o.promptLength,
       taskPrompts: o.taskPrompts,
       collaborative: o.collaborative,
+      ...(o.cfPrior && o.idScheme === 'atomic' ? { cfPrior: true } : {}),
     },
     tasks: o.tasks,
     idScheme: o.idScheme,
@@ -137,6 +140,45 @@ export function initItemsFromCf(embedding: tf.Variable, tok: Tokenizer, cf: CfRe
   const t = tf.tensor2d(values, [V, d]);
   embedding.assign(t);
   t.dispose();
+}
+
+/**
+ * Fills the prior's item table with the CF item factors (one row per atomic item token) and sets
+ * both (log-)scales so that the user term's logits have a standard deviation of 2 over random
+ * user-item pairs: enough to rank from the first step, small enough for the T5 to overrule.
+ */
+export function initCfPrior(params: ParamMap, tok: Tokenizer, cf: CfResult, seed: number): void {
+  const table = params.get(PARAM.cfPriorItems)!;
+  const [V, d] = table.shape as [number, number];
+  const values = new Float32Array(V * d);
+  for (const item of tok.items()) {
+    const row = tok.itemTokens(item)[0]!;
+    if (row < V) values.set(cf.itemFactors.subarray(item * cf.d, (item + 1) * cf.d), row * d);
+  }
+  const rng = new TrainRng(seed ^ 0x9e10);
+  const users = cf.userFactors.length / cf.d;
+  const items = cf.itemFactors.length / cf.d;
+  let s = 0;
+  let s2 = 0;
+  const n = 20000;
+  for (let k = 0; k < n; k++) {
+    const u = rng.int(users);
+    const i = 1 + rng.int(items - 1);
+    let dot = 0;
+    for (let j = 0; j < cf.d; j++) dot += cf.userFactors[u * cf.d + j]! * cf.itemFactors[i * cf.d + j]!;
+    s += dot;
+    s2 += dot * dot;
+  }
+  const sd = Math.sqrt(Math.max(s2 / n - (s / n) ** 2, 1e-12));
+  const scale = 2 / sd;
+  // Frozen: packs ship these factors once, as the data array cf/item, and rebuild the table at load.
+  const t = tf.tensor2d(values, [V, d]);
+  params.set(PARAM.cfPriorItems, tf.variable(t, false));
+  table.dispose();
+  t.dispose();
+  const sc = tf.tensor1d([Math.log(scale), Math.log(scale)]);
+  params.get(PARAM.cfPriorScales)!.assign(sc);
+  sc.dispose();
 }
 
 const FROZEN = 'frozen';
@@ -220,6 +262,7 @@ export async function runTrainPipeline(o: PipelineOptions): Promise<PipelineResu
   const config = modelConfig(tok, { ...o, neighbours, tasks });
   const params = initPeapodParams(config, o.seed);
   if (o.itemInitFromCf && o.idScheme === 'atomic' && !o.resume) initItemsFromCf(params.get(PARAM.sharedEmbedding)!, tok, cf, o.seed);
+  if (config.composer.cfPrior) initCfPrior(params, tok, cf, o.seed);
   const model = new PeapodModel(config, params);
   log(o.quiet, `model: vocab ${tok.vocabSize}, d ${o.size.dModel}, ${o.size.layers}+${o.size.layers} layers, ${o.size.heads} heads, d_ff ${o.size.dFf}, tasks ${tasks.join('/')}`);
 

@@ -26,7 +26,7 @@ function cpuResident(): boolean {
   return b === 'cpu' || b === 'wasm';
 }
 
-const CACHE_FIELDS = new Set(['step', 'batchSize', 'selfKeysT', 'selfValues', 'crossKeysT', 'crossValues', 'crossBias']);
+const CACHE_FIELDS = new Set(['step', 'batchSize', 'selfKeysT', 'selfValues', 'crossKeysT', 'crossValues', 'crossBias', 'prior']);
 
 /** Our own full reorder is only safe while DecoderCache has exactly the fields it copies. */
 function hasKnownFields(cache: DecoderCache): boolean {
@@ -85,9 +85,11 @@ class PeapodSession implements DecoderSession {
         const g = <T extends tf.Tensor>(t: T | null): T | null => (t ? gatherRows(t, rows) : null);
         const selfKeysT = cache.selfKeysT.map(g);
         const selfValues = cache.selfValues.map(g);
+        const prior = cache.prior ? gatherRows(cache.prior, rows) : null;
         for (const t of cache.selfKeysT) t?.dispose();
         for (const t of cache.selfValues) t?.dispose();
-        this.cache = { ...cache, selfKeysT, selfValues };
+        cache.prior?.dispose();
+        this.cache = { ...cache, selfKeysT, selfValues, prior };
       } else if (cpuResident() && hasKnownFields(cache)) {
         // Same gather as model.reorderCache, with the faster row copy (see gatherRows).
         const g = <T extends tf.Tensor>(t: T): T => gatherRows(t, rows);
@@ -99,6 +101,7 @@ class PeapodSession implements DecoderSession {
           crossKeysT: cache.crossKeysT.map(g),
           crossValues: cache.crossValues.map(g),
           crossBias: g(cache.crossBias),
+          prior: cache.prior ? g(cache.prior) : null,
         };
         this.model.disposeCache(cache);
         this.cache = next;
@@ -126,7 +129,7 @@ export function peapodDecoder(model: PeapodModel, enc: EncoderOutput): EncodedDe
     teacherForced(exampleOf: Int32Array, decoderInputs: Int32Array, length: number): tf.Tensor3D {
       return tf.tidy(() => {
         const rows = tf.tensor1d(exampleOf, 'int32');
-        const expanded: EncoderOutput = { hidden: tf.gather(enc.hidden, rows), mask: tf.gather(enc.mask, rows) };
+        const expanded: EncoderOutput = { hidden: tf.gather(enc.hidden, rows), mask: tf.gather(enc.mask, rows), prior: enc.prior ? tf.gather(enc.prior, rows) : null };
         return model.decodeFull(expanded, tf.tensor2d(decoderInputs, [exampleOf.length, length], 'int32'));
       });
     },

@@ -12,7 +12,7 @@ import {
   ModelPackVersionError,
   TokenizerError,
 } from '../errors.ts';
-import { paramShapes } from '../params.ts';
+import { PARAM, paramShapes } from '../params.ts';
 import { Tokenizer } from '../tokenizer.ts';
 import { PACK_DATA } from '../types.ts';
 import { sha256Hex } from './build.ts';
@@ -184,6 +184,25 @@ function configShapes(manifest: PackManifest): Map<string, number[]> {
   }
 }
 
+/**
+ * The collaborative prior's item table is frozen CF item factors, so packs leave it out of the
+ * weights and it is rebuilt here from the data array cf/item: row of item i's token = factors of i.
+ */
+export function cfPriorTable(manifest: PackManifest, tok: Tokenizer, data: Map<string, NamedArray>): NamedArray {
+  const cf = data.get(PACK_DATA.cfItem);
+  const d = manifest.config.composer.cfDim;
+  if (!cf || cf.shape.length !== 2 || cf.shape[1] !== d) {
+    throw new ModelPackCorruptError(MANIFEST_FILE, `the config uses the collaborative prior (composer.cfPrior) but the data array "${PACK_DATA.cfItem}" is ${cf ? `[${cf.shape.join(', ')}]` : 'missing'}, not [items + 1, ${d}]; re-export the pack`);
+  }
+  const V = manifest.config.t5.vocabSize;
+  const values = new Float32Array(V * d);
+  for (const item of tok.items()) {
+    const row = tok.itemTokens(item)[0]!;
+    if (row < V && item < cf.shape[0]!) values.set(cf.values.subarray(item * d, (item + 1) * d), row * d);
+  }
+  return { name: PARAM.cfPriorItems, shape: [V, d], values };
+}
+
 export async function loadPack(source: PackSource, opts: LoadPackOptions = {}): Promise<LoadedPack> {
   const report = opts.onProgress ?? ((): void => {});
   let loaded = 0;
@@ -225,6 +244,7 @@ export async function loadPack(source: PackSource, opts: LoadPackOptions = {}): 
   };
   const weights = decode(manifest.weightsManifest);
   const data = decode(manifest.dataManifest);
+  if (manifest.config.composer.cfPrior && !weights.has(PARAM.cfPriorItems)) weights.set(PARAM.cfPriorItems, cfPriorTable(manifest, tokenizer, data));
   const expected = opts.expectedShapes === undefined ? configShapes(manifest) : opts.expectedShapes;
   if (expected) checkWeights(manifest, weights, expected);
   checkData(manifest, data);
