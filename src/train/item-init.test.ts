@@ -27,3 +27,15 @@ describe('initItemsFromCf', () => {
     emb.dispose();
   });
 });
+
+describe('fitPriorTemperature', () => {
+  it('finds the softmax temperature that fits the training pairs (known optimum atanh(1/2))', async () => {
+    const { fitPriorTemperature } = await import('./pipeline.ts');
+    // One user u = [1]; item 1 = [1], item 2 = [-1]; 3 of 4 training items are item 1.
+    // NLL(s) = -(3/4) s + (1/4) s + log(e^s + e^-s) is minimal where tanh(s) = 1/2.
+    const cf = { userFactors: Float32Array.of(1), itemFactors: Float32Array.of(0, 1, -1), d: 1, numUsers: 1, numItems: 2 };
+    const s = fitPriorTemperature(cf as never, [Int32Array.of(1, 1, 1, 2)], 1);
+    expect(s).toBeGreaterThan(Math.atanh(0.5) - 0.15);
+    expect(s).toBeLessThan(Math.atanh(0.5) + 0.15);
+  });
+});

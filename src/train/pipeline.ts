@@ -144,10 +144,12 @@ export function initItemsFromCf(embedding: tf.Variable, tok: Tokenizer, cf: CfRe
 
 /**
  * Fills the prior's item table with the CF item factors (one row per atomic item token) and sets
- * both (log-)scales so that the user term's logits have a standard deviation of 2 over random
- * user-item pairs: enough to rank from the first step, small enough for the T5 to overrule.
+ * both (log-)scales to the temperature s that minimises the softmax cross-entropy of s (u . v_i)
+ * over all items on sampled training (user, item) pairs: the prior starts as a calibrated PMF ranker
+ * that the T5 can then correct. (A scale set from the spread of random pairs alone was far too
+ * large: PMF's popular items have long factors.)
  */
-export function initCfPrior(params: ParamMap, tok: Tokenizer, cf: CfResult, seed: number): void {
+export function initCfPrior(params: ParamMap, tok: Tokenizer, cf: CfResult, train: Int32Array[], seed: number): number {
   const table = params.get(PARAM.cfPriorItems)!;
   const [V, d] = table.shape as [number, number];
   const values = new Float32Array(V * d);
@@ -155,22 +157,7 @@ export function initCfPrior(params: ParamMap, tok: Tokenizer, cf: CfResult, seed
     const row = tok.itemTokens(item)[0]!;
     if (row < V) values.set(cf.itemFactors.subarray(item * cf.d, (item + 1) * cf.d), row * d);
   }
-  const rng = new TrainRng(seed ^ 0x9e10);
-  const users = cf.userFactors.length / cf.d;
-  const items = cf.itemFactors.length / cf.d;
-  let s = 0;
-  let s2 = 0;
-  const n = 20000;
-  for (let k = 0; k < n; k++) {
-    const u = rng.int(users);
-    const i = 1 + rng.int(items - 1);
-    let dot = 0;
-    for (let j = 0; j < cf.d; j++) dot += cf.userFactors[u * cf.d + j]! * cf.itemFactors[i * cf.d + j]!;
-    s += dot;
-    s2 += dot * dot;
-  }
-  const sd = Math.sqrt(Math.max(s2 / n - (s / n) ** 2, 1e-12));
-  const scale = 2 / sd;
+  const scale = fitPriorTemperature(cf, train, seed);
   // Frozen: packs ship these factors once, as the data array cf/item, and rebuild the table at load.
   const t = tf.tensor2d(values, [V, d]);
   params.set(PARAM.cfPriorItems, tf.variable(t, false));
@@ -179,6 +166,65 @@ export function initCfPrior(params: ParamMap, tok: Tokenizer, cf: CfResult, seed
   const sc = tf.tensor1d([Math.log(scale), Math.log(scale)]);
   params.get(PARAM.cfPriorScales)!.assign(sc);
   sc.dispose();
+  return scale;
+}
+
+/** Golden-section search of the softmax temperature of PMF scores on up to 400 training pairs. */
+export function fitPriorTemperature(cf: CfResult, train: Int32Array[], seed: number): number {
+  const rng = new TrainRng(seed ^ 0x9e10);
+  const items = cf.itemFactors.length / cf.d;
+  const rows: Float32Array[] = [];
+  const targets: number[] = [];
+  for (let k = 0; k < 4000 && rows.length < 400; k++) {
+    const u = rng.int(train.length);
+    const seq = train[u]!;
+    if (seq.length === 0) continue;
+    const target = seq[rng.int(seq.length)]!;
+    const scores = new Float32Array(items - 1);
+    for (let i = 1; i < items; i++) {
+      let dot = 0;
+      for (let j = 0; j < cf.d; j++) dot += cf.userFactors[u * cf.d + j]! * cf.itemFactors[i * cf.d + j]!;
+      scores[i - 1] = dot;
+    }
+    rows.push(scores);
+    targets.push(target - 1);
+  }
+  if (rows.length === 0) return 1;
+  const nll = (s: number): number => {
+    let total = 0;
+    rows.forEach((scores, r) => {
+      let max = -Infinity;
+      for (const x of scores) max = Math.max(max, s * x);
+      let sum = 0;
+      for (const x of scores) sum += Math.exp(s * x - max);
+      total += max + Math.log(sum) - s * scores[targets[r]!]!;
+    });
+    return total / rows.length;
+  };
+  // Search log s in [-6, 6].
+  let lo = -6;
+  let hi = 6;
+  const g = (Math.sqrt(5) - 1) / 2;
+  let a = hi - g * (hi - lo);
+  let b = lo + g * (hi - lo);
+  let fa = nll(Math.exp(a));
+  let fb = nll(Math.exp(b));
+  for (let it = 0; it < 30; it++) {
+    if (fa < fb) {
+      hi = b;
+      b = a;
+      fb = fa;
+      a = hi - g * (hi - lo);
+      fa = nll(Math.exp(a));
+    } else {
+      lo = a;
+      a = b;
+      fa = fb;
+      b = lo + g * (hi - lo);
+      fb = nll(Math.exp(b));
+    }
+  }
+  return Math.exp((lo + hi) / 2);
 }
 
 const FROZEN = 'frozen';
@@ -262,7 +308,10 @@ export async function runTrainPipeline(o: PipelineOptions): Promise<PipelineResu
   const config = modelConfig(tok, { ...o, neighbours, tasks });
   const params = initPeapodParams(config, o.seed);
   if (o.itemInitFromCf && o.idScheme === 'atomic' && !o.resume) initItemsFromCf(params.get(PARAM.sharedEmbedding)!, tok, cf, o.seed);
-  if (config.composer.cfPrior) initCfPrior(params, tok, cf, o.seed);
+  if (config.composer.cfPrior) {
+    const scale = initCfPrior(params, tok, cf, trainingSequences(ds), o.seed);
+    log(o.quiet, `cf prior: temperature ${scale.toPrecision(3)} fitted on training pairs`);
+  }
   const model = new PeapodModel(config, params);
   log(o.quiet, `model: vocab ${tok.vocabSize}, d ${o.size.dModel}, ${o.size.layers}+${o.size.layers} layers, ${o.size.heads} heads, d_ff ${o.size.dFf}, tasks ${tasks.join('/')}`);
 
