@@ -72,7 +72,7 @@ export interface BaselineReport {
 const NOTES: Record<BaselineName, string> = {
   'most-popular': 'items ranked by training-interaction count (each sequence without its last two items); items in the input history are excluded from the sequential list',
   'id-order': "predicts the last history item's id + 1, + 2, ... (then wraps around); exploits P5's order-of-appearance numbering",
-  'item-knn': `items ranked by how often they followed the user's ${ITEM_KNN_CONFIG.recent} most recent input items (weights ${ITEM_KNN_CONFIG.decay}^r, most recent first) within ${ITEM_KNN_CONFIG.window} positions (weight 1/gap) in the training sequences (each without its last two items); ties and items nothing leads to by training popularity; items in the input history are excluded from the sequential list, as for most-popular`,
+  'item-knn': `items ranked by how often they followed the user's ${ITEM_KNN_CONFIG.recent} most recent input items (weights ${ITEM_KNN_CONFIG.decay}^r, most recent first) within ${ITEM_KNN_CONFIG.window} positions (weight 1/gap) in the training sequences (each without its last two items); ties and items nothing leads to by training popularity; items in the input history are excluded from the sequential list, as for most-popular; settings chosen on Beauty's validation targets (never test), used unchanged on every dataset`,
   pmf: "items ranked by the dot product of the user's and the item's PMF factors, fitted on training interactions only (each sequence without its last two items); items in the input history are excluded from the sequential list, as for most-popular",
 };
 
