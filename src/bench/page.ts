@@ -191,7 +191,7 @@ async function run(): Promise<Timings> {
     const batch = toTensors(collate(pack.tokenizer, samples, Int32Array.of(a.userIds[user]!), pack.maxInputTokens));
     const c = collab();
     const cc = rows === 1 ? c : { userEmb: tf.tile(c.userEmb, [rows, 1]) as tf.Tensor2D, neighbourEmb: tf.tile(c.neighbourEmb, [rows, 1, 1]) as tf.Tensor3D };
-    const { prompt, attention, prior } = model.composePrompt(sample.task, cc, rows);
+    const { prompt, attention, prior } = model.composePrompt(sample.task, cc, rows, sample.task === 'sequential' ? Array.from({ length: rows }, () => sample.items) : undefined);
     const enc = model.encode(batch, prompt, false, prior);
     const dispose = () => {
       disposeBatch(batch);
@@ -206,7 +206,7 @@ async function run(): Promise<Timings> {
 
   r.composePromptMs = await timeIt(reps * 4, async () => {
     const c = collab();
-    const { prompt, attention, prior } = model.composePrompt('sequential', c, 1);
+    const { prompt, attention, prior } = model.composePrompt('sequential', c, 1, [seqSample.items]);
     await prompt.data();
     tf.dispose([prompt, c.userEmb, c.neighbourEmb]);
     attention?.dispose();

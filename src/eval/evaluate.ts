@@ -92,7 +92,8 @@ function encodeBatch(e: EvalModel, task: TaskName, samples: Sample[], maxInput: 
   const host = collate(e.tok, samples, e.userIds, maxInput);
   const b = toTensors(host);
   const c = e.model.config.composer.collaborative ? gatherCollab(e.collab, samples.map((s) => s.user), e.neighbours) : null;
-  const { prompt, attention, prior } = e.model.composePrompt(task, c, samples.length);
+  const histories = task === 'sequential' ? samples.map((s) => (s.task === 'sequential' ? s.items : new Int32Array(0))) : undefined;
+  const { prompt, attention, prior } = e.model.composePrompt(task, c, samples.length, histories);
   attention?.dispose();
   const enc = e.model.encode(b, prompt, false, prior);
   prompt.dispose();

@@ -131,3 +131,28 @@ describe('collaborative output prior', () => {
     disposeParams(params);
   });
 });
+
+describe('sequential transition prior', () => {
+  it('adds exp(scale) x transition features for the sequential task only, and refuses to guess', async () => {
+    const { buildTransitions, transitionFeatures } = await import('./transitions.ts');
+    const cfg = tinyConfig({}, { seqPrior: true, collaborative: false });
+    const params = initPeapodParams(cfg, 5);
+    params.get(PARAM.seqPriorScale)!.assign(tf.tensor1d([Math.log(3)]));
+    const model = new PeapodModel(cfg, params);
+    expect(() => model.composePrompt('sequential', null, 1, [[1, 2]])).toThrow(/setTransitions/);
+    const table = buildTransitions([Int32Array.of(1, 2, 3, 1, 2)], 3);
+    const itemRow = Int32Array.of(-1, 7, 8, 9);
+    model.setTransitions(table, itemRow);
+    expect(() => model.composePrompt('sequential', null, 2, [[1]])).toThrow(/one history per row/);
+    const hist = [[1, 2], [3]];
+    const out = model.composePrompt('sequential', null, 2, hist);
+    const want = new Float32Array(2 * V);
+    hist.forEach((h, b) => transitionFeatures(table, h, itemRow, want, b * V));
+    const got = out.prior!.dataSync();
+    for (let i = 0; i < want.length; i++) expect(got[i]).toBeCloseTo(3 * want[i]!, 5);
+    expect(want.some((v) => v > 0)).toBe(true);
+    expect(model.composePrompt('explanation', null, 2, hist).prior).toBeNull();
+    model.dispose();
+    disposeParams(params);
+  });
+});

@@ -37,6 +37,8 @@ export const PARAM = {
   cfPriorItems: 'cf_prior/item_factors',
   /** [2]: log-scales of the user term and of the attended-neighbours term. */
   cfPriorScales: 'cf_prior/scales',
+  /** [1]: log-scale of the sequential transition prior. */
+  seqPriorScale: 'seq_prior/scale',
 } as const;
 
 /**
@@ -122,6 +124,7 @@ export function paramSpecs(config: PeapodConfig): ParamSpec[] {
     add(PARAM.cfPriorItems, [c.vocabSize, m.cfDim], { kind: 'zeros' });
     add(PARAM.cfPriorScales, [2], { kind: 'zeros' });
   }
+  if (m.seqPrior) add(PARAM.seqPriorScale, [1], { kind: 'zeros' });
   if (m.taskPrompts) {
     // Soft prompts live in token-embedding space, so they start at the embeddings' scale.
     for (const task of config.tasks) add(taskPromptParam(task), [m.promptLength, d], normal(1));

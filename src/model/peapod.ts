@@ -4,12 +4,13 @@
 // (the ParamMap belongs to the caller) and never reads tensor data back (no syncs).
 import * as tf from '@tensorflow/tfjs-core';
 import { cfPriorLogits, composeCollaborativePrompt, taskPrompt } from './composer.ts';
-import { checkParams, type ParamMap } from './params.ts';
+import { checkParams, getParam, PARAM, type ParamMap } from './params.ts';
 import { ModelInputError, validatePeapodConfig } from './t5/config.ts';
 import { tidyObject } from './t5/layers.ts';
 import { paddingMaskBias } from './t5/position-bias.ts';
 import { crossAttentionMemory, decoderStack, decoderStep, encoderStack, outputLogits, t5Weights, type T5Weights } from './t5/stacks.ts';
 import type { PeapodConfig, TaskName } from './types.ts';
+import { transitionFeatures, type TransitionTable } from './transitions.ts';
 
 export { ModelConfigError, ModelInputError } from './t5/config.ts';
 
@@ -84,6 +85,8 @@ export class PeapodModel {
   readonly config: PeapodConfig;
   readonly params: ParamMap;
   private readonly weights: T5Weights;
+  /** Transition counts + item token rows for the sequential prior (config.composer.seqPrior). */
+  private transitions: { table: TransitionTable; itemRow: Int32Array } | null = null;
   /** Transposed shared embedding [d, V] for tied-head decoding, rebuilt when training reassigns it. */
   private outputKernel: { source: object; kernel: tf.Tensor2D } | null = null;
 
@@ -100,9 +103,22 @@ export class PeapodModel {
    * when `collab` is null (individual-only view) or the config switches it off; the task part when
    * config.composer.taskPrompts is false.
    */
-  composePrompt(task: TaskName, collab: CollaborativeInput | null, batchSize: number): PromptOutput {
+  /** The transition table the sequential prior reads (loaders build it from the pack's training sequences). */
+  setTransitions(table: TransitionTable, itemRow: Int32Array): void {
+    this.transitions = { table, itemRow };
+  }
+
+  composePrompt(task: TaskName, collab: CollaborativeInput | null, batchSize: number, histories?: ArrayLike<ArrayLike<number>>): PromptOutput {
     const m = this.config.composer;
     const d = this.config.t5.dModel;
+    let seqFeatures: Float32Array | null = null;
+    if (m.seqPrior && task === 'sequential') {
+      if (!this.transitions) throw new ModelInputError('This model uses the sequential transition prior (composer.seqPrior) but has no transition table: call setTransitions (the pack loaders do).');
+      if (!histories || histories.length !== batchSize) throw new ModelInputError(`The sequential prior needs one history per row: got ${histories ? histories.length : 'none'} for batch ${batchSize}.`);
+      const V = this.config.t5.vocabSize;
+      seqFeatures = new Float32Array(batchSize * V);
+      for (let b = 0; b < batchSize; b++) transitionFeatures(this.transitions.table, histories[b]!, this.transitions.itemRow, seqFeatures, b * V);
+    }
     if (collab && collab.userEmb.shape[0] !== batchSize) {
       throw new ModelInputError(`collab.userEmb has batch ${collab.userEmb.shape[0]} but batchSize is ${batchSize}.`);
     }
@@ -116,7 +132,11 @@ export class PeapodModel {
         attention = c.attention;
       }
       const prompt = parts.length === 0 ? tf.zeros([batchSize, 0, d]) : parts.length === 1 ? parts[0]! : tf.concat(parts, 1);
-      const prior = m.cfPrior && collab && task !== 'explanation' ? cfPriorLogits(this.params, collab.userEmb, attention ? collab.neighbourEmb : null, attention) : null;
+      let prior: tf.Tensor2D | null = m.cfPrior && collab && task !== 'explanation' ? cfPriorLogits(this.params, collab.userEmb, attention ? collab.neighbourEmb : null, attention) : null;
+      if (seqFeatures) {
+        const t = tf.mul(tf.tensor2d(seqFeatures, [batchSize, this.config.t5.vocabSize]), tf.exp(getParam(this.params, PARAM.seqPriorScale))) as tf.Tensor2D;
+        prior = prior ? (tf.add(prior, t) as tf.Tensor2D) : t;
+      }
       return { prompt: prompt as tf.Tensor3D, attention, prior };
     });
   }
@@ -244,12 +264,12 @@ export class PeapodModel {
    * fill: import '@tensorflow/tfjs' in Node (pure Node ESM cannot load
    * 'tfjs-core/dist/register_all_gradients'; Vite/Vitest can).
    */
-  loss(task: TaskName, batch: EncoderBatch, collab: CollaborativeInput | null, labels: tf.Tensor2D, training: boolean): tf.Scalar {
+  loss(task: TaskName, batch: EncoderBatch, collab: CollaborativeInput | null, labels: tf.Tensor2D, training: boolean, histories?: ArrayLike<ArrayLike<number>>): tf.Scalar {
     const c = this.config.t5;
     const b = batch.tokenIds.shape[0];
     expectShape('labels', labels, [b, null], 'int32', 'target ids, batch x length');
     return tf.tidy(() => {
-      const { prompt, prior } = this.composePrompt(task, collab, b);
+      const { prompt, prior } = this.composePrompt(task, collab, b, histories);
       const enc = this.encode(batch, prompt, training, prior);
       const decoderInput = shiftRight(labels, c.padTokenId);
       const logits = this.decodeFull(enc, decoderInput, training);

@@ -49,6 +49,12 @@ export interface ComposerConfig {
    * factors. Atomic item ids only. Absent = false.
    */
   cfPrior?: boolean;
+  /**
+   * Sequential transition prior (ours): the sequential task's first decoded token also gets
+   * s_t log(1 + sum_r 0.5^r T[h_r][i]), T = item-to-item transition weights counted on training
+   * sequences (model/transitions.ts), h_r the r-th newest history item. Atomic ids only.
+   */
+  seqPrior?: boolean;
 }
 
 export interface PeapodConfig {

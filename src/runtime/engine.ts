@@ -205,7 +205,7 @@ export class Engine {
    */
   private async withEncoded<T>(sample: Sample, userWord: number, collab: CollaborativeInput | null, fn: (dec: ReturnType<typeof peapodDecoder>, prompt: tf.Tensor3D, attention: tf.Tensor3D | null) => Promise<T>): Promise<T> {
     const batch = toTensors(collate(this.pack.tokenizer, [{ ...sample, user: 0 }], Int32Array.of(userWord), this.pack.maxInputTokens));
-    const { prompt, attention, prior } = this.model.composePrompt(sample.task, collab, 1);
+    const { prompt, attention, prior } = this.model.composePrompt(sample.task, collab, 1, sample.task === 'sequential' ? [sample.items] : undefined);
     const enc = this.model.encode(batch, prompt, false, prior);
     try {
       return await fn(peapodDecoder(this.model, enc), prompt, attention);

@@ -1,6 +1,7 @@
 // Opens a weight pack for the engine: reads and verifies every file through the model layer's pack
 // loader (HTTP in the worker, disk in Node) with per-file byte progress, then builds the model,
 // tokenizer and plain data arrays the engine needs. The file format belongs to src/model/pack.
+import { transitionsFromHistories } from '../model/transitions.ts';
 import { DEFAULT_EVAL } from '../eval/evaluate.ts';
 import { FoldIn } from '../model/foldin.ts';
 import { disposeParams } from '../model/params.ts';
@@ -115,6 +116,10 @@ export async function openPack(source: PackSource, onProgress: (p: ByteProgress)
   const refs = rawRefs ? rawRefs.filter((r) => Number.isInteger(r.user) && Number.isInteger(r.item) && typeof r.reference === 'string') : null;
   const params = packParams(loaded.weights);
   const model = new PeapodModel(m.config, params);
+  if (m.config.composer.seqPrior) {
+    const t = transitionsFromHistories(loaded.tokenizer, arrays.historyOffsets, arrays.historyItems, numItems);
+    model.setTransitions(t.table, t.itemRow);
+  }
   const cfDim = m.config.composer.cfDim;
   let solver: FoldIn | null = null;
   return {

@@ -83,7 +83,7 @@ export async function buildExample(x: ExampleInputs): Promise<ExampleJson> {
   }));
   const collab = gatherCollab(x.collab, [u], n);
   const l = x.model.config.composer.promptLength;
-  const promptOut = x.model.composePrompt('sequential', x.model.config.composer.collaborative ? collab : null, 1);
+  const promptOut = x.model.composePrompt('sequential', x.model.config.composer.collaborative ? collab : null, 1, [heldOutSequential(x, u, 'test').items]);
   const all = rows(promptOut.prompt, 0);
   const taskRows = x.model.config.composer.taskPrompts ? all.slice(0, l) : [];
   const collabRows = x.model.config.composer.taskPrompts ? all.slice(l) : all;
@@ -102,7 +102,7 @@ export async function buildExample(x: ExampleInputs): Promise<ExampleJson> {
 
   const encodeOne = (task: 'sequential' | 'topn' | 'explanation', s: Sample) => {
     const b = toTensors(collate(x.tok, [s], x.userIds, x.maxInputTokens));
-    const p = x.model.composePrompt(task, x.model.config.composer.collaborative ? collab : null, 1);
+    const p = x.model.composePrompt(task, x.model.config.composer.collaborative ? collab : null, 1, s.task === 'sequential' ? [s.items] : undefined);
     p.attention?.dispose();
     const enc = x.model.encode(b, p.prompt, false, p.prior);
     p.prompt.dispose();

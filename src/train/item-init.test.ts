@@ -28,14 +28,40 @@ describe('initItemsFromCf', () => {
   });
 });
 
-describe('fitPriorTemperature', () => {
-  it('finds the softmax temperature that fits the training pairs (known optimum atanh(1/2))', async () => {
-    const { fitPriorTemperature } = await import('./pipeline.ts');
-    // One user u = [1]; item 1 = [1], item 2 = [-1]; 3 of 4 training items are item 1.
+describe('prior scale fitting', () => {
+  it('fitScale finds the softmax temperature of a known optimum (atanh(1/2))', async () => {
+    const { fitScale } = await import('./prior-fit.ts');
+    // Two items with scores +1 / -1; the target is item 0 in 3 of 4 rows.
     // NLL(s) = -(3/4) s + (1/4) s + log(e^s + e^-s) is minimal where tanh(s) = 1/2.
-    const cf = { userFactors: Float32Array.of(1), itemFactors: Float32Array.of(0, 1, -1), d: 1, numUsers: 1, numItems: 2 };
-    const s = fitPriorTemperature(cf as never, [Int32Array.of(1, 1, 1, 2)], 1);
-    expect(s).toBeGreaterThan(Math.atanh(0.5) - 0.15);
-    expect(s).toBeLessThan(Math.atanh(0.5) + 0.15);
+    const feat = Float32Array.of(1, -1);
+    const rows = [0, 0, 0, 1].map((target) => ({ base: null, feat, target }));
+    expect(fitScale(rows)).toBeCloseTo(Math.atanh(0.5), 4);
+    // A base that already favours item 0 by exactly the optimum leaves nothing for the feature.
+    const base = Float32Array.of(Math.atanh(0.5), -Math.atanh(0.5));
+    expect(fitScale(rows.map((r) => ({ ...r, base })))).toBeLessThan(1e-3);
+  });
+
+  it('fitPriorScales fits user, neighbour and transition scales on validation items only', async () => {
+    const { fitPriorScales } = await import('./prior-fit.ts');
+    const { buildTransitions } = await import('../model/transitions.ts');
+    // 3 items, d 1: user factors +1, item factors [_, 1, -1, 0]. Every sequence is 2, 3, 1, 2: the
+    // validation item (second to last) is item 1, which u.v favours; the only training transition,
+    // 2 -> 3, points elsewhere.
+    const seqs = Array.from({ length: 6 }, () => Int32Array.of(2, 3, 1, 2));
+    const cf = { userFactors: new Float32Array(6).fill(1), itemFactors: Float32Array.of(0, 1, -1, 0), d: 1, numUsers: 6, numItems: 3 };
+    const train = seqs.map((q) => q.subarray(0, q.length - 2));
+    const table = buildTransitions(train, 3);
+    const fit = fitPriorScales(cf as never, seqs, { indices: Int32Array.from({ length: 6 }, (_, u) => (u + 1) % 6), nMax: 1, n: 1 }, table, 1, 50);
+    expect(fit.users).toBe(50);
+    // Always-right evidence drives the user scale to the search's upper end (e^6).
+    expect(fit.user).toBeGreaterThan(300);
+    expect(Number.isFinite(fit.seq!)).toBe(true);
+    // Uninformative CF (all factors 0); training sequences 3, 1, 3, 1 make 3 -> 1 a transition, and
+    // the validation history [2, 3] ends in 3 with target 1: the transition scale must grow.
+    const seqs2 = [Int32Array.of(2, 3, 1, 2), Int32Array.of(3, 1, 3, 1, 2, 2)];
+    const cf0 = { userFactors: new Float32Array(2), itemFactors: new Float32Array(4), d: 1, numUsers: 2, numItems: 3 };
+    const table2 = buildTransitions(seqs2.map((q) => q.subarray(0, q.length - 2)), 3);
+    const fit2 = fitPriorScales(cf0 as never, seqs2, { indices: Int32Array.of(1, 0), nMax: 1, n: 1 }, table2, 1, 20);
+    expect(fit2.seq!).toBeGreaterThan(1);
   });
 });

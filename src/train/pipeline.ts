@@ -8,6 +8,8 @@ import { initPeapodParams, PARAM, type ParamMap } from '../model/params.ts';
 import * as tf from '@tensorflow/tfjs-core';
 import { TrainRng } from './random.ts';
 import { PeapodModel } from '../model/peapod.ts';
+import { atomicItemRows, buildTransitions } from '../model/transitions.ts';
+import { fitPriorScales, type PriorScales } from './prior-fit.ts';
 import { buildTokenizer, Tokenizer } from '../model/tokenizer.ts';
 import type { IdScheme, PeapodConfig, TaskName } from '../model/types.ts';
 import type { InteractionDataset } from '../data/types.ts';
@@ -59,6 +61,8 @@ export interface PipelineOptions {
   itemInitFromCf?: boolean;
   /** Collaborative output prior on the first decoded token (atomic ids; see ComposerConfig.cfPrior). */
   cfPrior?: boolean;
+  /** Sequential transition prior on the first decoded token (atomic ids; see ComposerConfig.seqPrior). */
+  seqPrior?: boolean;
   size: ModelSize;
   tasks: TaskName[];
   users: number;
@@ -84,7 +88,7 @@ export interface PipelineResult {
   timings: Record<string, number>;
 }
 
-export function modelConfig(tok: Tokenizer, o: Pick<PipelineOptions, 'size' | 'cfDim' | 'neighbours' | 'composerHeads' | 'promptLength' | 'taskPrompts' | 'collaborative' | 'tasks' | 'idScheme' | 'cfPrior'>): PeapodConfig {
+export function modelConfig(tok: Tokenizer, o: Pick<PipelineOptions, 'size' | 'cfDim' | 'neighbours' | 'composerHeads' | 'promptLength' | 'taskPrompts' | 'collaborative' | 'tasks' | 'idScheme' | 'cfPrior' | 'seqPrior'>): PeapodConfig {
   const s = o.size;
   return {
     t5: {
@@ -113,6 +117,7 @@ export function modelConfig(tok: Tokenizer, o: Pick<PipelineOptions, 'size' | 'c
       taskPrompts: o.taskPrompts,
       collaborative: o.collaborative,
       ...(o.cfPrior && o.idScheme === 'atomic' ? { cfPrior: true } : {}),
+      ...(o.seqPrior && o.idScheme === 'atomic' && o.tasks.includes('sequential') ? { seqPrior: true } : {}),
     },
     tasks: o.tasks,
     idScheme: o.idScheme,
@@ -143,13 +148,10 @@ export function initItemsFromCf(embedding: tf.Variable, tok: Tokenizer, cf: CfRe
 }
 
 /**
- * Fills the prior's item table with the CF item factors (one row per atomic item token) and sets
- * both (log-)scales to the temperature s that minimises the softmax cross-entropy of s (u . v_i)
- * over all items on sampled training (user, item) pairs: the prior starts as a calibrated PMF ranker
- * that the T5 can then correct. (A scale set from the spread of random pairs alone was far too
- * large: PMF's popular items have long factors.)
+ * Fills the prior's item table with the CF item factors (one row per atomic item token, frozen: packs
+ * ship them once as the data array cf/item) and sets the log-scales fitted by fitPriorScales.
  */
-export function initCfPrior(params: ParamMap, tok: Tokenizer, cf: CfResult, train: Int32Array[], seed: number): number {
+export function initCfPrior(params: ParamMap, tok: Tokenizer, cf: CfResult, scales: PriorScales): void {
   const table = params.get(PARAM.cfPriorItems)!;
   const [V, d] = table.shape as [number, number];
   const values = new Float32Array(V * d);
@@ -157,74 +159,13 @@ export function initCfPrior(params: ParamMap, tok: Tokenizer, cf: CfResult, trai
     const row = tok.itemTokens(item)[0]!;
     if (row < V) values.set(cf.itemFactors.subarray(item * cf.d, (item + 1) * cf.d), row * d);
   }
-  const scale = fitPriorTemperature(cf, train, seed);
-  // Frozen: packs ship these factors once, as the data array cf/item, and rebuild the table at load.
   const t = tf.tensor2d(values, [V, d]);
   params.set(PARAM.cfPriorItems, tf.variable(t, false));
   table.dispose();
   t.dispose();
-  const sc = tf.tensor1d([Math.log(scale), Math.log(scale)]);
+  const sc = tf.tensor1d([Math.log(scales.user), Math.log(scales.neighbour)]);
   params.get(PARAM.cfPriorScales)!.assign(sc);
   sc.dispose();
-  return scale;
-}
-
-/** Golden-section search of the softmax temperature of PMF scores on up to 400 training pairs. */
-export function fitPriorTemperature(cf: CfResult, train: Int32Array[], seed: number): number {
-  const rng = new TrainRng(seed ^ 0x9e10);
-  const items = cf.itemFactors.length / cf.d;
-  const rows: Float32Array[] = [];
-  const targets: number[] = [];
-  for (let k = 0; k < 4000 && rows.length < 400; k++) {
-    const u = rng.int(train.length);
-    const seq = train[u]!;
-    if (seq.length === 0) continue;
-    const target = seq[rng.int(seq.length)]!;
-    const scores = new Float32Array(items - 1);
-    for (let i = 1; i < items; i++) {
-      let dot = 0;
-      for (let j = 0; j < cf.d; j++) dot += cf.userFactors[u * cf.d + j]! * cf.itemFactors[i * cf.d + j]!;
-      scores[i - 1] = dot;
-    }
-    rows.push(scores);
-    targets.push(target - 1);
-  }
-  if (rows.length === 0) return 1;
-  const nll = (s: number): number => {
-    let total = 0;
-    rows.forEach((scores, r) => {
-      let max = -Infinity;
-      for (const x of scores) max = Math.max(max, s * x);
-      let sum = 0;
-      for (const x of scores) sum += Math.exp(s * x - max);
-      total += max + Math.log(sum) - s * scores[targets[r]!]!;
-    });
-    return total / rows.length;
-  };
-  // Search log s in [-6, 6].
-  let lo = -6;
-  let hi = 6;
-  const g = (Math.sqrt(5) - 1) / 2;
-  let a = hi - g * (hi - lo);
-  let b = lo + g * (hi - lo);
-  let fa = nll(Math.exp(a));
-  let fb = nll(Math.exp(b));
-  for (let it = 0; it < 30; it++) {
-    if (fa < fb) {
-      hi = b;
-      b = a;
-      fb = fa;
-      a = hi - g * (hi - lo);
-      fa = nll(Math.exp(a));
-    } else {
-      lo = a;
-      a = b;
-      fa = fb;
-      b = lo + g * (hi - lo);
-      fb = nll(Math.exp(b));
-    }
-  }
-  return Math.exp((lo + hi) / 2);
 }
 
 const FROZEN = 'frozen';
@@ -308,11 +249,19 @@ export async function runTrainPipeline(o: PipelineOptions): Promise<PipelineResu
   const config = modelConfig(tok, { ...o, neighbours, tasks });
   const params = initPeapodParams(config, o.seed);
   if (o.itemInitFromCf && o.idScheme === 'atomic' && !o.resume) initItemsFromCf(params.get(PARAM.sharedEmbedding)!, tok, cf, o.seed);
-  if (config.composer.cfPrior) {
-    const scale = initCfPrior(params, tok, cf, trainingSequences(ds), o.seed);
-    log(o.quiet, `cf prior: temperature ${scale.toPrecision(3)} fitted on training pairs`);
-  }
   const model = new PeapodModel(config, params);
+  const transitions = config.composer.seqPrior ? buildTransitions(trainingSequences(ds), ds.numItems) : null;
+  if (transitions) model.setTransitions(transitions, atomicItemRows(tok, ds.numItems));
+  if (config.composer.cfPrior || transitions) {
+    const fit = timed('priorFitS', () => fitPriorScales(cf, ds.sequences, { indices: nb.indices, nMax, n: neighbours }, transitions, o.seed));
+    if (config.composer.cfPrior) initCfPrior(params, tok, cf, fit);
+    if (transitions && fit.seq !== null && !o.resume) {
+      const t = tf.tensor1d([Math.log(fit.seq)]);
+      params.get(PARAM.seqPriorScale)!.assign(t);
+      t.dispose();
+    }
+    log(o.quiet, `priors fitted on ${fit.users} users' validation items: user ${fit.user.toPrecision(3)}, neighbours ${fit.neighbour.toPrecision(3)}${fit.seq !== null ? `, transitions ${fit.seq.toPrecision(3)} (${transitions!.targets.length} pairs)` : ''}`);
+  }
   log(o.quiet, `model: vocab ${tok.vocabSize}, d ${o.size.dModel}, ${o.size.layers}+${o.size.layers} layers, ${o.size.heads} heads, d_ff ${o.size.dFf}, tasks ${tasks.join('/')}`);
 
   const validNegs = timed('validNegativesS', () => validationNegatives(ds, validationNegativesSeed(o.seed)));

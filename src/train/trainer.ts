@@ -34,7 +34,13 @@ export interface LossModel {
     collab: { userEmb: tf.Tensor2D; neighbourEmb: tf.Tensor3D } | null,
     labels: tf.Tensor2D,
     training: boolean,
+    histories?: ArrayLike<ArrayLike<number>>,
   ): tf.Scalar;
+}
+
+/** Sequential samples' histories (the sequential prior reads them); undefined for other tasks. */
+function historiesOf(task: TaskName, samples: Sample[]): Int32Array[] | undefined {
+  return task === 'sequential' ? samples.map((s) => (s.task === 'sequential' ? s.items : new Int32Array(0))) : undefined;
 }
 
 export interface TrainOptions {
@@ -140,7 +146,7 @@ export function meanLoss(model: LossModel, data: TrainData, task: TaskName, samp
     const host = collate(data.tok, chunk, data.userIds, opt.maxInputTokens);
     const b = toTensors(host);
     const c = model.config.composer.collaborative ? gatherCollab(data.collab, chunk.map((s) => s.user), opt.neighbours) : null;
-    const l = tf.tidy(() => model.loss(task, b, c, b.labels, false));
+    const l = tf.tidy(() => model.loss(task, b, c, b.labels, false, historiesOf(task, chunk)));
     sum += l.dataSync()[0]! * host.targetTokens;
     tokens += host.targetTokens;
     l.dispose();
@@ -278,7 +284,7 @@ export async function train(model: LossModel, data: TrainData, opt: TrainOptions
       const b = toTensors(host);
       const c = model.config.composer.collaborative ? gatherCollab(data.collab, samples.map((s) => s.user), opt.neighbours) : null;
       const lr = learningRate(opt.schedule, state.step, progressFraction());
-      const { value, grads } = tf.variableGrads(() => model.loss(task, b, c, b.labels, true), params);
+      const { value, grads } = tf.variableGrads(() => model.loss(task, b, c, b.labels, true, historiesOf(task, samples)), params);
       const loss = value.dataSync()[0]!;
       value.dispose();
       const gradNorm = optimizer.apply(grads, lr);

@@ -22,6 +22,8 @@ const HELP = `usage: peapod train --dataset NAME|DIR --out DIR [options]
   --item-init-cf          atomic ids: initialise item token embeddings from the CF item factors
   --cf-prior              atomic ids: add the collaborative output prior (user and attended-neighbour
                           CF embeddings . item CF factors) to the first decoded token's logits (ours)
+  --seq-prior             atomic ids: add the sequential transition prior (item-to-item transitions
+                          counted on training sequences, from the history's newest items) (ours)
   --batch-size N (64) --lr X (1e-3) --warmup N (100) --weight-decay X (0.01) --clip X (1)
   --topn-candidates N     candidates per training top-n sample (100; fewer is faster)
   --max-input N           input token cap (128)
@@ -89,6 +91,7 @@ export const command: Command = {
       userTokens: boolFlag(a, 'user-tokens'),
       itemInitFromCf: boolFlag(a, 'item-init-cf'),
       cfPrior: boolFlag(a, 'cf-prior'),
+      seqPrior: boolFlag(a, 'seq-prior'),
       size: { dModel: d, layers: numberFlag(a, 'layers', 2), heads: numberFlag(a, 'heads', 4), dFf: numberFlag(a, 'd-ff', 4 * d), dropout: numberFlag(a, 'dropout', 0.1) },
       tasks,
       users: numberFlag(a, 'users', 0),
