@@ -252,6 +252,14 @@ export async function runTrainPipeline(o: PipelineOptions): Promise<PipelineResu
   const model = new PeapodModel(config, params);
   const transitions = config.composer.seqPrior ? buildTransitions(trainingSequences(ds), ds.numItems) : null;
   if (transitions) model.setTransitions(transitions, atomicItemRows(tok, ds.numItems));
+  if ((config.composer.cfPrior || transitions) && !o.resume) {
+    // The T5 starts nearly silent (final decoder norm 0.1: logits with a spread of ~0.1 rather than
+    // ~1) so that the fitted priors rank first and the T5 learns what they miss.
+    const norm = params.get(PARAM.decoderFinalNorm)!;
+    const t = tf.fill(norm.shape, 0.1);
+    norm.assign(t);
+    t.dispose();
+  }
   if (config.composer.cfPrior || transitions) {
     const fit = timed('priorFitS', () => fitPriorScales(cf, ds.sequences, { indices: nb.indices, nMax, n: neighbours }, transitions, o.seed));
     if (config.composer.cfPrior) initCfPrior(params, tok, cf, fit);
