@@ -1,6 +1,8 @@
 // `peapod train` end to end: prepare data -> CF user embeddings on training interactions only ->
 // neighbour lists -> tokenizer -> PeaPOD model -> joint training -> best weights -> pack export.
 // Owns the wiring and the run's provenance; each step's algorithm lives in its own module.
+import { FoldIn } from '../model/foldin.ts';
+import { PMF_DEFAULTS } from './cf.ts';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { similarUsers } from '../model/neighbours.ts';
@@ -59,6 +61,8 @@ export interface PipelineOptions {
    * are bought together start close. Off by default (the paper initialises from T5).
    */
   itemInitFromCf?: boolean;
+  /** Training samples get CF user embeddings folded in without their target (PMF only; see TrainData.foldIn). */
+  cfFoldIn?: boolean;
   /** Collaborative output prior on the first decoded token (atomic ids; see ComposerConfig.cfPrior). */
   cfPrior?: boolean;
   /** Sequential transition prior on the first decoded token (atomic ids; see ComposerConfig.seqPrior). */
@@ -166,6 +170,12 @@ export function initCfPrior(params: ParamMap, tok: Tokenizer, cf: CfResult, scal
   const sc = tf.tensor1d([Math.log(scales.user), Math.log(scales.neighbour)]);
   params.get(PARAM.cfPriorScales)!.assign(sc);
   sc.dispose();
+}
+
+/** iALS fold-in against the fitted item factors, with the PMF fit's alpha and lambda. */
+function foldInOf(cf: CfResult): (items: ArrayLike<number>) => Float32Array {
+  const f = new FoldIn(cf.itemFactors, cf.d, { alpha: PMF_DEFAULTS.alpha, lambda: PMF_DEFAULTS.lambda });
+  return (items) => f.user(items);
 }
 
 const FROZEN = 'frozen';
@@ -284,6 +294,7 @@ export async function runTrainPipeline(o: PipelineOptions): Promise<PipelineResu
       explanationsTrain: prepared.explanations?.train ?? [],
       explanationsValid: prepared.explanations?.valid ?? [],
       validNegatives: validNegs,
+      ...(o.cfFoldIn && o.cf === 'pmf' ? { foldIn: foldInOf(cf) } : {}),
     },
     { ...o.train, tasks, neighbours, runDir: o.runDir, resume: o.resume, seed: o.seed, adamw: o.train.adamw ?? DEFAULT_ADAMW, quiet: o.quiet ?? false },
   );

@@ -9,7 +9,7 @@ import type { PeapodConfig, TaskName } from '../model/types.ts';
 import type { Tokenizer } from '../model/tokenizer.ts';
 import { AdamW, learningRate, type AdamWConfig, type ScheduleConfig } from './optimizer.ts';
 import { collate, disposeBatch, toTensors } from '../eval/batch.ts';
-import { disposeCollab, gatherCollab, type CollabTables } from '../eval/collab.ts';
+import { disposeCollab, gatherCollab, type CollabTables, type CollabTensors } from '../eval/collab.ts';
 import { checkpointExists, loadCheckpoint, restoreVariables, saveCheckpoint } from './checkpoint.ts';
 import { ProgressLine } from '../eval/progress.ts';
 import {
@@ -83,6 +83,35 @@ export interface TrainData {
   explanationsValid: readonly ExplanationPair[];
   /** Fixed validation negatives per user (99 each). */
   validNegatives: readonly Int32Array[];
+  /**
+   * CF embedding of a user who picked `items` (iALS fold-in against the fitted item factors). When
+   * set, each training sample's user embedding is folded in from what the user had before the
+   * target (sequential: the history; other tasks: the training items minus the target) instead of
+   * read from the table, whose rows were fitted on the targets themselves and let the model read the
+   * answer off the CF prompt (train loss fell while validation loss rose).
+   */
+  foldIn?: (items: ArrayLike<number>) => Float32Array;
+}
+
+/** Collaborative inputs of a training batch, with target-free user embeddings when data.foldIn is set. */
+export function trainingCollab(data: TrainData, samples: Sample[], n: number): CollabTensors {
+  const users = samples.map((s) => s.user);
+  const c = gatherCollab(data.collab, users, n);
+  if (!data.foldIn) return c;
+  const d = data.collab.cfDim;
+  const ue = new Float32Array(samples.length * d);
+  samples.forEach((s, b) => {
+    let known: ArrayLike<number>;
+    if (s.task === 'sequential') known = s.items;
+    else {
+      const seq = data.src.sequences[s.user]!;
+      const target = s.task === 'explanation' ? s.item : s.target;
+      known = seq.subarray(0, Math.max(0, seq.length - 2)).filter((i) => i !== target);
+    }
+    ue.set(data.foldIn!(known), b * d);
+  });
+  c.userEmb.dispose();
+  return { userEmb: tf.tensor2d(ue, [samples.length, d]), neighbourEmb: c.neighbourEmb };
 }
 
 export interface LogRow {
@@ -282,7 +311,7 @@ export async function train(model: LossModel, data: TrainData, opt: TrainOptions
       const { task, samples } = stream.nextBatch();
       const host = collate(data.tok, samples, data.userIds, opt.maxInputTokens);
       const b = toTensors(host);
-      const c = model.config.composer.collaborative ? gatherCollab(data.collab, samples.map((s) => s.user), opt.neighbours) : null;
+      const c = model.config.composer.collaborative ? trainingCollab(data, samples, opt.neighbours) : null;
       const lr = learningRate(opt.schedule, state.step, progressFraction());
       const { value, grads } = tf.variableGrads(() => model.loss(task, b, c, b.labels, true, historiesOf(task, samples)), params);
       const loss = value.dataSync()[0]!;
