@@ -138,6 +138,7 @@ describe('sequential transition prior', () => {
     const cfg = tinyConfig({}, { seqPrior: true, collaborative: false });
     const params = initPeapodParams(cfg, 5);
     params.get(PARAM.seqPriorScale)!.assign(tf.tensor1d([Math.log(3)]));
+    params.get(PARAM.seqPriorRepeat)!.assign(tf.tensor1d([-2]));
     const model = new PeapodModel(cfg, params);
     expect(() => model.composePrompt('sequential', null, 1, [[1, 2]])).toThrow(/setTransitions/);
     const table = buildTransitions([Int32Array.of(1, 2, 3, 1, 2)], 3);
@@ -149,7 +150,8 @@ describe('sequential transition prior', () => {
     const want = new Float32Array(2 * V);
     hist.forEach((h, b) => transitionFeatures(table, h, itemRow, want, b * V));
     const got = out.prior!.dataSync();
-    for (let i = 0; i < want.length; i++) expect(got[i]).toBeCloseTo(3 * want[i]!, 5);
+    const inHistory = (b: number, i: number) => hist[b]!.some((it) => itemRow[it] === i);
+    for (let i = 0; i < want.length; i++) expect(got[i]).toBeCloseTo(3 * want[i]! + (inHistory(Math.floor(i / V), i % V) ? -2 : 0), 5);
     expect(want.some((v) => v > 0)).toBe(true);
     expect(model.composePrompt('explanation', null, 2, hist).prior).toBeNull();
     model.dispose();

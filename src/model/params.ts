@@ -39,6 +39,8 @@ export const PARAM = {
   cfPriorScales: 'cf_prior/scales',
   /** [1]: log-scale of the sequential transition prior. */
   seqPriorScale: 'seq_prior/scale',
+  /** [1]: logit added to items already in the history (fitted; strongly negative on 5-core data). */
+  seqPriorRepeat: 'seq_prior/repeat',
 } as const;
 
 /**
@@ -124,7 +126,10 @@ export function paramSpecs(config: PeapodConfig): ParamSpec[] {
     add(PARAM.cfPriorItems, [c.vocabSize, m.cfDim], { kind: 'zeros' });
     add(PARAM.cfPriorScales, [2], { kind: 'zeros' });
   }
-  if (m.seqPrior) add(PARAM.seqPriorScale, [1], { kind: 'zeros' });
+  if (m.seqPrior) {
+    add(PARAM.seqPriorScale, [1], { kind: 'zeros' });
+    add(PARAM.seqPriorRepeat, [1], { kind: 'zeros' });
+  }
   if (m.taskPrompts) {
     // Soft prompts live in token-embedding space, so they start at the embeddings' scale.
     for (const task of config.tasks) add(taskPromptParam(task), [m.promptLength, d], normal(1));

@@ -10,7 +10,7 @@ import { tidyObject } from './t5/layers.ts';
 import { paddingMaskBias } from './t5/position-bias.ts';
 import { crossAttentionMemory, decoderStack, decoderStep, encoderStack, outputLogits, t5Weights, type T5Weights } from './t5/stacks.ts';
 import type { PeapodConfig, TaskName } from './types.ts';
-import { transitionFeatures, type TransitionTable } from './transitions.ts';
+import { repeatFeatures, transitionFeatures, type TransitionTable } from './transitions.ts';
 
 export { ModelConfigError, ModelInputError } from './t5/config.ts';
 
@@ -112,12 +112,17 @@ export class PeapodModel {
     const m = this.config.composer;
     const d = this.config.t5.dModel;
     let seqFeatures: Float32Array | null = null;
+    let repeats: Float32Array | null = null;
     if (m.seqPrior && task === 'sequential') {
       if (!this.transitions) throw new ModelInputError('This model uses the sequential transition prior (composer.seqPrior) but has no transition table: call setTransitions (the pack loaders do).');
       if (!histories || histories.length !== batchSize) throw new ModelInputError(`The sequential prior needs one history per row: got ${histories ? histories.length : 'none'} for batch ${batchSize}.`);
       const V = this.config.t5.vocabSize;
       seqFeatures = new Float32Array(batchSize * V);
-      for (let b = 0; b < batchSize; b++) transitionFeatures(this.transitions.table, histories[b]!, this.transitions.itemRow, seqFeatures, b * V);
+      repeats = new Float32Array(batchSize * V);
+      for (let b = 0; b < batchSize; b++) {
+        transitionFeatures(this.transitions.table, histories[b]!, this.transitions.itemRow, seqFeatures, b * V);
+        repeatFeatures(histories[b]!, this.transitions.itemRow, repeats, b * V);
+      }
     }
     if (collab && collab.userEmb.shape[0] !== batchSize) {
       throw new ModelInputError(`collab.userEmb has batch ${collab.userEmb.shape[0]} but batchSize is ${batchSize}.`);
@@ -134,7 +139,11 @@ export class PeapodModel {
       const prompt = parts.length === 0 ? tf.zeros([batchSize, 0, d]) : parts.length === 1 ? parts[0]! : tf.concat(parts, 1);
       let prior: tf.Tensor2D | null = m.cfPrior && collab && task !== 'explanation' ? cfPriorLogits(this.params, collab.userEmb, attention ? collab.neighbourEmb : null, attention) : null;
       if (seqFeatures) {
-        const t = tf.mul(tf.tensor2d(seqFeatures, [batchSize, this.config.t5.vocabSize]), tf.exp(getParam(this.params, PARAM.seqPriorScale))) as tf.Tensor2D;
+        const shape: [number, number] = [batchSize, this.config.t5.vocabSize];
+        const t = tf.add(
+          tf.mul(tf.tensor2d(seqFeatures, shape), tf.exp(getParam(this.params, PARAM.seqPriorScale))),
+          tf.mul(tf.tensor2d(repeats!, shape), getParam(this.params, PARAM.seqPriorRepeat)),
+        ) as tf.Tensor2D;
         prior = prior ? (tf.add(prior, t) as tf.Tensor2D) : t;
       }
       return { prompt: prompt as tf.Tensor3D, attention, prior };

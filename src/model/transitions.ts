@@ -50,6 +50,14 @@ export function buildTransitions(sequences: ArrayLike<ArrayLike<number>>, numIte
  * the `recent` newest items h_0 (newest), h_1, ...; `itemRow[b]` is item b's token row (-1: none).
  * Adds into `out` (length = vocab) at offset `at`.
  */
+/** out[at + row(i)] = 1 for every item i in the history (the repeat feature). */
+export function repeatFeatures(history: ArrayLike<number>, itemRow: Int32Array, out: Float32Array, at: number): void {
+  for (let k = 0; k < history.length; k++) {
+    const row = itemRow[history[k]!] ?? -1;
+    if (row >= 0) out[at + row] = 1;
+  }
+}
+
 export function transitionFeatures(t: TransitionTable, history: ArrayLike<number>, itemRow: Int32Array, out: Float32Array, at: number, recent = TRANSITION_RECENT, decay = TRANSITION_DECAY): void {
   const acc = new Map<number, number>();
   let w = 1;

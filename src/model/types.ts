@@ -51,8 +51,9 @@ export interface ComposerConfig {
   cfPrior?: boolean;
   /**
    * Sequential transition prior (ours): the sequential task's first decoded token also gets
-   * s_t log(1 + sum_r 0.5^r T[h_r][i]), T = item-to-item transition weights counted on training
-   * sequences (model/transitions.ts), h_r the r-th newest history item. Atomic ids only.
+   * s_t log(1 + sum_r 0.5^r T[h_r][i]) + s_rep [i in history], T = item-to-item transition weights
+   * counted on training sequences (model/transitions.ts), h_r the r-th newest history item, s_rep a
+   * fitted repeat logit. Atomic ids only.
    */
   seqPrior?: boolean;
 }

@@ -63,5 +63,7 @@ describe('prior scale fitting', () => {
     const table2 = buildTransitions(seqs2.map((q) => q.subarray(0, q.length - 2)), 3);
     const fit2 = fitPriorScales(cf0 as never, seqs2, { indices: Int32Array.of(1, 0), nMax: 1, n: 1 }, table2, 1, 20);
     expect(fit2.seq!).toBeGreaterThan(1);
+    // Validation items are never in their history here: repeats get a strongly negative logit.
+    expect(fit2.repeat!).toBeLessThan(-3);
   });
 });

@@ -273,12 +273,15 @@ export async function runTrainPipeline(o: PipelineOptions): Promise<PipelineResu
   if (config.composer.cfPrior || transitions) {
     const fit = timed('priorFitS', () => fitPriorScales(cf, ds.sequences, { indices: nb.indices, nMax, n: neighbours }, transitions, o.seed));
     if (config.composer.cfPrior) initCfPrior(params, tok, cf, fit);
-    if (transitions && fit.seq !== null && !o.resume) {
+    if (transitions && fit.seq !== null && fit.repeat !== null && !o.resume) {
       const t = tf.tensor1d([Math.log(fit.seq)]);
       params.get(PARAM.seqPriorScale)!.assign(t);
+      const r = tf.tensor1d([fit.repeat]);
+      params.get(PARAM.seqPriorRepeat)!.assign(r);
       t.dispose();
+      r.dispose();
     }
-    log(o.quiet, `priors fitted on ${fit.users} users' validation items: user ${fit.user.toPrecision(3)}, neighbours ${fit.neighbour.toPrecision(3)}${fit.seq !== null ? `, transitions ${fit.seq.toPrecision(3)} (${transitions!.targets.length} pairs)` : ''}`);
+    log(o.quiet, `priors fitted on ${fit.users} users' validation items: user ${fit.user.toPrecision(3)}, neighbours ${fit.neighbour.toPrecision(3)}${fit.seq !== null ? `, transitions ${fit.seq.toPrecision(3)} (${transitions!.targets.length} pairs), repeat ${fit.repeat!.toPrecision(3)}` : ''}`);
   }
   log(o.quiet, `model: vocab ${tok.vocabSize}, d ${o.size.dModel}, ${o.size.layers}+${o.size.layers} layers, ${o.size.heads} heads, d_ff ${o.size.dFf}, tasks ${tasks.join('/')}`);
 

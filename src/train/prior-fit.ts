@@ -4,7 +4,7 @@
 // arrays, no tensors; the validation item is never a training target, the test item is never read.
 import type { CfResult } from './cf-fit.ts';
 import { TrainRng } from './random.ts';
-import { transitionFeatures, type TransitionTable } from '../model/transitions.ts';
+import { repeatFeatures, transitionFeatures, type TransitionTable } from '../model/transitions.ts';
 
 export interface PriorRow {
   /** Fixed logits over the items (null = zeros). */
@@ -14,8 +14,11 @@ export interface PriorRow {
   target: number;
 }
 
-/** Scale s minimising mean softmax cross-entropy of base + s feat; golden-section search of log s. */
-export function fitScale(rows: PriorRow[], logLo = -8, logHi = 6): number {
+/**
+ * Scale s minimising mean softmax cross-entropy of base + s feat; golden-section search of x in
+ * [lo, hi] with s = map(x) (default: log-scale search, s = e^x).
+ */
+export function fitScale(rows: PriorRow[], logLo = -8, logHi = 6, map: (x: number) => number = Math.exp): number {
   if (rows.length === 0) return 1;
   const nll = (s: number): number => {
     let total = 0;
@@ -34,24 +37,24 @@ export function fitScale(rows: PriorRow[], logLo = -8, logHi = 6): number {
   let hi = logHi;
   let a = hi - g * (hi - lo);
   let b = lo + g * (hi - lo);
-  let fa = nll(Math.exp(a));
-  let fb = nll(Math.exp(b));
+  let fa = nll(map(a));
+  let fb = nll(map(b));
   for (let it = 0; it < 30; it++) {
     if (fa < fb) {
       hi = b;
       b = a;
       fb = fa;
       a = hi - g * (hi - lo);
-      fa = nll(Math.exp(a));
+      fa = nll(map(a));
     } else {
       lo = a;
       a = b;
       fa = fb;
       b = lo + g * (hi - lo);
-      fb = nll(Math.exp(b));
+      fb = nll(map(b));
     }
   }
-  return Math.exp((lo + hi) / 2);
+  return map((lo + hi) / 2);
 }
 
 export interface PriorScales {
@@ -61,6 +64,8 @@ export interface PriorScales {
   neighbour: number;
   /** Transition features; null without a table. */
   seq: number | null;
+  /** Logit for items already in the history (linear, usually negative); null without a table. */
+  repeat: number | null;
   users: number;
 }
 
@@ -82,7 +87,7 @@ export function fitPriorScales(cf: CfResult, sequences: Int32Array[], neighbours
     return out;
   };
   const slot = Int32Array.from({ length: items + 1 }, (_, i) => i - 1);
-  const users: { uv: Float32Array; mv: Float32Array; tf: Float32Array | null; target: number }[] = [];
+  const users: { uv: Float32Array; mv: Float32Array; tf: Float32Array | null; rep: Float32Array | null; target: number }[] = [];
   for (let k = 0; k < 20 * maxUsers && users.length < maxUsers; k++) {
     const u = rng.int(sequences.length);
     const q = sequences[u]!;
@@ -93,19 +98,26 @@ export function fitPriorScales(cf: CfResult, sequences: Int32Array[], neighbours
       for (let j = 0; j < d; j++) mix[j]! += cf.userFactors[v * d + j]! / neighbours.n;
     }
     let tf: Float32Array | null = null;
+    let rep: Float32Array | null = null;
     if (table) {
       tf = new Float32Array(items);
       transitionFeatures(table, q.subarray(0, q.length - 2), slot, tf, 0);
+      rep = new Float32Array(items);
+      repeatFeatures(q.subarray(0, q.length - 2), slot, rep, 0);
     }
-    users.push({ uv: dots(cf.userFactors.subarray(u * d, (u + 1) * d)), mv: dots(mix), tf, target: q[q.length - 2]! - 1 });
+    users.push({ uv: dots(cf.userFactors.subarray(u * d, (u + 1) * d)), mv: dots(mix), tf, rep, target: q[q.length - 2]! - 1 });
   }
   const user = fitScale(users.map((x) => ({ base: null, feat: x.uv, target: x.target })));
   const withUser = users.map((x) => x.uv.map((v) => user * v));
   const neighbour = fitScale(users.map((x, k) => ({ base: withUser[k]!, feat: x.mv, target: x.target })));
   let seq: number | null = null;
+  let repeat: number | null = null;
   if (table) {
     const base = users.map((x, k) => withUser[k]!.map((v, i) => v + neighbour * x.mv[i]!));
     seq = fitScale(users.map((x, k) => ({ base: base[k]!, feat: x.tf!, target: x.target })));
+    const base2 = users.map((x, k) => base[k]!.map((v, i) => v + seq! * x.tf![i]!));
+    // A signed logit, not a scale: linear search in [-20, 5].
+    repeat = fitScale(users.map((x, k) => ({ base: base2[k]!, feat: x.rep!, target: x.target })), -20, 5, (x) => x);
   }
-  return { user, neighbour, seq, users: users.length };
+  return { user, neighbour, seq, repeat, users: users.length };
 }
