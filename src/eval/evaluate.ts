@@ -2,6 +2,7 @@
 // top-n (1 positive + 99 FIXED negatives, ranked by sequence log-probability) and explanation
 // (beam search, min length 10; BLEU-1/4, ROUGE-1/2/L). Batched across users. Returns metrics and one
 // prediction row per user and task, with ids mapped back to the dataset's. Must not train or write files.
+import { mulberry32 } from '../data/rng.ts';
 import { disposeEncoderOutput, type EncoderOutput, type PeapodModel } from '../model/peapod.ts';
 import type { Tokenizer } from '../model/tokenizer.ts';
 import { splitWords } from '../model/tokenizer.ts';
@@ -39,6 +40,8 @@ export interface EvalOptions {
   tasks: TaskName[];
   /** Evaluate the first N users (0 = all); explanations: the first N pairs. */
   users: number;
+  /** With users > 0: a seeded uniform sample of N users (sorted) instead of the first N. */
+  sampleSeed?: number;
   constrained: boolean;
   batchSize: number;
   beamWidth: number;
@@ -103,8 +106,23 @@ function encodeBatch(e: EvalModel, task: TaskName, samples: Sample[], maxInput: 
   return enc;
 }
 
-function userRange(total: number, n: number): number {
-  return n > 0 ? Math.min(n, total) : total;
+/**
+ * The user indices evaluated: all, the first n, or (sampleSeed set) n drawn uniformly without
+ * replacement by a seeded partial Fisher-Yates shuffle, sorted. The first users of P5's files are
+ * not typical (e.g. Beauty's first 1,000 have under half the all-user item-kNN hit rate).
+ */
+export function evalUsers(total: number, n: number, sampleSeed?: number): Int32Array {
+  if (!(n > 0) || n >= total) return Int32Array.from({ length: total }, (_, i) => i);
+  if (sampleSeed === undefined) return Int32Array.from({ length: n }, (_, i) => i);
+  const idx = Int32Array.from({ length: total }, (_, i) => i);
+  const rng = mulberry32(sampleSeed);
+  for (let i = 0; i < n; i++) {
+    const j = i + Math.floor(rng.next() * (total - i));
+    const t = idx[i]!;
+    idx[i] = idx[j]!;
+    idx[j] = t;
+  }
+  return idx.slice(0, n).sort();
 }
 
 /** Words as the reference metric code sees them: our tokenizer's split, lower-cased, space-joined. */
@@ -116,7 +134,8 @@ export async function evaluateModel(e: EvalModel, o: EvalOptions): Promise<EvalR
   const metrics: EvalMetrics = {};
   const predictions: PredictionRow[] = [];
   const seconds: Partial<Record<TaskName, number>> = {};
-  const U = userRange(e.sequences.length, o.users);
+  const users = evalUsers(e.sequences.length, o.users, o.sampleSeed);
+  const U = users.length;
   const userDatasetId = (u: number): number => e.userIds[u]!;
 
   if (o.tasks.includes('sequential')) {
@@ -126,7 +145,7 @@ export async function evaluateModel(e: EvalModel, o: EvalOptions): Promise<EvalR
     let invalid = 0;
     for (let start = 0; start < U; start += o.batchSize) {
       const samples: Sample[] = [];
-      for (let u = start; u < Math.min(U, start + o.batchSize); u++) samples.push(heldOutSequential(e, u, o.split));
+      for (let u = start; u < Math.min(U, start + o.batchSize); u++) samples.push(heldOutSequential(e, users[u]!, o.split));
       const enc = encodeBatch(e, 'sequential', samples, o.maxInputTokens);
       try {
         const dec = peapodDecoder(e.model, enc);
@@ -150,7 +169,7 @@ export async function evaluateModel(e: EvalModel, o: EvalOptions): Promise<EvalR
     const m = rankingMetrics(asNumbers, targets);
     metrics.sequential = { ...summary(m), invalidRate: invalid / Math.max(1, U * o.topK), coverage10: catalogueCoverage(asNumbers.map((r) => r.filter((x) => x > 0)), e.numItems, 10) };
     for (let u = 0; u < U; u++)
-      predictions.push({ task: 'sequential', user: userDatasetId(u), target: e.datasetItem(targets[u]!), ranked: ranked[u]!.map((x) => (x === null ? null : e.datasetItem(x))) });
+      predictions.push({ task: 'sequential', user: userDatasetId(users[u]!), target: e.datasetItem(targets[u]!), ranked: ranked[u]!.map((x) => (x === null ? null : e.datasetItem(x))) });
     seconds.sequential = (performance.now() - t0) / 1000;
   }
 
@@ -160,7 +179,7 @@ export async function evaluateModel(e: EvalModel, o: EvalOptions): Promise<EvalR
     const targets = new Int32Array(U);
     for (let start = 0; start < U; start += o.batchSize) {
       const samples: Sample[] = [];
-      for (let u = start; u < Math.min(U, start + o.batchSize); u++) samples.push(heldOutTopn(e, u, o.split, e.negatives[u]!, o.orderSeed));
+      for (let u = start; u < Math.min(U, start + o.batchSize); u++) samples.push(heldOutTopn(e, users[u]!, o.split, e.negatives[users[u]!]!, o.orderSeed));
       const enc = encodeBatch(e, 'topn', samples, o.maxInputTokens);
       try {
         const res = await rankCandidates(
@@ -180,7 +199,7 @@ export async function evaluateModel(e: EvalModel, o: EvalOptions): Promise<EvalR
       o.onProgress?.('topn', Math.min(U, start + o.batchSize), U);
     }
     metrics.topn = summary(rankingMetrics(ranked, targets));
-    for (let u = 0; u < U; u++) predictions.push({ task: 'topn', user: userDatasetId(u), target: e.datasetItem(targets[u]!), ranked: ranked[u]!.map((x) => e.datasetItem(x)) });
+    for (let u = 0; u < U; u++) predictions.push({ task: 'topn', user: userDatasetId(users[u]!), target: e.datasetItem(targets[u]!), ranked: ranked[u]!.map((x) => e.datasetItem(x)) });
     seconds.topn = (performance.now() - t0) / 1000;
   }
 

@@ -103,6 +103,8 @@ export interface PackEvalOptions {
   split: 'test' | 'valid';
   out: string;
   users: number;
+  /** With users > 0: evaluate a seeded random sample of that many users (see evalUsers). */
+  sampleSeed?: number;
   constrained: boolean;
   tasks?: TaskName[];
   dataDir?: string;
@@ -124,6 +126,8 @@ export interface PackEvalReport {
   idScheme: string;
   split: 'test' | 'valid';
   users: number;
+  /** Present when the users were a seeded random sample rather than all or the first N. */
+  sampleSeed?: number;
   constrained: boolean;
   metrics: EvalMetrics;
   seconds: Partial<Record<TaskName, number>>;
@@ -144,6 +148,7 @@ export async function evaluatePack(o: PackEvalOptions): Promise<PackEvalReport> 
     split: o.split,
     tasks,
     users: o.users,
+    ...(o.sampleSeed !== undefined ? { sampleSeed: o.sampleSeed } : {}),
     constrained: o.constrained,
     maxInputTokens: options.maxInputTokens ?? DEFAULT_EVAL.maxInputTokens,
     onProgress: o.quiet ? undefined : (task, done, total) => progress.update(done / total, `${task} ${done}/${total}`),
@@ -163,6 +168,7 @@ export async function evaluatePack(o: PackEvalOptions): Promise<PackEvalReport> 
     idScheme: m.idScheme,
     split: o.split,
     users: o.users > 0 ? Math.min(o.users, U) : U,
+    ...(o.sampleSeed !== undefined && o.users > 0 && o.users < U ? { sampleSeed: o.sampleSeed } : {}),
     constrained: o.constrained,
     metrics: res.metrics,
     seconds: res.seconds,

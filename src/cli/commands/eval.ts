@@ -37,6 +37,8 @@ const HELP = `usage: peapod eval --pack DIR --out OUTDIR [--split test|valid] [-
   --seed N       baselines: seed of the id re-mapping and of the PMF fit (training's default: 1)
   --cf-dim N     pmf baseline: factor dimension (training's default --cf-dim: 32)
   --users N      first N users (and first N explanation pairs); 0 = all (default)
+  --sample       with --users N: a seeded uniform random sample of N users instead of the first N
+                 (P5's first users are atypical); --sample-seed S (7)
   --constrained  on (default): beams spell valid item ids only; off: the reference's unconstrained
                  decoding, invalid outputs count as misses (written as null in predictions.jsonl)`;
 
@@ -91,6 +93,7 @@ export const command: Command = {
       split,
       out: stringFlag(a, 'out'),
       users: numberFlag(a, 'users', 0),
+      ...(boolFlag(a, 'sample') ? { sampleSeed: numberFlag(a, 'sample-seed', 7) } : {}),
       constrained: constrained === 'on',
       ...(tasks ? { tasks } : {}),
       command: commandLine(argv),
