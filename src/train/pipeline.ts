@@ -61,6 +61,8 @@ export interface PipelineOptions {
    * are bought together start close. Off by default (the paper initialises from T5).
    */
   itemInitFromCf?: boolean;
+  /** Keep the token embedding (and so the tied output head) fixed at its initial values. */
+  freezeEmbeddings?: boolean;
   /** Training samples get CF user embeddings folded in without their target (PMF only; see TrainData.foldIn). */
   cfFoldIn?: boolean;
   /** Collaborative output prior on the first decoded token (atomic ids; see ComposerConfig.cfPrior). */
@@ -259,6 +261,13 @@ export async function runTrainPipeline(o: PipelineOptions): Promise<PipelineResu
   const config = modelConfig(tok, { ...o, neighbours, tasks });
   const params = initPeapodParams(config, o.seed);
   if (o.itemInitFromCf && o.idScheme === 'atomic' && !o.resume) initItemsFromCf(params.get(PARAM.sharedEmbedding)!, tok, cf, o.seed);
+  if (o.freezeEmbeddings) {
+    // Adam moves every item row by ~lr per step, even rows whose softmax gradient is tiny; frozen
+    // (CF-initialised) rows leave the T5 to learn a representation in the items' space instead.
+    const v = params.get(PARAM.sharedEmbedding)!;
+    params.set(PARAM.sharedEmbedding, tf.variable(v, false));
+    v.dispose();
+  }
   const model = new PeapodModel(config, params);
   const transitions = config.composer.seqPrior ? buildTransitions(trainingSequences(ds), ds.numItems) : null;
   if (transitions) model.setTransitions(transitions, atomicItemRows(tok, ds.numItems));

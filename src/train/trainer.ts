@@ -8,7 +8,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { PeapodConfig, TaskName } from '../model/types.ts';
 import type { Tokenizer } from '../model/tokenizer.ts';
 import { AdamW, learningRate, type AdamWConfig, type ScheduleConfig } from './optimizer.ts';
-import { collate, disposeBatch, toTensors } from '../eval/batch.ts';
+import { collate, disposeBatch, toTensors, type HostBatch } from '../eval/batch.ts';
+import { IGNORE_LABEL } from '../model/peapod.ts';
 import { disposeCollab, gatherCollab, type CollabTables, type CollabTensors } from '../eval/collab.ts';
 import { checkpointExists, loadCheckpoint, restoreVariables, saveCheckpoint } from './checkpoint.ts';
 import { ProgressLine } from '../eval/progress.ts';
@@ -166,13 +167,31 @@ function validationSamples(data: TrainData, task: TaskName, opt: TrainOptions): 
   );
 }
 
-/** Mean loss per target token over a fixed sample set (no dropout). */
+/**
+ * Recommendation targets end in </s>, which the model learns within a few hundred steps and which
+ * then hides how the id tokens' loss moves: validation leaves it out (IGNORE_LABEL), so early
+ * stopping watches the ids alone.
+ */
+function dropClosingEos(host: HostBatch, padId: number): void {
+  const T = host.targetLength;
+  for (let b = 0; b < host.batchSize; b++) {
+    let last = -1;
+    for (let t = 0; t < T; t++) if (host.labels[b * T + t] !== padId) last = t;
+    if (last > 0) {
+      host.labels[b * T + last] = IGNORE_LABEL;
+      host.targetTokens--;
+    }
+  }
+}
+
+/** Mean loss per target token over a fixed sample set (no dropout); recommendation tasks without the closing </s>. */
 export function meanLoss(model: LossModel, data: TrainData, task: TaskName, samples: Sample[], batchSize: number, opt: Pick<TrainOptions, 'neighbours' | 'maxInputTokens'>): number {
   let sum = 0;
   let tokens = 0;
   for (let i = 0; i < samples.length; i += batchSize) {
     const chunk = samples.slice(i, i + batchSize);
     const host = collate(data.tok, chunk, data.userIds, opt.maxInputTokens);
+    if (task !== 'explanation') dropClosingEos(host, data.tok.padId);
     const b = toTensors(host);
     const c = model.config.composer.collaborative ? gatherCollab(data.collab, chunk.map((s) => s.user), opt.neighbours) : null;
     const l = tf.tidy(() => model.loss(task, b, c, b.labels, false, historiesOf(task, chunk)));

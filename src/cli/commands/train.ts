@@ -20,6 +20,8 @@ const HELP = `usage: peapod train --dataset NAME|DIR --out DIR [options]
   --prompt-length N (3) --composer-heads N (4) --no-task-prompts --no-collaborative (ablations)
   --user-tokens           atomic ids: one token per user too (off: users are known by their CF prompt)
   --item-init-cf          atomic ids: initialise item token embeddings from the CF item factors
+  --freeze-embeddings     keep the token embedding (and the tied output head) at its initial values
+                          (with --item-init-cf: items stay in the CF space)
   --cf-foldin             PMF: each training sample's user embedding is folded in from the items
                           before its target (the fitted table row has seen the target and leaks it)
   --cf-prior              atomic ids: add the collaborative output prior (user and attended-neighbour
@@ -94,6 +96,7 @@ export const command: Command = {
       itemInitFromCf: boolFlag(a, 'item-init-cf'),
       cfPrior: boolFlag(a, 'cf-prior'),
       cfFoldIn: boolFlag(a, 'cf-foldin'),
+      freezeEmbeddings: boolFlag(a, 'freeze-embeddings'),
       seqPrior: boolFlag(a, 'seq-prior'),
       size: { dModel: d, layers: numberFlag(a, 'layers', 2), heads: numberFlag(a, 'heads', 4), dFf: numberFlag(a, 'd-ff', 4 * d), dropout: numberFlag(a, 'dropout', 0.1) },
       tasks,
