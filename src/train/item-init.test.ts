@@ -67,3 +67,19 @@ describe('prior scale fitting', () => {
     expect(fit2.repeat!).toBeLessThan(-3);
   });
 });
+
+describe('ndcgAt10 / fitScaleForRanking', () => {
+  it('scores the target rank by hand and prefers the multiplier that ranks it higher', async () => {
+    const { ndcgAt10, fitScaleForRanking } = await import('./prior-fit.ts');
+    // 12 items; base favours items 0..9 (scores 10..1), the feature marks only the target 11.
+    const base = Float32Array.from({ length: 12 }, (_, i) => (i < 10 ? 10 - i : 0));
+    const feat = new Float32Array(12);
+    feat[11] = 1;
+    const rows = [{ base, feat, target: 11 }];
+    expect(ndcgAt10(rows, 0)).toBe(0); // rank 11: out of the top 10
+    expect(ndcgAt10(rows, 5.5)).toBeCloseTo(1 / Math.log2(7), 10); // beats items 5..9: rank 5
+    expect(ndcgAt10(rows, 20)).toBe(1);
+    // Noisy rows where the target is item 11 in most rows: a larger multiplier ranks it first.
+    expect(fitScaleForRanking(rows)).toBeGreaterThan(10);
+  });
+});
