@@ -63,6 +63,8 @@ export interface PipelineOptions {
   itemInitFromCf?: boolean;
   /** Keep the token embedding (and so the tied output head) fixed at its initial values. */
   freezeEmbeddings?: boolean;
+  /** Train only the composer, the task prompts and the priors' scales; the T5 keeps its initial weights. */
+  freezeT5?: boolean;
   /** Training samples get CF user embeddings folded in without their target (PMF only; see TrainData.foldIn). */
   cfFoldIn?: boolean;
   /** Collaborative output prior on the first decoded token (atomic ids; see ComposerConfig.cfPrior). */
@@ -261,7 +263,16 @@ export async function runTrainPipeline(o: PipelineOptions): Promise<PipelineResu
   const config = modelConfig(tok, { ...o, neighbours, tasks });
   const params = initPeapodParams(config, o.seed);
   if (o.itemInitFromCf && o.idScheme === 'atomic' && !o.resume) initItemsFromCf(params.get(PARAM.sharedEmbedding)!, tok, cf, o.seed);
-  if (o.freezeEmbeddings) {
+  if (o.freezeT5) {
+    // Only what reads the CF embeddings learns: the composer's attention (which the neighbour term
+    // of the prior reads), the task prompts and the prior scales.
+    const learn = (name: string): boolean => name.startsWith('composer/') || name.startsWith('task_prompt/') || name.startsWith('cf_prior/scales') || name.startsWith('seq_prior/');
+    for (const [name, v] of [...params]) {
+      if (learn(name) || !v.trainable) continue;
+      params.set(name, tf.variable(v, false));
+      v.dispose();
+    }
+  } else if (o.freezeEmbeddings) {
     // Adam moves every item row by ~lr per step, even rows whose softmax gradient is tiny; frozen
     // (CF-initialised) rows leave the T5 to learn a representation in the items' space instead.
     const v = params.get(PARAM.sharedEmbedding)!;

@@ -22,6 +22,7 @@ const HELP = `usage: peapod train --dataset NAME|DIR --out DIR [options]
   --item-init-cf          atomic ids: initialise item token embeddings from the CF item factors
   --freeze-embeddings     keep the token embedding (and the tied output head) at its initial values
                           (with --item-init-cf: items stay in the CF space)
+  --freeze-t5             train only the composer, task prompts and prior scales (T5 stays as initialised)
   --cf-foldin             PMF: each training sample's user embedding is folded in from the items
                           before its target (the fitted table row has seen the target and leaks it)
   --cf-prior              atomic ids: add the collaborative output prior (user and attended-neighbour
@@ -97,6 +98,7 @@ export const command: Command = {
       cfPrior: boolFlag(a, 'cf-prior'),
       cfFoldIn: boolFlag(a, 'cf-foldin'),
       freezeEmbeddings: boolFlag(a, 'freeze-embeddings'),
+      freezeT5: boolFlag(a, 'freeze-t5'),
       seqPrior: boolFlag(a, 'seq-prior'),
       size: { dModel: d, layers: numberFlag(a, 'layers', 2), heads: numberFlag(a, 'heads', 4), dFf: numberFlag(a, 'd-ff', 4 * d), dropout: numberFlag(a, 'dropout', 0.1) },
       tasks,
