@@ -108,7 +108,11 @@ export class PeapodModel {
     this.transitions = { table, itemRow };
   }
 
-  composePrompt(task: TaskName, collab: CollaborativeInput | null, batchSize: number, histories?: ArrayLike<ArrayLike<number>>): PromptOutput {
+  /**
+   * `histories`: each row's input history (the sequential prior reads it). `exclude` (training
+   * only): each row's own training sequence, whose transitions are taken out of the counts.
+   */
+  composePrompt(task: TaskName, collab: CollaborativeInput | null, batchSize: number, histories?: ArrayLike<ArrayLike<number>>, exclude?: ArrayLike<ArrayLike<number>>): PromptOutput {
     const m = this.config.composer;
     const d = this.config.t5.dModel;
     let seqFeatures: Float32Array | null = null;
@@ -120,7 +124,7 @@ export class PeapodModel {
       seqFeatures = new Float32Array(batchSize * V);
       repeats = new Float32Array(batchSize * V);
       for (let b = 0; b < batchSize; b++) {
-        transitionFeatures(this.transitions.table, histories[b]!, this.transitions.itemRow, seqFeatures, b * V);
+        transitionFeatures(this.transitions.table, histories[b]!, this.transitions.itemRow, seqFeatures, b * V, undefined, undefined, exclude?.[b]);
         repeatFeatures(histories[b]!, this.transitions.itemRow, repeats, b * V);
       }
     }
@@ -273,12 +277,12 @@ export class PeapodModel {
    * fill: import '@tensorflow/tfjs' in Node (pure Node ESM cannot load
    * 'tfjs-core/dist/register_all_gradients'; Vite/Vitest can).
    */
-  loss(task: TaskName, batch: EncoderBatch, collab: CollaborativeInput | null, labels: tf.Tensor2D, training: boolean, histories?: ArrayLike<ArrayLike<number>>): tf.Scalar {
+  loss(task: TaskName, batch: EncoderBatch, collab: CollaborativeInput | null, labels: tf.Tensor2D, training: boolean, histories?: ArrayLike<ArrayLike<number>>, exclude?: ArrayLike<ArrayLike<number>>): tf.Scalar {
     const c = this.config.t5;
     const b = batch.tokenIds.shape[0];
     expectShape('labels', labels, [b, null], 'int32', 'target ids, batch x length');
     return tf.tidy(() => {
-      const { prompt, prior } = this.composePrompt(task, collab, b, histories);
+      const { prompt, prior } = this.composePrompt(task, collab, b, histories, exclude);
       const enc = this.encode(batch, prompt, training, prior);
       const decoderInput = shiftRight(labels, c.padTokenId);
       const logits = this.decodeFull(enc, decoderInput, training);

@@ -30,4 +30,17 @@ describe('transition prior features', () => {
     expect(out[15 + 12]).toBe(0);
     expect([...out.subarray(0, 15)].every((v) => v === 0)).toBe(true);
   });
+
+  it('a training sample can take its own sequence back out of the counts', () => {
+    const t = buildTransitions([Int32Array.of(1, 2, 3), Int32Array.of(1, 2)], 3);
+    const rows = Int32Array.of(-1, 0, 1, 2);
+    const withOwn = new Float32Array(3);
+    transitionFeatures(t, [1], rows, withOwn, 0);
+    expect(withOwn[1]).toBeCloseTo(Math.log1p(2), 6); // 1 -> 2 in both sequences
+    expect(withOwn[2]).toBeCloseTo(Math.log1p(0.5), 6); // 1 -> 3 at gap 2
+    const without = new Float32Array(3);
+    transitionFeatures(t, [1], rows, without, 0, undefined, undefined, [1, 2, 3]);
+    expect(without[1]).toBeCloseTo(Math.log1p(1), 6); // only the other user's 1 -> 2 is left
+    expect(without[2]).toBe(0);
+  });
 });

@@ -58,17 +58,32 @@ export function repeatFeatures(history: ArrayLike<number>, itemRow: Int32Array, 
   }
 }
 
-export function transitionFeatures(t: TransitionTable, history: ArrayLike<number>, itemRow: Int32Array, out: Float32Array, at: number, recent = TRANSITION_RECENT, decay = TRANSITION_DECAY): void {
+export function transitionFeatures(t: TransitionTable, history: ArrayLike<number>, itemRow: Int32Array, out: Float32Array, at: number, recent = TRANSITION_RECENT, decay = TRANSITION_DECAY, exclude?: ArrayLike<number>): void {
   const acc = new Map<number, number>();
+  const voteOf = new Map<number, number>();
   let w = 1;
   for (let r = 0; r < recent && r < history.length; r++, w *= decay) {
     const a = history[history.length - 1 - r]!;
     if (a < 1 || a > t.numItems) continue;
+    voteOf.set(a, (voteOf.get(a) ?? 0) + w);
     for (let k = t.offsets[a]!; k < t.offsets[a + 1]!; k++) acc.set(t.targets[k]!, (acc.get(t.targets[k]!) ?? 0) + w * t.weights[k]!);
+  }
+  if (exclude) {
+    // Training samples: take the sample's own sequence's pairs back out of the counts (they include
+    // the very target being predicted), so training sees what validation and test see: other users'.
+    for (let i = 0; i < exclude.length; i++) {
+      const v = voteOf.get(exclude[i]!);
+      if (v === undefined) continue;
+      for (let g = 1; g <= TRANSITION_WINDOW && i + g < exclude.length; g++) {
+        const b = exclude[i + g]!;
+        if (b === exclude[i] || !acc.has(b)) continue;
+        acc.set(b, acc.get(b)! - v / g);
+      }
+    }
   }
   for (const [b, v] of acc) {
     const row = itemRow[b] ?? -1;
-    if (row >= 0) out[at + row] = out[at + row]! + Math.log1p(v);
+    if (row >= 0 && v > 1e-6) out[at + row] = out[at + row]! + Math.log1p(v);
   }
 }
 

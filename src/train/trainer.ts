@@ -36,6 +36,7 @@ export interface LossModel {
     labels: tf.Tensor2D,
     training: boolean,
     histories?: ArrayLike<ArrayLike<number>>,
+    exclude?: ArrayLike<ArrayLike<number>>,
   ): tf.Scalar;
 }
 
@@ -332,7 +333,9 @@ export async function train(model: LossModel, data: TrainData, opt: TrainOptions
       const b = toTensors(host);
       const c = model.config.composer.collaborative ? trainingCollab(data, samples, opt.neighbours) : null;
       const lr = learningRate(opt.schedule, state.step, progressFraction());
-      const { value, grads } = tf.variableGrads(() => model.loss(task, b, c, b.labels, true, historiesOf(task, samples)), params);
+      // The sample's own training sequence leaves the transition counts (its target pair is in them).
+      const own = task === 'sequential' ? samples.map((s) => data.src.sequences[s.user]!.subarray(0, Math.max(0, data.src.sequences[s.user]!.length - 2))) : undefined;
+      const { value, grads } = tf.variableGrads(() => model.loss(task, b, c, b.labels, true, historiesOf(task, samples), own), params);
       const loss = value.dataSync()[0]!;
       value.dispose();
       const gradNorm = optimizer.apply(grads, lr);
