@@ -301,6 +301,22 @@ export async function runTrainPipeline(o: PipelineOptions): Promise<PipelineResu
       t.dispose();
       r.dispose();
     }
+    // The scales stay as fitted on validation items: on training samples the priors are partly
+    // in-sample (PMF's item factors and the transition counts have seen the targets), so letting
+    // training move them made them overconfident (validation loss rose from the first steps).
+    for (const name of [PARAM.cfPriorScales, PARAM.seqPriorScale, PARAM.seqPriorRepeat]) {
+      const v = params.get(name);
+      if (!v || !v.trainable) continue;
+      params.set(name, tf.variable(v, false));
+      v.dispose();
+    }
+    if (config.composer.collaborative && !o.resume) {
+      // Uniform attention at the start (zero query), the neighbour mix the scales were fitted for.
+      const q = params.get(PARAM.composerQuery)!;
+      const z = tf.zerosLike(q);
+      q.assign(z);
+      z.dispose();
+    }
     log(o.quiet, `priors fitted on ${fit.users} users' validation items: user ${fit.user.toPrecision(3)}, neighbours ${fit.neighbour.toPrecision(3)}${fit.seq !== null ? `, transitions ${fit.seq.toPrecision(3)} (${transitions!.targets.length} pairs), repeat ${fit.repeat!.toPrecision(3)}` : ''}`);
   }
   log(o.quiet, `model: vocab ${tok.vocabSize}, d ${o.size.dModel}, ${o.size.layers}+${o.size.layers} layers, ${o.size.heads} heads, d_ff ${o.size.dFf}, tasks ${tasks.join('/')}`);
