@@ -70,6 +70,15 @@ function Json({ value }: { value: unknown }) {
   return <pre className="json">{JSON.stringify(value, null, 2)}</pre>;
 }
 
+/** The output priors a pack's config switches on (ours; see ComposerConfig.cfPrior / seqPrior), in words. */
+function priors(m: Record<string, unknown>): string {
+  const c = (m['config'] as { composer?: { cfPrior?: boolean; seqPrior?: boolean } } | undefined)?.composer;
+  const parts: string[] = [];
+  if (c?.cfPrior) parts.push('collaborative (user and attended neighbours, dot item CF factors)');
+  if (c?.seqPrior) parts.push('item-to-item transitions from the history');
+  return parts.join('; ');
+}
+
 export function PackCard() {
   const { summary, backend } = useApp(useShallow((s) => ({ summary: s.summary, backend: s.backend })));
   if (!summary) return <main className="panel" data-testid="pack-card"><p>The pack card appears once the pack has loaded.</p></main>;
@@ -84,6 +93,7 @@ export function PackCard() {
         <li>
           composer: n = {summary.nDefault} (max {summary.nMax}), {summary.heads} heads, prompt length {summary.promptLength}
         </li>
+        {priors(m) && <li data-testid="pack-priors">output priors: {priors(m)}</li>}
         <li>running on {backend?.backend ?? '…'}</li>
       </ul>
       <div className="cs-grid">
