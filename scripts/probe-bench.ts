@@ -4,7 +4,7 @@
 // sample to results/backend-probe/<timestamp>.json. A number, not a timed test.
 // Usage: npm run build && npx tsx scripts/probe-bench.ts [loads=5]   (env PEAPOD_CHROMIUM, PROBE_PORT)
 import { chromium, type Browser, type Page } from '@playwright/test';
-import { spawn } from 'node:child_process';
+import { startPreview } from './preview.ts';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -80,13 +80,8 @@ async function measure(browser: Browser): Promise<{ first: Sample[]; remembered:
   return { first, remembered };
 }
 
-const server = spawn('npx', ['vite', 'preview', '--port', String(PORT), '--strictPort', '--host', '127.0.0.1'], { cwd: root, stdio: 'ignore' });
+const server = await startPreview(root, PORT);
 try {
-  for (let i = 0; ; i++) {
-    if (await fetch(BASE).then((r) => r.ok, () => false)) break;
-    if (i > 100) throw new Error(`vite preview did not answer on ${BASE}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
   const executablePath = process.env.PEAPOD_CHROMIUM ?? '/usr/bin/chromium';
   const out: Record<string, unknown> = { date: new Date().toISOString(), loads };
   const keys = ['probingMs', 'adapterMs', 'memoryMs', 'failedMs', 'smokeMs', 'startMs', 'navToDecisionMs'] as const;

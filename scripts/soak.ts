@@ -4,7 +4,7 @@
 // timed test. (The bench page runs on the main thread, so the driver's heap polls mostly wait for
 // it; the before/after numbers are taken by the page itself.) Usage: npx vite build && npx tsx scripts/soak.ts [cycles]   (env PEAPOD_CHROMIUM)
 import { chromium } from '@playwright/test';
-import { spawn } from 'node:child_process';
+import { startPreview } from './preview.ts';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,13 +14,8 @@ const PORT = Number(process.env.SOAK_PORT ?? 4181);
 const BASE = `http://127.0.0.1:${PORT}/`;
 const cycles = Number(process.argv[2] ?? 1000);
 
-const server = spawn('npx', ['vite', 'preview', '--port', String(PORT), '--strictPort', '--host', '127.0.0.1'], { cwd: root, stdio: 'ignore' });
+const server = await startPreview(root, PORT);
 try {
-  for (let i = 0; ; i++) {
-    if (await fetch(BASE).then((r) => r.ok, () => false)) break;
-    if (i > 100) throw new Error(`vite preview did not answer on ${BASE}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
   const browser = await chromium.launch({
     executablePath: process.env.PEAPOD_CHROMIUM ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--enable-precise-memory-info', '--js-flags=--expose-gc'],

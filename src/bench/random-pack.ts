@@ -4,6 +4,7 @@
 // catalogue (users, histories, item names) from an already-shipped pack instead of the dataset folder.
 // The result is a PackSource over the built bytes, so the page loads it through the same openPack path
 // (hash checks included) as a downloaded pack. Must not be imported by the app.
+import { randomNeighbours } from '../model/neighbours.ts';
 import { templateWords } from '../eval/prompts.ts';
 import { ModelPackMissingFileError } from '../model/errors.ts';
 import { mulberry32 } from '../model/generate/recommend.ts';
@@ -90,17 +91,7 @@ export async function buildRandomPack(catalogue: PackSource, o: RandomPackOption
   const rand = mulberry32(seed + 17);
   const n = config.composer.numNeighbours;
   if (U <= n) throw new RangeError(`the catalogue ${catalogue.description} has ${U} users; a pack needs at least ${n + 1} for ${n} neighbours.`);
-  const nbIdx = new Int32Array(U * n);
-  const nbSim = new Float32Array(U * n);
-  for (let u = 0; u < U; u++) {
-    const seen = new Set<number>();
-    while (seen.size < n) {
-      const v = Math.floor(rand() * U);
-      if (v !== u) seen.add(v);
-    }
-    nbIdx.set([...seen], u * n);
-    nbSim.set(Array.from({ length: n }, () => rand()).sort((a, b) => b - a), u * n);
-  }
+  const { indices: nbIdx, similarity: nbSim } = randomNeighbours(U, n, rand);
   const negatives = new Int32Array(U * 99);
   for (let u = 0; u < U; u++) {
     const seen = new Set(history.subarray(offsets[u]!, offsets[u + 1]!));

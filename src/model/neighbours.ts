@@ -210,3 +210,20 @@ export function neighboursOf(vector: ArrayLike<number>, all: ArrayLike<number>, 
   }
   return { indices: top.idx, similarities: Float32Array.from(top.sim) };
 }
+
+/** Random neighbours: n distinct other users per user, similarities descending in (0, 1). */
+export function randomNeighbours(users: number, n: number, rand: () => number): { indices: Int32Array; similarity: Float32Array } {
+  const indices = new Int32Array(users * n);
+  const similarity = new Float32Array(users * n);
+  for (let u = 0; u < users; u++) {
+    const seen = new Set<number>();
+    while (seen.size < n) {
+      const v = Math.floor(rand() * users);
+      if (v !== u) seen.add(v);
+    }
+    indices.set([...seen], u * n);
+    const sims = Array.from({ length: n }, () => rand()).sort((a, b) => b - a);
+    similarity.set(sims, u * n);
+  }
+  return { indices, similarity };
+}

@@ -8,6 +8,7 @@
 // and neighbours drawn at random (not cosine: computing exact neighbours for 22k users would
 // dominate the export time), with similarities sorted descending. Top-n negatives: 99 random
 // items the user never saw (or the dataset's own fixed negatives when it ships them).
+import { randomNeighbours } from '../../model/neighbours.ts';
 import path from 'node:path';
 import { datasetFingerprint } from '../../data/fingerprint.ts';
 import { loadDataset, resolveDataDir } from '../../data/node.ts';
@@ -103,23 +104,6 @@ function presetConfig(preset: ModelPreset, vocab: number, wholeWord: number, idS
     tasks: ['sequential', 'topn', 'explanation'],
     idScheme,
   };
-}
-
-/** Random neighbours: n distinct other users per user, similarities descending in (0, 1). */
-function randomNeighbours(users: number, n: number, rand: () => number): { indices: Int32Array; similarity: Float32Array } {
-  const indices = new Int32Array(users * n);
-  const similarity = new Float32Array(users * n);
-  for (let u = 0; u < users; u++) {
-    const seen = new Set<number>();
-    while (seen.size < n) {
-      const v = Math.floor(rand() * users);
-      if (v !== u) seen.add(v);
-    }
-    indices.set([...seen], u * n);
-    const sims = Array.from({ length: n }, () => rand()).sort((a, b) => b - a);
-    similarity.set(sims, u * n);
-  }
-  return { indices, similarity };
 }
 
 function randomNegatives(ds: InteractionDataset, rand: () => number): Int32Array {
