@@ -18,6 +18,8 @@ export interface RunOptions extends PipelineOptions {
   /** Test users evaluated for the manifest (0 = all). */
   evalUsers: number;
   backend: string;
+  /** Pack size limit in MiB (15 for packs the app ships; evaluation-only packs may allow more). */
+  maxPackMiB?: number;
 }
 
 /** Explanation pairs for review datasets (Musical Instruments), in user-index / dataset-item space. */
@@ -128,7 +130,7 @@ export async function runTrainAndExport(o: RunOptions): Promise<{ metrics: EvalM
       result: { steps: r.train.state.step, passesPerTask: r.train.state.stream.pass, stoppedBy: r.train.stoppedBy, bestStep: r.train.state.bestStep, bestValLoss: r.train.state.bestValLoss, trainSeconds: r.train.state.trainS, samplesPerSecond: r.train.samplesPerS },
       timings: r.timings,
     },
-  });
+  }, (o.maxPackMiB ?? 15) * 1024 * 1024);
   fs.writeFileSync(path.join(o.runDir, 'quick-eval.json'), JSON.stringify(ev.metrics, null, 2));
   process.stderr.write(`pack: ${o.out} (${(bytes / 1e6).toFixed(2)} MB), test metrics on ${evalUsersUsed} users: ${JSON.stringify(ev.metrics)}\n`);
   return { metrics: ev.metrics, packBytes: bytes };

@@ -41,6 +41,7 @@ const HELP = `usage: peapod train --dataset NAME|DIR --out DIR [options]
   --validate-every X      minutes between validations (5); --valid-users N (512); --patience N (3)
   --checkpoint-every X    minutes between checkpoints (3)
   --users N               keep only the first N users (quick experiments)
+  --max-pack-mib X        refuse packs over X MiB (15: what the app ships; raise it for evaluation-only packs)
   --dtype float16|float32 weight storage in the pack (default float16)
   --eval-users N          test users evaluated for the manifest's metrics at export (0 = all, default 2000)
   --seed N (1) --backend wasm|cpu (wasm)`;
@@ -96,6 +97,7 @@ export const command: Command = {
       userTokens: boolFlag(a, 'user-tokens'),
       itemInitFromCf: boolFlag(a, 'item-init-cf'),
       cfPrior: boolFlag(a, 'cf-prior'),
+      maxPackMiB: numberFlag(a, 'max-pack-mib', 15),
       cfFoldIn: boolFlag(a, 'cf-foldin'),
       freezeEmbeddings: boolFlag(a, 'freeze-embeddings'),
       freezeT5: boolFlag(a, 'freeze-t5'),
