@@ -1,11 +1,14 @@
 // The backend decision, without tfjs: which backends to try in which order, the remembered choice
 // (tried first, dropped when it fails, never written for a forced choice), the time-boxed adapter
-// probe, the timing split and the sentence the header shows. Starting a backend is the caller's
-// (backend.ts passes tfjs's setBackend + a smoke test); this module must not import tfjs.
-import { formatWhen, memoryKey, readRemembered, type AdapterFacts, type ChoiceStore, type RememberedChoice } from './backend-memory.ts';
+// probe, the model-size rule, the background retry for an adapter that answers late, the timing
+// split and the sentence the header shows. Starting a backend is the caller's (backend.ts passes
+// tfjs's setBackend + a smoke test); this module must not import tfjs.
+import { decoderStepFlops, encoderFlops } from '../bench/flops.ts';
+import type { T5Config } from '../model/types.ts';
+import { formatWhen, memoryKey, readRemembered, type AdapterFacts, type ChoiceStore, type RememberedChoice, type SizeClass } from './backend-memory.ts';
 import type { BackendName, BackendTiming } from './protocol.ts';
 
-export type { AdapterFacts } from './backend-memory.ts';
+export type { AdapterFacts, SizeClass } from './backend-memory.ts';
 
 /** A hung requestAdapter() must not stall the app; past this it counts as "no adapter". */
 export const ADAPTER_TIMEOUT_MS = 250;
@@ -22,7 +25,51 @@ export interface BackendEnv {
   probeAdapter(): Promise<AdapterFacts>;
   start(name: BackendName): Promise<StartOutcome>;
   now(): number;
+  /**
+   * Asks for the adapter again for a while; true once a hardware one answers. Used only when a
+   * remembered late-adapter webgpu fails to start (its first request answered null again).
+   */
+  awaitHardwareAdapter?(): Promise<boolean>;
 }
+
+/** The model's size, as the automatic choice sees it. */
+export interface ModelSize {
+  /** One encoder token plus one cached decoder step (output head included), in MFLOP (src/bench/flops.ts). */
+  mflopsPerToken: number;
+}
+
+/**
+ * Below this, WASM beats a hardware WebGPU adapter. Measured on a lent NVIDIA H200 in headless
+ * Chromium 156 (BENCHMARKS.md, "Real GPU"): the Beauty pack (d 128, 2+2 layers, 4.8 MFLOP/token)
+ * ran one app cycle in 28 ms on WASM vs 39 ms on WebGPU (greedy explanations 491 vs 109 tok/s); the
+ * T5-small-sized pack (d 512, 6+6, 86 MFLOP/token) in 2,130 vs 134 ms. A straight line through the
+ * two in log-log space crosses at ~6.5 MFLOP/token; 8 sits just above, far from both packs.
+ */
+export const SMALL_MODEL_MFLOPS_PER_TOKEN = 8;
+
+export function modelSizeOf(c: T5Config): ModelSize {
+  return { mflopsPerToken: (encoderFlops(c, 1) + decoderStepFlops(c, 0, 1, true)) / 1e6 };
+}
+
+const T5_NUMBERS = ['vocabSize', 'dModel', 'dKv', 'numHeads', 'dFf', 'numEncoderLayers', 'numDecoderLayers'] as const;
+
+/**
+ * The size from a pack manifest's `config.t5`, or null when it is missing or malformed: then the
+ * choice ignores size (the loader reports a broken manifest, typed; this is only a hint).
+ */
+export function modelSizeFromManifest(raw: unknown): ModelSize | null {
+  const t5 = (raw as { config?: { t5?: Record<string, unknown> } } | null)?.config?.t5;
+  if (typeof t5 !== 'object' || t5 === null) return null;
+  if (!T5_NUMBERS.every((k) => typeof t5[k] === 'number' && Number.isFinite(t5[k]) && (t5[k] as number) > 0)) return null;
+  if (t5.feedForward !== 'relu' && t5.feedForward !== 'gated-gelu') return null;
+  return modelSizeOf(t5 as unknown as T5Config);
+}
+
+export function sizeClass(model: ModelSize): SizeClass {
+  return model.mflopsPerToken < SMALL_MODEL_MFLOPS_PER_TOKEN ? 'small' : 'large';
+}
+
+const mflops = (m: ModelSize) => (m.mflopsPerToken < 10 ? m.mflopsPerToken.toFixed(1) : Math.round(m.mflopsPerToken).toString());
 
 export interface ChoiceOptions {
   forced?: BackendName | null;
@@ -32,6 +79,8 @@ export interface ChoiceOptions {
   /** Forget the remembered choice and run the full probe. */
   recheck?: boolean;
   tfjsVersion: string;
+  /** The pack's size; null/absent = unknown (a hardware adapter then always means webgpu). */
+  model?: ModelSize | null;
 }
 
 export interface BackendDecision {
@@ -69,7 +118,7 @@ export async function probeAdapterWith(gpu: GpuLike | undefined, timeoutMs = ADA
   try {
     const adapter = (await Promise.race([gpu.requestAdapter(), timeout])) as AdapterLike | 'timeout';
     if (adapter === 'timeout') return { ...NO_ADAPTER, timedOut: true };
-    if (!adapter) return { ...NO_ADAPTER };
+    if (!adapter) return { ...NO_ADAPTER, nullAnswer: true };
     const info = adapter.info ?? {};
     const architecture = info.architecture ?? '';
     return {
@@ -87,18 +136,26 @@ export async function probeAdapterWith(gpu: GpuLike | undefined, timeoutMs = ADA
   }
 }
 
-/** The full automatic order for this adapter: hardware WebGPU only; software WebGPU is slower than WASM. */
-export function autoOrder(adapter: AdapterFacts): BackendName[] {
-  return adapter.present && !adapter.isFallbackAdapter ? ['webgpu', 'wasm', 'webgl', 'cpu'] : ['wasm', 'webgl', 'cpu'];
+const isHardware = (a: AdapterFacts) => a.present && !a.isFallbackAdapter;
+
+/**
+ * The full automatic order for this adapter and model: hardware WebGPU first, unless the model is
+ * small enough that WASM wins (then WebGPU is second); software WebGPU is slower than WASM always.
+ */
+export function autoOrder(adapter: AdapterFacts, model?: ModelSize | null): BackendName[] {
+  if (!isHardware(adapter)) return ['wasm', 'webgl', 'cpu'];
+  return model && sizeClass(model) === 'small' ? ['wasm', 'webgpu', 'webgl', 'cpu'] : ['webgpu', 'wasm', 'webgl', 'cpu'];
 }
 
-export function explain(backend: BackendName, adapter: AdapterFacts, forced: boolean, failures: BackendDecision['failures'], source: 'url' | 'user'): string {
+export function explain(backend: BackendName, adapter: AdapterFacts, forced: boolean, failures: BackendDecision['failures'], source: 'url' | 'user', model?: ModelSize | null): string {
   if (forced) return source === 'user' ? `You picked ${backend} in the backend menu.` : `Forced by the ?backend=${backend} setting.`;
   const failed = failures.length ? ` (${failures.map((f) => f.backend).join(', ')} failed to start)` : '';
   switch (backend) {
     case 'webgpu':
-      return `A hardware WebGPU adapter is available${adapter.vendor ? ` (${adapter.vendor})` : ''}; it runs the model on the GPU${failed}.`;
+      return `A hardware WebGPU adapter is available${adapter.vendor ? ` (${adapter.vendor})` : ''}; it runs the model on the GPU${model ? ` (${mflops(model)} MFLOP/token, large enough to gain from it)` : ''}${failed}.`;
     case 'wasm':
+      if (isHardware(adapter) && model && sizeClass(model) === 'small')
+        return `Small model (${mflops(model)} MFLOP/token): WASM beats WebGPU on this size (measured on an H200)${failed}.`;
       if (adapter.present && adapter.isFallbackAdapter)
         return `The WebGPU adapter is a CPU emulation (${adapter.architecture || 'fallback'}); WASM is faster here${failed}.`;
       if (adapter.present) return `The WebGPU adapter${adapter.vendor ? ` (${adapter.vendor})` : ''} did not start; WASM with SIMD is the fastest CPU backend${failed}.`;
@@ -133,7 +190,8 @@ export async function decideBackend(env: BackendEnv, opts: ChoiceOptions): Promi
   const t0 = env.now();
   const adapter = await env.probeAdapter();
   const tAdapter = env.now();
-  const key = memoryKey(adapter, opts.tfjsVersion);
+  const model = opts.model ?? null;
+  const key = memoryKey(adapter, opts.tfjsVersion, model ? sizeClass(model) : undefined);
   let remembered: RememberedChoice | null = null;
   if (store) {
     if (opts.recheck) await quietly(() => store.clear());
@@ -144,7 +202,7 @@ export async function decideBackend(env: BackendEnv, opts: ChoiceOptions): Promi
   const order: BackendName[] = [];
   if (forced) order.push(forced);
   if (remembered) order.push(remembered.backend);
-  order.push(...autoOrder(adapter));
+  order.push(...autoOrder(adapter, model));
 
   const failures: BackendDecision['failures'] = [];
   let failedMs = 0;
@@ -152,7 +210,17 @@ export async function decideBackend(env: BackendEnv, opts: ChoiceOptions): Promi
   for (const name of order) {
     if (seen.has(name)) continue;
     seen.add(name);
-    const out = await env.start(name);
+    let out = await env.start(name);
+    if (out.error !== null && remembered?.late && name === remembered.backend && env.awaitHardwareAdapter) {
+      // The adapter that answered late last time may answer late again: wait for it, then retry once.
+      const tWait = env.now();
+      const found = await env.awaitHardwareAdapter();
+      const waited = env.now() - tWait;
+      if (found) {
+        failedMs += out.startMs + out.smokeMs + waited;
+        out = await env.start(name);
+      } else failedMs += waited; // the failed start itself is counted below
+    }
     if (out.error !== null) {
       failures.push({ backend: name, error: out.error });
       failedMs += out.startMs + out.smokeMs;
@@ -186,7 +254,7 @@ export async function decideBackend(env: BackendEnv, opts: ChoiceOptions): Promi
         remembered: { at: remembered.at },
       };
     }
-    const reason = explain(name, adapter, isForced, failures, source);
+    const reason = explain(name, adapter, isForced, failures, source, model);
     if (store) {
       const record: RememberedChoice = { version: 1, key, backend: name, reason, failures, at: Date.now(), timing };
       await quietly(() => store.set(record));
@@ -194,4 +262,78 @@ export async function decideBackend(env: BackendEnv, opts: ChoiceOptions): Promi
     return { backend: name, reason, adapter, forced: isForced, failures, probeMs: totalMs, timing, remembered: null };
   }
   throw new Error(`No TensorFlow.js backend could start: ${failures.map((f) => `${f.backend}: ${f.error}`).join('; ')}`);
+}
+
+/** Pauses between the background adapter requests: asks at about 0.25, 0.75, 1.75 and 3 s after start-up. */
+export const LATE_ADAPTER_DELAYS_MS: readonly number[] = [250, 500, 1000, 1250];
+
+export interface LateAdapterOptions {
+  store?: ChoiceStore | null;
+  tfjsVersion: string;
+  model?: ModelSize | null;
+  delaysMs?: readonly number[];
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface LateAdapter {
+  adapter: AdapterFacts;
+  /** The next visit's choice was written to the store (false: no store, or it failed). */
+  remembered: boolean;
+}
+
+const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * After an automatic choice whose adapter request answered null (not a timeout, not "no WebGPU"),
+ * asks again a few times in the background. If a hardware adapter appears and the model is large
+ * enough for WebGPU to win, the next visit's choice (webgpu, for the same null-answer key) is
+ * remembered and the adapter returned, so the page can offer to switch now. Returns null when
+ * nothing changes. Runs after start-up, so it does not count against the probing budget.
+ */
+export async function watchLateAdapter(decision: BackendDecision, probe: () => Promise<AdapterFacts>, opts: LateAdapterOptions): Promise<LateAdapter | null> {
+  if (decision.forced || !decision.adapter.nullAnswer || decision.backend === 'webgpu') return null;
+  const sleep = opts.sleep ?? sleepMs;
+  let found: AdapterFacts | null = null;
+  for (const delay of opts.delaysMs ?? LATE_ADAPTER_DELAYS_MS) {
+    await sleep(delay);
+    const facts = await probe();
+    if (isHardware(facts)) {
+      found = facts;
+      break;
+    }
+    // A software adapter is an answer too, and it would not change the choice.
+    if (facts.present) return null;
+  }
+  if (!found) return null;
+  const model = opts.model ?? null;
+  if (autoOrder(found, model)[0] !== 'webgpu') return null;
+  const store = opts.store ?? null;
+  let remembered = false;
+  if (store) {
+    const vendor = found.vendor ? ` (${found.vendor})` : '';
+    const record: RememberedChoice = {
+      version: 1,
+      key: memoryKey(decision.adapter, opts.tfjsVersion, model ? sizeClass(model) : undefined),
+      backend: 'webgpu',
+      reason: `A hardware WebGPU adapter${vendor} answered only after start-up (the first request returned none); it runs the model on the GPU${model ? ` (${mflops(model)} MFLOP/token, large enough to gain from it)` : ''}.`,
+      failures: [],
+      at: Date.now(),
+      timing: decision.timing,
+      late: { vendor: found.vendor, architecture: found.architecture, description: found.description },
+    };
+    remembered = (await quietly(async () => {
+      await store.set(record);
+      return true;
+    })) ?? false;
+  }
+  return { adapter: found, remembered };
+}
+
+/** Asks until a hardware adapter answers or the delays run out (for a remembered late adapter). */
+export async function awaitHardwareAdapterWith(probe: () => Promise<AdapterFacts>, delaysMs: readonly number[] = LATE_ADAPTER_DELAYS_MS, sleep: (ms: number) => Promise<void> = sleepMs): Promise<boolean> {
+  for (let i = 0; ; i++) {
+    if (isHardware(await probe())) return true;
+    if (i >= delaysMs.length) return false;
+    await sleep(delaysMs[i]!);
+  }
 }

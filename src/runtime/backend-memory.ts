@@ -14,6 +14,12 @@ export interface AdapterFacts {
   description: string;
   /** The adapter request did not answer within the time box (treated as "no adapter"). */
   timedOut?: boolean;
+  /**
+   * requestAdapter() exists and answered null. Not part of the key: on some machines (a fresh
+   * Chromium on an NVIDIA H200) the first request answers null and a later one the GPU, so this
+   * is what makes a background retry worth it.
+   */
+  nullAnswer?: boolean;
 }
 
 export interface RememberedChoice {
@@ -28,6 +34,11 @@ export interface RememberedChoice {
   at: number;
   /** What the full probe cost then. */
   timing: BackendTiming;
+  /**
+   * Set when a hardware adapter answered only after start-up (a background retry found it): the
+   * next visit's first request may answer null again, so starting webgpu may need a short wait.
+   */
+  late?: { vendor: string; architecture: string; description: string };
 }
 
 /** One remembered record per browser profile (the key inside it says which adapter it is for). */
@@ -70,9 +81,17 @@ export function idbChoiceStore(): ChoiceStore {
   };
 }
 
-/** Same adapter facts + same tfjs version => same key. A driver/GPU/browser update changes it. */
-export function memoryKey(adapter: AdapterFacts, tfjsVersion: string): string {
-  return JSON.stringify([tfjsVersion, adapter.present, adapter.isFallbackAdapter, adapter.vendor, adapter.architecture, adapter.description]);
+/** The model-size class of the automatic choice (backend-choice.ts); absent when the pack's size is unknown. */
+export type SizeClass = 'small' | 'large';
+
+/**
+ * Same adapter facts + same tfjs version (+ same model-size class, when known) => same key. A
+ * driver/GPU/browser update changes it, and so does switching to a pack on the other side of the
+ * size threshold, since the right backend differs there.
+ */
+export function memoryKey(adapter: AdapterFacts, tfjsVersion: string, size?: SizeClass): string {
+  const facts = [tfjsVersion, adapter.present, adapter.isFallbackAdapter, adapter.vendor, adapter.architecture, adapter.description];
+  return JSON.stringify(size ? [...facts, size] : facts);
 }
 
 const NAMES: readonly string[] = ['webgpu', 'wasm', 'webgl', 'cpu'];
@@ -91,6 +110,10 @@ export function readRemembered(raw: unknown, key: string): RememberedChoice | nu
   if (!Array.isArray(r.failures) || !r.failures.every((f) => typeof f === 'object' && f !== null && NAMES.includes((f as { backend: unknown }).backend as string) && typeof (f as { error: unknown }).error === 'string')) return null;
   const t = r.timing as Record<string, unknown> | null;
   if (typeof t !== 'object' || t === null || !TIMING_KEYS.every((k) => typeof t[k] === 'number')) return null;
+  if (r.late !== undefined) {
+    const l = r.late as Record<string, unknown> | null;
+    if (typeof l !== 'object' || l === null || !(['vendor', 'architecture', 'description'] as const).every((k) => typeof l[k] === 'string')) return null;
+  }
   return raw as RememberedChoice;
 }
 

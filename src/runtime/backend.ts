@@ -12,8 +12,20 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import { decideBackend, probeAdapterWith, type AdapterFacts, type BackendDecision, type BackendEnv, type StartOutcome } from './backend-choice.ts';
+import {
+  awaitHardwareAdapterWith,
+  decideBackend,
+  modelSizeFromManifest,
+  probeAdapterWith,
+  watchLateAdapter,
+  type AdapterFacts,
+  type BackendDecision,
+  type BackendEnv,
+  type ModelSize,
+  type StartOutcome,
+} from './backend-choice.ts';
 import { idbChoiceStore, type ChoiceStore } from './backend-memory.ts';
+import type { BackendInfo } from './protocol.ts';
 
 export type BackendName = 'webgpu' | 'wasm' | 'webgl' | 'cpu';
 export const BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'wasm', 'webgl', 'cpu'];
@@ -34,9 +46,13 @@ function configureWasm(): void {
 }
 
 /** The page's (or worker's) WebGPU adapter, with requestAdapter() time-boxed. */
-export function probeAdapter(): Promise<AdapterFacts> {
-  return probeAdapterWith((globalThis.navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu);
+export function probeAdapter(timeoutMs?: number): Promise<AdapterFacts> {
+  return probeAdapterWith((globalThis.navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu, timeoutMs);
 }
+
+/** Background and retry requests are off the start-up path, so each may take longer than the 250 ms box. */
+const LATE_PROBE_TIMEOUT_MS = 1000;
+const lateProbe = () => probeAdapter(LATE_PROBE_TIMEOUT_MS);
 
 async function trySet(name: BackendName): Promise<StartOutcome> {
   const t0 = performance.now();
@@ -62,7 +78,7 @@ async function trySet(name: BackendName): Promise<StartOutcome> {
   }
 }
 
-const browserEnv: BackendEnv = { probeAdapter, start: trySet, now: () => performance.now() };
+const browserEnv: BackendEnv = { probeAdapter: () => probeAdapter(), start: trySet, now: () => performance.now(), awaitHardwareAdapter: () => awaitHardwareAdapterWith(lateProbe) };
 
 /**
  * Picks and activates a backend. `forced` (from ?backend= or the picker) is tried first; failures
@@ -72,19 +88,35 @@ export function chooseBackend(
   forced?: BackendName | null,
   source: 'url' | 'user' = 'url',
   memory: { store?: ChoiceStore | null; recheck?: boolean } = {},
+  model: ModelSize | null = null,
 ): Promise<BackendDecision> {
-  return decideBackend(browserEnv, { forced: forced ?? null, source, store: memory.store ?? null, recheck: memory.recheck ?? false, tfjsVersion: tf.version_core });
+  return decideBackend(browserEnv, { forced: forced ?? null, source, store: memory.store ?? null, recheck: memory.recheck ?? false, tfjsVersion: tf.version_core, model });
 }
 
 export function parseBackendName(s: string | null | undefined): BackendName | null {
   return s && (BACKEND_ORDER as readonly string[]).includes(s) ? (s as BackendName) : null;
 }
 
-/** The decision as the protocol's BackendInfo (plain data the worker can post). */
-export async function pickBackend(forced: BackendName | null, source: 'url' | 'user', recheck = false): Promise<import('./protocol.ts').BackendInfo> {
+/**
+ * The decision as the protocol's BackendInfo (plain data the worker can post). `manifest` is the
+ * pack's parsed manifest.json (or null): its config gives the model size. When the adapter request
+ * answered null, `onLateAdapter` is called if a hardware adapter appears within a few seconds.
+ */
+export async function pickBackend(
+  forced: BackendName | null,
+  source: 'url' | 'user',
+  recheck = false,
+  manifest: unknown = null,
+  onLateAdapter?: (late: NonNullable<BackendInfo['lateAdapter']>) => void,
+): Promise<BackendInfo> {
   // IndexedDB can be missing (some privacy modes) or throw on open; then nothing is remembered.
   const store = typeof indexedDB === 'undefined' ? null : idbChoiceStore();
-  const d = await chooseBackend(forced, source, { store, recheck });
+  const model = modelSizeFromManifest(manifest);
+  const d = await chooseBackend(forced, source, { store, recheck }, model);
+  if (onLateAdapter)
+    void watchLateAdapter(d, lateProbe, { store, tfjsVersion: tf.version_core, model }).then((late) => {
+      if (late) onLateAdapter({ vendor: late.adapter.vendor, remembered: late.remembered });
+    });
   return {
     backend: d.backend,
     reason: d.reason,

@@ -33,6 +33,12 @@ export interface BackendInfo {
   timing?: BackendTiming;
   /** Set when the automatic choice was remembered from an earlier visit rather than probed now. */
   remembered?: { at: number } | null;
+  /**
+   * Set (in a second 'backend' message) when the adapter request answered null at start-up but a
+   * hardware adapter answered a background retry and the model is large enough for WebGPU.
+   * remembered: the next visit starts on webgpu.
+   */
+  lateAdapter?: { vendor: string; remembered: boolean } | null;
 }
 
 /** Milliseconds spent choosing the backend. probingMs = totalMs - startMs (all but the chosen backend's own start). */

@@ -69,9 +69,16 @@ async function load(req: Extract<Request, { type: 'load' }>): Promise<void> {
   } catch {
     post({ type: 'example', example: null });
   }
-  // 2. The engine module (tfjs + model) and the backend.
-  const [{ openEngine }, { pickBackend, watchDeviceLoss }] = await Promise.all([import('./engine.ts'), import('./backend.ts')]);
-  const backend = await pickBackend(req.backend, req.backendSource ?? 'url', req.recheckBackend ?? false);
+  // 2. The engine module (tfjs + model) and the backend. The manifest is read alongside (while the
+  // engine module compiles) only for the model's size, which the automatic choice weighs.
+  const manifest = fetchFile(fetch, `${base}manifest.json`, 'manifest.json', () => {}, true)
+    .then((bytes) => (bytes ? decodeJson<unknown>(bytes, 'manifest.json') : null))
+    .catch(() => null);
+  const [{ openEngine }, { pickBackend, watchDeviceLoss }, manifestJson] = await Promise.all([import('./engine.ts'), import('./backend.ts'), manifest]);
+  let backend = await pickBackend(req.backend, req.backendSource ?? 'url', req.recheckBackend ?? false, manifestJson, (lateAdapter) => {
+    backend = { ...backend, lateAdapter };
+    post({ type: 'backend', backend });
+  });
   post({ type: 'backend', backend });
   watchDeviceLoss((detail) => {
     engine = null;

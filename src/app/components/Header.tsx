@@ -94,6 +94,14 @@ export function Header() {
             {`probe ${ms(backend.timing.probingMs)} ms (adapter ${ms(backend.timing.adapterMs)}, memory ${ms(backend.timing.memoryMs)}, failed ${ms(backend.timing.failedMs)}, smoke ${ms(backend.timing.smokeMs)}) + ${backend.backend} start ${ms(backend.timing.startMs)} ms`}
           </span>
         )}
+        {backend?.lateAdapter && backend.backend !== 'webgpu' && (
+          <span className="reason" data-testid="backend-late-adapter" role="status">
+            {`A GPU adapter${backend.lateAdapter.vendor ? ` (${backend.lateAdapter.vendor})` : ''} appeared after start-up; ${backend.lateAdapter.remembered ? 'next visit uses WebGPU' : 'WebGPU would be faster for this model'} — `}
+            <button type="button" data-testid="backend-late-switch" onClick={() => switchBackend('webgpu')}>
+              switch now
+            </button>
+          </span>
+        )}
         <button type="button" data-testid="backend-recheck" onClick={recheckBackend} title="Forget the remembered automatic choice and try every backend again">
           Re-check backends
         </button>
