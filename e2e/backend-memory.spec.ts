@@ -54,3 +54,68 @@ test('a forced backend is not remembered as the automatic one', async ({ page })
   await expect(page.getByTestId('backend-reason')).not.toHaveText(/Remembered/);
   await expect(page.getByTestId('backend-timing')).toHaveAttribute('data-remembered', 'false');
 });
+
+/**
+ * Replaces the worker's navigator.gpu with a scripted one: requestAdapter() answers, in order, null
+ * (when `nullFirst`) and then an "nvidia" hardware adapter that cannot make a device. Nothing here
+ * has a real GPU, so this is how the page's side of the late-adapter and model-size paths is seen.
+ */
+async function scriptWorkerGpu(page: import('@playwright/test').Page, nullFirst: boolean): Promise<void> {
+  const shim = `(() => {
+    let asked = 0;
+    const adapter = { isFallbackAdapter: false, info: { vendor: 'nvidia', architecture: '', description: '', isFallbackAdapter: false }, features: new Set(), limits: {},
+      requestDevice: () => Promise.reject(new Error('scripted adapter: no device')) };
+    Object.defineProperty(self.navigator, 'gpu', { configurable: true, value: {
+      requestAdapter: async () => (${nullFirst} && asked++ === 0 ? null : adapter),
+      getPreferredCanvasFormat: () => 'rgba8unorm' } });
+  })();\n`;
+  await page.route(/\/assets\/worker-[^/]*\.js$/, async (route) => {
+    const res = await route.fetch();
+    await route.fulfill({ response: res, body: shim + (await res.text()) });
+  });
+}
+
+test('a hardware adapter with the small Beauty pack: wasm, and the reason says why', async ({ page }) => {
+  await scriptWorkerGpu(page, false);
+  await page.goto('/');
+  await expect(page.getByTestId('backend-name')).toHaveText('wasm', { timeout: READY_TIMEOUT });
+  await expect(page.getByTestId('backend-reason')).toHaveText('Small model (4.8 MFLOP/token): WASM beats WebGPU on this size (measured on an H200).');
+  await expect(page.getByTestId('load-status')).toHaveAttribute('data-phase', 'ready', { timeout: READY_TIMEOUT });
+});
+
+test('an adapter that answers only after start-up: the header offers WebGPU for a large model and the next visit remembers it', async ({ page }) => {
+  test.setTimeout(240_000);
+  await scriptWorkerGpu(page, true);
+  // The worker's first manifest read is the size hint: make it T5-small-sized (d 512, 6+6, d_ff 2048).
+  // Later reads (the loader's) get the real file, so the Beauty pack still loads.
+  let hinted = false;
+  await page.route(/\/models\/beauty\/manifest\.json$/, async (route) => {
+    const res = await route.fetch();
+    if (hinted) return route.fulfill({ response: res });
+    hinted = true;
+    const m = (await res.json()) as { config: { t5: Record<string, unknown> } };
+    Object.assign(m.config.t5, { dModel: 512, dKv: 64, numHeads: 8, dFf: 2048, numEncoderLayers: 6, numDecoderLayers: 6 });
+    return route.fulfill({ response: res, body: JSON.stringify(m) });
+  });
+  await page.goto('/');
+  await expect(page.getByTestId('backend-name')).toHaveText('wasm', { timeout: READY_TIMEOUT });
+  await expect(page.getByTestId('backend-reason')).toHaveText('No WebGPU adapter in this browser; WASM with SIMD is the fastest CPU backend.');
+  const late = page.getByTestId('backend-late-adapter');
+  await expect(late).toHaveText('A GPU adapter (nvidia) appeared after start-up; next visit uses WebGPU — switch now', { timeout: 30_000 });
+  await expect(page.getByTestId('load-status')).toHaveAttribute('data-phase', 'ready', { timeout: READY_TIMEOUT });
+
+  // "Switch now" does what the picker does: a fresh worker asked for webgpu (the scripted adapter
+  // has no device, so it falls through to wasm and says so).
+  await page.getByTestId('backend-late-switch').click();
+  await expect(page.getByTestId('backend-picker')).toHaveValue('webgpu');
+  await expect(late).toHaveCount(0);
+  await expect(page.getByTestId('backend-name')).toHaveText('wasm', { timeout: READY_TIMEOUT });
+
+  // Next visit (auto, same large hint, first request null again): the remembered webgpu is tried
+  // first. This adapter has no device, so it fails even after the adapter answers, the memory is
+  // dropped and the full order (no adapter -> wasm) runs; the failure list shows webgpu was tried.
+  hinted = false;
+  await page.goto('/');
+  await expect(page.getByTestId('backend-reason')).toHaveText('No WebGPU adapter in this browser; WASM with SIMD is the fastest CPU backend (webgpu failed to start).', { timeout: READY_TIMEOUT });
+  await expect(page.getByTestId('backend-name')).toHaveText('wasm');
+});
