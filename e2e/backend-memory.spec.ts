@@ -83,12 +83,12 @@ test('a hardware adapter with the small Beauty pack: wasm, and the reason says w
   await expect(page.getByTestId('load-status')).toHaveAttribute('data-phase', 'ready', { timeout: READY_TIMEOUT });
 });
 
-test('an adapter that answers only after start-up: the header offers WebGPU for a large model and the next visit remembers it', async ({ page }) => {
+test('an adapter that answers only after start-up: the header offers WebGPU for a large model, and Switch now switches like the picker', async ({ page }, info) => {
   test.setTimeout(240_000);
   await scriptWorkerGpu(page, true);
   // The worker's first manifest read is the size hint: make it T5-small-sized (d 512, 6+6, d_ff 2048).
   // Later reads (the loader's) get the real file, so the Beauty pack still loads.
-  let hinted = false;
+  let hinted = false as boolean;
   await page.route(/\/models\/beauty\/manifest\.json$/, async (route) => {
     const res = await route.fetch();
     if (hinted) return route.fulfill({ response: res });
@@ -104,18 +104,13 @@ test('an adapter that answers only after start-up: the header offers WebGPU for 
   await expect(late).toHaveText('A GPU adapter (nvidia) appeared after start-up; next visit uses WebGPU — switch now', { timeout: 30_000 });
   await expect(page.getByTestId('load-status')).toHaveAttribute('data-phase', 'ready', { timeout: READY_TIMEOUT });
 
-  // "Switch now" does what the picker does: a fresh worker asked for webgpu (the scripted adapter
-  // has no device, so it falls through to wasm and says so).
+  // tfjs's own webgpu backend does not go through the shim: in the 'webgpu' project it reaches the
+  // browser's real SwiftShader adapter and starts; in 'no-webgpu' it cannot and falls through to wasm.
+  const gpuStarts = info.project.name === 'webgpu';
+  // "Switch now" does what the picker does: a fresh worker asked for webgpu.
   await page.getByTestId('backend-late-switch').click();
   await expect(page.getByTestId('backend-picker')).toHaveValue('webgpu');
   await expect(late).toHaveCount(0);
-  await expect(page.getByTestId('backend-name')).toHaveText('wasm', { timeout: READY_TIMEOUT });
-
-  // Next visit (auto, same large hint, first request null again): the remembered webgpu is tried
-  // first. This adapter has no device, so it fails even after the adapter answers, the memory is
-  // dropped and the full order (no adapter -> wasm) runs; the failure list shows webgpu was tried.
-  hinted = false;
-  await page.goto('/');
-  await expect(page.getByTestId('backend-reason')).toHaveText('No WebGPU adapter in this browser; WASM with SIMD is the fastest CPU backend (webgpu failed to start).', { timeout: READY_TIMEOUT });
-  await expect(page.getByTestId('backend-name')).toHaveText('wasm');
+  await expect(page.getByTestId('backend-name')).toHaveText(gpuStarts ? 'webgpu' : 'wasm', { timeout: READY_TIMEOUT });
+  // What the next visit does with the remembered late adapter is unit-tested (backend-choice.test.ts).
 });
