@@ -14,6 +14,8 @@ type Ranking = { HR1?: number; HR5: number; NDCG5: number; HR10: number; NDCG10:
 interface MetricsFile {
   label?: string;
   trainSteps?: number | null;
+  /** Step whose weights the pack holds (early stopping keeps the best validation loss). */
+  bestStep?: number | null;
   /** Set by `peapod eval --ablation TEXT`: what this pack changes against the full model. */
   ablation?: string;
   /** Training wall time of the evaluated pack (from its manifest), written with --ablation. */
@@ -110,7 +112,8 @@ function rankingRow(name: string, r: Ranking, extra: string[]): string {
 
 function describe(m: MetricsFile): string {
   if (m.baseline) return `${m.baseline} (baseline)`;
-  const steps = m.trainSteps ? `, ${m.trainSteps} steps` : '';
+  const best = m.bestStep !== undefined && m.bestStep !== null && m.bestStep !== m.trainSteps ? ` (weights of step ${m.bestStep})` : '';
+  const steps = m.trainSteps ? `, ${m.trainSteps} steps${best}` : '';
   return `${m.label ?? 'PeaPOD Web (ours)'}${steps}`;
 }
 
@@ -123,7 +126,8 @@ const cell = (text: string): string => text.replace(/\|/g, '\\|');
 
 function training(m: MetricsFile): string {
   const min = typeof m.trainSeconds === 'number' ? `${Math.round(m.trainSeconds / 60)} min` : '– min';
-  return `${min} / ${m.trainSteps ?? '–'} steps`;
+  const best = m.bestStep !== undefined && m.bestStep !== null && m.bestStep !== m.trainSteps ? ` (best ${m.bestStep})` : '';
+  return `${min} / ${m.trainSteps ?? '–'} steps${best}`;
 }
 
 function ablationTable(title: string, rows: { file: string; m: MetricsFile }[]): string[] {

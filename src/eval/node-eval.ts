@@ -119,6 +119,8 @@ export interface PackEvalReport {
   label: string;
   /** Training steps of the evaluated weights (from the manifest). */
   trainSteps: number | null;
+  /** The step whose weights the pack holds (early stopping's best), from the manifest. */
+  bestStep: number | null;
   pack: string;
   packName: string;
   dataset: string;
@@ -157,10 +159,11 @@ export async function evaluatePack(o: PackEvalOptions): Promise<PackEvalReport> 
   setup.evalModel.model.dispose();
   for (const v of setup.evalModel.model.params.values()) v.dispose();
   const U = setup.evalModel.sequences.length;
-  const result = (setup.training['result'] ?? {}) as { steps?: number };
+  const result = (setup.training['result'] ?? {}) as { steps?: number; bestStep?: number };
   const report: PackEvalReport = {
     label: o.label ?? 'PeaPOD Web (ours)',
     trainSteps: result.steps ?? null,
+    bestStep: result.bestStep ?? null,
     pack: o.pack,
     packName: m.name,
     dataset: m.dataset.name,
