@@ -51,6 +51,12 @@ export interface TrainOptions {
   topnCandidates: number;
   /** Template word dropout for training prompts (0 = off). */
   wordDropout?: number;
+  /**
+   * Validation loss of recommendation tasks without the closing </s> (off: every target token, the
+   * reference's criterion). On, early stopping can keep weights that never learned to end an id, so
+   * unconstrained decoding then produces no valid item.
+   */
+  idOnlyValidation?: boolean;
   /** Also log the validation loss in training template 0 (diagnostic). */
   templatedValidation?: boolean;
   maxInputTokens: number;
@@ -186,13 +192,13 @@ function dropClosingEos(host: HostBatch, padId: number): void {
 }
 
 /** Mean loss per target token over a fixed sample set (no dropout); recommendation tasks without the closing </s>. */
-export function meanLoss(model: LossModel, data: TrainData, task: TaskName, samples: Sample[], batchSize: number, opt: Pick<TrainOptions, 'neighbours' | 'maxInputTokens'>): number {
+export function meanLoss(model: LossModel, data: TrainData, task: TaskName, samples: Sample[], batchSize: number, opt: Pick<TrainOptions, 'neighbours' | 'maxInputTokens' | 'idOnlyValidation'>): number {
   let sum = 0;
   let tokens = 0;
   for (let i = 0; i < samples.length; i += batchSize) {
     const chunk = samples.slice(i, i + batchSize);
     const host = collate(data.tok, chunk, data.userIds, opt.maxInputTokens);
-    if (task !== 'explanation') dropClosingEos(host, data.tok.padId);
+    if (opt.idOnlyValidation && task !== 'explanation') dropClosingEos(host, data.tok.padId);
     const b = toTensors(host);
     const c = model.config.composer.collaborative ? gatherCollab(data.collab, chunk.map((s) => s.user), opt.neighbours) : null;
     const l = tf.tidy(() => model.loss(task, b, c, b.labels, false, historiesOf(task, chunk)));

@@ -34,6 +34,8 @@ const HELP = `usage: peapod train --dataset NAME|DIR --out DIR [options]
   --max-input N           input token cap (128)
   --word-dropout X        drop each template word of a training prompt with probability X (0); the ids
                           stay, so training also sees prompts close to the bare validation/test form
+  --id-only-validation    validation loss of recommendations without the closing </s> (default: all
+                          target tokens, as the reference; see the trainer's note before turning it on)
   --templated-validation  also log validation loss in training template 0 (diagnostic of the
                           template -> bare-form gap; early stopping still uses the bare form)
   --max-steps N           0 = export untrained weights (default: unlimited, use --max-minutes)
@@ -116,6 +118,7 @@ export const command: Command = {
         topnCandidates: numberFlag(a, 'topn-candidates', 100),
         wordDropout: numberFlag(a, 'word-dropout', 0),
         templatedValidation: boolFlag(a, 'templated-validation'),
+        idOnlyValidation: boolFlag(a, 'id-only-validation'),
         maxInputTokens: numberFlag(a, 'max-input', 128),
         maxSteps,
         maxMinutes: numberFlag(a, 'max-minutes', 60),
