@@ -1,7 +1,7 @@
 // Simple recommenders on the same splits and fixed negatives as the model (most-popular; the
 // "id-order" rule that exploits P5's sequential numbering; PMF dot products; item-to-item
-// transitions), written as metrics.json + predictions.jsonl in the same format as `peapod eval`, so
-// RESULTS.md can put them beside the model. Node only. It must not import src/train: a baseline that
+// transitions; explanation sentences copied from training), written as metrics.json +
+// predictions.jsonl in the same format as `peapod eval`, so RESULTS.md can put them beside the model. Node only. It must not import src/train: a baseline that
 // needs a fitted model (PMF) gets the fit passed in by the caller (the CLI layer).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -11,6 +11,10 @@ import { heldOutTopn } from './heldout.ts';
 import { rankingMetrics } from './metrics.ts';
 import { prepareData, trainingSequences, type IdMode } from './prepare.ts';
 import type { EvalMetrics, PredictionRow } from './evaluate.ts';
+import { loadExplanations } from '../data/node-explanations.ts';
+import type { ExplanationPair } from './batch.ts';
+import { explanationBaseline, scoreExplanations, type ExplanationBaselineName } from './explanation-baselines.ts';
+export { EXPLANATION_BASELINES, type ExplanationBaselineName } from './explanation-baselines.ts';
 
 export type BaselineName = 'most-popular' | 'id-order' | 'pmf' | 'item-knn';
 export const BASELINES: readonly BaselineName[] = ['most-popular', 'id-order', 'pmf', 'item-knn'];
@@ -125,6 +129,80 @@ export function evaluateBaseline(o: BaselineEvalOptions): BaselineReport {
     command: o.command,
     date: new Date().toISOString(),
     notes: NOTES[o.baseline] + (fitted ? `; ${fitted.description}` : ''),
+  };
+  fs.mkdirSync(o.out, { recursive: true });
+  fs.writeFileSync(path.join(o.out, 'metrics.json'), JSON.stringify(report, null, 2) + '\n');
+  fs.writeFileSync(path.join(o.out, 'predictions.jsonl'), predictions.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  return report;
+}
+
+/**
+ * The explanation split training uses (src/train/run.ts reviewExplanations: review datasets, split
+ * seed 1 whatever --seed is), in user-index / dataset-item space. Rebuilt here because src/eval
+ * may not import src/train; the explanation baseline test checks it against a pack's references.
+ */
+export function reviewExplanationSplit(ds: InteractionDataset, dataDir?: string): { train: ExplanationPair[]; valid: ExplanationPair[]; test: ExplanationPair[] } {
+  if (ds.kind !== 'amazon-reviews')
+    throw new BaselineSetupError(`${ds.name}: explanation baselines need a review dataset (kind amazon-reviews, e.g. amazon-musical-instruments-5core); this one is ${ds.kind}, on which the model is not evaluated on explanations.`);
+  const loaded = loadExplanations(ds.dir, 1, dataDir ? { dataDir } : {});
+  const index = new Map<number, number>();
+  ds.users.forEach((id, u) => index.set(id, u));
+  const conv = (rs: readonly { user: number; item: number; explanation: string }[]): ExplanationPair[] =>
+    rs.filter((r) => index.has(r.user)).map((r) => ({ user: index.get(r.user)!, item: r.item, text: r.explanation }));
+  return { train: conv(loaded.split.train), valid: conv(loaded.split.val), test: conv(loaded.split.test) };
+}
+
+const EXPLANATION_NOTES: Record<ExplanationBaselineName, string> = {
+  'item-explanation':
+    "outputs the item's most frequent training explanation sentence (counted after the metrics' lower-casing and word split; ties: the earliest in training order; an item without training explanations gets the most frequent training sentence overall)",
+  'user-explanation':
+    "outputs the user's most frequent training explanation sentence (counted after the metrics' lower-casing and word split; ties: the earliest in training order; a user without training explanations gets the most frequent training sentence overall)",
+};
+
+export interface ExplanationBaselineEvalOptions {
+  baseline: ExplanationBaselineName;
+  /** Dataset name (loaded from the data dir) or an in-memory review dataset (tests). */
+  dataset: string | InteractionDataset;
+  dataDir?: string;
+  idMode: IdMode;
+  out: string;
+  command: string;
+  /** Seed of the id re-mapping (the explanation split itself is always seed 1, as in training). */
+  seed: number;
+}
+
+export type ExplanationBaselineReport = Omit<BaselineReport, 'baseline'> & { baseline: ExplanationBaselineName; fallbacks: number };
+
+/** Runs an explanation baseline on the model's test explanation pairs; writes metrics.json + predictions.jsonl. */
+export function evaluateExplanationBaseline(o: ExplanationBaselineEvalOptions): ExplanationBaselineReport {
+  const p = prepareData({
+    dataset: o.dataset,
+    idMode: o.idMode,
+    seed: o.seed,
+    ...(o.dataDir ? { dataDir: o.dataDir } : {}),
+    explanations: (ds) => reviewExplanationSplit(ds, o.dataDir),
+  });
+  const ex = p.explanations!;
+  if (ex.test.length === 0) throw new BaselineSetupError(`${p.ds.name}: the explanation split has no test pairs; nothing to evaluate.`);
+  // Only user and item reach the rule: the references are scored, never read to choose.
+  const { generated, fallbacks } = explanationBaseline(o.baseline, ex.train, ex.test.map(({ user, item }) => ({ user, item })));
+  const dsItem = (i: number): number => (p.itemNewToOld ? p.itemNewToOld[i]! : i);
+  const predictions: PredictionRow[] = ex.test.map((q, k) => ({ task: 'explanation', user: p.ds.users[q.user]!, item: dsItem(q.item), reference: q.text, generated: generated[k]! }));
+  const report: ExplanationBaselineReport = {
+    pack: null,
+    packName: `${o.baseline} baseline`,
+    baseline: o.baseline,
+    dataset: p.ds.name,
+    ids: p.idMode === 'remap' ? 'remapped' : 'original',
+    idScheme: 'n/a',
+    split: 'test',
+    users: p.ds.sequences.length,
+    constrained: null,
+    metrics: { explanation: scoreExplanations(ex.test.map((q) => q.text), generated) },
+    fallbacks,
+    command: o.command,
+    date: new Date().toISOString(),
+    notes: EXPLANATION_NOTES[o.baseline],
   };
   fs.mkdirSync(o.out, { recursive: true });
   fs.writeFileSync(path.join(o.out, 'metrics.json'), JSON.stringify(report, null, 2) + '\n');

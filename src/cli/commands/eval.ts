@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { boolFlag, CliUsageError, numberFlag, parseArgs, stringFlag } from '../args.ts';
 import type { Command } from './types.ts';
 import type { TaskName } from '../../model/types.ts';
-import type { BaselineName, FactorFit } from '../../eval/node-baselines.ts';
+import type { BaselineName, ExplanationBaselineName, FactorFit } from '../../eval/node-baselines.ts';
 
 /** `peapod train --cf-dim` default; the PMF baseline uses the same so it measures the CF embeddings training gets. */
 export const PMF_BASELINE_DIM = 32;
@@ -28,6 +28,7 @@ export async function pmfFactorFit(d: number, quiet = true): Promise<FactorFit> 
 
 const HELP = `usage: peapod eval --pack DIR --out OUTDIR [--split test|valid] [--users N] [--constrained on|off] [--tasks LIST] [--backend wasm|cpu] [--ablation TEXT]
        peapod eval --baseline most-popular|id-order|pmf|item-knn --dataset NAME --out OUTDIR [--ids remap|original] [--seed N] [--cf-dim N]
+       peapod eval --baseline item-explanation|user-explanation --dataset NAME --out OUTDIR [--ids remap|original] [--seed N]
 
   sequential: all items ranked, beam 20, 10 returned; top-n: 1 positive + 99 fixed negatives;
   explanation: beam search, min length 10, BLEU-1/4 and ROUGE-1/2/L (x100).
@@ -35,6 +36,8 @@ const HELP = `usage: peapod eval --pack DIR --out OUTDIR [--split test|valid] [-
   --ablation TEXT  this pack is an ablation (e.g. "composer heads = 1"): metrics.json records the text
                  and the pack's training time, and RESULTS.md lists it in the dataset's ablation table
   --seed N       baselines: seed of the id re-mapping and of the PMF fit (training's default: 1)
+  item-explanation / user-explanation: the item's / the user's most frequent training explanation
+                 sentence for each test explanation pair (review datasets, training's split)
   --cf-dim N     pmf baseline: factor dimension (training's default --cf-dim: 32)
   --users N      first N users (and first N explanation pairs); 0 = all (default)
   --sample       with --users N: a seeded uniform random sample of N users instead of the first N
@@ -52,11 +55,24 @@ export const command: Command = {
     }
     if (a.flags['baseline'] !== undefined) {
       if (a.flags['ablation'] !== undefined) throw new CliUsageError('--ablation describes a trained pack (--pack); baselines are not ablations.');
-      const { evaluateBaseline, BASELINES } = await import('../../eval/node-baselines.ts');
+      const { evaluateBaseline, evaluateExplanationBaseline, BASELINES, EXPLANATION_BASELINES } = await import('../../eval/node-baselines.ts');
       const baseline = stringFlag(a, 'baseline');
-      if (!(BASELINES as readonly string[]).includes(baseline)) throw new CliUsageError(`--baseline must be one of ${BASELINES.join(', ')}, got "${baseline}"`);
+      const all = [...BASELINES, ...EXPLANATION_BASELINES] as readonly string[];
+      if (!all.includes(baseline)) throw new CliUsageError(`--baseline must be one of ${all.join(', ')}, got "${baseline}"`);
       const ids = stringFlag(a, 'ids', 'remap');
       if (ids !== 'remap' && ids !== 'original') throw new CliUsageError(`--ids must be remap or original, got "${ids}"`);
+      if ((EXPLANATION_BASELINES as readonly string[]).includes(baseline)) {
+        const report = evaluateExplanationBaseline({
+          baseline: baseline as ExplanationBaselineName,
+          dataset: stringFlag(a, 'dataset'),
+          idMode: ids,
+          out: stringFlag(a, 'out'),
+          seed: numberFlag(a, 'seed', 1),
+          command: commandLine(argv),
+        });
+        console.log(JSON.stringify(report.metrics, null, 2));
+        return 0;
+      }
       const cfDim = numberFlag(a, 'cf-dim', PMF_BASELINE_DIM);
       const quiet = boolFlag(a, 'quiet');
       const report = evaluateBaseline({
