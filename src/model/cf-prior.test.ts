@@ -4,7 +4,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cfPriorLogits } from './composer.ts';
 import { disposeParams, initPeapodParams, PARAM, paramShapes } from './params.ts';
-import { disposeEncoderOutput, PeapodModel, type CollaborativeInput, type EncoderBatch } from './peapod.ts';
+import { disposeEncoderOutput, END_OF_ID_LOGIT, PeapodModel, type CollaborativeInput, type EncoderBatch } from './peapod.ts';
 import { tinyConfig } from './t5/test-fixtures.ts';
 
 beforeAll(async () => {
@@ -87,10 +87,12 @@ describe('collaborative output prior', () => {
     const a = model.decodeFull(withPrior, ids).arraySync();
     const b = model.decodeFull(without, ids).arraySync();
     const prior = p.prior!.arraySync();
+    const eos = config.t5.eosTokenId;
     for (let r = 0; r < 2; r++) {
-      for (const v of [0, 5, V - 1]) {
+      for (const v of [0, eos, 5, V - 1]) {
         expect(a[r]![0]![v]! - b[r]![0]![v]!).toBeCloseTo(prior[r]![v]!, 4);
-        expect(a[r]![1]![v]).toBeCloseTo(b[r]![1]![v]!, 5);
+        // Second position: only </s> moves, by END_OF_ID_LOGIT; third: nothing.
+        expect(a[r]![1]![v]! - b[r]![1]![v]!).toBeCloseTo(v === eos ? END_OF_ID_LOGIT : 0, 4);
         expect(a[r]![2]![v]).toBeCloseTo(b[r]![2]![v]!, 5);
       }
     }

@@ -68,7 +68,17 @@ export interface DecoderCache {
   readonly crossBias: tf.Tensor4D;
   /** Logit prior [B, vocab] for step 0 only; dropped (null) once used. */
   readonly prior?: tf.Tensor2D | null;
+  /** Recommendation with output priors (atomic ids): step 1 gets END_OF_ID_LOGIT on </s>. */
+  readonly endAfterId?: boolean;
 }
+
+/**
+ * With the output priors an atomic id is one token, so the answer's grammar is "item, </s>": the
+ * second position gets this logit on </s>. (Otherwise the T5 must learn to end, and at this budget
+ * it learned that only after the steps that also degraded its ranking; unconstrained decoding then
+ * produced no valid id.) Constrained decoding forces </s> there anyway.
+ */
+export const END_OF_ID_LOGIT = 30;
 
 /** Labels with this value (HF convention) or equal to the pad id are left out of the loss. */
 export const IGNORE_LABEL = -100;
@@ -194,6 +204,7 @@ export class PeapodModel {
         crossValues: memory.values,
         crossBias: paddingMaskBias(enc.mask),
         prior: enc.prior ? tf.clone(enc.prior) : null,
+        endAfterId: Boolean(enc.prior),
       };
     });
   }
@@ -214,6 +225,7 @@ export class PeapodModel {
       });
       let logits = outputLogits(r.hidden, this.weights, c, kernel ?? undefined) as tf.Tensor2D;
       if (cache.step === 0 && cache.prior) logits = tf.add(logits, cache.prior);
+      if (cache.step === 1 && cache.endAfterId) logits = tf.add(logits, this.endOfIdRow());
       return { logits, keys: r.selfKeysT, values: r.selfValues };
     });
     for (const t of cache.selfKeysT) t?.dispose();
@@ -243,7 +255,7 @@ export class PeapodModel {
       };
     });
     this.disposeCache(cache);
-    return { step: cache.step, batchSize: rows.shape[0], ...gathered };
+    return { step: cache.step, batchSize: rows.shape[0], ...gathered, endAfterId: cache.endAfterId ?? false };
   }
 
   disposeCache(cache: DecoderCache): void {
@@ -263,9 +275,12 @@ export class PeapodModel {
       const hidden = decoderStack(this.weights.decoder, c, embeds, enc.hidden, enc.mask, training);
       const logits = outputLogits(hidden, this.weights, c) as tf.Tensor3D;
       if (!enc.prior) return logits;
-      // The prior speaks only to the first position (the item token of an atomic id).
+      // The prior speaks only to the first position (the item token of an atomic id), the end-of-id
+      // logit only to the second.
       const [b, t, v] = logits.shape;
-      return tf.add(logits, tf.pad(tf.reshape(enc.prior, [b, 1, v]), [[0, 0], [0, t - 1], [0, 0]])) as tf.Tensor3D;
+      let out = tf.add(logits, tf.pad(tf.reshape(enc.prior, [b, 1, v]), [[0, 0], [0, t - 1], [0, 0]])) as tf.Tensor3D;
+      if (t > 1) out = tf.add(out, tf.pad(tf.reshape(this.endOfIdRow(), [1, 1, v]), [[0, 0], [1, t - 2], [0, 0]])) as tf.Tensor3D;
+      return out;
     });
   }
 
@@ -294,6 +309,14 @@ export class PeapodModel {
   dispose(): void {
     this.outputKernel?.kernel.dispose();
     this.outputKernel = null;
+  }
+
+  /** [1, vocab]: END_OF_ID_LOGIT on </s>, 0 elsewhere. */
+  private endOfIdRow(): tf.Tensor2D {
+    const v = this.config.t5.vocabSize;
+    const row = new Float32Array(v);
+    row[this.config.t5.eosTokenId] = END_OF_ID_LOGIT;
+    return tf.tensor2d(row, [1, v]);
   }
 
   private tiedOutputKernel(): tf.Tensor2D | null {

@@ -26,7 +26,7 @@ function cpuResident(): boolean {
   return b === 'cpu' || b === 'wasm';
 }
 
-const CACHE_FIELDS = new Set(['step', 'batchSize', 'selfKeysT', 'selfValues', 'crossKeysT', 'crossValues', 'crossBias', 'prior']);
+const CACHE_FIELDS = new Set(['step', 'batchSize', 'selfKeysT', 'selfValues', 'crossKeysT', 'crossValues', 'crossBias', 'prior', 'endAfterId']);
 
 /** Our own full reorder is only safe while DecoderCache has exactly the fields it copies. */
 function hasKnownFields(cache: DecoderCache): boolean {
@@ -102,6 +102,7 @@ class PeapodSession implements DecoderSession {
           crossValues: cache.crossValues.map(g),
           crossBias: g(cache.crossBias),
           prior: cache.prior ? g(cache.prior) : null,
+          endAfterId: cache.endAfterId ?? false,
         };
         this.model.disposeCache(cache);
         this.cache = next;
