@@ -71,7 +71,7 @@ ver=$("$C" --version 2>/dev/null)
 machine="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), ${gpu:-no GPU}, $ver"
 device=$(python3 -c 'import json,sys; print(json.dumps({"machine": sys.argv[1], "gpu": sys.argv[2], "chromium": sys.argv[3], "flags": sys.argv[4], "kernel": sys.argv[5], "vkDriverFiles": sys.argv[6]}))' "$machine" "$gpu" "$ver" "$FLAGS" "$(uname -r)" "${VK_DRIVER_FILES:-unset}")
 python3 bench/device/drive.py --dist "$PB/dist" --chromium "$C" --out "$OUT/results.json" --log "$OUT/chromium.log" \
-  --flags "$FLAGS" --alt-flags "$ALT" --device "$device" --deadline-s "${DEADLINE:-270}" ${ONLY:+--only "$ONLY"}
+  --flags "$FLAGS" --alt-flags "$ALT" --device "$device" --deadline-s "${DEADLINE:-270}" ${ONLY:+--only "$ONLY"} ${APP:+--app "$APP"}
 rc=$?
 # Keep the log within what comes back (16 MiB a file).
 if [ "$(stat -c %s "$OUT/chromium.log")" -gt 8000000 ]; then tail -c 8000000 "$OUT/chromium.log" > "$OUT/chromium.log.tmp" && mv "$OUT/chromium.log.tmp" "$OUT/chromium.log"; fi

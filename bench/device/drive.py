@@ -4,7 +4,13 @@ lent GPU machine): serves the built app, opens one Chromium per (pack, backend) 
 what the page POSTs to /__result (src/bench/page.ts, ?report=). Writes one results JSON in the shape
 bench/run.ts writes, plus a `device` block. Python standard library only.
 
+With --app, it also times the app's own cold start (index.html?backend=B, fresh profile): the server
+injects a small script into index.html that POSTs, once the first real (non-example) recommendation
+is on screen, performance.now() (ms since navigation start) and the header's backend/reason, the same
+DOM condition bench/run.ts waits for; bytes are the Content-Length headers served meanwhile.
+
 usage: drive.py --dist DIR --chromium BIN --out FILE [--deadline-s 280] [--flags "..."] [--log FILE]
+       [--only webgpu,wasm] [--app webgpu,wasm,auto]
 """
 import argparse
 import http.server
@@ -21,6 +27,26 @@ import urllib.parse
 
 PORT = 4179
 
+# Served as /__appprobe.js and linked from index.html for --app pages (never written into the built
+# files; a same-origin file because the app's CSP forbids inline scripts): polls the DOM like
+# bench/run.ts appColdStart and reports once.
+APP_PROBE = b"""(function () {
+  var q = new URLSearchParams(location.search), done = false;
+  function text(id) { var e = document.querySelector('[data-testid="' + id + '"]'); return e ? e.textContent : null; }
+  function tick() {
+    if (done) return;
+    if (document.querySelector('[data-testid="sequential-results"] li') && !document.querySelector('[data-testid="example-badge"]')) {
+      done = true;
+      var ms = performance.now();
+      fetch('/__result', { method: 'POST', body: JSON.stringify({ requested: q.get('backend') || 'auto', backend: text('backend-name'), reason: text('backend-reason'), pageLoadToFirstRecommendationMs: Math.round(ms), measuredFrom: 'navigation start (performance.now in the page)' }) });
+      return;
+    }
+    setTimeout(tick, 50);
+  }
+  tick();
+})();
+"""
+
 # (pack param, name in the results, backend, cycles, reps, timeout s). Order = priority: the GPU
 # rows first, then the same-machine WASM baseline, then WebGL.
 JOBS = [
@@ -33,12 +59,37 @@ JOBS = [
 ]
 
 
-def make_handler(root, results):
+def make_handler(root, results, served):
     class Handler(http.server.SimpleHTTPRequestHandler):
         extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, ".wasm": "application/wasm", ".js": "text/javascript", ".mjs": "text/javascript", ".json": "application/json"}
 
         def __init__(self, *a, **kw):
             super().__init__(*a, directory=root, **kw)
+
+        def send_header(self, keyword, value):
+            if keyword.lower() == "content-length":
+                served[0] += int(value)
+            super().send_header(keyword, value)
+
+        def do_GET(self):
+            u = urllib.parse.urlparse(self.path)
+            if u.path == "/__appprobe.js":
+                self.send_response(200)
+                self.send_header("Content-Type", "text/javascript")
+                self.send_header("Content-Length", str(len(APP_PROBE)))
+                self.end_headers()
+                self.wfile.write(APP_PROBE)
+                return
+            if u.path in ("/", "/index.html") and "__app=1" in u.query:
+                with open(os.path.join(root, "index.html"), "rb") as f:
+                    html = f.read().replace(b"</head>", b'<script src="/__appprobe.js"></script></head>', 1)
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(html)))
+                self.end_headers()
+                self.wfile.write(html)
+                return
+            super().do_GET()
 
         def do_POST(self):
             n = int(self.headers.get("content-length") or 0)
@@ -81,11 +132,13 @@ def main():
     ap.add_argument("--flags", default="")
     ap.add_argument("--alt-flags", default="", help="'|'-separated extra flag sets, tried in order when --flags gives no hardware WebGPU adapter")
     ap.add_argument("--only", default="", help="comma list of backend names to run (default all)")
+    ap.add_argument("--app", default="", help="comma list of backends (webgpu, wasm, auto) for the app's cold start (index.html), after the bench pages")
     ap.add_argument("--device", default="{}", help="JSON object describing the machine, stored as `device`")
     o = ap.parse_args()
     t_start = time.time()
     results = queue.Queue()
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", PORT), make_handler(o.dist, results))
+    served = [0]
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", PORT), make_handler(o.dist, results, served))
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{PORT}/"
     flags = o.flags.split()
@@ -93,11 +146,12 @@ def main():
     device = json.loads(o.device)
     record = {"date": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()), "machine": device.get("machine", "?"), "device": device, "pages": [], "app": [], "node": {}, "command": " ".join(sys.argv)}
 
-    def page(query, timeout):
+    def page(query, timeout, url=None):
         user_dir = tempfile.mkdtemp(prefix="pb-chrome-")
         while not results.empty():
             results.get_nowait()
-        p = launch(o.chromium, flags, f"{base}bench.html?{query}&report=/__result", logf, user_dir)
+        served[0] = 0
+        p = launch(o.chromium, flags, url or f"{base}bench.html?{query}&report=/__result", logf, user_dir)
         t0 = time.time()
         value = None
         try:
@@ -117,6 +171,8 @@ def main():
             stop(p)
             shutil.rmtree(user_dir, ignore_errors=True)
         value["wallS"] = round(time.time() - t0, 2)
+        if url:
+            value["bytes"] = served[0]
         return value
 
     def hardware(p):
@@ -156,6 +212,19 @@ def main():
         v["packName"] = name
         record["pages"].append(v)
         print(json.dumps({k: v.get(k) for k in ("packName", "backend", "adapter", "error", "loadMs", "generateMs", "nextItemBeam20Ms", "topn100Ms", "explanationGreedyTokPerS", "bestMatmulGflops", "encoderGflops", "cycleMedianApproxMs", "wallS")}), flush=True)
+        with open(o.out, "w") as f:
+            json.dump(record, f, indent=1)
+    for b in filter(None, o.app.split(",")):
+        left = o.deadline_s - (time.time() - t_start)
+        if left < 20:
+            record["app"].append({"requested": b, "error": f"skipped: the run's {o.deadline_s:.0f} s deadline was reached"})
+            continue
+        print(f"[drive] app cold start, backend {b} (timeout {min(60, left):.0f} s)", flush=True)
+        q = "__app=1" + ("" if b == "auto" else f"&backend={b}")
+        v = page(q, min(60, left), url=f"{base}index.html?{q}")
+        v.setdefault("requested", b)
+        record["app"].append(v)
+        print(json.dumps(v), flush=True)
         with open(o.out, "w") as f:
             json.dump(record, f, indent=1)
     record["wallS"] = round(time.time() - t_start, 1)

@@ -15,6 +15,9 @@ dist() {
   # The app built into a private folder (dist/ belongs to everyone's builds); the shipped pack travels
   # with the tracked tree (public/models), so it is left out here and linked in on the device.
   (cd "$root" && nice -n 10 npx vite build --outDir .devbench/dist --emptyOutDir --logLevel warn)
+  # The device has no fonts at all, and Chromium aborts (Skia "SkFontMgr_FontConfigInterface ... Not
+  # implemented") as soon as a page lays out text, as index.html does; bench/device/fonts.conf points here.
+  mkdir -p "$out/dist/__fonts" && cp -L /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf "$out/dist/__fonts/"
   tar -C "$out/dist" --exclude=./models -cf - . | nice -n 10 xz -9 > "$out/dist.tar.xz"
 }
 if [ "${1:-}" = dist-only ]; then dist; ls -l "$out"; exit 0; fi
