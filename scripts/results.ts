@@ -14,6 +14,8 @@ type Ranking = { HR1?: number; HR5: number; NDCG5: number; HR10: number; NDCG10:
 interface MetricsFile {
   label?: string;
   trainSteps?: number | null;
+  /** Set when the users were a seeded random sample (peapod eval --users N --sample). */
+  sampleSeed?: number;
   /** Step whose weights the pack holds (early stopping keeps the best validation loss). */
   bestStep?: number | null;
   /** Set by `peapod eval --ablation TEXT`: what this pack changes against the full model. */
@@ -213,7 +215,7 @@ export function render(rootDir: string = root): string {
       for (const { file, m } of rows) {
         const r = m.metrics[task]!;
         const dec = task === 'topn' ? (m.constrained === null ? 'n/a' : 'scoring') : decoding(m);
-        lines.push(rankingRow(describe(m), r, [m.ids, m.idScheme, dec, String(r.users ?? m.users), `[${path.dirname(file)}](${path.dirname(file)}/metrics.json)`]));
+        lines.push(rankingRow(describe(m), r, [m.ids, m.idScheme, dec, `${r.users ?? m.users}${m.sampleSeed !== undefined ? ' (sample)' : ''}`, `[${path.dirname(file)}](${path.dirname(file)}/metrics.json)`]));
       }
       lines.push('');
     }
