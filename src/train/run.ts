@@ -1,12 +1,11 @@
 // `peapod train` as one call: the training pipeline, then a quick test evaluation for the manifest,
 // the example for the app, and the pack export. Node only; owns the order of these steps.
+import { reviewExplanationSplit } from '../eval/node-baselines.ts';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { datasetFingerprint } from '../data/fingerprint.ts';
-import { loadExplanations } from '../data/node-explanations.ts';
 import type { InteractionDataset } from '../data/types.ts';
 import { evaluateModel, DEFAULT_EVAL, type EvalMetrics } from '../eval/evaluate.ts';
-import type { ExplanationPair } from '../eval/batch.ts';
 import { buildExample } from './example.ts';
 import { exportPack } from './export.ts';
 import { runTrainPipeline, type PipelineOptions } from './pipeline.ts';
@@ -24,15 +23,7 @@ export interface RunOptions extends PipelineOptions {
 
 /** Explanation pairs for review datasets (Musical Instruments), in user-index / dataset-item space. */
 export function reviewExplanations(dataDir?: string): (ds: InteractionDataset) => ExplanationSplit | null {
-  return (ds) => {
-    if (ds.kind !== 'amazon-reviews') return null;
-    const loaded = loadExplanations(ds.dir, 1, dataDir ? { dataDir } : {});
-    const index = new Map<number, number>();
-    ds.users.forEach((id, u) => index.set(id, u));
-    const conv = (rs: readonly { user: number; item: number; explanation: string }[]): ExplanationPair[] =>
-      rs.filter((r) => index.has(r.user)).map((r) => ({ user: index.get(r.user)!, item: r.item, text: r.explanation }));
-    return { train: conv(loaded.split.train), valid: conv(loaded.split.val), test: conv(loaded.split.test) };
-  };
+  return (ds) => (ds.kind === 'amazon-reviews' ? reviewExplanationSplit(ds, dataDir) : null);
 }
 
 export async function runTrainAndExport(o: RunOptions): Promise<{ metrics: EvalMetrics; packBytes: number }> {
