@@ -84,10 +84,12 @@ const stored = async (s: InMemoryChoiceStore) => (await s.get()) as RememberedCh
 
 describe('model size in the automatic choice', () => {
   it('counts FLOPs per token from the config (one encoder token + one cached decoder step with the head)', () => {
-    // Beauty d128 2+2 relu V12104, hand-computed: encoder layer 4*2*128*128 + (2*128*512 + 2*512*128)
-    // + 2*2*128 = 393,728, x2 = 787,456; decoder layer (131,072 + 512) + (65,536 + 512) + 262,144 =
-    // 459,776, x2 = 919,552, + head 2*128*12,104 = 3,098,624. Total 4,805,632.
-    expect(BEAUTY.mflopsPerToken).toBeCloseTo(4.805632, 9);
+    // Beauty d128 2+2 relu, vocabulary V from the shipped manifest (12,168 today), hand-computed:
+    // encoder layer 4*2*128*128 + (2*128*512 + 2*512*128) + 2*2*128 = 393,728, x2 = 787,456; decoder
+    // layer (131,072 + 512) + (65,536 + 512) + 262,144 = 459,776, x2 = 919,552; head 2*128*V
+    // (V 12,168: 3,115,008; total 4,822,016).
+    const V = beautyManifest.config.t5.vocabSize;
+    expect(BEAUTY.mflopsPerToken).toBeCloseTo((787_456 + 919_552 + 2 * 128 * V) / 1e6, 9);
     expect(modelSizeFromManifest(beautyManifest)).toEqual(BEAUTY);
     // T5-small, V4408: encoder 37,761,024 + decoder step 44,064,768 + head 2*512*4,408 = 86,339,584.
     expect(T5_SMALL.mflopsPerToken).toBeCloseTo(86.339584, 9);
