@@ -95,6 +95,21 @@ export function cfPriorLogits(params: ParamMap, userEmb: tf.Tensor2D, neighbourE
   });
 }
 
+/**
+ * The prior's item table [vocab * d]: row of item i's (first) token = item i's CF factors
+ * (factors row-major, row i = item i); other rows 0. Training builds it from the fitted factors, the
+ * pack loader from the shipped cf/item array.
+ */
+export function cfPriorItemTable(tok: { items(): Iterable<number>; itemTokens(item: number): ArrayLike<number> }, factors: Float32Array, d: number, vocab: number): Float32Array {
+  const rows = factors.length / d;
+  const values = new Float32Array(vocab * d);
+  for (const item of tok.items()) {
+    const row = tok.itemTokens(item)[0]!;
+    if (row < vocab && item < rows) values.set(factors.subarray(item * d, (item + 1) * d), row * d);
+  }
+  return values;
+}
+
 /** The task's learned prompt vectors, repeated over the batch: [B, l, dModel]. */
 export function taskPrompt(params: ParamMap, task: TaskName, batchSize: number): tf.Tensor3D {
   const table = params.get(taskPromptParam(task));

@@ -1,6 +1,7 @@
 // `peapod train` end to end: prepare data -> CF user embeddings on training interactions only ->
 // neighbour lists -> tokenizer -> PeaPOD model -> joint training -> best weights -> pack export.
 // Owns the wiring and the run's provenance; each step's algorithm lives in its own module.
+import { cfPriorItemTable } from '../model/composer.ts';
 import { FoldIn } from '../model/foldin.ts';
 import { PMF_DEFAULTS } from './cf.ts';
 import * as fs from 'node:fs';
@@ -162,12 +163,7 @@ export function initItemsFromCf(embedding: tf.Variable, tok: Tokenizer, cf: CfRe
 export function initCfPrior(params: ParamMap, tok: Tokenizer, cf: CfResult, scales: PriorScales): void {
   const table = params.get(PARAM.cfPriorItems)!;
   const [V, d] = table.shape as [number, number];
-  const values = new Float32Array(V * d);
-  for (const item of tok.items()) {
-    const row = tok.itemTokens(item)[0]!;
-    if (row < V) values.set(cf.itemFactors.subarray(item * cf.d, (item + 1) * cf.d), row * d);
-  }
-  const t = tf.tensor2d(values, [V, d]);
+  const t = tf.tensor2d(cfPriorItemTable(tok, cf.itemFactors, d, V), [V, d]);
   params.set(PARAM.cfPriorItems, tf.variable(t, false));
   table.dispose();
   t.dispose();

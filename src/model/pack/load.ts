@@ -3,6 +3,7 @@
 // checks the weights against the shapes the model config implies. Every failure is a typed
 // ModelPack*Error naming the file and tensor. Creates no tensors (pack/params.ts does) and never
 // imports node:fs, so it is safe in the browser module graph.
+import { cfPriorItemTable } from '../composer.ts';
 import {
   ModelPackCorruptError,
   ModelPackError,
@@ -195,12 +196,7 @@ export function cfPriorTable(manifest: PackManifest, tok: Tokenizer, data: Map<s
     throw new ModelPackCorruptError(MANIFEST_FILE, `the config uses the collaborative prior (composer.cfPrior) but the data array "${PACK_DATA.cfItem}" is ${cf ? `[${cf.shape.join(', ')}]` : 'missing'}, not [items + 1, ${d}]; re-export the pack`);
   }
   const V = manifest.config.t5.vocabSize;
-  const values = new Float32Array(V * d);
-  for (const item of tok.items()) {
-    const row = tok.itemTokens(item)[0]!;
-    if (row < V && item < cf.shape[0]!) values.set(cf.values.subarray(item * d, (item + 1) * d), row * d);
-  }
-  return { name: PARAM.cfPriorItems, shape: [V, d], values };
+  return { name: PARAM.cfPriorItems, shape: [V, d], values: cfPriorItemTable(tok, cf.values as Float32Array, d, V) };
 }
 
 export async function loadPack(source: PackSource, opts: LoadPackOptions = {}): Promise<LoadedPack> {
