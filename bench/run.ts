@@ -5,6 +5,10 @@
 // Options (env): BENCH_BACKENDS=wasm,webgpu,webgl,cpu  BENCH_PACKS=beauty,t5-small
 //                BENCH_CYCLES=1000 (wasm, Beauty; others use fewer, recorded)  BENCH_SKIP_NODE=1
 //                BENCH_MARKDOWN_ONLY=1 (rewrite BENCHMARKS.md from bench/results/*.json, measure nothing)
+//                BENCH_ONLY=app (only the app's cold start; BENCH_BACKENDS= empty: the automatic choice only)
+//                BENCH_APP_LOADS=5 (cold loads per app row; the row keeps the median and every sample)
+//                BENCH_APP_URLS=http://a/,http://b/ (measure already-served builds instead of building
+//                  this tree; loads alternate between them so that both see the same machine load)
 import { chromium, type Browser } from '@playwright/test';
 import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync, readdirSync, readFileSync, cpSync } from 'node:fs';
@@ -18,7 +22,10 @@ const BASE = `http://127.0.0.1:${PORT}/`;
 const chromiumPath = process.env.PEAPOD_CHROMIUM ?? '/usr/bin/chromium';
 const args = ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--enable-unsafe-webgpu', '--enable-precise-memory-info'];
 
-const backends = (process.env.BENCH_BACKENDS ?? 'wasm,webgpu,webgl,cpu').split(',');
+const backends = (process.env.BENCH_BACKENDS ?? 'wasm,webgpu,webgl,cpu').split(',').filter(Boolean);
+const appOnly = process.env.BENCH_ONLY === 'app';
+const appLoads = Math.max(1, Number(process.env.BENCH_APP_LOADS ?? 5));
+const appUrls = (process.env.BENCH_APP_URLS ?? '').split(',').filter(Boolean);
 const packs = (process.env.BENCH_PACKS ?? 'beauty,t5-small').split(',');
 const baseCycles = Number(process.env.BENCH_CYCLES ?? 1000);
 
@@ -85,26 +92,92 @@ async function benchPage(browser: Browser, backend: string, pack: string): Promi
   return { ...value, packName: pack, bytesOnTheWire: bytes };
 }
 
-/** The app itself: navigation -> first real (non-example) recommendation on screen. */
-async function appColdStart(browser: Browser, backend: string | null): Promise<Record<string, unknown>> {
+/** Start-up stages in the order they normally end (src/runtime/protocol.ts StartupStage + the page's). */
+const STAGES = ['js', 'worker', 'example', 'backend', 'manifest', 'fetched', 'verified', 'decoded', 'tables', 'model', 'warmup', 'result'] as const;
+
+/**
+ * One cold load of the app (fresh context: no HTTP cache, Cache API, IndexedDB or service worker):
+ * navigation -> first real (non-example) recommendation on screen, plus when each start-up stage
+ * ended (the `peapod:*` performance marks, ms after navigation; `shown` is when the DOM showed it).
+ */
+async function appColdLoad(browser: Browser, base: string, backend: string | null): Promise<Record<string, unknown>> {
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
   let bytes = 0;
   page.on('response', (r) => {
     bytes += Number(r.headers()['content-length'] ?? 0);
   });
-  const t0 = Date.now();
-  await page.goto(`${BASE}${backend ? `?backend=${backend}` : ''}`);
-  await page.waitForFunction(
-    () => !!document.querySelector('[data-testid="sequential-results"] li') && !document.querySelector('[data-testid="example-badge"]'),
-    null,
-    { timeout: 300_000, polling: 50 },
-  );
-  const ms = Date.now() - t0;
-  const chosen = await page.getByTestId('backend-name').textContent();
-  const reason = await page.getByTestId('backend-reason').textContent();
-  await ctx.close();
-  return { requested: backend ?? 'auto', backend: chosen, reason, pageLoadToFirstRecommendationMs: ms, bytes };
+  try {
+    const t0 = Date.now();
+    await page.goto(`${base}${backend ? `?backend=${backend}` : ''}`);
+    const shown = await page.waitForFunction(
+      () => !!document.querySelector('[data-testid="sequential-results"] li') && !document.querySelector('[data-testid="example-badge"]') && performance.now(),
+      null,
+      { timeout: 300_000, polling: 'raf' },
+    );
+    const ms = Date.now() - t0;
+    const shownMs = (await shown.jsonValue()) as number;
+    const phases = await page.evaluate(() => {
+      const out: Record<string, number> = {};
+      for (const e of performance.getEntriesByType('mark')) if (e.name.startsWith('peapod:')) out[e.name.slice(7)] ??= Math.round(e.startTime);
+      return out;
+    });
+    phases.shown = Math.round(shownMs);
+    const chosen = await page.getByTestId('backend-name').textContent();
+    const reason = await page.getByTestId('backend-reason').textContent();
+    return { backend: chosen, reason, ms, phases, bytes };
+  } finally {
+    await ctx.close();
+  }
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+/**
+ * `appLoads` cold loads per (build, requested backend), alternating between the builds so that each
+ * sees the same machine load. A row keeps the median time, the median of each stage, and every sample.
+ */
+async function appColdStart(browser: Browser, bases: string[], backend: string | null): Promise<Record<string, unknown>[]> {
+  const samples = bases.map(() => [] as Record<string, unknown>[]);
+  const errors = bases.map(() => null as string | null);
+  for (let i = 0; i < appLoads; i++) {
+    for (const [k, base] of bases.entries()) {
+      if (errors[k]) continue;
+      try {
+        samples[k]!.push(await appColdLoad(browser, base, backend));
+        say(`  app ${backend ?? 'auto'} ${bases.length > 1 ? `${base} ` : ''}load ${i + 1}/${appLoads}: ${samples[k]!.at(-1)!.ms} ms`);
+      } catch (e) {
+        errors[k] = (e as Error).message.split('\n')[0]!;
+      }
+    }
+  }
+  return bases.map((base, k) => {
+    const s = samples[k]!;
+    const where = bases.length > 1 || appUrls.length ? { url: base } : {};
+    if (!s.length) return { requested: backend ?? 'auto', ...where, error: errors[k] };
+    const phases: Record<string, number> = {};
+    for (const st of [...STAGES, 'shown']) {
+      const xs = s.map((x) => (x.phases as Record<string, number>)[st]).filter((x): x is number => typeof x === 'number');
+      if (xs.length) phases[st] = median(xs);
+    }
+    return {
+      requested: backend ?? 'auto',
+      ...where,
+      backend: s[0]!.backend,
+      reason: s[0]!.reason,
+      pageLoadToFirstRecommendationMs: median(s.map((x) => x.ms as number)),
+      loads: s.length,
+      samplesMs: s.map((x) => x.ms),
+      phases,
+      samplePhases: s.map((x) => x.phases),
+      bytes: s[0]!.bytes,
+      ...(errors[k] ? { error: errors[k] } : {}),
+    };
+  });
 }
 
 function nodeThroughput(): Record<string, unknown> {
@@ -201,7 +274,18 @@ function writeMarkdown(): void {
   }
   L.push('', '## The app: page load to first real recommendation (index.html)', '');
   L.push('| requested | chosen | why (as the header says) | ms | bytes |', '|---|---|---|---|---|');
-  for (const a of latest.app) L.push(`| ${a.requested} | ${a.backend} | ${a.reason} | ${fmt(a.pageLoadToFirstRecommendationMs, 0)} | ${fmt(a.bytes, 0)} |`);
+  for (const a of latest.app) L.push(`| ${a.requested} | ${a.backend} | ${a.reason} | ${fmt(a.pageLoadToFirstRecommendationMs, 0)}${a.loads ? ` (median of ${a.loads})` : ''} | ${fmt(a.bytes, 0)} |`);
+  const phased = latest.app.filter((a) => a.phases);
+  if (phased.length) {
+    // Each stage's end, ms after navigation (medians over the loads); stages may overlap, so the
+    // step from one column to the next is wall time on the critical path, not that stage's cost.
+    L.push('', 'Start-up stages: when each ended, ms after navigation (median; `peapod:*` performance marks, src/runtime/protocol.ts StartupStage).', '');
+    L.push(`| requested | ${[...STAGES, 'shown'].join(' | ')} |`, `|---|${[...STAGES, 'shown'].map(() => '---').join('|')}|`);
+    for (const a of phased) {
+      const p = a.phases as Record<string, number>;
+      L.push(`| ${a.requested} | ${[...STAGES, 'shown'].map((st) => fmt(p[st], 0)).join(' | ')} |`);
+    }
+  }
   L.push('', '## Node', '');
   L.push('| what | value |', '|---|---|');
   for (const [k, v] of Object.entries(latest.node ?? {})) L.push(`| ${k} | ${Array.isArray(v) ? v.join('<br>') : fmt(v, 2)} |`);
@@ -217,16 +301,18 @@ async function main(): Promise<void> {
     return;
   }
   if (!existsSync(chromiumPath)) sh('bash', ['scripts/ensure-chromium.sh']);
-  say('building…');
-  sh('npx', ['vite', 'build', '--logLevel', 'warn']);
-  if (packs.includes('t5-small')) ensureT5SmallPack();
-  const server = await startPreview();
+  if (!appUrls.length) {
+    say('building…');
+    sh('npx', ['vite', 'build', '--logLevel', 'warn']);
+    if (packs.includes('t5-small') && !appOnly) ensureT5SmallPack();
+  }
+  const server = appUrls.length ? null : await startPreview();
   const browser = await chromium.launch({ executablePath: chromiumPath, args });
   const pages: Record<string, unknown>[] = [];
   const app: Record<string, unknown>[] = [];
   let node: Record<string, unknown> = {};
   try {
-    for (const pack of packs) {
+    for (const pack of appOnly ? [] : packs) {
       for (const backend of backends) {
         say(`${pack} on ${backend}…`);
         const t0 = Date.now();
@@ -238,17 +324,16 @@ async function main(): Promise<void> {
         say(`  done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
       }
     }
-    for (const b of [null, ...backends.filter((b) => b !== 'cpu')]) {
-      try {
-        app.push(await appColdStart(browser, b));
-      } catch (e) {
-        app.push({ requested: b ?? 'auto', error: (e as Error).message.split('\n')[0] });
-      }
-    }
-    if (!process.env.BENCH_SKIP_NODE) node = nodeThroughput();
+    for (const b of [null, ...backends.filter((b) => b !== 'cpu')]) app.push(...(await appColdStart(browser, appUrls.length ? appUrls : [BASE], b)));
+    if (!process.env.BENCH_SKIP_NODE && !appOnly) node = nodeThroughput();
   } finally {
     await browser.close();
-    server.kill();
+    server?.kill();
+  }
+  if (appUrls.length) {
+    // A comparison of builds served elsewhere is not a measurement of this tree: print, keep nothing.
+    console.log(JSON.stringify({ date: new Date().toISOString(), machine: `${os.cpus().length} cores, ${os.cpus()[0]?.model ?? '?'}`, app }, null, 1));
+    return;
   }
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });

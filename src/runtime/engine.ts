@@ -29,6 +29,7 @@ import type {
   ProgressStage,
   PromptInfo,
   ScoredItem,
+  StartupStage,
   Target,
   UserInfo,
   WhatIf,
@@ -372,7 +373,7 @@ export class Engine {
   }
 }
 
-export async function openEngine(packId: PackId, baseUrl: string, backend: BackendInfo, onProgress: ProgressFn): Promise<Engine> {
+export async function openEngine(packId: PackId, baseUrl: string, backend: BackendInfo, onProgress: ProgressFn, onStage: (stage: StartupStage) => void = () => {}): Promise<Engine> {
   void backend;
   const files = new Map<string, FileProgress>();
   const report = (p: ByteProgress) => {
@@ -381,6 +382,6 @@ export async function openEngine(packId: PackId, baseUrl: string, backend: Backe
     onProgress('download', all, all.reduce((s, f) => s + f.loaded, 0), all.reduce((s, f) => s + f.total, 0));
   };
   // Through the pack cache: a reload or retry re-downloads only what is not cached and verified.
-  const pack = await openPack(fetchPackSource(baseUrl, cachedPackFetch(baseUrl, packId)), report);
+  const pack = await openPack(fetchPackSource(baseUrl, cachedPackFetch(baseUrl, packId)), report, onStage);
   return new Engine(pack, packId);
 }

@@ -12,7 +12,7 @@ import type { Tokenizer } from '../model/tokenizer.ts';
 import { PACK_DATA, PACK_FILES } from '../model/types.ts';
 import { BadRequestError, PackLoadError } from './errors.ts';
 import type { ByteProgress } from './fetch-progress.ts';
-import type { TrainingLogRow } from './protocol.ts';
+import type { StartupStage, TrainingLogRow } from './protocol.ts';
 
 export interface PackArrays {
   userIds: Int32Array;
@@ -78,12 +78,13 @@ function findNumber(obj: unknown, key: string, depth = 0): number | null {
   return null;
 }
 
-export async function openPack(source: PackSource, onProgress: (p: ByteProgress) => void): Promise<PackContents> {
+export async function openPack(source: PackSource, onProgress: (p: ByteProgress) => void, onStage: (stage: StartupStage) => void = () => {}): Promise<PackContents> {
   const loaded = await loadPack(source, {
     onProgress: (p) => {
       if (p.phase === 'done') return;
       onProgress({ file: p.file, loaded: p.fileLoaded, total: p.fileTotal ?? p.fileLoaded });
     },
+    onStage,
   });
   const m = loaded.manifest;
   const arr = <T extends Float32Array | Int32Array>(name: string, required: boolean): T | null => {
@@ -116,10 +117,12 @@ export async function openPack(source: PackSource, onProgress: (p: ByteProgress)
   const refs = rawRefs ? rawRefs.filter((r) => Number.isInteger(r.user) && Number.isInteger(r.item) && typeof r.reference === 'string') : null;
   const params = packParams(loaded.weights);
   const model = new PeapodModel(m.config, params);
+  onStage('model');
   if (m.config.composer.seqPrior) {
     const t = transitionsFromHistories(loaded.tokenizer, arrays.historyOffsets, arrays.historyItems, numItems);
     model.setTransitions(t.table, t.itemRow);
   }
+  onStage('tables');
   const cfDim = m.config.composer.cfDim;
   let solver: FoldIn | null = null;
   return {

@@ -226,7 +226,20 @@ export interface ProtocolError {
   action: string;
 }
 
+/**
+ * Start-up stages the worker reports as they end; the page turns each into the performance mark
+ * `peapod:<stage>` on its own timeline (the page adds `peapod:js` and `peapod:result`).
+ */
+export type StartupStage = 'worker' | 'example' | 'backend' | 'manifest' | 'fetched' | 'verified' | 'decoded' | 'tables' | 'model' | 'warmup';
+
+/** When a stage ended, in milliseconds since the Unix epoch (performance.timeOrigin + now()). */
+export interface StartupMark {
+  stage: StartupStage;
+  epochMs: number;
+}
+
 export type Response =
+  | { type: 'mark'; mark: StartupMark }
   | { type: 'backend'; backend: BackendInfo }
   | { type: 'example'; example: ExampleView | null }
   | { type: 'progress'; id: number; stage: ProgressStage; files: FileProgress[]; done: number; total: number }

@@ -5,11 +5,13 @@
 import { DeviceLostError, NotReadyError, PackLoadError, toProtocolError } from './errors.ts';
 import { decodeJson, fetchFile } from './fetch-progress.ts';
 import { exampleFromJson } from './example.ts';
-import type { PackId, Request, Response } from './protocol.ts';
+import type { PackId, Request, Response, StartupStage } from './protocol.ts';
 import type { Engine } from './engine.ts';
 
 const ctx = self as unknown as DedicatedWorkerGlobalScope;
 const post = (res: Response) => ctx.postMessage(res);
+const mark = (stage: StartupStage) => post({ type: 'mark', mark: { stage, epochMs: performance.timeOrigin + performance.now() } });
+mark('worker');
 
 let engine: Engine | null = null;
 let packName: PackId = 'beauty';
@@ -69,6 +71,7 @@ async function load(req: Extract<Request, { type: 'load' }>): Promise<void> {
   } catch {
     post({ type: 'example', example: null });
   }
+  mark('example');
   // 2. The engine module (tfjs + model) and the backend. The manifest is read alongside (while the
   // engine module compiles) only for the model's size, which the automatic choice weighs.
   const manifest = fetchFile(fetch, `${base}manifest.json`, 'manifest.json', () => {}, true)
@@ -80,13 +83,14 @@ async function load(req: Extract<Request, { type: 'load' }>): Promise<void> {
     post({ type: 'backend', backend });
   });
   post({ type: 'backend', backend });
+  mark('backend');
   watchDeviceLoss((detail) => {
     engine = null;
     post({ type: 'error', id: null, error: toProtocolError(new DeviceLostError(backend.backend, detail), req.pack) });
   });
   // 3. Pack files with byte progress, then 4. warm-up.
   try {
-    engine = await openEngine(req.pack, base, backend, (stage, files, done, total) => post({ type: 'progress', id: req.id, stage, files, done, total }));
+    engine = await openEngine(req.pack, base, backend, (stage, files, done, total) => post({ type: 'progress', id: req.id, stage, files, done, total }), mark);
   } catch (e) {
     const p = toProtocolError(e, req.pack);
     if (p.code === 'Internal') throw new PackLoadError(req.pack, p.message);
@@ -95,6 +99,7 @@ async function load(req: Extract<Request, { type: 'load' }>): Promise<void> {
   const t0 = performance.now();
   post({ type: 'progress', id: req.id, stage: 'warmup', files: [], done: 0, total: 1 });
   await engine.warmup();
+  mark('warmup');
   post({ type: 'ready', id: req.id, summary: engine.summary, backend, warmupMs: performance.now() - t0 });
 }
 

@@ -2,6 +2,7 @@
 // response. It creates the worker client (through the injected factory) and never holds tensors.
 import { type Response } from '../../runtime/protocol.ts';
 import type { ModelClient } from '../client.ts';
+import { markPageStage, replayWorkerMark } from '../lib/startup-marks.ts';
 import type { AppState, SessionSlice, Slice } from './types.ts';
 
 export interface SessionDeps {
@@ -89,6 +90,9 @@ export function sessionSlice(deps: SessionDeps): Slice<SessionSlice> {
       handleResponse(res: Response) {
         const s = get();
         switch (res.type) {
+          case 'mark':
+            replayWorkerMark(res.mark);
+            return;
           case 'backend':
             set({ backend: res.backend });
             return;
@@ -147,6 +151,7 @@ export function sessionSlice(deps: SessionDeps): Slice<SessionSlice> {
                 return;
               }
               if (res.id !== s.pending.infer) return;
+              markPageStage('result');
               const isDefault = p.result.whatIf.masked.length === 0 && !p.result.whatIf.individualOnly && p.result.whatIf.n === (s.summary?.nDefault ?? p.result.whatIf.n);
               set({
                 current: p.result,

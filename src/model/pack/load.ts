@@ -47,7 +47,12 @@ export interface LoadPackOptions {
   signal?: AbortSignal;
   /** Weight shapes to require; default paramShapes(manifest.config). Pass null to skip the check. */
   expectedShapes?: Map<string, number[]> | null;
+  /** Called as each start-up stage ends (the app turns them into performance marks). */
+  onStage?: (stage: LoadStage) => void;
 }
+
+/** Stages of loadPack, in the order they end. */
+export type LoadStage = 'manifest' | 'fetched' | 'verified' | 'decoded' | 'tables';
 
 export interface LoadedPack {
   manifest: PackManifest;
@@ -215,11 +220,14 @@ export async function loadPack(source: PackSource, opts: LoadPackOptions = {}): 
   const entries = Object.entries(manifest.files);
   const total = loaded + entries.reduce((s, [, f]) => s + f.bytes, 0);
   report({ file: MANIFEST_FILE, fileLoaded: loaded, fileTotal: null, loaded, total, phase: 'manifest' });
+  const stage = opts.onStage ?? ((): void => {});
+  stage('manifest');
 
   const contents = new Map<string, Uint8Array>();
-  for (const [path, info] of entries) {
+  for (const [k, [path, info]] of entries.entries()) {
     const base = loaded;
     const bytes = await source.read(path, (n) => report({ file: path, fileLoaded: n, fileTotal: info.bytes, loaded: base + Math.min(n, info.bytes), total, phase: 'files' }), opts.signal);
+    if (k === entries.length - 1) stage('fetched');
     if (bytes.byteLength !== info.bytes) throw new ModelPackTruncatedError(path, info.bytes, bytes.byteLength);
     report({ file: path, fileLoaded: info.bytes, fileTotal: info.bytes, loaded: base + info.bytes, total, phase: 'verify' });
     const hash = await sha256Hex(bytes);
@@ -227,6 +235,7 @@ export async function loadPack(source: PackSource, opts: LoadPackOptions = {}): 
     loaded = base + info.bytes;
     contents.set(path, bytes);
   }
+  stage('verified');
 
   const decode = (groups: WeightsManifestGroup[]): Map<string, NamedArray> => {
     const out = new Map<string, NamedArray>();
@@ -240,6 +249,7 @@ export async function loadPack(source: PackSource, opts: LoadPackOptions = {}): 
   };
   const weights = decode(manifest.weightsManifest);
   const data = decode(manifest.dataManifest);
+  stage('decoded');
   if (manifest.config.composer.cfPrior && !weights.has(PARAM.cfPriorItems)) weights.set(PARAM.cfPriorItems, cfPriorTable(manifest, tokenizer, data));
   const expected = opts.expectedShapes === undefined ? configShapes(manifest) : opts.expectedShapes;
   if (expected) checkWeights(manifest, weights, expected);
