@@ -16,7 +16,10 @@ import { runTrainPipeline, type PipelineOptions } from './pipeline.ts';
 import { reviewExplanations, runTrainAndExport } from './run.ts';
 import { loadCheckpoint } from './checkpoint.ts';
 import { TRAINING_LOG, type LogRow } from './trainer.ts';
-import type { ExplanationSplit } from '../eval/prepare.ts';
+import { trainingSequences, type ExplanationSplit } from '../eval/prepare.ts';
+import { fitUserEmbeddings } from './cf-fit.ts';
+import { FoldIn } from '../model/foldin.ts';
+import { PMF_DEFAULTS } from './cf.ts';
 
 const DATASET = 'amazon-musical-instruments-5core';
 const dataDir = resolveDataDir();
@@ -141,4 +144,29 @@ describe.skipIf(!present)('training pipeline on a tiny slice', () => {
     expect(metrics.metrics.topn.HR10).toBeGreaterThanOrEqual(0);
     expect(metrics.metrics.explanation.pairs).toBeGreaterThan(0);
   }, 300_000); // ~25 s of CPU on an idle machine; generous for a loaded one
+
+  it('--holdout-last: CF fitted without the training targets; pack rows are the training parts folded in', async () => {
+    const o = { ...base(path.join(tmp, 'runH'), 2, false), tasks: ['sequential', 'topn'] as ('sequential' | 'topn')[], holdoutLast: true, cfFoldIn: true };
+    const r = await runTrainPipeline(o);
+    const train = trainingSequences(r.prepared.ds);
+    const held = fitUserEmbeddings('pmf', train.map((x) => x.subarray(0, x.length - 1)), r.prepared.ds.numItems, 8, 3, true);
+    // Item factors: exactly the fit without each user's last training item.
+    expect(Array.from(r.cf.itemFactors)).toEqual(Array.from(held.itemFactors));
+    // User rows: each full training part folded in against those item factors (so they differ from
+    // the held-out fit's own rows, which never saw the last training item).
+    const fold = new FoldIn(held.itemFactors, held.d, { alpha: PMF_DEFAULTS.alpha, lambda: PMF_DEFAULTS.lambda });
+    let maxDiff = 0;
+    let moved = 0;
+    train.forEach((x, u) => {
+      const want = fold.user(x);
+      for (let k = 0; k < held.d; k++) {
+        maxDiff = Math.max(maxDiff, Math.abs(r.cf.userFactors[u * held.d + k]! - want[k]!));
+        moved = Math.max(moved, Math.abs(r.cf.userFactors[u * held.d + k]! - held.userFactors[u * held.d + k]!));
+      }
+    });
+    expect(maxDiff).toBeLessThan(1e-6);
+    expect(moved).toBeGreaterThan(1e-3);
+    expect(r.train.state.step).toBe(2);
+    await expect(runTrainPipeline({ ...o, runDir: path.join(tmp, 'runH2'), cf: 'bivae' })).rejects.toThrow(/--holdout-last needs --cf pmf/);
+  }, 120_000);
 });

@@ -68,6 +68,14 @@ export interface PipelineOptions {
   freezeT5?: boolean;
   /** Training samples get CF user embeddings folded in without their target (PMF only; see TrainData.foldIn). */
   cfFoldIn?: boolean;
+  /**
+   * Held-out training (PMF only): CF is fitted without each user's last training item, and
+   * recommendation training samples target exactly that item (TrainOptions.lastOnly), so on training
+   * samples the priors, the CF prompt and the neighbour lists have never seen the target, as on
+   * validation and test. The pack's user rows are the full training parts folded in against the same
+   * item factors (one latent space for training, the pack and the app).
+   */
+  holdoutLast?: boolean;
   /** Collaborative output prior on the first decoded token (atomic ids; see ComposerConfig.cfPrior). */
   cfPrior?: boolean;
   /** Sequential transition prior on the first decoded token (atomic ids; see ComposerConfig.seqPrior). */
@@ -238,11 +246,31 @@ export async function runTrainPipeline(o: PipelineOptions): Promise<PipelineResu
     cf = frozen.cf;
     nb = frozen.nb;
     log(o.quiet, `cf + neighbours: reused from ${o.runDir} (resume)`);
+  } else if (o.holdoutLast) {
+    // Set below from the held-out fit (the full-data fit would only be thrown away).
+    cf = { userFactors: new Float32Array(0), itemFactors: new Float32Array(0), d: o.cfDim };
+    nb = { indices: new Int32Array(0), similarities: new Float32Array(0) };
   } else {
     cf = timed('cfS', () => fitUserEmbeddings(o.cf, trainingSequences(ds), ds.numItems, o.cfDim, o.seed, o.quiet));
     log(o.quiet, `cf: ${o.cf} d=${cf.d} fitted on training interactions in ${timings['cfS']!.toFixed(1)} s`);
     nb = timed('neighboursS', () => similarUsers(cf.userFactors, cf.d, nMax));
     log(o.quiet, `neighbours: top ${nMax} by cosine in ${timings['neighboursS']!.toFixed(1)} s`);
+  }
+  let collabTrain: CollabTables | undefined;
+  if (o.holdoutLast) {
+    if (o.cf !== 'pmf') throw new Error(`--holdout-last needs --cf pmf: the pack's user rows are folded in against the held-out fit's item factors, and only PMF has a fold-in (got --cf ${o.cf}).`);
+    const fitSeqs = trainingSequences(ds).map((s) => s.subarray(0, Math.max(0, s.length - 1)));
+    const h = timed('cfHoldoutS', () => fitUserEmbeddings(o.cf, fitSeqs, ds.numItems, o.cfDim, o.seed, o.quiet));
+    const nbH = similarUsers(h.userFactors, h.d, nMax);
+    collabTrain = { cfUser: h.userFactors, cfDim: h.d, neighbourIndices: nbH.indices, nMax };
+    if (!frozen) {
+      const fold = foldInOf(h);
+      const users = new Float32Array(ds.sequences.length * h.d);
+      trainingSequences(ds).forEach((s, u) => users.set(fold(s), u * h.d));
+      cf = { userFactors: users, itemFactors: h.itemFactors, d: h.d };
+      nb = similarUsers(cf.userFactors, cf.d, nMax);
+    }
+    log(o.quiet, `cf (held out): fitted without each user's last training item in ${timings['cfHoldoutS']!.toFixed(1)} s; pack rows = training parts folded in against its item factors`);
   }
   const collab: CollabTables = { cfUser: cf.userFactors, cfDim: cf.d, neighbourIndices: nb.indices, nMax };
 
@@ -330,8 +358,9 @@ export async function runTrainPipeline(o: PipelineOptions): Promise<PipelineResu
       explanationsValid: prepared.explanations?.valid ?? [],
       validNegatives: validNegs,
       ...(o.cfFoldIn && o.cf === 'pmf' ? { foldIn: foldInOf(cf) } : {}),
+      ...(collabTrain ? { collabTrain } : {}),
     },
-    { ...o.train, tasks, neighbours, runDir: o.runDir, resume: o.resume, seed: o.seed, adamw: o.train.adamw ?? DEFAULT_ADAMW, quiet: o.quiet ?? false },
+    { ...o.train, ...(o.holdoutLast ? { lastOnly: true } : {}), tasks, neighbours, runDir: o.runDir, resume: o.resume, seed: o.seed, adamw: o.train.adamw ?? DEFAULT_ADAMW, quiet: o.quiet ?? false },
   );
   restoreBest(model, trainResult.bestDir);
   fs.writeFileSync(path.join(o.runDir, 'train-result.json'), JSON.stringify({ stoppedBy: trainResult.stoppedBy, samplesPerS: trainResult.samplesPerS, state: trainResult.state, timings }, null, 2));

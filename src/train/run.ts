@@ -114,7 +114,7 @@ export async function runTrainAndExport(o: RunOptions): Promise<{ metrics: EvalM
     training: {
       ids: { mode: r.prepared.idMode, remapSeed: r.prepared.remapSeed, map: `data array items/dataset_ids: dataset item id of each pack item id` },
       testNegatives: r.prepared.negativesSource,
-      cf: { kind: o.cf, dim: r.cf.d, fittedOn: 'training interactions only (each sequence without its last two items)' },
+      cf: { kind: o.cf, dim: r.cf.d, fittedOn: o.holdoutLast ? "item factors: training interactions without each user's last training item; user rows: each training part folded in against them" : 'training interactions only (each sequence without its last two items)' },
       neighbours: { nMax: r.collab.nMax, attended: r.config.composer.numNeighbours },
       prompt: { form: 'user_{datasetUserId} item_{packItemId} ... (bare form at validation/test; 5 templates per task in training)' },
       options: { ...o.train, tasks: r.config.tasks, seed: o.seed, users: o.users },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TrainRng } from './random.ts';
-import { heldOutSequential, heldOutTopn, sampleSequential, sampleTopn, SampleStream, validationNegatives, validationUsers, type SplitSource } from './samples.ts';
+import { heldOutSequential, heldOutTopn, lastTrainingSequential, sampleSequential, sampleTopn, SampleStream, validationNegatives, validationUsers, type SplitSource } from './samples.ts';
 
 // 3 users; items 1..30. User 0's validation item is 9, test item 10.
 const src: SplitSource = {
@@ -103,5 +103,30 @@ describe('keepMask (template word dropout)', () => {
     // Binomial(60000, 0.7): sd ~ 112 -> +-600 is > 5 sd.
     expect(Math.abs(kept - 0.7 * 30 * n)).toBeLessThan(600);
     expect(keepMask(new TrainRng(1), 0)).toBe(0x3fffffff);
+  });
+});
+
+describe('held-out training samples (lastOnly)', () => {
+  it("target the training part's last item with everything before it as history", () => {
+    expect(lastTrainingSequential(src, 0, 1)).toEqual({ task: 'sequential', user: 0, items: Int32Array.from([1, 2, 3, 4, 5, 6, 7]), target: 8, template: 1 });
+    expect(lastTrainingSequential(src, 1, 0).target).toBe(12);
+    expect(Array.from(lastTrainingSequential(src, 1, 0).items)).toEqual([11]);
+    const long: SplitSource = { sequences: [Int32Array.from({ length: 30 }, (_, i) => i + 1)], numItems: 40 };
+    const s = lastTrainingSequential(long, 0, 0);
+    expect(s.target).toBe(28);
+    expect(Array.from(s.items)).toEqual(Array.from({ length: 20 }, (_, i) => i + 8));
+  });
+
+  it('a stream with lastOnly yields only those targets, for both recommendation tasks', () => {
+    const stream = new SampleStream(src, [], { tasks: ['sequential', 'topn'], batchSize: 3, topnCandidates: 5, numTemplates: 2, seed: 4, lastOnly: true });
+    for (let k = 0; k < 6; k++) {
+      const { task, samples } = stream.nextBatch();
+      for (const x of samples) {
+        if (x.task === 'explanation') throw new Error('no explanation task here');
+        expect(x.task).toBe(task);
+        expect(x.target).toBe({ 0: 8, 1: 12, 2: 23 }[x.user]);
+        if (task === 'topn') expect(x.items).toContain(x.target);
+      }
+    }
   });
 });

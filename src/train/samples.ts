@@ -35,6 +35,18 @@ export function sampleSequential(src: SplitSource, user: number, rng: TrainRng, 
   return { task: 'sequential', user, items: ex.history.slice(), target: ex.target, template };
 }
 
+/**
+ * The held-out training sample (see StreamOptions.lastOnly): the training part's last item as the
+ * target, everything before it (last MAX_HISTORY items) as the history: the validation sample's
+ * shape, one item earlier.
+ */
+export function lastTrainingSequential(src: SplitSource, user: number, template: number): RecSample {
+  const seq = src.sequences[user]!;
+  const e = seq.length - 3;
+  if (e < 1) throw new UserTooShortError(`user index ${user} has ${seq.length} items; a held-out training sample needs >= 4 (2 training items + validation + test)`);
+  return { task: 'sequential', user, items: seq.slice(Math.max(0, e - MAX_HISTORY), e), target: seq[e]!, template };
+}
+
 /** Draw `count` distinct items the user never interacted with (uniform over the rest). */
 export function sampleUnseen(src: SplitSource, user: number, count: number, rng: TrainRng): Int32Array {
   const seen = new Set<number>(src.sequences[user]!);
@@ -52,9 +64,9 @@ function shuffledCandidates(positive: number, negatives: ArrayLike<number>, rng:
 }
 
 /** Training top-n: a random training item as the positive + fresh unseen negatives, shuffled. */
-export function sampleTopn(src: SplitSource, user: number, numCandidates: number, rng: TrainRng, template: number): RecSample {
+export function sampleTopn(src: SplitSource, user: number, numCandidates: number, rng: TrainRng, template: number, lastOnly = false): RecSample {
   const tr = trainingPart(src.sequences[user]!);
-  const positive = tr[rng.int(tr.length)]!;
+  const positive = lastOnly ? tr[tr.length - 1]! : tr[rng.int(tr.length)]!;
   const negs = sampleUnseen(src, user, numCandidates - 1, rng);
   return { task: 'topn', user, items: shuffledCandidates(positive, negs, rng), target: positive, template };
 }
@@ -89,6 +101,12 @@ export interface StreamOptions {
   seed: number;
   /** Probability of dropping each template word (not the ids) from a training prompt; 0 = off. */
   wordDropout?: number;
+  /**
+   * Recommendation samples target only the training part's last item (sequential: with its full
+   * history; top-n: as the positive). With CF fitted without those items (PipelineOptions.holdoutLast)
+   * every training target is out of sample for the priors, as validation's and test's are.
+   */
+  lastOnly?: boolean;
 }
 
 /** One bit per template word (first 30 words), 1 = kept with probability 1 - p. */
@@ -162,9 +180,9 @@ export class SampleStream {
         const p = this.explanations[idx]!;
         samples.push({ task, user: p.user, item: p.item, text: p.text, template });
       } else if (task === 'sequential') {
-        samples.push(sampleSequential(this.src, idx, this.rng, template));
+        samples.push(this.opt.lastOnly ? lastTrainingSequential(this.src, idx, template) : sampleSequential(this.src, idx, this.rng, template));
       } else {
-        samples.push(sampleTopn(this.src, idx, this.opt.topnCandidates, this.rng, template));
+        samples.push(sampleTopn(this.src, idx, this.opt.topnCandidates, this.rng, template, this.opt.lastOnly ?? false));
       }
       const p = this.opt.wordDropout ?? 0;
       if (p > 0) samples[samples.length - 1]!.keep = keepMask(this.rng, p);

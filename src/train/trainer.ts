@@ -75,6 +75,8 @@ export interface TrainOptions {
   seed: number;
   runDir: string;
   resume: boolean;
+  /** Recommendation training samples target only each user's last training item (StreamOptions.lastOnly). */
+  lastOnly?: boolean;
   /** Quiet mode for tests (no progress line). */
   quiet?: boolean;
   /** Training rows are averaged per task over this many steps before being logged (default 30). */
@@ -99,12 +101,17 @@ export interface TrainData {
    * answer off the CF prompt (train loss fell while validation loss rose).
    */
   foldIn?: (items: ArrayLike<number>) => Float32Array;
+  /**
+   * CF tables for training samples when they differ from validation's (PipelineOptions.holdoutLast:
+   * user rows and neighbour lists fitted without each user's last training item, the training target).
+   */
+  collabTrain?: CollabTables;
 }
 
 /** Collaborative inputs of a training batch, with target-free user embeddings when data.foldIn is set. */
 export function trainingCollab(data: TrainData, samples: Sample[], n: number): CollabTensors {
   const users = samples.map((s) => s.user);
-  const c = gatherCollab(data.collab, users, n);
+  const c = gatherCollab(data.collabTrain ?? data.collab, users, n);
   if (!data.foldIn) return c;
   const d = data.collab.cfDim;
   const ue = new Float32Array(samples.length * d);
@@ -227,7 +234,7 @@ export async function train(model: LossModel, data: TrainData, opt: TrainOptions
   const bestDir = path.join(opt.runDir, BEST);
   const optimizer = new AdamW(model.params, opt.adamw);
   const numTemplates = Math.min(...opt.tasks.map((t) => TEMPLATES[t].length));
-  const streamOpts = { tasks: opt.tasks, batchSize: opt.batchSize, topnCandidates: opt.topnCandidates, numTemplates, seed: opt.seed, wordDropout: opt.wordDropout ?? 0 };
+  const streamOpts = { tasks: opt.tasks, batchSize: opt.batchSize, topnCandidates: opt.topnCandidates, numTemplates, seed: opt.seed, wordDropout: opt.wordDropout ?? 0, lastOnly: opt.lastOnly ?? false };
 
   let state: TrainerState = {
     step: 0,

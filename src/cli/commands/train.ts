@@ -25,6 +25,9 @@ const HELP = `usage: peapod train --dataset NAME|DIR --out DIR [options]
   --freeze-t5             train only the composer, task prompts and prior scales (T5 stays as initialised)
   --cf-foldin             PMF: each training sample's user embedding is folded in from the items
                           before its target (the fitted table row has seen the target and leaks it)
+  --holdout-last          PMF: fit CF without each user's last training item and train recommendations
+                          on exactly that item, so training targets are out of sample for the CF
+                          prompt, the neighbour lists and the priors (as validation and test are)
   --cf-prior              atomic ids: add the collaborative output prior (user and attended-neighbour
                           CF embeddings . item CF factors) to the first decoded token's logits (ours)
   --seq-prior             atomic ids: add the sequential transition prior (item-to-item transitions
@@ -101,6 +104,7 @@ export const command: Command = {
       cfPrior: boolFlag(a, 'cf-prior'),
       maxPackMiB: numberFlag(a, 'max-pack-mib', 15),
       cfFoldIn: boolFlag(a, 'cf-foldin'),
+      holdoutLast: boolFlag(a, 'holdout-last'),
       freezeEmbeddings: boolFlag(a, 'freeze-embeddings'),
       freezeT5: boolFlag(a, 'freeze-t5'),
       seqPrior: boolFlag(a, 'seq-prior'),
