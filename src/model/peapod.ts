@@ -8,7 +8,7 @@ import { checkParams, getParam, PARAM, type ParamMap } from './params.ts';
 import { ModelInputError, validatePeapodConfig } from './t5/config.ts';
 import { tidyObject } from './t5/layers.ts';
 import { paddingMaskBias } from './t5/position-bias.ts';
-import { crossAttentionMemory, decoderStack, decoderStep, encoderStack, outputLogits, t5Weights, type T5Weights } from './t5/stacks.ts';
+import { crossAttentionMemory, decoderStack, decoderStep, encoderStack, outputLogits, outputLogitsAt, t5Weights, type T5Weights } from './t5/stacks.ts';
 import type { PeapodConfig, TaskName } from './types.ts';
 import { repeatFeatures, transitionFeatures, type TransitionTable } from './transitions.ts';
 
@@ -58,8 +58,8 @@ export interface DecoderCache {
   /** Number of tokens already fed (the next token is at this position). */
   readonly step: number;
   readonly batchSize: number;
-  /** Per decoder layer: self-attention keys [B, H, dk, step] (transposed) and values [B, H, step, dk]; null at step 0. */
-  readonly selfKeysT: readonly (tf.Tensor4D | null)[];
+  /** Per decoder layer: self-attention keys [B, H, step, dk] and values [B, H, step, dk]; null at step 0. */
+  readonly selfKeys: readonly (tf.Tensor4D | null)[];
   readonly selfValues: readonly (tf.Tensor4D | null)[];
   /** Per decoder layer: cross-attention keys [B, H, dk, S] and values [B, H, S, dk], computed once. */
   readonly crossKeysT: readonly tf.Tensor4D[];
@@ -198,7 +198,7 @@ export class PeapodModel {
       return {
         step: 0,
         batchSize: enc.hidden.shape[0],
-        selfKeysT: new Array<null>(layers).fill(null),
+        selfKeys: new Array<null>(layers).fill(null),
         selfValues: new Array<null>(layers).fill(null),
         crossKeysT: memory.keysT,
         crossValues: memory.values,
@@ -209,31 +209,38 @@ export class PeapodModel {
     });
   }
 
-  /** Feeds one token per row; returns the next-token logits [B, V] and the grown cache (the input cache is consumed). */
-  decodeStep(cache: DecoderCache, tokens: tf.Tensor1D): { logits: tf.Tensor2D; cache: DecoderCache } {
+  /**
+   * Feeds one token per row; returns the next-token logits [B, V] and the grown cache (the input cache
+   * is consumed). With `outputIds` (int32 [N], token ids) only those tokens' logits are computed:
+   * [B, N], column j = the full logits' column outputIds[j] (priors included), at the cost of N head
+   * columns instead of V.
+   */
+  decodeStep(cache: DecoderCache, tokens: tf.Tensor1D, outputIds?: tf.Tensor1D): { logits: tf.Tensor2D; cache: DecoderCache } {
     const c = this.config.t5;
     expectShape('tokens', tokens, [cache.batchSize], 'int32', 'one token id per cache row');
+    if (outputIds) expectShape('outputIds', outputIds, [null], 'int32', 'token ids whose logits the step returns');
     const kernel = this.tiedOutputKernel();
     const out = tidyObject(() => {
       const embeds = tf.reshape(tf.gather(this.weights.shared, tokens), [cache.batchSize, 1, c.dModel]) as tf.Tensor3D;
       const r = decoderStep(this.weights.decoder, c, embeds, cache.step, {
-        selfKeysT: [...cache.selfKeysT],
+        selfKeys: [...cache.selfKeys],
         selfValues: [...cache.selfValues],
         crossKeysT: [...cache.crossKeysT],
         crossValues: [...cache.crossValues],
         crossBias: cache.crossBias,
       });
-      let logits = outputLogits(r.hidden, this.weights, c, kernel ?? undefined) as tf.Tensor2D;
-      if (cache.step === 0 && cache.prior) logits = tf.add(logits, cache.prior);
-      if (cache.step === 1 && cache.endAfterId) logits = tf.add(logits, this.endOfIdRow());
-      return { logits, keys: r.selfKeysT, values: r.selfValues };
+      const columns = <T extends tf.Tensor>(t: T): T => (outputIds ? (tf.gather(t, outputIds, 1) as T) : t);
+      let logits = (outputIds ? outputLogitsAt(r.hidden, this.weights, c, outputIds, kernel ?? undefined) : outputLogits(r.hidden, this.weights, c, kernel ?? undefined)) as tf.Tensor2D;
+      if (cache.step === 0 && cache.prior) logits = tf.add(logits, columns(cache.prior));
+      if (cache.step === 1 && cache.endAfterId) logits = tf.add(logits, columns(this.endOfIdRow()));
+      return { logits, keys: r.selfKeys, values: r.selfValues };
     });
-    for (const t of cache.selfKeysT) t?.dispose();
+    for (const t of cache.selfKeys) t?.dispose();
     for (const t of cache.selfValues) t?.dispose();
     cache.prior?.dispose();
     return {
       logits: out.logits,
-      cache: { ...cache, step: cache.step + 1, selfKeysT: out.keys, selfValues: out.values, prior: null },
+      cache: { ...cache, step: cache.step + 1, selfKeys: out.keys, selfValues: out.values, prior: null },
     };
   }
 
@@ -246,7 +253,7 @@ export class PeapodModel {
     const gathered = tidyObject(() => {
       const g = <T extends tf.Tensor>(t: T): T => tf.gather(t, rows) as T;
       return {
-        selfKeysT: cache.selfKeysT.map((t) => (t ? g(t) : null)),
+        selfKeys: cache.selfKeys.map((t) => (t ? g(t) : null)),
         selfValues: cache.selfValues.map((t) => (t ? g(t) : null)),
         crossKeysT: cache.crossKeysT.map(g),
         crossValues: cache.crossValues.map(g),
@@ -259,7 +266,7 @@ export class PeapodModel {
   }
 
   disposeCache(cache: DecoderCache): void {
-    for (const list of [cache.selfKeysT, cache.selfValues, cache.crossKeysT, cache.crossValues]) {
+    for (const list of [cache.selfKeys, cache.selfValues, cache.crossKeysT, cache.crossValues]) {
       for (const t of list) t?.dispose();
     }
     cache.crossBias.dispose();

@@ -26,7 +26,7 @@ function cpuResident(): boolean {
   return b === 'cpu' || b === 'wasm';
 }
 
-const CACHE_FIELDS = new Set(['step', 'batchSize', 'selfKeysT', 'selfValues', 'crossKeysT', 'crossValues', 'crossBias', 'prior', 'endAfterId']);
+const CACHE_FIELDS = new Set(['step', 'batchSize', 'selfKeys', 'selfValues', 'crossKeysT', 'crossValues', 'crossBias', 'prior', 'endAfterId']);
 
 /** Our own full reorder is only safe while DecoderCache has exactly the fields it copies. */
 function hasKnownFields(cache: DecoderCache): boolean {
@@ -60,13 +60,23 @@ class PeapodSession implements DecoderSession {
   }
 
   step(tokens: Int32Array): tf.Tensor2D {
+    return this.advance(tokens, null);
+  }
+
+  stepAt(tokens: Int32Array, outputIds: Int32Array): tf.Tensor2D {
+    return this.advance(tokens, outputIds);
+  }
+
+  private advance(tokens: Int32Array, outputIds: Int32Array | null): tf.Tensor2D {
     const t = tf.tensor1d(tokens, 'int32');
+    const ids = outputIds ? tf.tensor1d(outputIds, 'int32') : undefined;
     try {
-      const out = this.model.decodeStep(this.live(), t);
+      const out = this.model.decodeStep(this.live(), t, ids);
       this.cache = out.cache;
       return out.logits;
     } finally {
       t.dispose();
+      ids?.dispose();
     }
   }
 
@@ -83,20 +93,20 @@ class PeapodSession implements DecoderSession {
     try {
       if (sameExamples) {
         const g = <T extends tf.Tensor>(t: T | null): T | null => (t ? gatherRows(t, rows) : null);
-        const selfKeysT = cache.selfKeysT.map(g);
+        const selfKeys = cache.selfKeys.map(g);
         const selfValues = cache.selfValues.map(g);
         const prior = cache.prior ? gatherRows(cache.prior, rows) : null;
-        for (const t of cache.selfKeysT) t?.dispose();
+        for (const t of cache.selfKeys) t?.dispose();
         for (const t of cache.selfValues) t?.dispose();
         cache.prior?.dispose();
-        this.cache = { ...cache, selfKeysT, selfValues, prior };
+        this.cache = { ...cache, selfKeys, selfValues, prior };
       } else if (cpuResident() && hasKnownFields(cache)) {
         // Same gather as model.reorderCache, with the faster row copy (see gatherRows).
         const g = <T extends tf.Tensor>(t: T): T => gatherRows(t, rows);
         const next: DecoderCache = {
           step: cache.step,
           batchSize: rows.length,
-          selfKeysT: cache.selfKeysT.map((t) => (t ? g(t) : null)),
+          selfKeys: cache.selfKeys.map((t) => (t ? g(t) : null)),
           selfValues: cache.selfValues.map((t) => (t ? g(t) : null)),
           crossKeysT: cache.crossKeysT.map(g),
           crossValues: cache.crossValues.map(g),

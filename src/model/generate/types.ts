@@ -15,6 +15,13 @@ export interface DecoderSession {
   readonly vocabSize: number;
   /** Feeds one token per row; returns next-token logits [rows, V] (the caller disposes them). */
   step(tokens: Int32Array): tf.Tensor2D;
+  /**
+   * Optional: like step, but returns only the logits of `outputIds` [rows, N] (column j = step's
+   * column outputIds[j]), computing N output-head columns instead of V. Log-probabilities still need
+   * the normaliser over the whole vocabulary, so this serves callers that only compare tokens within
+   * one row, or that score over a restricted set by their own choice.
+   */
+  stepAt?(tokens: Int32Array, outputIds: Int32Array): tf.Tensor2D;
   /** Row i of the new state is row `rows[i]` of the current state. */
   reorder(rows: Int32Array): void;
   dispose(): void;

@@ -1,8 +1,8 @@
 // T5 multi-head attention with all heads batched: one projection matmul per Q/K/V, heads split by
 // reshape/transpose, one batched matmul for scores and one for the context. Keys are kept transposed
-// ([B, H, dk, L]) so every matmul is a plain one (the transposed matmul paths are slow on wasm, and a
-// growing key cache concatenates along its last axis cheaply). T5 does not scale scores by
-// 1/sqrt(dk): that factor is folded into the query initialisation.
+// ([B, H, dk, L]) so every matmul is a plain one (the transposed matmul paths are slow on wasm; the
+// cached decoder's growing self-attention keys are the exception, see DecoderStepState). T5 does not
+// scale scores by 1/sqrt(dk): that factor is folded into the query initialisation.
 import * as tf from '@tensorflow/tfjs-core';
 import { linear, maybeDropout } from './layers.ts';
 
