@@ -4,7 +4,7 @@
 // scripted stand-in, since Node has neither WebGPU nor the wasm files at their browser URLs.
 import { describe, expect, it } from 'vitest';
 import { ADAPTER_TIMEOUT_MS, decideBackend, explain, probeAdapterWith, type BackendEnv } from './backend-choice.ts';
-import { InMemoryChoiceStore, formatWhen, memoryKey, readRemembered, type AdapterFacts, type RememberedChoice } from './backend-memory.ts';
+import { InMemoryChoiceStore, formatWhen, memoryKey, readAheadChoiceStore, readRemembered, type AdapterFacts, type RememberedChoice } from './backend-memory.ts';
 import type { BackendName } from './protocol.ts';
 
 const SWIFTSHADER: AdapterFacts = { present: true, isFallbackAdapter: true, vendor: 'google', architecture: 'swiftshader', description: '' };
@@ -215,5 +215,26 @@ describe('time-boxed adapter probe', () => {
     expect((await probeAdapterWith({ requestAdapter: () => Promise.reject(new Error('denied')) })).present).toBe(false);
     expect((await probeAdapterWith({ requestAdapter: async () => null })).present).toBe(false);
     expect((await probeAdapterWith(undefined)).present).toBe(false);
+  });
+});
+
+describe('readAheadChoiceStore', () => {
+  it('answers the first get from the read it started at once, later ones from the store', async () => {
+    const inner = new InMemoryChoiceStore({ version: 1, marker: 'before' });
+    const store = readAheadChoiceStore(inner);
+    // Changed behind its back after the read-ahead: the first get still sees what was read then.
+    await inner.set({ version: 1, marker: 'after' } as unknown as RememberedChoice);
+    expect(await store.get()).toEqual({ version: 1, marker: 'before' });
+    expect(await store.get()).toEqual({ version: 1, marker: 'after' });
+  });
+
+  it('a set or clear before the first get makes it read the store again', async () => {
+    const inner = new InMemoryChoiceStore({ version: 1, marker: 'old' });
+    const a = readAheadChoiceStore(inner);
+    await a.clear();
+    expect(await a.get()).toBeUndefined();
+    const b = readAheadChoiceStore(inner);
+    await b.set({ version: 1, marker: 'new' } as unknown as RememberedChoice);
+    expect(await b.get()).toEqual({ version: 1, marker: 'new' });
   });
 });

@@ -123,3 +123,28 @@ export function formatWhen(at: number): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
 }
+
+/**
+ * `inner` with its record read now: opening IndexedDB costs tens of ms on a busy machine, so the
+ * worker starts the read before the backend module loads. The first get() answers from that read
+ * unless a set() or clear() came first; everything else goes straight to `inner`.
+ */
+export function readAheadChoiceStore(inner: ChoiceStore): ChoiceStore {
+  let early: Promise<unknown> | null = inner.get();
+  early.catch(() => {});
+  return {
+    get() {
+      const e = early;
+      early = null;
+      return e ?? inner.get();
+    },
+    set(value) {
+      early = null;
+      return inner.set(value);
+    },
+    clear() {
+      early = null;
+      return inner.clear();
+    },
+  };
+}

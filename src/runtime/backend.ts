@@ -5,9 +5,6 @@
 // This module is the tfjs glue (wasm paths, setBackend + smoke test); the decision and its memory
 // live in backend-choice.ts / backend-memory.ts.
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-backend-webgl';
-import '@tensorflow/tfjs-backend-webgpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
@@ -54,14 +51,23 @@ export function probeAdapter(timeoutMs?: number): Promise<AdapterFacts> {
 const LATE_PROBE_TIMEOUT_MS = 1000;
 const lateProbe = () => probeAdapter(LATE_PROBE_TIMEOUT_MS);
 
+/**
+ * Each backend's module registers it (and its hundreds of kernels) when evaluated. Only the ones
+ * tried are loaded: the WebGL and WebGPU modules are ~0.7 MB of script that a WASM start would
+ * otherwise parse and run on its critical path. WASM is imported statically for setWasmPaths.
+ */
+const BACKEND_MODULES: Record<Exclude<BackendName, 'wasm'>, () => Promise<unknown>> = {
+  webgpu: () => import('@tensorflow/tfjs-backend-webgpu'),
+  webgl: () => import('@tensorflow/tfjs-backend-webgl'),
+  cpu: () => import('@tensorflow/tfjs-backend-cpu'),
+};
+
 async function trySet(name: BackendName): Promise<StartOutcome> {
   const t0 = performance.now();
   let started: number | null = null; // when start-up ended and the smoke test began
   try {
-    if (name === 'wasm') {
-      configureWasm();
-      await import('@tensorflow/tfjs-backend-wasm'); // registers the backend (already loaded for setWasmPaths)
-    }
+    if (name === 'wasm') configureWasm();
+    else await BACKEND_MODULES[name]();
     // setBackend resolves false (and leaves getBackend() pointing at the broken backend) on failure.
     const ok = await tf.setBackend(name);
     if (!ok) return { error: `tf.setBackend('${name}') returned false`, startMs: performance.now() - t0, smokeMs: 0 };
@@ -89,12 +95,22 @@ export function chooseBackend(
   source: 'url' | 'user' = 'url',
   memory: { store?: ChoiceStore | null; recheck?: boolean } = {},
   model: ModelSize | null = null,
+  adapter?: Promise<AdapterFacts>,
 ): Promise<BackendDecision> {
-  return decideBackend(browserEnv, { forced: forced ?? null, source, store: memory.store ?? null, recheck: memory.recheck ?? false, tfjsVersion: tf.version_core, model });
+  // An adapter request started earlier (while this module loaded) answers the probe.
+  const env = adapter ? { ...browserEnv, probeAdapter: () => adapter } : browserEnv;
+  return decideBackend(env, { forced: forced ?? null, source, store: memory.store ?? null, recheck: memory.recheck ?? false, tfjsVersion: tf.version_core, model });
 }
 
 export function parseBackendName(s: string | null | undefined): BackendName | null {
   return s && (BACKEND_ORDER as readonly string[]).includes(s) ? (s as BackendName) : null;
+}
+
+/** Parts of the choice that need no tfjs, started by the worker before this module is loaded. */
+export interface EarlyBackendProbes {
+  adapter?: Promise<AdapterFacts>;
+  /** null: no memory (IndexedDB missing). */
+  store?: ChoiceStore | null;
 }
 
 /**
@@ -108,11 +124,12 @@ export async function pickBackend(
   recheck = false,
   manifest: unknown = null,
   onLateAdapter?: (late: NonNullable<BackendInfo['lateAdapter']>) => void,
+  early: EarlyBackendProbes = {},
 ): Promise<BackendInfo> {
   // IndexedDB can be missing (some privacy modes) or throw on open; then nothing is remembered.
-  const store = typeof indexedDB === 'undefined' ? null : idbChoiceStore();
+  const store = early.store !== undefined ? early.store : typeof indexedDB === 'undefined' ? null : idbChoiceStore();
   const model = modelSizeFromManifest(manifest);
-  const d = await chooseBackend(forced, source, { store, recheck }, model);
+  const d = await chooseBackend(forced, source, { store, recheck }, model, early.adapter);
   if (onLateAdapter)
     void watchLateAdapter(d, lateProbe, { store, tfjsVersion: tf.version_core, model }).then((late) => {
       if (late) onLateAdapter({ vendor: late.adapter.vendor, remembered: late.remembered });

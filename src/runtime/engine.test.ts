@@ -196,6 +196,36 @@ describe('Engine inference', () => {
   });
 });
 
+describe('Engine warm-up on the first view', () => {
+  it('resolves the first view like the page: URL user keeps its what-if, else the example user with defaults', () => {
+    const masked = { masked: [5], n: 99, individualOnly: false };
+    expect(engine.resolveFirstView({ user: 3, whatIf: masked, constrained: false, evaluation: true }, 7)).toEqual({ target: { kind: 'user', index: 3 }, whatIf: { masked: [5], n: 4, individualOnly: false }, constrained: false, evaluation: true });
+    expect(engine.resolveFirstView({ user: null, whatIf: masked, constrained: true, evaluation: false }, 7)).toEqual({ target: { kind: 'user', index: 7 }, whatIf: base, constrained: true, evaluation: false });
+    // A user the pack does not have (the page reports it): the example's user, then user 0.
+    expect(engine.resolveFirstView({ user: 12, whatIf: base, constrained: true, evaluation: false }, 99).target).toEqual({ kind: 'user', index: 0 });
+    expect(engine.resolveFirstView(undefined, null)).toEqual({ target: { kind: 'user', index: 0 }, whatIf: base, constrained: true, evaluation: false });
+  });
+
+  it('answers the next request with the same inputs from the warm-up, and only that one', async () => {
+    const first = { user: 5, whatIf: { masked: [], n: 3, individualOnly: false }, constrained: true, evaluation: false };
+    const warm = await engine.warmup(first, null);
+    const a = await engine.infer({ kind: 'user', index: 5 }, { masked: [], n: 3, individualOnly: false }, true, false);
+    const b = await engine.infer({ kind: 'user', index: 5 }, { masked: [], n: 3, individualOnly: false }, true, false);
+    expect(a).toBe(warm);
+    expect(b).not.toBe(warm);
+    // The kept answer is the model's own: a fresh run of the same inputs gives the same result.
+    expect({ ...a, elapsedMs: 0 }).toEqual({ ...b, elapsedMs: 0 });
+    expect(a.sequential).toHaveLength(10);
+    // A different first request computes afresh, and the kept answer is gone for good.
+    const warm2 = await engine.warmup(first, null);
+    const c = await engine.infer({ kind: 'user', index: 5 }, { masked: [], n: 3, individualOnly: false }, false, false);
+    expect(c.constrained).toBe(false);
+    const d = await engine.infer({ kind: 'user', index: 5 }, { masked: [], n: 3, individualOnly: false }, true, false);
+    expect(d).not.toBe(warm2);
+    expect({ ...d, elapsedMs: 0 }).toEqual({ ...a, elapsedMs: 0 });
+  });
+});
+
 describe('Engine explanation and evaluation', () => {
   it('streams the explanation, returns the reference, and stops when aborted', async () => {
     const seen: string[] = [];

@@ -14,12 +14,14 @@ import type { CollaborativeInput, PeapodModel } from '../model/peapod.ts';
 import { BadRequestError, UnknownUserError } from './errors.ts';
 import type { ByteProgress } from './fetch-progress.ts';
 import { fetchPackSource } from '../model/pack/fetch-source.ts';
+import type { PackSource } from '../model/pack/load.ts';
 import { cachedPackFetch } from './pack-cache.ts';
 import { openPack, type PackContents } from './pack-source.ts';
 import type {
   AttentionInfo,
   BackendInfo,
   FileProgress,
+  FirstView,
   InferResult,
   ItemRef,
   MetricsRow,
@@ -43,6 +45,11 @@ const MAX_HISTORY = 20;
 /** Top-n candidate order seed, as the pack's evaluation used (eval/evaluate.ts DEFAULT_EVAL). */
 const ORDER_SEED = DEFAULT_EVAL.orderSeed;
 
+/** Identifies a pack user's prediction by every input it depends on. */
+function viewKey(target: Target & { kind: 'user' }, w: WhatIf, constrained: boolean, evaluation: boolean): string {
+  return JSON.stringify([target.index, [...w.masked].sort((a, b) => a - b), w.n, w.individualOnly, constrained, evaluation]);
+}
+
 export type ProgressFn = (stage: ProgressStage, files: FileProgress[], done: number, total: number) => void;
 
 interface Resolved {
@@ -61,6 +68,8 @@ export class Engine {
   readonly sequences: Int32Array[];
   private readonly explainable = new Map<number, number[]>();
   private readonly profiles = new Map<string, { items: string; cf: Float32Array; neighbours: NeighbourInfo[] }>();
+  /** The warm-up's prediction, kept for the one request that follows it. */
+  private primed: { key: string; result: InferResult } | null = null;
 
   constructor(
     private readonly pack: PackContents,
@@ -220,6 +229,10 @@ export class Engine {
   }
 
   async infer(target: Target, whatIf: WhatIf, constrained: boolean, evaluation: boolean): Promise<InferResult> {
+    // Only the request right after the warm-up may take its answer, and only for the same inputs.
+    const primed = this.primed;
+    this.primed = null;
+    if (primed && target.kind === 'user' && primed.key === viewKey(target, whatIf, constrained, evaluation)) return primed.result;
     const t0 = performance.now();
     const r = this.resolve(target);
     const evalView = evaluation && target.kind === 'user' && r.history.length > 1;
@@ -363,9 +376,29 @@ export class Engine {
     }
   }
 
-  async warmup(): Promise<void> {
-    // One full prediction compiles every kernel the views use (the first call is the slow one).
-    await this.infer({ kind: 'user', index: 0 }, { masked: [], n: this.pack.nDefault, individualOnly: false }, true, false);
+  /**
+   * One full prediction compiles every kernel the views use (the first call is the slow one). It
+   * predicts the view the page will ask for first (`first`, resolved against this pack; user 0 with
+   * the defaults otherwise) and keeps that answer for the very next infer() with the same inputs:
+   * the page's first recommendation is then this real prediction instead of a second run of it.
+   */
+  async warmup(first?: FirstView, exampleUser: number | null = null): Promise<InferResult> {
+    const view = this.resolveFirstView(first, exampleUser);
+    const result = await this.infer(view.target, view.whatIf, view.constrained, view.evaluation);
+    this.primed = { key: viewKey(view.target, view.whatIf, view.constrained, view.evaluation), result };
+    return result;
+  }
+
+  /** The inputs the page's first request will carry (store/session.ts 'ready' decides them the same way). */
+  resolveFirstView(first: FirstView | undefined, exampleUser: number | null): { target: Target & { kind: 'user' }; whatIf: WhatIf; constrained: boolean; evaluation: boolean } {
+    const ok = (u: number | null | undefined): u is number => typeof u === 'number' && Number.isInteger(u) && u >= 0 && u < this.numUsers;
+    const defaults: WhatIf = { masked: [], n: this.pack.nDefault, individualOnly: false };
+    // A user named in the URL keeps the URL's what-if; the example's user starts from the defaults.
+    const named = ok(first?.user);
+    const index = named ? first!.user! : ok(exampleUser) ? exampleUser : 0;
+    const w = first?.whatIf;
+    const whatIf = named && w ? { masked: w.masked, n: w.n >= 1 && w.n <= this.pack.nMax ? w.n : this.pack.nDefault, individualOnly: w.individualOnly } : defaults;
+    return { target: { kind: 'user', index }, whatIf, constrained: first?.constrained ?? true, evaluation: first?.evaluation ?? false };
   }
 
   dispose(): void {
@@ -373,7 +406,11 @@ export class Engine {
   }
 }
 
-export async function openEngine(packId: PackId, baseUrl: string, backend: BackendInfo, onProgress: ProgressFn, onStage: (stage: StartupStage) => void = () => {}): Promise<Engine> {
+/**
+ * `source`: where the pack's files come from; by default the pack folder at `baseUrl` through the
+ * pack cache. The worker passes a prefetch that started downloading before this module was loaded.
+ */
+export async function openEngine(packId: PackId, baseUrl: string, backend: BackendInfo, onProgress: ProgressFn, onStage: (stage: StartupStage) => void = () => {}, source?: PackSource): Promise<Engine> {
   void backend;
   const files = new Map<string, FileProgress>();
   const report = (p: ByteProgress) => {
@@ -382,6 +419,6 @@ export async function openEngine(packId: PackId, baseUrl: string, backend: Backe
     onProgress('download', all, all.reduce((s, f) => s + f.loaded, 0), all.reduce((s, f) => s + f.total, 0));
   };
   // Through the pack cache: a reload or retry re-downloads only what is not cached and verified.
-  const pack = await openPack(fetchPackSource(baseUrl, cachedPackFetch(baseUrl, packId)), report, onStage);
+  const pack = await openPack(source ?? fetchPackSource(baseUrl, cachedPackFetch(baseUrl, packId)), report, onStage);
   return new Engine(pack, packId);
 }

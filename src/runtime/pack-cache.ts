@@ -63,22 +63,25 @@ export function cachedPackFetch(baseUrl: string, packId: string, opts: PackCache
   const store = opts.caches === undefined ? ((globalThis as { caches?: CacheStorage }).caches ?? null) : opts.caches;
   const stallMs = opts.stallMs ?? 20_000;
   const family = `${PACK_CACHE_PREFIX}${packId}:`;
-  let cache: Cache | null = null;
+  // The open cache of the adopted version; a promise so that the manifest's answer need not wait
+  // for the Cache API (the shards' reads wait for it instead, while the manifest is being parsed).
+  let cacheOpen: Promise<Cache | null> = Promise.resolve(null);
   let hashes = new Map<string, string>();
 
   const fileOf = (url: string): string => decodeURIComponent(url.startsWith(base) ? url.slice(base.length) : url);
 
-  const adopt = async (name: string, manifestBytes: Uint8Array): Promise<void> => {
+  const adopt = (name: string, manifestBytes: Uint8Array): void => {
     try {
       const m = JSON.parse(new TextDecoder().decode(manifestBytes)) as { files?: Record<string, { sha256?: unknown }> };
       hashes = new Map(Object.entries(m.files ?? {}).flatMap(([p, f]) => (typeof f?.sha256 === 'string' ? [[p, f.sha256] as [string, string]] : [])));
     } catch {
       // An unreadable manifest is the loader's to report (typed); it just is not cached.
       hashes = new Map();
+      cacheOpen = Promise.resolve(null);
       return;
     }
     if (!store) return;
-    cache = await store.open(name);
+    cacheOpen = store.open(name).catch(() => null);
   };
 
   async function manifest(url: string, init?: { signal?: AbortSignal }): Promise<Response> {
@@ -91,10 +94,16 @@ export function cachedPackFetch(baseUrl: string, packId: string, opts: PackCache
     if (res && res.ok && !isHtml(res)) {
       const bytes = new Uint8Array(await res.arrayBuffer());
       const name = family + (await sha256Hex(bytes)).slice(0, 16);
-      await adopt(name, bytes);
-      if (store && cache && hashes.size) {
-        await cache.put(url, new Response(bytes, { headers: { 'content-type': 'application/json' } }));
-        for (const old of await store.keys()) if (old.startsWith(family) && old !== name) await store.delete(old);
+      adopt(name, bytes);
+      if (store && hashes.size) {
+        // Stored (and older versions purged) in the background: the loader needs only the bytes.
+        const opened = cacheOpen;
+        void (async () => {
+          const c = await opened;
+          if (!c) return;
+          await c.put(url, new Response(bytes, { headers: { 'content-type': 'application/json' } }));
+          for (const old of await store.keys()) if (old.startsWith(family) && old !== name) await store.delete(old);
+        })().catch(() => {});
       }
       return new Response(bytes, { status: 200, headers: res.headers });
     }
@@ -104,7 +113,7 @@ export function cachedPackFetch(baseUrl: string, packId: string, opts: PackCache
         const hit = await (await store.open(name)).match(url);
         if (!hit) continue;
         const bytes = new Uint8Array(await hit.arrayBuffer());
-        await adopt(name, bytes);
+        adopt(name, bytes);
         return new Response(bytes, { status: 200, headers: { 'content-type': 'application/json' } });
       }
     }
@@ -114,6 +123,7 @@ export function cachedPackFetch(baseUrl: string, packId: string, opts: PackCache
 
   async function file(url: string, init?: { signal?: AbortSignal }): Promise<Response> {
     const want = hashes.get(fileOf(url));
+    const cache = want ? await cacheOpen : null;
     if (cache && want) {
       const hit = await cache.match(url);
       if (hit) {

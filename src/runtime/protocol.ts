@@ -177,7 +177,18 @@ export interface MetricsRow {
 
 export type Request =
   /** Starts everything: example, download, backend, warm-up. A backend switch is a fresh worker + load. */
-  | { type: 'load'; id: number; pack: PackId; baseUrl: string; backend: BackendName | null; backendSource: 'url' | 'user' | null; /** Forget the remembered automatic choice and probe every backend again. */ recheckBackend?: boolean }
+  | {
+      type: 'load';
+      id: number;
+      pack: PackId;
+      baseUrl: string;
+      backend: BackendName | null;
+      backendSource: 'url' | 'user' | null;
+      /** Forget the remembered automatic choice and probe every backend again. */
+      recheckBackend?: boolean;
+      /** What the page will ask for first once ready; the warm-up predicts exactly that. */
+      first?: FirstView;
+    }
   /** query: a dataset user id, `#<index>`, or 'random'. */
   | { type: 'findUser'; id: number; query: string }
   | { type: 'userInfo'; id: number; index: number }
@@ -186,6 +197,17 @@ export type Request =
   | { type: 'explain'; id: number; target: Target; item: number; whatIf: WhatIf; maxTokens: number }
   | { type: 'evaluate'; id: number; numUsers: number; constrained: boolean }
   | { type: 'interrupt'; id: number; target: number };
+
+/**
+ * The first view the page will request after 'ready' (from the URL and stored settings). user null:
+ * the precomputed example's user, with the pack's default what-if. whatIf.n = 0: the pack's default.
+ */
+export interface FirstView {
+  user: number | null;
+  whatIf: WhatIf;
+  constrained: boolean;
+  evaluation: boolean;
+}
 
 export type RequestType = Request['type'];
 
@@ -230,7 +252,7 @@ export interface ProtocolError {
  * Start-up stages the worker reports as they end; the page turns each into the performance mark
  * `peapod:<stage>` on its own timeline (the page adds `peapod:js` and `peapod:result`).
  */
-export type StartupStage = 'worker' | 'example' | 'backend' | 'manifest' | 'fetched' | 'verified' | 'decoded' | 'tables' | 'model' | 'warmup';
+export type StartupStage = 'worker' | 'example' | 'engine' | 'backend' | 'manifest' | 'fetched' | 'verified' | 'decoded' | 'tables' | 'model' | 'warmup';
 
 /** When a stage ended, in milliseconds since the Unix epoch (performance.timeOrigin + now()). */
 export interface StartupMark {

@@ -7,6 +7,12 @@ import { decodeJson, fetchFile } from './fetch-progress.ts';
 import { exampleFromJson } from './example.ts';
 import type { PackId, Request, Response, StartupStage } from './protocol.ts';
 import type { Engine } from './engine.ts';
+import { fetchPackSource } from '../model/pack/fetch-source.ts';
+import { prefetchPack } from '../model/pack/prefetch.ts';
+import { cachedPackFetch } from './pack-cache.ts';
+import { throttleProgress } from './progress-throttle.ts';
+import { probeAdapterWith } from './backend-choice.ts';
+import { idbChoiceStore, readAheadChoiceStore } from './backend-memory.ts';
 
 const ctx = self as unknown as DedicatedWorkerGlobalScope;
 const post = (res: Response) => ctx.postMessage(res);
@@ -64,41 +70,64 @@ function need(what: string): Engine {
 async function load(req: Extract<Request, { type: 'load' }>): Promise<void> {
   packName = req.pack;
   const base = new URL(`${req.baseUrl.replace(/\/?$/, '/')}models/${req.pack}/`, ctx.location.href).href;
-  // 1. The example first: it is small and needs no tfjs.
-  try {
-    const bytes = await fetchFile(fetch, `${base}example.json`, 'example.json', () => {}, true);
-    post({ type: 'example', example: bytes ? exampleFromJson(decodeJson(bytes, 'example.json'), req.pack) : null });
-  } catch {
-    post({ type: 'example', example: null });
-  }
-  mark('example');
-  // 2. The engine module (tfjs + model) and the backend. The manifest is read alongside (while the
-  // engine module compiles) only for the model's size, which the automatic choice weighs.
-  const manifest = fetchFile(fetch, `${base}manifest.json`, 'manifest.json', () => {}, true)
-    .then((bytes) => (bytes ? decodeJson<unknown>(bytes, 'manifest.json') : null))
-    .catch(() => null);
-  const [{ openEngine }, { pickBackend, watchDeviceLoss }, manifestJson] = await Promise.all([import('./engine.ts'), import('./backend.ts'), manifest]);
-  let backend = await pickBackend(req.backend, req.backendSource ?? 'url', req.recheckBackend ?? false, manifestJson, (lateAdapter) => {
-    backend = { ...backend, lateAdapter };
-    post({ type: 'backend', backend });
-  });
+  // 1. At once and side by side: the example (small, needs no tfjs) and the pack's files through the
+  // pack cache (manifest first, then the rest a few at a time, each hashed as it arrives), while the
+  // engine module (tfjs + model) is fetched and compiled and the backend starts.
+  const examplePosted = fetchFile(fetch, `${base}example.json`, 'example.json', () => {}, true)
+    .then((bytes) => (bytes ? exampleFromJson(decodeJson(bytes, 'example.json'), req.pack) : null))
+    .catch(() => null)
+    .then((example) => {
+      post({ type: 'example', example });
+      mark('example');
+      return example;
+    });
+  const progress = throttleProgress((files, done, total) => post({ type: 'progress', id: req.id, stage: 'download', files, done, total }));
+  const prefetch = prefetchPack(fetchPackSource(base, cachedPackFetch(base, req.pack)), { onProgress: (file, loaded, total) => progress.update(file, loaded, total), onStage: mark });
+  // The same manifest bytes give the model's size, which the automatic backend choice weighs; the
+  // adapter request and the remembered choice need no tfjs either, so they start now too.
+  const manifestJson = prefetch.manifest.then((bytes) => decodeJson<unknown>(bytes, 'manifest.json')).catch(() => null);
+  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+  const early = { adapter: probeAdapterWith(gpu), store: typeof indexedDB === 'undefined' ? null : readAheadChoiceStore(idbChoiceStore()) };
+  // 2. The engine module and the backend.
+  const [{ openEngine }, { pickBackend, watchDeviceLoss }] = await Promise.all([import('./engine.ts'), import('./backend.ts')]);
+  mark('engine');
+  const manifest = await manifestJson;
+  let backend = await pickBackend(
+    req.backend,
+    req.backendSource ?? 'url',
+    req.recheckBackend ?? false,
+    manifest,
+    (lateAdapter) => {
+      backend = { ...backend, lateAdapter };
+      post({ type: 'backend', backend });
+    },
+    early,
+  );
   post({ type: 'backend', backend });
   mark('backend');
   watchDeviceLoss((detail) => {
     engine = null;
     post({ type: 'error', id: null, error: toProtocolError(new DeviceLostError(backend.backend, detail), req.pack) });
   });
-  // 3. Pack files with byte progress, then 4. warm-up.
+  // 3. The pack from the prefetched files (the loader checks them and reports typed errors), then 4. warm-up.
   try {
-    engine = await openEngine(req.pack, base, backend, (stage, files, done, total) => post({ type: 'progress', id: req.id, stage, files, done, total }), mark);
+    engine = await openEngine(req.pack, base, backend, () => {}, (stage) => {
+      // Byte progress is the prefetch's; once every file is verified the next stage begins.
+      if (stage === 'verified') progress.stop();
+      mark(stage);
+    }, prefetch);
   } catch (e) {
+    progress.stop();
     const p = toProtocolError(e, req.pack);
     if (p.code === 'Internal') throw new PackLoadError(req.pack, p.message);
     throw e;
   }
+  progress.stop();
+  const example = await examplePosted;
   const t0 = performance.now();
   post({ type: 'progress', id: req.id, stage: 'warmup', files: [], done: 0, total: 1 });
-  await engine.warmup();
+  // Warms up on the view the page will show first (its URL user, else the example's user).
+  await engine.warmup(req.first, example?.result.user.index ?? null);
   mark('warmup');
   post({ type: 'ready', id: req.id, summary: engine.summary, backend, warmupMs: performance.now() - t0 });
 }

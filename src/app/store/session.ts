@@ -34,7 +34,10 @@ export function sessionSlice(deps: SessionDeps): Slice<SessionSlice> {
         evalRunning: false,
         pending: { load: null, infer: null, baseline: null, user: null, neighbour: null, explain: null, evaluate: null },
       });
-      const id = client.send({ type: 'load', pack, baseUrl: deps.baseUrl, backend, backendSource: source, ...(recheckBackend ? { recheckBackend } : {}) });
+      // The worker warms up on what 'ready' below will ask for first (a profile: nothing to match).
+      const s = get();
+      const first = s.profileName === null ? { user: s.userIndex, whatIf: s.whatIf, constrained: s.constrained, evaluation: s.evaluation } : undefined;
+      const id = client.send({ type: 'load', pack, baseUrl: deps.baseUrl, backend, backendSource: source, ...(recheckBackend ? { recheckBackend } : {}), ...(first ? { first } : {}) });
       set((s) => ({ pending: { ...s.pending, load: id } }));
     };
 

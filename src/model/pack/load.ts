@@ -17,6 +17,7 @@ import { PARAM, paramShapes } from '../params.ts';
 import { Tokenizer } from '../tokenizer.ts';
 import { PACK_DATA } from '../types.ts';
 import { sha256Hex } from './build.ts';
+import { limitedAll, READ_CONCURRENCY } from './limited.ts';
 import { decodeGroup, MANIFEST_FILE, PACK_FORMAT_VERSION, PACK_KIND, type NamedArray, type PackManifest, type WeightsManifestGroup } from './format.ts';
 
 /** Byte progress of one file as it arrives. */
@@ -27,6 +28,11 @@ export interface PackSource {
   /** Human-readable location, used in error messages ("the folder /x/pack", "https://.../pack/"). */
   readonly description: string;
   read(path: string, onBytes?: FileProgress, signal?: AbortSignal): Promise<Uint8Array>;
+  /**
+   * The bytes with their SHA-256 (hex), for a source that hashed them already (a prefetch hashes each
+   * file as it arrives, while others still download). The loader still compares it to the manifest.
+   */
+  readHashed?(path: string, onBytes?: FileProgress, signal?: AbortSignal): Promise<{ bytes: Uint8Array; sha256: string }>;
 }
 
 export interface PackProgress {
@@ -223,17 +229,32 @@ export async function loadPack(source: PackSource, opts: LoadPackOptions = {}): 
   const stage = opts.onStage ?? ((): void => {});
   stage('manifest');
 
+  // Several files at once, each checked as soon as it is complete; failures surface in manifest
+  // order, so the error names the same file a one-by-one read would have.
+  const perFile = new Map<string, number>();
+  let arrived = loaded;
+  let remaining = entries.length;
+  const verified = limitedAll(entries, READ_CONCURRENCY, async ([path, info]) => {
+    const onBytes = (n: number) => {
+      const now = Math.min(n, info.bytes);
+      arrived += now - (perFile.get(path) ?? 0);
+      perFile.set(path, now);
+      report({ file: path, fileLoaded: n, fileTotal: info.bytes, loaded: arrived, total, phase: 'files' });
+    };
+    const got = source.readHashed ? await source.readHashed(path, onBytes, opts.signal) : { bytes: await source.read(path, onBytes, opts.signal), sha256: null };
+    if (--remaining === 0) stage('fetched');
+    const bytes = got.bytes;
+    onBytes(bytes.byteLength); // a source may have finished before anyone listened
+    if (bytes.byteLength !== info.bytes) throw new ModelPackTruncatedError(path, info.bytes, bytes.byteLength);
+    const hash = got.sha256 ?? (await sha256Hex(bytes));
+    if (hash !== info.sha256) throw new ModelPackCorruptError(path, `its SHA-256 is ${hash} but the manifest says ${info.sha256}`);
+    return bytes;
+  });
   const contents = new Map<string, Uint8Array>();
   for (const [k, [path, info]] of entries.entries()) {
-    const base = loaded;
-    const bytes = await source.read(path, (n) => report({ file: path, fileLoaded: n, fileTotal: info.bytes, loaded: base + Math.min(n, info.bytes), total, phase: 'files' }), opts.signal);
-    if (k === entries.length - 1) stage('fetched');
-    if (bytes.byteLength !== info.bytes) throw new ModelPackTruncatedError(path, info.bytes, bytes.byteLength);
-    report({ file: path, fileLoaded: info.bytes, fileTotal: info.bytes, loaded: base + info.bytes, total, phase: 'verify' });
-    const hash = await sha256Hex(bytes);
-    if (hash !== info.sha256) throw new ModelPackCorruptError(path, `its SHA-256 is ${hash} but the manifest says ${info.sha256}`);
-    loaded = base + info.bytes;
-    contents.set(path, bytes);
+    contents.set(path, await verified[k]!);
+    loaded += info.bytes;
+    report({ file: path, fileLoaded: info.bytes, fileTotal: info.bytes, loaded: arrived, total, phase: 'verify' });
   }
   stage('verified');
 
