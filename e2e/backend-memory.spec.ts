@@ -86,8 +86,9 @@ test('a hardware adapter with the small Beauty pack: wasm, and the reason says w
 test('an adapter that answers only after start-up: the header offers WebGPU for a large model, and Switch now switches like the picker', async ({ page }, info) => {
   test.setTimeout(240_000);
   await scriptWorkerGpu(page, true);
-  // The worker's first manifest read is the size hint: make it T5-small-sized (d 512, 6+6, d_ff 2048).
-  // Later reads (the loader's) get the real file, so the Beauty pack still loads.
+  // The first worker's manifest is the size hint: make it T5-small-sized (d 512, 6+6, d_ff 2048).
+  // The worker reads the manifest once, so its loader sees the same config, which the Beauty weights
+  // do not fit: that load ends in a typed error. Later workers get the real file and load.
   let hinted = false as boolean;
   await page.route(/\/models\/beauty\/manifest\.json$/, async (route) => {
     const res = await route.fetch();
@@ -102,7 +103,9 @@ test('an adapter that answers only after start-up: the header offers WebGPU for 
   await expect(page.getByTestId('backend-reason')).toHaveText('No WebGPU adapter in this browser; WASM with SIMD is the fastest CPU backend.');
   const late = page.getByTestId('backend-late-adapter');
   await expect(late).toHaveText('A GPU adapter (nvidia) appeared after start-up; next visit uses WebGPU — switch now', { timeout: 30_000 });
-  await expect(page.getByTestId('load-status')).toHaveAttribute('data-phase', 'ready', { timeout: READY_TIMEOUT });
+  const banner = page.getByTestId('error-banner');
+  await expect(banner).toHaveAttribute('data-code', 'PackCorrupt', { timeout: READY_TIMEOUT });
+  await expect(banner).toContainText(/but the config .* implies/);
 
   // tfjs's own webgpu backend does not go through the shim: in the 'webgpu' project it reaches the
   // browser's real SwiftShader adapter and starts; in 'no-webgpu' it cannot and falls through to wasm.
@@ -112,5 +115,6 @@ test('an adapter that answers only after start-up: the header offers WebGPU for 
   await expect(page.getByTestId('backend-picker')).toHaveValue('webgpu');
   await expect(late).toHaveCount(0);
   await expect(page.getByTestId('backend-name')).toHaveText(gpuStarts ? 'webgpu' : 'wasm', { timeout: READY_TIMEOUT });
+  await expect(page.getByTestId('load-status')).toHaveAttribute('data-phase', 'ready', { timeout: READY_TIMEOUT });
   // What the next visit does with the remembered late adapter is unit-tested (backend-choice.test.ts).
 });
