@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { cfPriorLogits, composeCollaborativePrompt, taskPrompt } from './composer.ts';
 import { checkParams, getParam, PARAM, type ParamMap } from './params.ts';
 import { ModelInputError, validatePeapodConfig } from './t5/config.ts';
-import { tidyObject } from './t5/layers.ts';
+import { tableRows, tidyObject } from './t5/layers.ts';
 import { paddingMaskBias } from './t5/position-bias.ts';
 import { crossAttentionMemory, decoderStack, decoderStep, encoderStack, outputLogits, outputLogitsAt, t5Weights, type T5Weights } from './t5/stacks.ts';
 import type { PeapodConfig, TaskName } from './types.ts';
@@ -211,17 +211,20 @@ export class PeapodModel {
 
   /**
    * Feeds one token per row; returns the next-token logits [B, V] and the grown cache (the input cache
-   * is consumed). With `outputIds` (int32 [N], token ids) only those tokens' logits are computed:
-   * [B, N], column j = the full logits' column outputIds[j] (priors included), at the cost of N head
-   * columns instead of V.
+   * is consumed). Tokens given as an Int32Array are looked up without tf.gather where that is faster
+   * (tableRows). With `outputIds` (token ids) only those tokens' logits are computed: [B, N], column
+   * j = the full logits' column outputIds[j] (priors included), at the cost of N head columns, not V.
    */
-  decodeStep(cache: DecoderCache, tokens: tf.Tensor1D, outputIds?: tf.Tensor1D): { logits: tf.Tensor2D; cache: DecoderCache } {
+  decodeStep(cache: DecoderCache, tokens: tf.Tensor1D | Int32Array, outputIds?: Int32Array): { logits: tf.Tensor2D; cache: DecoderCache } {
     const c = this.config.t5;
-    expectShape('tokens', tokens, [cache.batchSize], 'int32', 'one token id per cache row');
-    if (outputIds) expectShape('outputIds', outputIds, [null], 'int32', 'token ids whose logits the step returns');
-    const kernel = this.tiedOutputKernel();
+    if (tokens instanceof Int32Array) {
+      if (tokens.length !== cache.batchSize) throw new ModelInputError(`tokens has ${tokens.length} ids but the cache holds ${cache.batchSize} rows (one token id per cache row).`);
+    } else {
+      expectShape('tokens', tokens, [cache.batchSize], 'int32', 'one token id per cache row');
+    }
+    const kernel = outputIds ? null : this.tiedOutputKernel();
     const out = tidyObject(() => {
-      const embeds = tf.reshape(tf.gather(this.weights.shared, tokens), [cache.batchSize, 1, c.dModel]) as tf.Tensor3D;
+      const embeds = (tokens instanceof Int32Array ? tableRows(this.weights.shared, tokens, 'decoder input token') : tf.gather(this.weights.shared, tokens)) as tf.Tensor2D;
       const r = decoderStep(this.weights.decoder, c, embeds, cache.step, {
         selfKeys: [...cache.selfKeys],
         selfValues: [...cache.selfValues],
@@ -229,8 +232,8 @@ export class PeapodModel {
         crossValues: [...cache.crossValues],
         crossBias: cache.crossBias,
       });
-      const columns = <T extends tf.Tensor>(t: T): T => (outputIds ? (tf.gather(t, outputIds, 1) as T) : t);
-      let logits = (outputIds ? outputLogitsAt(r.hidden, this.weights, c, outputIds, kernel ?? undefined) : outputLogits(r.hidden, this.weights, c, kernel ?? undefined)) as tf.Tensor2D;
+      const columns = <T extends tf.Tensor>(t: T): T => (outputIds ? (tf.gather(t, tf.tensor1d(outputIds, 'int32'), 1) as T) : t);
+      let logits = (outputIds ? outputLogitsAt(r.hidden, this.weights, c, outputIds) : outputLogits(r.hidden, this.weights, c, kernel ?? undefined)) as tf.Tensor2D;
       if (cache.step === 0 && cache.prior) logits = tf.add(logits, columns(cache.prior));
       if (cache.step === 1 && cache.endAfterId) logits = tf.add(logits, columns(this.endOfIdRow()));
       return { logits, keys: r.selfKeys, values: r.selfValues };

@@ -68,16 +68,9 @@ class PeapodSession implements DecoderSession {
   }
 
   private advance(tokens: Int32Array, outputIds: Int32Array | null): tf.Tensor2D {
-    const t = tf.tensor1d(tokens, 'int32');
-    const ids = outputIds ? tf.tensor1d(outputIds, 'int32') : undefined;
-    try {
-      const out = this.model.decodeStep(this.live(), t, ids);
-      this.cache = out.cache;
-      return out.logits;
-    } finally {
-      t.dispose();
-      ids?.dispose();
-    }
+    const out = this.model.decodeStep(this.live(), tokens, outputIds ?? undefined);
+    this.cache = out.cache;
+    return out.logits;
   }
 
   /**

@@ -17,9 +17,10 @@ export function geluTanh(x: tf.Tensor): tf.Tensor {
   });
 }
 
-export function feedForward(x: tf.Tensor3D, w: FeedForwardWeights, dropoutRate: number, training: boolean): tf.Tensor3D {
+/** Position-wise over the last axis of x [..., d] (rank 3 in the stacks, rank 2 in the cached step). */
+export function feedForward<T extends tf.Tensor3D | tf.Tensor2D>(x: T, w: FeedForwardWeights, dropoutRate: number, training: boolean): T {
   return tf.tidy(() => {
     const hidden = w.kind === 'relu' ? tf.relu(linear(x, w.wi)) : tf.mul(geluTanh(linear(x, w.wi0)), linear(x, w.wi1));
-    return linear(maybeDropout(hidden, dropoutRate, training), w.wo) as tf.Tensor3D;
+    return linear(maybeDropout(hidden, dropoutRate, training), w.wo) as T;
   });
 }

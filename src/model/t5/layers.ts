@@ -1,12 +1,14 @@
 // Small building blocks shared by the T5 stacks: RMS layer norm, bias-free linear maps and dropout.
 // Functions here are pure tensor maths over weights passed in; they own no state and never sync.
 import * as tf from '@tensorflow/tfjs-core';
+import { ModelInputError } from './config.ts';
 
 /**
  * T5's layer norm: scale by the root mean square only (no mean subtraction, no bias), then multiply
- * by a learned per-feature weight.
+ * by a learned per-feature weight. `epsilon` may be a scalar tensor, so that a caller normalising
+ * many times (the cached decoder step) creates it once instead of once per call.
  */
-export function rmsNorm<T extends tf.Tensor>(x: T, weight: tf.Tensor1D, epsilon: number): T {
+export function rmsNorm<T extends tf.Tensor>(x: T, weight: tf.Tensor1D, epsilon: number | tf.Scalar): T {
   return tf.tidy(() => {
     const variance = tf.mean(tf.square(x), -1, true);
     return tf.mul(tf.mul(x, tf.rsqrt(tf.add(variance, epsilon))), weight) as T;
@@ -18,6 +20,9 @@ export function rmsNorm<T extends tf.Tensor>(x: T, weight: tf.Tensor1D, epsilon:
  * single 2-D matmul, the fastest path on every backend.
  */
 export function linear(x: tf.Tensor, w: tf.Tensor2D): tf.Tensor {
+  // A 2-D x needs no reshapes (each is a kernel call: at d 128 the cached decoder step is made of
+  // ~150 small kernels, and their dispatch, not arithmetic, dominates it).
+  if (x.rank === 2) return tf.matMul(x as tf.Tensor2D, w);
   return tf.tidy(() => {
     const inDim = x.shape[x.rank - 1]!;
     const lead = x.shape.slice(0, -1);
@@ -38,4 +43,32 @@ export function maybeDropout<T extends tf.Tensor>(x: T, rate: number, training: 
  */
 export function tidyObject<T>(fn: () => T): T {
   return tf.tidy(fn as unknown as () => tf.TensorContainer) as unknown as T;
+}
+
+/** The wasm backend's view of a tensor's memory (the call its own kernels use); absent elsewhere. */
+interface HeapBackend {
+  typedArrayFromHeap?(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
+}
+
+/**
+ * Rows `ids` of a table [n, d] as a new tensor [ids.length, d]: an embedding lookup whose ids are
+ * known on the host. On wasm the rows are copied straight out of the backend's memory, because tfjs
+ * 4.22's wasm gather costs ~9 us per 128-float row (175 us for 20 rows, a tenth of a whole d-128
+ * decoder step); elsewhere it is tf.gather. Ids are range-checked (neither path would notice).
+ */
+export function tableRows(table: tf.Tensor2D, ids: Int32Array, what = 'table'): tf.Tensor2D {
+  const [n, d] = table.shape;
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    if (!(id >= 0 && id < n)) throw new ModelInputError(`${what} row ${id} (position ${i}) is outside [0, ${n}); pass token ids of this model's vocabulary.`);
+  }
+  const backend = tf.backend() as unknown as HeapBackend;
+  if (tf.getBackend() === 'wasm' && table.dtype === 'float32' && typeof backend.typedArrayFromHeap === 'function') {
+    // A view, valid until the wasm heap grows: the rows are copied out before any allocation.
+    const heap = backend.typedArrayFromHeap(table) as Float32Array;
+    const out = new Float32Array(ids.length * d);
+    for (let i = 0; i < ids.length; i++) out.set(heap.subarray(ids[i]! * d, ids[i]! * d + d), i * d);
+    return tf.tensor2d(out, [ids.length, d]);
+  }
+  return tf.tidy(() => tf.gather(table, tf.tensor1d(ids, 'int32')));
 }

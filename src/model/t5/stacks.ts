@@ -6,7 +6,7 @@ import type { T5Config } from '../types.ts';
 import { getParam, layerParam, PARAM, type ParamMap, type StackName } from '../params.ts';
 import { attend, multiHeadAttention, splitHeads, splitHeadsTransposed, type AttentionWeights } from './attention.ts';
 import { feedForward, type FeedForwardWeights } from './feed-forward.ts';
-import { linear, maybeDropout, rmsNorm } from './layers.ts';
+import { linear, maybeDropout, rmsNorm, tableRows } from './layers.ts';
 import { causalMaskBias, paddingMaskBias, positionBias } from './position-bias.ts';
 
 export interface LayerWeights {
@@ -136,45 +136,46 @@ export interface DecoderStepState {
 }
 
 /**
- * One decoding step at position `step` for the token embeddings [B, 1, d]. Returns the final hidden
- * state [B, d] and each layer's self-attention keys/values extended by this position (new tensors;
- * the caller decides what to dispose).
+ * One decoding step at position `step` for the token embeddings [B, d] (or [B, 1, d]). Returns the
+ * final hidden state [B, d] and each layer's self-attention keys/values extended by this position
+ * (new tensors; the caller decides what to dispose).
  */
-export function decoderStep(w: StackWeights, c: T5Config, embeds: tf.Tensor3D, step: number, state: DecoderStepState): { hidden: tf.Tensor2D; selfKeys: tf.Tensor4D[]; selfValues: tf.Tensor4D[] } {
+export function decoderStep(w: StackWeights, c: T5Config, embeds: tf.Tensor2D | tf.Tensor3D, step: number, state: DecoderStepState): { hidden: tf.Tensor2D; selfKeys: tf.Tensor4D[]; selfValues: tf.Tensor4D[] } {
   return tf.tidy(() => {
     const b = embeds.shape[0];
     const inner = c.numHeads * c.dKv;
-    // With a single query position, [B, 1, H*dk] and [B, H, 1, dk] share one memory order: heads
-    // split and merge by reshape alone (splitHeads/mergeHeads would add a Transpose kernel each).
+    // With a single position the activations stay 2-D [B, d] (every projection one plain matmul, no
+    // reshapes around it), and [B, H*dk] has the memory order of [B, H, 1, dk]: heads split and merge
+    // by reshape alone (splitHeads/mergeHeads would add a Transpose kernel each).
     const heads = (t: tf.Tensor) => tf.reshape(t, [b, c.numHeads, 1, c.dKv]) as tf.Tensor4D;
-    const merged = (t: tf.Tensor) => tf.reshape(t, [b, 1, inner]) as tf.Tensor3D;
+    const merged = (t: tf.Tensor) => tf.reshape(t, [b, inner]) as tf.Tensor2D;
+    const eps = tf.scalar(c.layerNormEpsilon);
     // Query at `step` against keys 0..step: the last row of the causal bias, so no mask is needed.
     const selfBias = positionBias(w.positionTable, 1, step + 1, false, c.relativeAttentionMaxDistance, step);
     const newKeys: tf.Tensor4D[] = [];
     const newValues: tf.Tensor4D[] = [];
-    let x = embeds;
+    let x = (embeds.rank === 2 ? embeds : tf.reshape(embeds, [b, c.dModel])) as tf.Tensor2D;
     w.layers.forEach((layer, i) => {
-      let h = rmsNorm(x, layer.selfNorm, c.layerNormEpsilon);
-      const q = heads(linear(h, layer.selfAttn.q));
-      const kStep = heads(linear(h, layer.selfAttn.k));
-      const vStep = heads(linear(h, layer.selfAttn.v));
+      let h = rmsNorm(x, layer.selfNorm, eps);
+      const q = heads(tf.matMul(h, layer.selfAttn.q));
+      const kStep = heads(tf.matMul(h, layer.selfAttn.k));
+      const vStep = heads(tf.matMul(h, layer.selfAttn.v));
       const pastK = state.selfKeys[i];
       const pastV = state.selfValues[i];
-      const k = pastK ? tf.concat([pastK, kStep], 2) : kStep;
-      const v = pastV ? tf.concat([pastV, vStep], 2) : vStep;
-      newKeys.push(k as tf.Tensor4D);
-      newValues.push(v as tf.Tensor4D);
+      const k = (pastK ? tf.concat([pastK, kStep], 2) : kStep) as tf.Tensor4D;
+      const v = (pastV ? tf.concat([pastV, vStep], 2) : vStep) as tf.Tensor4D;
+      newKeys.push(k);
+      newValues.push(v);
       // An explicit transpose, not matMul's transposeB: that flag takes a path 10-15x slower on wasm
       // unless registerWasmMatmulFix ran (the app's worker does not register it).
       const kT = tf.transpose(k, [0, 1, 3, 2]) as tf.Tensor4D;
-      x = tf.add(x, linear(merged(attend(q, kT, v as tf.Tensor4D, selfBias, 0, false)), layer.selfAttn.o));
-      h = rmsNorm(x, layer.crossNorm!, c.layerNormEpsilon);
-      const cq = heads(linear(h, layer.crossAttn!.q));
-      x = tf.add(x, linear(merged(attend(cq, state.crossKeysT[i]!, state.crossValues[i]!, state.crossBias, 0, false)), layer.crossAttn!.o));
-      x = ffnBlock(x as tf.Tensor3D, layer, c, false);
+      x = tf.add(x, tf.matMul(merged(attend(q, kT, v, selfBias, 0, false)), layer.selfAttn.o));
+      h = rmsNorm(x, layer.crossNorm!, eps);
+      const cq = heads(tf.matMul(h, layer.crossAttn!.q));
+      x = tf.add(x, tf.matMul(merged(attend(cq, state.crossKeysT[i]!, state.crossValues[i]!, state.crossBias, 0, false)), layer.crossAttn!.o));
+      x = tf.add(x, feedForward(rmsNorm(x, layer.ffnNorm, eps), layer.ffn, 0, false));
     });
-    const hidden = rmsNorm(x, w.finalNorm, c.layerNormEpsilon);
-    return { hidden: tf.reshape(hidden, [b, c.dModel]) as tf.Tensor2D, selfKeys: newKeys, selfValues: newValues };
+    return { hidden: rmsNorm(x, w.finalNorm, eps), selfKeys: newKeys, selfValues: newValues };
   });
 }
 
@@ -186,7 +187,7 @@ export function decoderStep(w: StackWeights, c: T5Config, embeds: tf.Tensor3D, s
 export function outputLogits(hidden: tf.Tensor, w: T5Weights, c: T5Config, outputKernel?: tf.Tensor2D): tf.Tensor {
   return tf.tidy(() => {
     const lead = hidden.shape.slice(0, -1);
-    const flat = tf.reshape(hidden, [-1, c.dModel]) as tf.Tensor2D;
+    const flat = (hidden.rank === 2 ? hidden : tf.reshape(hidden, [-1, c.dModel])) as tf.Tensor2D;
     let logits: tf.Tensor2D;
     if (w.lmHead) {
       logits = tf.matMul(flat, w.lmHead);
@@ -194,7 +195,7 @@ export function outputLogits(hidden: tf.Tensor, w: T5Weights, c: T5Config, outpu
       const scaled = tf.mul(flat, c.dModel ** -0.5);
       logits = outputKernel ? tf.matMul(scaled, outputKernel) : tf.matMul(scaled, w.shared, false, true);
     }
-    return tf.reshape(logits, [...lead, c.vocabSize]);
+    return hidden.rank === 2 ? logits : tf.reshape(logits, [...lead, c.vocabSize]);
   });
 }
 
@@ -203,18 +204,18 @@ export function outputLogits(hidden: tf.Tensor, w: T5Weights, c: T5Config, outpu
  * outputLogits(...)[..., ids[j]] (the same dot products, over gathered head columns). For decoding
  * steps that need only a few tokens' logits. Inference only, like `outputKernel`.
  */
-export function outputLogitsAt(hidden: tf.Tensor, w: T5Weights, c: T5Config, ids: tf.Tensor1D, outputKernel?: tf.Tensor2D): tf.Tensor {
+export function outputLogitsAt(hidden: tf.Tensor, w: T5Weights, c: T5Config, ids: Int32Array): tf.Tensor {
   return tf.tidy(() => {
     const lead = hidden.shape.slice(0, -1);
-    const flat = tf.reshape(hidden, [-1, c.dModel]) as tf.Tensor2D;
+    const flat = (hidden.rank === 2 ? hidden : tf.reshape(hidden, [-1, c.dModel])) as tf.Tensor2D;
     let logits: tf.Tensor2D;
     if (w.lmHead) {
-      logits = tf.matMul(flat, tf.gather(w.lmHead, ids, 1) as tf.Tensor2D);
+      logits = tf.matMul(flat, tf.gather(w.lmHead, tf.tensor1d(ids, 'int32'), 1) as tf.Tensor2D);
     } else {
-      const scaled = tf.mul(flat, c.dModel ** -0.5) as tf.Tensor2D;
-      const columns = outputKernel ? tf.gather(outputKernel, ids, 1) : tf.transpose(tf.gather(w.shared, ids));
-      logits = tf.matMul(scaled, columns as tf.Tensor2D);
+      // Embedding rows, transposed explicitly (matMul's transposeB is the slow path on wasm).
+      const columns = tf.transpose(tableRows(w.shared, ids, 'output token'));
+      logits = tf.matMul(tf.mul(flat, c.dModel ** -0.5) as tf.Tensor2D, columns);
     }
-    return tf.reshape(logits, [...lead, ids.shape[0]]);
+    return hidden.rank === 2 ? logits : tf.reshape(logits, [...lead, ids.length]);
   });
 }
