@@ -93,7 +93,7 @@ async function benchPage(browser: Browser, backend: string, pack: string): Promi
 }
 
 /** Start-up stages in the order they normally end (src/runtime/protocol.ts StartupStage + the page's). */
-const STAGES = ['js', 'worker', 'example', 'engine', 'backend', 'manifest', 'fetched', 'verified', 'decoded', 'tables', 'model', 'warmup', 'result'] as const;
+const STAGES = ['js', 'worker', 'example', 'engine', 'backend', 'manifest', 'fetched', 'verified', 'decoded', 'model', 'tables', 'warmup', 'result'] as const;
 
 /**
  * One cold load of the app (fresh context: no HTTP cache, Cache API, IndexedDB or service worker):

@@ -252,7 +252,7 @@ export interface ProtocolError {
  * Start-up stages the worker reports as they end; the page turns each into the performance mark
  * `peapod:<stage>` on its own timeline (the page adds `peapod:js` and `peapod:result`).
  */
-export type StartupStage = 'worker' | 'example' | 'engine' | 'backend' | 'manifest' | 'fetched' | 'verified' | 'decoded' | 'tables' | 'model' | 'warmup';
+export type StartupStage = 'worker' | 'example' | 'engine' | 'backend' | 'manifest' | 'fetched' | 'verified' | 'decoded' | 'model' | 'tables' | 'warmup';
 
 /** When a stage ended, in milliseconds since the Unix epoch (performance.timeOrigin + now()). */
 export interface StartupMark {
