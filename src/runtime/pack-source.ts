@@ -1,8 +1,7 @@
 // Opens a weight pack for the engine: reads and verifies every file through the model layer's pack
 // loader (HTTP in the worker, disk in Node) with per-file byte progress, then builds the model,
 // tokenizer and plain data arrays the engine needs. The file format belongs to src/model/pack.
-import { atomicItemRows } from '../model/transitions.ts';
-import { transitionTableFromHistories } from './transition-table.ts';
+import { atomicItemRows, transitionTableFromHistories } from '../model/transitions.ts';
 import { DEFAULT_EVAL } from '../eval/evaluate.ts';
 import { FoldIn } from '../model/foldin.ts';
 import { disposeParams } from '../model/params.ts';
@@ -120,7 +119,6 @@ export async function openPack(source: PackSource, onProgress: (p: ByteProgress)
   const model = new PeapodModel(m.config, params);
   onStage('model');
   if (m.config.composer.seqPrior) {
-    // The same table as model/transitions.ts transitionsFromHistories, in a fraction of the time.
     model.setTransitions(transitionTableFromHistories(arrays.historyOffsets, arrays.historyItems, numItems), atomicItemRows(loaded.tokenizer, numItems));
   }
   onStage('tables');

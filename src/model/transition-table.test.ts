@@ -1,19 +1,48 @@
-// The fast transition table must be the model's table, entry for entry and bit for bit: checked by
-// hand on a tiny history set and against model/transitions.ts on the shipped Beauty pack's histories.
+// The transition table (typed-array counting sorts) checked by hand on a tiny history set and, bit
+// for bit, against a plain Map-per-item count (the definition, kept here as the reference) on the
+// shipped Beauty pack's histories.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadPack } from '../model/pack/load.ts';
-import { nodePackSource } from '../model/pack/node.ts';
-import { buildTransitions, trainingParts } from '../model/transitions.ts';
-import { PACK_DATA } from '../model/types.ts';
-import { transitionTableFromHistories } from './transition-table.ts';
+import { loadPack } from './pack/load.ts';
+import { nodePackSource } from './pack/node.ts';
+import { buildTransitions, trainingParts, transitionTableFromHistories, type TransitionTable } from './transitions.ts';
+import { PACK_DATA } from './types.ts';
+
+/** The definition: a Map per item, float64 sums in occurrence order, rows sorted by target. */
+function referenceTable(sequences: ArrayLike<ArrayLike<number>>, numItems: number, window = 3): TransitionTable {
+  const rows: Map<number, number>[] = Array.from({ length: numItems + 1 }, () => new Map());
+  for (let s = 0; s < sequences.length; s++) {
+    const q = sequences[s]!;
+    for (let i = 0; i < q.length; i++) {
+      const a = q[i]!;
+      if (a < 1 || a > numItems) continue;
+      for (let g = 1; g <= window && i + g < q.length; g++) {
+        const b = q[i + g]!;
+        if (b < 1 || b > numItems || b === a) continue;
+        rows[a]!.set(b, (rows[a]!.get(b) ?? 0) + 1 / g);
+      }
+    }
+  }
+  const offsets = new Int32Array(numItems + 2);
+  for (let a = 0; a <= numItems; a++) offsets[a + 1] = offsets[a]! + rows[a]!.size;
+  const targets = new Int32Array(offsets[numItems + 1]!);
+  const weights = new Float32Array(targets.length);
+  for (let a = 0; a <= numItems; a++) {
+    let k = offsets[a]!;
+    for (const [b, w] of [...rows[a]!].sort((x, y) => x[0] - y[0])) {
+      targets[k] = b;
+      weights[k++] = w;
+    }
+  }
+  return { numItems, offsets, targets, weights };
+}
 
 const PACK_DIR = path.resolve(import.meta.dirname, '../../public/models/beauty');
 const HAVE_PACK = existsSync(path.join(PACK_DIR, 'manifest.json'));
 if (!HAVE_PACK) console.warn(`skipping the Beauty transition-table check: no pack at ${PACK_DIR}`);
 
-describe('transitionTableFromHistories', () => {
+describe('transitionTableFromHistories (the fast count)', () => {
   it('counts gaps 1..3 on the training part only, skips self-pairs and ids outside 1..numItems', () => {
     // User 0: [1, 2, 1, 3 | 9, 9] (last two held out). User 1: [2, 2, 7, 1 | 4, 4] (7 > numItems).
     // User 2: too short to have a training pair.
@@ -26,8 +55,8 @@ describe('transitionTableFromHistories', () => {
     expect([...t.offsets]).toEqual([0, 0, 2, 4, 4, 4]);
     expect([...t.targets]).toEqual([2, 3, 1, 3]);
     expect([...t.weights]).toEqual([1, Math.fround(1 / 3 + 1), Math.fround(1 + 1 / 3 + 1 / 2), 0.5]);
-    const ref = buildTransitions(trainingParts(offsets, items), 4);
-    expect(t).toEqual(ref);
+    expect(t).toEqual(referenceTable(trainingParts(offsets, items), 4));
+    expect(buildTransitions(trainingParts(offsets, items), 4)).toEqual(t);
   });
 
   it('an empty history set gives an empty table of the right shape', () => {
@@ -44,12 +73,16 @@ describe('transitionTableFromHistories', () => {
     const t0 = performance.now();
     const fast = transitionTableFromHistories(offsets, items, numItems);
     const t1 = performance.now();
-    const ref = buildTransitions(trainingParts(offsets, items), numItems);
+    const ref = referenceTable(trainingParts(offsets, items), numItems);
     const t2 = performance.now();
     console.log(`transition table: ${(t1 - t0).toFixed(0)} ms fast vs ${(t2 - t1).toFixed(0)} ms reference (${fast.targets.length} entries)`);
     expect(fast.targets.length).toBeGreaterThan(10_000);
     expect(fast.offsets).toEqual(ref.offsets);
     expect(fast.targets).toEqual(ref.targets);
     expect(Buffer.from(fast.weights.buffer).equals(Buffer.from(ref.weights.buffer))).toBe(true);
+    // Training's entry point (whole sequences) gives the same table from the training parts.
+    const viaSequences = buildTransitions(trainingParts(offsets, items), numItems);
+    expect(Buffer.from(viaSequences.weights.buffer).equals(Buffer.from(ref.weights.buffer))).toBe(true);
+    expect(viaSequences.targets).toEqual(ref.targets);
   }, 60_000);
 });
