@@ -77,3 +77,22 @@ describe('learningRate', () => {
     expect(learningRate(s, 99, 3)).toBeCloseTo(1e-4, 12);
   });
 });
+
+describe('AdamW learning-rate multipliers', () => {
+  it('scales the update of parameters whose name starts with a listed prefix, and only those', () => {
+    const a = tf.variable(tf.tensor1d([1, 1]), true);
+    const b = tf.variable(tf.tensor1d([1, 1]), true);
+    const opt = new AdamW(new Map([['composer/query/kernel', a], ['t5/x', b]]), { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0, clipNorm: 0 }, { 'composer/query': 10 });
+    opt.apply({ 'composer/query/kernel': tf.tensor1d([0.5, -2]), 't5/x': tf.tensor1d([0.5, -2]) }, 0.01);
+    // Adam's first step moves each weight by lr * g / |g| (bias-corrected moments): -lr * sign(g).
+    const da = Array.from(a.dataSync()).map((x) => x - 1);
+    const db = Array.from(b.dataSync()).map((x) => x - 1);
+    expect(db[0]).toBeCloseTo(-0.01, 6);
+    expect(db[1]).toBeCloseTo(0.01, 6);
+    expect(da[0]).toBeCloseTo(-0.1, 5);
+    expect(da[1]).toBeCloseTo(0.1, 5);
+    opt.dispose();
+    a.dispose();
+    b.dispose();
+  });
+});

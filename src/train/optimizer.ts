@@ -37,6 +37,8 @@ export class AdamW {
   constructor(
     readonly params: Map<string, tf.Variable>,
     readonly cfg: AdamWConfig = DEFAULT_ADAMW,
+    /** Learning-rate multiplier per parameter-name prefix (first match wins; default 1). */
+    readonly lrMultipliers: Readonly<Record<string, number>> = {},
   ) {
     for (const [name, p] of params) {
       this.byTfName.set(p.name, name);
@@ -74,14 +76,16 @@ export class AdamW {
         // A silently skipped gradient is a model that never trains: fail loudly instead.
         throw new UnknownGradientError(`gradient "${key}" matches no parameter of this optimizer (${this.params.size} parameters); pass grads keyed by parameter or tfjs variable name.`);
       }
+      const prefix = Object.keys(this.lrMultipliers).find((k) => name!.startsWith(k));
+      const lrP = prefix === undefined ? lr : lr * this.lrMultipliers[prefix]!;
       tf.tidy(() => {
         const g = clip === 1 ? g0 : tf.mul(g0, clip);
         const m1 = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1));
         const v1 = tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2));
         const upd = tf.div(tf.div(m1, bc1), tf.add(tf.sqrt(tf.div(v1, bc2)), epsilon));
         // Decoupled decay: shrink the weight directly, not through the gradient moments.
-        const decayed = weightDecay > 0 && decays(p.shape) ? tf.mul(p, 1 - lr * weightDecay) : p;
-        p.assign(tf.sub(decayed, tf.mul(upd, lr)));
+        const decayed = weightDecay > 0 && decays(p.shape) ? tf.mul(p, 1 - lrP * weightDecay) : p;
+        p.assign(tf.sub(decayed, tf.mul(upd, lrP)));
         m.assign(m1);
         v.assign(v1);
       });

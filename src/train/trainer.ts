@@ -77,6 +77,12 @@ export interface TrainOptions {
   resume: boolean;
   /** Recommendation training samples target only each user's last training item (StreamOptions.lastOnly). */
   lastOnly?: boolean;
+  /**
+   * Learning-rate multiplier of the composer's attention (query, key, value projections): its few
+   * weights get a weak, noisy gradient (through the prompt and the prior's neighbour mix), so at the
+   * T5's rate they barely leave their uniform start (default 1).
+   */
+  composerLrMult?: number;
   /** Quiet mode for tests (no progress line). */
   quiet?: boolean;
   /** Training rows are averaged per task over this many steps before being logged (default 30). */
@@ -232,7 +238,8 @@ export async function train(model: LossModel, data: TrainData, opt: TrainOptions
   const logFile = path.join(opt.runDir, TRAINING_LOG);
   const ckptDir = path.join(opt.runDir, CKPT);
   const bestDir = path.join(opt.runDir, BEST);
-  const optimizer = new AdamW(model.params, opt.adamw);
+  const mult = opt.composerLrMult ?? 1;
+  const optimizer = new AdamW(model.params, opt.adamw, mult === 1 ? {} : { 'composer/query': mult, 'composer/key': mult, 'composer/value': mult });
   const numTemplates = Math.min(...opt.tasks.map((t) => TEMPLATES[t].length));
   const streamOpts = { tasks: opt.tasks, batchSize: opt.batchSize, topnCandidates: opt.topnCandidates, numTemplates, seed: opt.seed, wordDropout: opt.wordDropout ?? 0, lastOnly: opt.lastOnly ?? false };
 

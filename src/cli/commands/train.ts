@@ -33,6 +33,7 @@ const HELP = `usage: peapod train --dataset NAME|DIR --out DIR [options]
   --seq-prior             atomic ids: add the sequential transition prior (item-to-item transitions
                           counted on training sequences, from the history's newest items) (ours)
   --batch-size N (64) --lr X (1e-3) --warmup N (100) --weight-decay X (0.01) --clip X (1)
+  --composer-lr-mult X    learning-rate multiplier of the composer's attention projections (1)
   --topn-candidates N     candidates per training top-n sample (100; fewer is faster)
   --max-input N           input token cap (128)
   --word-dropout X        drop each template word of a training prompt with probability X (0); the ids
@@ -121,6 +122,7 @@ export const command: Command = {
         batchSize: numberFlag(a, 'batch-size', 64),
         topnCandidates: numberFlag(a, 'topn-candidates', 100),
         wordDropout: numberFlag(a, 'word-dropout', 0),
+        composerLrMult: numberFlag(a, 'composer-lr-mult', 1),
         templatedValidation: boolFlag(a, 'templated-validation'),
         idOnlyValidation: boolFlag(a, 'id-only-validation'),
         maxInputTokens: numberFlag(a, 'max-input', 128),
