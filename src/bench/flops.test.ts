@@ -17,4 +17,8 @@ describe('FLOP counts', () => {
     expect(step0 - decoderStepFlops(c, 0, 10, false)).toBe(2 * 512 * 32100);
     expect(decoderFullFlops(c, 2, 10)).toBe(crossKvFlops(c, 10) + step0 + decoderStepFlops(c, 1, 10));
   });
+  it('a restricted head costs its columns only', () => {
+    // 12 allowed tokens: 2 * 512 * 12 = 12,288 FLOPs of head instead of 2 * 512 * 32100.
+    expect(decoderStepFlops(c, 3, 10, true, 12) - decoderStepFlops(c, 3, 10, false)).toBe(12_288);
+  });
 });

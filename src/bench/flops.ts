@@ -24,13 +24,14 @@ export function encoderFlops(c: T5Config, tokens: number): number {
 /**
  * One cached decoder step for one row at position `t` (t previous tokens), attending over `srcLen`
  * encoder positions. Cross-attention K/V were computed once; only q and o of cross-attention run.
+ * `headColumns`: output-head columns computed (default the vocabulary; fewer for a restricted head).
  */
-export function decoderStepFlops(c: T5Config, t: number, srcLen: number, withHead = true): number {
+export function decoderStepFlops(c: T5Config, t: number, srcLen: number, withHead = true, headColumns = c.vocabSize): number {
   const inner = c.numHeads * c.dKv;
   const self = attnProjFlopsPerToken(c) + 2 * 2 * (t + 1) * inner;
   const cross = 2 * 2 * c.dModel * inner + 2 * 2 * srcLen * inner;
   const perLayer = self + cross + ffnFlopsPerToken(c);
-  const head = withHead ? 2 * c.dModel * c.vocabSize : 0;
+  const head = withHead ? 2 * c.dModel * headColumns : 0;
   return c.numDecoderLayers * perLayer + head;
 }
 
