@@ -302,7 +302,7 @@ async function run(): Promise<Timings> {
       const s = dec.startSession();
       for (let t = 0; t < T; t++) tf.dispose(s.step(tok));
       const t0 = performance.now();
-      const logits = restricted && s.stepAt ? s.stepAt(tok, allowedIds) : s.step(tok);
+      const logits = restricted && s.stepAt && q.get('allowedHead') !== '0' ? s.stepAt(tok, allowedIds) : s.step(tok);
       await logits.data();
       const ms = performance.now() - t0;
       logits.dispose();

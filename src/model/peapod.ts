@@ -211,8 +211,8 @@ export class PeapodModel {
 
   /**
    * Feeds one token per row; returns the next-token logits [B, V] and the grown cache (the input cache
-   * is consumed). Tokens given as an Int32Array are looked up without tf.gather where that is faster
-   * (tableRows). With `outputIds` (token ids) only those tokens' logits are computed: [B, N], column
+   * is consumed). Tokens may come as an Int32Array (range-checked on the host, see tableRows). With
+   * `outputIds` (token ids) only those tokens' logits are computed: [B, N], column
    * j = the full logits' column outputIds[j] (priors included), at the cost of N head columns, not V.
    */
   decodeStep(cache: DecoderCache, tokens: tf.Tensor1D | Int32Array, outputIds?: Int32Array): { logits: tf.Tensor2D; cache: DecoderCache } {

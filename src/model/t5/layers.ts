@@ -45,30 +45,17 @@ export function tidyObject<T>(fn: () => T): T {
   return tf.tidy(fn as unknown as () => tf.TensorContainer) as unknown as T;
 }
 
-/** The wasm backend's view of a tensor's memory (the call its own kernels use); absent elsewhere. */
-interface HeapBackend {
-  typedArrayFromHeap?(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
-}
-
 /**
  * Rows `ids` of a table [n, d] as a new tensor [ids.length, d]: an embedding lookup whose ids are
- * known on the host. On wasm the rows are copied straight out of the backend's memory, because tfjs
- * 4.22's wasm gather costs ~9 us per 128-float row (175 us for 20 rows, a tenth of a whole d-128
- * decoder step); elsewhere it is tf.gather. Ids are range-checked (neither path would notice).
+ * known on the host, range-checked there (tf.gather on wasm does not notice a bad id). Still
+ * tf.gather: copying the rows straight out of the wasm heap was ~9 us/row faster in Node, but in
+ * Chromium it made the decoder step after each encoder pass ~20 ms slower (T5-small, 45 -> 65 ms).
  */
 export function tableRows(table: tf.Tensor2D, ids: Int32Array, what = 'table'): tf.Tensor2D {
-  const [n, d] = table.shape;
+  const n = table.shape[0];
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i]!;
     if (!(id >= 0 && id < n)) throw new ModelInputError(`${what} row ${id} (position ${i}) is outside [0, ${n}); pass token ids of this model's vocabulary.`);
-  }
-  const backend = tf.backend() as unknown as HeapBackend;
-  if (tf.getBackend() === 'wasm' && table.dtype === 'float32' && typeof backend.typedArrayFromHeap === 'function') {
-    // A view, valid until the wasm heap grows: the rows are copied out before any allocation.
-    const heap = backend.typedArrayFromHeap(table) as Float32Array;
-    const out = new Float32Array(ids.length * d);
-    for (let i = 0; i < ids.length; i++) out.set(heap.subarray(ids[i]! * d, ids[i]! * d + d), i * d);
-    return tf.tensor2d(out, [ids.length, d]);
   }
   return tf.tidy(() => tf.gather(table, tf.tensor1d(ids, 'int32')));
 }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { naiveBucket } from './naive-reference.ts';
-import { bucketMatrix, causalMaskBias, positionBias, relativePositionBucket, stepPositionBias } from './position-bias.ts';
+import { bucketMatrix, causalMaskBias, positionBias, relativePositionBucket } from './position-bias.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -81,24 +81,5 @@ describe('positionBias', () => {
   it('causal mask blocks only future keys', () => {
     const m = causalMaskBias(3).arraySync()[0]![0]!;
     expect(m).toEqual([[0, -1e9, -1e9], [0, 0, -1e9], [0, 0, 0]]);
-  });
-});
-
-describe('stepPositionBias', () => {
-  it('equals the one-query positionBias at every step, past the exact and into the log buckets', () => {
-    // Table value = 100 * bucket + head, so each entry names the bucket it came from.
-    const table = tf.tensor2d(Float32Array.from({ length: 8 * 3 }, (_, i) => 100 * Math.floor(i / 3) + (i % 3)), [8, 3]);
-    for (const step of [0, 1, 3, 4, 9, 25]) {
-      const a = stepPositionBias(table, step, 20);
-      const b = positionBias(table, 1, step + 1, false, 20, step);
-      expect(a.shape).toEqual([1, 3, 1, step + 1]);
-      expect(Array.from(a.dataSync())).toEqual(Array.from(b.dataSync()));
-      tf.dispose([a, b]);
-    }
-    // Step 9, head 1: the key at distance 9 sits in causal bucket 6 (exact up to 3, log beyond), 100 * 6 + 1.
-    const s9 = stepPositionBias(table, 9, 20);
-    expect(s9.dataSync()[10 + 0]).toBe(100 * relativePositionBucket(-9, false, 8, 20) + 1);
-    s9.dispose();
-    table.dispose();
   });
 });

@@ -2,7 +2,6 @@
 // [1, H, q, k] bias tensor built from a stack's learned table. T5 computes the bias in the first
 // layer of a stack and shares it with all later layers; the stacks call positionBias once per pass.
 import * as tf from '@tensorflow/tfjs-core';
-import { tableRows } from './layers.ts';
 
 const f32 = Math.fround;
 
@@ -61,20 +60,6 @@ export function positionBias(table: tf.Tensor2D, qLen: number, kLen: number, bid
     const ids = tf.tensor1d(bucketMatrix(qLen, kLen, bidirectional, numBuckets, maxDistance, queryOffset), 'int32');
     const values = tf.gather(table, ids); // [q*k, H]
     return tf.reshape(tf.transpose(values, [1, 0]), [1, heads, qLen, kLen]) as tf.Tensor4D;
-  });
-}
-
-/**
- * Inference-only positionBias for one query at position `step` against keys 0..step ([1, H, 1,
- * step + 1], equal to positionBias(table, 1, step + 1, false, maxDistance, step)). The table rows are
- * copied on the host (tableRows), so no gradient reaches the table; the cached decoder step builds
- * this once per step and tf.gather on wasm cost it ~30 us there.
- */
-export function stepPositionBias(table: tf.Tensor2D, step: number, maxDistance: number): tf.Tensor4D {
-  return tf.tidy(() => {
-    const [numBuckets, heads] = table.shape;
-    const values = tableRows(table, bucketMatrix(1, step + 1, false, numBuckets, maxDistance, step), 'position bucket'); // [step+1, H]
-    return tf.reshape(tf.transpose(values, [1, 0]), [1, heads, 1, step + 1]) as tf.Tensor4D;
   });
 }
 

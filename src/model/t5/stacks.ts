@@ -7,7 +7,7 @@ import { getParam, layerParam, PARAM, type ParamMap, type StackName } from '../p
 import { attend, multiHeadAttention, splitHeads, splitHeadsTransposed, type AttentionWeights } from './attention.ts';
 import { feedForward, type FeedForwardWeights } from './feed-forward.ts';
 import { linear, maybeDropout, rmsNorm, tableRows } from './layers.ts';
-import { causalMaskBias, paddingMaskBias, positionBias, stepPositionBias } from './position-bias.ts';
+import { causalMaskBias, paddingMaskBias, positionBias } from './position-bias.ts';
 
 export interface LayerWeights {
   selfAttn: AttentionWeights;
@@ -151,7 +151,7 @@ export function decoderStep(w: StackWeights, c: T5Config, embeds: tf.Tensor2D | 
     const merged = (t: tf.Tensor) => tf.reshape(t, [b, inner]) as tf.Tensor2D;
     const eps = tf.scalar(c.layerNormEpsilon);
     // Query at `step` against keys 0..step: the last row of the causal bias, so no mask is needed.
-    const selfBias = stepPositionBias(w.positionTable, step, c.relativeAttentionMaxDistance);
+    const selfBias = positionBias(w.positionTable, 1, step + 1, false, c.relativeAttentionMaxDistance, step);
     const newKeys: tf.Tensor4D[] = [];
     const newValues: tf.Tensor4D[] = [];
     let x = (embeds.rank === 2 ? embeds : tf.reshape(embeds, [b, c.dModel])) as tf.Tensor2D;
