@@ -40,6 +40,10 @@ test('user -> heatmap (rows sum to 1) -> recommendations -> mask a neighbour -> 
   for (const row of w0) expect(Math.abs(row.reduce((a, b) => a + b, 0) - 1)).toBeLessThan(1e-4);
   const seq0 = await sequentialScores(page);
   expect(seq0).toHaveLength(10);
+  // The spread line under the heatmap states the head average's largest weight against uniform.
+  const mean = await page.getByTestId('heatmap-mean').evaluate((r) => Array.from(r.querySelectorAll('td'), (td) => Number((td as HTMLElement).dataset.weight)));
+  const spread = await page.getByTestId('attention-spread').textContent();
+  expect(spread).toContain(`${((Math.max(...mean) * mean.length) / mean.reduce((a, b) => a + b, 0)).toFixed(2)}× the uniform 1/${mean.length}`);
   // Hovering a neighbour lights up its column in every heatmap row (heads + mean).
   await page.getByTestId('neighbour-row').nth(1).hover();
   await expect(page.getByTestId('heatmap').locator('thead th.hovered')).toHaveCount(1);

@@ -6,6 +6,7 @@ import type { InferResult } from '../../runtime/protocol.ts';
 import { inkOn, scaleCss } from '../lib/palette.ts';
 import { useApp } from '../store/index.ts';
 import { Legend } from './Legend.tsx';
+import { attentionSpread } from '../lib/attention-spread.ts';
 
 export function AttentionColumn({ view }: { view: InferResult | null }) {
   const { hovered, selectedHead } = useApp(useShallow((s) => ({ hovered: s.hoveredNeighbour, selectedHead: s.selectedHead })));
@@ -29,6 +30,7 @@ export function AttentionColumn({ view }: { view: InferResult | null }) {
   ];
   const barHead = selectedHead ?? -1;
   const bars = barHead >= 0 && barHead < att.weights.length ? att.weights[barHead]! : att.mean;
+  const spread = attentionSpread(att.mean);
   return (
     <section className="col attention-col" aria-labelledby="att-heading" data-tour="attention">
       <h2 id="att-heading">Attention (heads × neighbours)</h2>
@@ -77,6 +79,19 @@ export function AttentionColumn({ view }: { view: InferResult | null }) {
         </tbody>
       </table>
       <Legend min={0} max={maxW} label="attention weight" />
+      {spread && (
+        <p className="small" data-testid="attention-spread">
+          Head average: weights from {spread.minOverUniform.toFixed(2)}× to {spread.maxOverUniform.toFixed(2)}× the uniform 1/{spread.active}; entropy{' '}
+          {(100 * spread.normalisedEntropy).toFixed(1)}% of uniform.
+          {spread.nearlyUniform && (
+            <span data-testid="attention-uniform">
+              {' '}
+              Nearly uniform: this pack's composer weighs these neighbours almost equally (colours are scaled to the largest weight, so small
+              differences look large), and masking one mostly removes its 1/{spread.active} share.
+            </span>
+          )}
+        </p>
+      )}
       <h3>
         {barHead >= 0 ? `Head ${barHead + 1}` : 'Head average'} <span className="small muted">(pick a head in the heatmap)</span>
       </h3>
