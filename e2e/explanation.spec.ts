@@ -11,10 +11,25 @@ test('an explanation streams and can be stopped; a full one shows the reference'
   await openReady(page, '?pack=musical-instruments&user=0&task=explanation&backend=cpu');
   await expect(page.getByTestId('explanation-panel')).toBeVisible();
 
-  // Full run: the status passes through "streaming" with a growing token count, then "done".
+  // Full run: the status passes through "streaming" with a growing token count, then "done". A short
+  // sentence can stream faster than a poll, so the page records every status text it shows.
+  await page.evaluate(() => {
+    const w = window as unknown as { statuses: string[] };
+    w.statuses = [];
+    // The status line appears with the first run, so watch the whole panel.
+    const panel = document.querySelector('[data-testid="explanation-panel"]')!;
+    new MutationObserver(() => {
+      const t = panel.querySelector('[data-testid="explanation-status"]')?.textContent ?? '';
+      if (t && w.statuses[w.statuses.length - 1] !== t) w.statuses.push(t);
+    }).observe(panel, { childList: true, characterData: true, subtree: true });
+  });
   await page.getByTestId('explain-run').click();
-  await expect(page.getByTestId('explanation-text')).toHaveAttribute('data-streaming', 'true');
   await expect(page.getByTestId('explanation-status')).toHaveText(/done, \d+ tokens/, { timeout: READY_TIMEOUT });
+  const statuses = await page.evaluate(() => (window as unknown as { statuses: string[] }).statuses);
+  const counts = statuses.map((t) => /streaming… (\d+)/.exec(t)?.[1]).filter((c): c is string => c !== undefined).map(Number);
+  expect(counts.length).toBeGreaterThan(1);
+  for (let i = 1; i < counts.length; i++) expect(counts[i]!).toBeGreaterThanOrEqual(counts[i - 1]!);
+  const fullTokens = Number(/done, (\d+) tokens/.exec((await page.getByTestId('explanation-status').textContent())!)![1]);
   const full = await page.getByTestId('explanation-text').textContent();
   expect(full!.trim().split(/\s+/).length).toBeGreaterThanOrEqual(3);
   await expect(page.getByTestId('explanation-reference')).toContainText('Reference:');
@@ -23,12 +38,24 @@ test('an explanation streams and can be stopped; a full one shows the reference'
   if (picked!.includes('has a reference')) await expect(page.getByTestId('explanation-reference')).not.toContainText('no reference');
   await shot(page, info, 'explanation-done');
 
-  // Stopped run: press Stop while streaming.
-  await page.getByTestId('explain-run').click();
-  await expect(page.getByTestId('explanation-status')).toHaveText(/streaming… [1-9]/, { timeout: READY_TIMEOUT });
-  await page.getByTestId('explain-stop').click();
+  // Stopped run: press Stop while streaming. This pack's sentences are short (about 10 tokens) and
+  // stream faster than a poll, so the page itself presses Stop as soon as the first token shows.
+  await page.evaluate(() => {
+    const panel = document.querySelector('[data-testid="explanation-panel"]')!;
+    const obs = new MutationObserver(() => {
+      const t = panel.querySelector('[data-testid="explanation-status"]')?.textContent ?? '';
+      if (/streaming… [1-9]/.test(t)) {
+        obs.disconnect();
+        (panel.querySelector('[data-testid="explain-stop"]') as HTMLButtonElement).click();
+      }
+    });
+    obs.observe(panel, { childList: true, characterData: true, subtree: true });
+    (panel.querySelector('[data-testid="explain-run"]') as HTMLButtonElement).click();
+  });
   await expect(page.getByTestId('explanation-text')).toHaveAttribute('data-stopped', 'true', { timeout: READY_TIMEOUT });
   await expect(page.getByTestId('explanation-status')).toHaveText(/stopped after \d+ tokens/);
+  const stoppedAt = Number(/stopped after (\d+) tokens/.exec((await page.getByTestId('explanation-status').textContent())!)![1]);
+  expect(stoppedAt).toBeLessThan(fullTokens);
   // Stopped means stopped: nothing more arrives.
   const frozen = await page.getByTestId('explanation-text').textContent();
   await page.waitForTimeout(1500);
