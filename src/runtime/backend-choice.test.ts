@@ -231,6 +231,28 @@ describe('a WebGPU adapter that answers after start-up', () => {
     expect((await stored(store))?.late).toBeUndefined();
   });
 
+  it('a forced webgpu whose adapter answers late is waited for, not dropped for wasm', async () => {
+    const late = new ScriptedBrowser(NONE, { webgpu: ['The WebGPU adapter request did not answer within 250 ms'] }, { waitMs: 700, found: true });
+    const d = await decideBackend(late, { forced: 'webgpu', tfjsVersion: TFJS, model: BEAUTY });
+    expect(late.started).toEqual(['webgpu', 'webgpu']);
+    expect(d.backend).toBe('webgpu');
+    expect(d.forced).toBe(true);
+    expect(d.failures).toEqual([]);
+    // failed: first start 40 + wait 700; then start 40 + smoke 3.
+    expect(d.timing.failedMs).toBe(740);
+    // No adapter ever: the automatic order takes over and the failure is reported.
+    const none = new ScriptedBrowser(NONE, { webgpu: ['no adapter', 'no adapter'] }, { waitMs: 3000, found: false });
+    const d2 = await decideBackend(none, { forced: 'webgpu', tfjsVersion: TFJS, model: BEAUTY });
+    expect(none.started).toEqual(['webgpu', 'wasm']);
+    expect(d2.backend).toBe('wasm');
+    expect(d2.failures).toEqual([{ backend: 'webgpu', error: 'no adapter' }]);
+    // A forced wasm never waits for a GPU.
+    const w = new ScriptedBrowser(NONE, { wasm: ['wasm broke'] }, { waitMs: 3000, found: true });
+    await decideBackend(w, { forced: 'wasm', tfjsVersion: TFJS, model: BEAUTY });
+    expect(w.started[0]).toBe('wasm');
+    expect(w.started[1]).not.toBe('wasm');
+  });
+
   it('gives up after about 3 s of tries and leaves the memory alone', async () => {
     const store = new InMemoryChoiceStore();
     const d = await decideBackend(new ScriptedBrowser(NULL_ANSWER), { store, tfjsVersion: TFJS, model: T5_SMALL });

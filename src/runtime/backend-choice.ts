@@ -211,8 +211,10 @@ export async function decideBackend(env: BackendEnv, opts: ChoiceOptions): Promi
     if (seen.has(name)) continue;
     seen.add(name);
     let out = await env.start(name);
-    if (out.error !== null && remembered?.late && name === remembered.backend && env.awaitHardwareAdapter) {
-      // The adapter that answered late last time may answer late again: wait for it, then retry once.
+    const waitForAdapter = (remembered?.late && name === remembered.backend) || (name === forced && name === 'webgpu');
+    if (out.error !== null && waitForAdapter && env.awaitHardwareAdapter) {
+      // The adapter that answered late last time may answer late again, and one the person asked for
+      // by name is worth the wait (a fresh Chromium on an H200 took > 250 ms): wait, then retry once.
       const tWait = env.now();
       const found = await env.awaitHardwareAdapter();
       const waited = env.now() - tWait;
