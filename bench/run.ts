@@ -271,6 +271,12 @@ function writeMarkdown(): void {
     L.push(`The t5-small rows use \`random:t5-small\`: the same seeded random weights as bench/packs/t5-small, built in the page from the shipped Beauty pack's catalogue (so 0 weight bytes downloaded; the 127 MB pack cannot travel to that machine). Fewer cycles than above (column "cycles").`, '');
     header();
     for (const r of newestRows(rs)) row(r);
+    const withApp = [...rs].reverse().find((d) => (d.run.app ?? []).length > 0);
+    if (withApp) {
+      L.push('', `App cold start on this machine (index.html, page load to first real recommendation; run \`${withApp.file}\`):`, '');
+      L.push('| requested | chosen | why (as the header says) | ms |', '|---|---|---|---|');
+      for (const a of withApp.run.app) L.push(`| ${a.requested} | ${a.backend} | ${a.reason} | ${fmt(a.pageLoadToFirstRecommendationMs, 0)} |`);
+    }
   }
   L.push('', '## The app: page load to first real recommendation (index.html)', '');
   L.push('| requested | chosen | why (as the header says) | ms | bytes |', '|---|---|---|---|---|');
