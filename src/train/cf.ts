@@ -181,6 +181,21 @@ export function fitPmf(x: Interactions, options: PmfOptions = {}): PmfModel {
   return { userFactors: users, itemFactors: items, d, numUsers: x.numUsers, numItems: x.numItems, params, losses };
 }
 
+/**
+ * One iALS iteration on `x` started from the given user factors: items solved given the users, then
+ * users given those items. From factors fitted on nearly the same data it moves little, so the
+ * result stays in the same latent basis (what the held-out training's export relies on).
+ */
+export function alsIterationFrom(x: Interactions, users: Float32Array, d: number, params: ImplicitAlsParams): { users: Float32Array; items: Float32Array } {
+  checkInteractions(x);
+  if (users.length !== x.numUsers * d) throw new CfInputError(`alsIterationFrom: ${users.length} user values for ${x.numUsers} users x d ${d}; pass one row per user.`);
+  const items = new Float32Array(x.numItems * d);
+  sweep(transposeInteractions(x), users, d, params, items);
+  const out = new Float32Array(x.numUsers * d);
+  sweep(x, items, d, params, out);
+  return { users: out, items };
+}
+
 // ---- quality check ------------------------------------------------------------------------------
 
 /**

@@ -19,7 +19,7 @@ import { TRAINING_LOG, type LogRow } from './trainer.ts';
 import { trainingSequences, type ExplanationSplit } from '../eval/prepare.ts';
 import { fitUserEmbeddings } from './cf-fit.ts';
 import { FoldIn } from '../model/foldin.ts';
-import { PMF_DEFAULTS } from './cf.ts';
+import { alsIterationFrom, interactionsFromLists, PMF_DEFAULTS } from './cf.ts';
 
 const DATASET = 'amazon-musical-instruments-5core';
 const dataDir = resolveDataDir();
@@ -145,27 +145,25 @@ describe.skipIf(!present)('training pipeline on a tiny slice', () => {
     expect(metrics.metrics.explanation.pairs).toBeGreaterThan(0);
   }, 300_000); // ~25 s of CPU on an idle machine; generous for a loaded one
 
-  it('--holdout-last: CF fitted without the training targets; pack rows are the training parts folded in', async () => {
+  it('--holdout-last: CF for training fitted without the training targets; the pack gets one full-data iteration from it', async () => {
     const o = { ...base(path.join(tmp, 'runH'), 2, false), tasks: ['sequential', 'topn'] as ('sequential' | 'topn')[], holdoutLast: true, cfFoldIn: true };
     const r = await runTrainPipeline(o);
     const train = trainingSequences(r.prepared.ds);
-    const held = fitUserEmbeddings('pmf', train.map((x) => x.subarray(0, x.length - 1)), r.prepared.ds.numItems, 8, 3, true);
-    // Item factors: exactly the fit without each user's last training item.
-    expect(Array.from(r.cf.itemFactors)).toEqual(Array.from(held.itemFactors));
-    // User rows: each full training part folded in against those item factors (so they differ from
-    // the held-out fit's own rows, which never saw the last training item).
+    const numItems = r.prepared.ds.numItems;
+    const held = fitUserEmbeddings('pmf', train.map((x) => x.subarray(0, x.length - 1)), numItems, 8, 3, true);
+    // Training's user rows: each full training part folded in against the held-out item factors ...
     const fold = new FoldIn(held.itemFactors, held.d, { alpha: PMF_DEFAULTS.alpha, lambda: PMF_DEFAULTS.lambda });
-    let maxDiff = 0;
-    let moved = 0;
-    train.forEach((x, u) => {
-      const want = fold.user(x);
-      for (let k = 0; k < held.d; k++) {
-        maxDiff = Math.max(maxDiff, Math.abs(r.cf.userFactors[u * held.d + k]! - want[k]!));
-        moved = Math.max(moved, Math.abs(r.cf.userFactors[u * held.d + k]! - held.userFactors[u * held.d + k]!));
-      }
-    });
-    expect(maxDiff).toBeLessThan(1e-6);
-    expect(moved).toBeGreaterThan(1e-3);
+    const folded = new Float32Array(train.length * held.d);
+    train.forEach((x, u) => folded.set(fold.user(x), u * held.d));
+    // ... and the pack's CF: one iALS iteration on the full training parts from them.
+    const want = alsIterationFrom(interactionsFromLists(train, numItems + 1), folded, held.d, { alpha: PMF_DEFAULTS.alpha, lambda: PMF_DEFAULTS.lambda });
+    const maxDiff = (a: Float32Array, b: Float32Array): number => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i]!)), 0);
+    expect(r.cf.itemFactors.length).toBe(want.items.length);
+    expect(maxDiff(r.cf.itemFactors, want.items)).toBeLessThan(1e-6);
+    expect(maxDiff(r.cf.userFactors, want.users)).toBeLessThan(1e-6);
+    // The refit moved the factors: the last training items are now in them.
+    expect(maxDiff(r.cf.itemFactors, held.itemFactors)).toBeGreaterThan(1e-4);
+    expect(r.collab.cfUser).toBe(r.cf.userFactors);
     expect(r.train.state.step).toBe(2);
     await expect(runTrainPipeline({ ...o, runDir: path.join(tmp, 'runH2'), cf: 'bivae' })).rejects.toThrow(/--holdout-last needs --cf pmf/);
   }, 120_000);

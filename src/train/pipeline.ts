@@ -3,7 +3,7 @@
 // Owns the wiring and the run's provenance; each step's algorithm lives in its own module.
 import { cfPriorItemTable } from '../model/composer.ts';
 import { FoldIn } from '../model/foldin.ts';
-import { PMF_DEFAULTS } from './cf.ts';
+import { alsIterationFrom, interactionsFromLists, PMF_DEFAULTS } from './cf.ts';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { similarUsers } from '../model/neighbours.ts';
@@ -272,7 +272,7 @@ export async function runTrainPipeline(o: PipelineOptions): Promise<PipelineResu
     }
     log(o.quiet, `cf (held out): fitted without each user's last training item in ${timings['cfHoldoutS']!.toFixed(1)} s; pack rows = training parts folded in against its item factors`);
   }
-  const collab: CollabTables = { cfUser: cf.userFactors, cfDim: cf.d, neighbourIndices: nb.indices, nMax };
+  let collab: CollabTables = { cfUser: cf.userFactors, cfDim: cf.d, neighbourIndices: nb.indices, nMax };
 
   // Template words appear once each in this list; the vocabulary keeps words seen at least twice
   // (minCount 2, for review text), so the template text is listed twice to keep every template word.
@@ -314,8 +314,10 @@ export async function runTrainPipeline(o: PipelineOptions): Promise<PipelineResu
     norm.assign(t);
     t.dispose();
   }
+  let fitted: PriorScales | null = null;
   if (config.composer.cfPrior || transitions) {
     const fit = timed('priorFitS', () => fitPriorScales(cf, ds.sequences, { indices: nb.indices, nMax, n: neighbours }, transitions, o.seed));
+    fitted = fit;
     if (config.composer.cfPrior) initCfPrior(params, tok, cf, fit);
     if (transitions && fit.seq !== null && fit.repeat !== null && !o.resume) {
       const t = tf.tensor1d([Math.log(fit.seq)]);
@@ -363,6 +365,17 @@ export async function runTrainPipeline(o: PipelineOptions): Promise<PipelineResu
     { ...o.train, ...(o.holdoutLast ? { lastOnly: true } : {}), tasks, neighbours, runDir: o.runDir, resume: o.resume, seed: o.seed, adamw: o.train.adamw ?? DEFAULT_ADAMW, quiet: o.quiet ?? false },
   );
   restoreBest(model, trainResult.bestDir);
+  if (o.holdoutLast) {
+    // Training needed CF that had not seen the last training items; the pack may use them: one iALS
+    // iteration on the full training parts from the trained-with factors (same basis) gives the
+    // item factors every training interaction, and user rows folded in against them.
+    const step = timed('cfRefitS', () => alsIterationFrom(interactionsFromLists(trainingSequences(ds), ds.numItems + 1), cf.userFactors, cf.d, { alpha: PMF_DEFAULTS.alpha, lambda: PMF_DEFAULTS.lambda }));
+    cf = { userFactors: step.users, itemFactors: step.items, d: cf.d };
+    nb = similarUsers(cf.userFactors, cf.d, nMax);
+    collab = { cfUser: cf.userFactors, cfDim: cf.d, neighbourIndices: nb.indices, nMax };
+    if (config.composer.cfPrior && fitted) initCfPrior(model.params, tok, cf, fitted);
+    log(o.quiet, `cf refit for the pack: one iALS iteration on the full training parts in ${timings['cfRefitS']!.toFixed(1)} s`);
+  }
   fs.writeFileSync(path.join(o.runDir, 'train-result.json'), JSON.stringify({ stoppedBy: trainResult.stoppedBy, samplesPerS: trainResult.samplesPerS, state: trainResult.state, timings }, null, 2));
   return { prepared, tok, config, model, cf, collab, neighbourSimilarity: nb.similarities, train: trainResult, timings };
 }
