@@ -71,24 +71,21 @@ def make_handler(root, results, served):
                 served[0] += int(value)
             super().send_header(keyword, value)
 
+        def send_body(self, body, content_type):
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
         def do_GET(self):
             u = urllib.parse.urlparse(self.path)
             if u.path == "/__appprobe.js":
-                self.send_response(200)
-                self.send_header("Content-Type", "text/javascript")
-                self.send_header("Content-Length", str(len(APP_PROBE)))
-                self.end_headers()
-                self.wfile.write(APP_PROBE)
-                return
+                return self.send_body(APP_PROBE, "text/javascript")
             if u.path in ("/", "/index.html") and "__app=1" in u.query:
                 with open(os.path.join(root, "index.html"), "rb") as f:
                     html = f.read().replace(b"</head>", b'<script src="/__appprobe.js"></script></head>', 1)
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(html)))
-                self.end_headers()
-                self.wfile.write(html)
-                return
+                return self.send_body(html, "text/html; charset=utf-8")
             super().do_GET()
 
         def do_POST(self):
