@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { t5SmallConfig } from '../model/types.ts';
-import { decoderStepFlops, encoderFlops, crossKvFlops, decoderFullFlops } from './flops.ts';
+import { decoderStepFlops, encoderFlops, crossKvFlops, decoderFullFlops, foldCrossFlops } from './flops.ts';
 
 describe('FLOP counts', () => {
   const c = t5SmallConfig(32100);
@@ -20,5 +20,11 @@ describe('FLOP counts', () => {
   it('a restricted head costs its columns only', () => {
     // 12 allowed tokens: 2 * 512 * 12 = 12,288 FLOPs of head instead of 2 * 512 * 32100.
     expect(decoderStepFlops(c, 3, 10, true, 12) - decoderStepFlops(c, 3, 10, false)).toBe(12_288);
+  });
+  it('folded cross-attention: 4 d H S per row instead of q, o and the two attention products', () => {
+    // S = 22: standard 2*2*512*512 + 2*2*22*512 = 1,093,632 per layer; folded 2*2*512*8*22 = 360,448.
+    expect(decoderStepFlops(c, 3, 22, false) - decoderStepFlops(c, 3, 22, false, 0, true)).toBe(6 * (1_093_632 - 360_448));
+    // Folding: per layer and head two [22, 64] x [64, 512] products.
+    expect(foldCrossFlops(c, 22)).toBe(6 * 8 * 2 * 2 * 22 * 64 * 512);
   });
 });

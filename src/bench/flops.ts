@@ -23,13 +23,14 @@ export function encoderFlops(c: T5Config, tokens: number): number {
 
 /**
  * One cached decoder step for one row at position `t` (t previous tokens), attending over `srcLen`
- * encoder positions. Cross-attention K/V were computed once; only q and o of cross-attention run.
+ * encoder positions. Cross-attention K/V were computed once; only q and o of cross-attention run, or,
+ * with `foldedCross` (beams sharing one input, FoldedCrossMemory), two [d] x [d, H*S]-sized products.
  * `headColumns`: output-head columns computed (default the vocabulary; fewer for a restricted head).
  */
-export function decoderStepFlops(c: T5Config, t: number, srcLen: number, withHead = true, headColumns = c.vocabSize): number {
+export function decoderStepFlops(c: T5Config, t: number, srcLen: number, withHead = true, headColumns = c.vocabSize, foldedCross = false): number {
   const inner = c.numHeads * c.dKv;
   const self = attnProjFlopsPerToken(c) + 2 * 2 * (t + 1) * inner;
-  const cross = 2 * 2 * c.dModel * inner + 2 * 2 * srcLen * inner;
+  const cross = foldedCross ? 2 * 2 * c.dModel * c.numHeads * srcLen : 2 * 2 * c.dModel * inner + 2 * 2 * srcLen * inner;
   const perLayer = self + cross + ffnFlopsPerToken(c);
   const head = withHead ? 2 * c.dModel * headColumns : 0;
   return c.numDecoderLayers * perLayer + head;
@@ -45,4 +46,9 @@ export function decoderFullFlops(c: T5Config, T: number, srcLen: number): number
   let total = crossKvFlops(c, srcLen);
   for (let t = 0; t < T; t++) total += decoderStepFlops(c, t, srcLen, true);
   return total;
+}
+
+/** Folding one input's cross-attention for its beams (foldCrossMemory): per layer and head, two [S, dk] x [dk, d] products. */
+export function foldCrossFlops(c: T5Config, srcLen: number): number {
+  return c.numDecoderLayers * c.numHeads * 2 * 2 * srcLen * c.dKv * c.dModel;
 }

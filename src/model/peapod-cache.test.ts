@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { disposeParams, initPeapodParams } from './params.ts';
-import { PeapodModel, type EncoderBatch } from './peapod.ts';
+import { FOLD_CROSS_MIN_ROWS, PeapodModel, type EncoderBatch, type EncoderOutput } from './peapod.ts';
+import { shouldFoldCrossMemory } from './t5/stacks.ts';
 import { tinyConfig } from './t5/test-fixtures.ts';
 
 beforeAll(async () => {
@@ -48,6 +49,87 @@ describe.each([
     model.disposeCache(cache);
     model.dispose();
     disposeParams(params);
+  });
+});
+
+describe.each([
+  ['relu, tied', tinyConfig({ dKv: 8 })],
+  ['gated-gelu, untied', tinyConfig({ dKv: 8, feedForward: 'gated-gelu', tieWordEmbeddings: false })],
+])('expandSingle: beams of one input share its folded cross-attention (%s)', (_name, config) => {
+  it('folds from 4 rows on, and every step equals full recomputation to 1e-5 through reorders', () => {
+    const params = initPeapodParams(config, 5);
+    const model = new PeapodModel(config, params);
+    const b = batch();
+    const { prompt } = model.composePrompt('sequential', null, 3);
+    const before = tf.memory().numTensors;
+    // Example 2 has padding, so the folded mask bias matters.
+    for (const example of [0, 2]) {
+      const pick = (t: tf.Tensor2D) => tf.slice(t, [example, 0], [1, -1]) as tf.Tensor2D;
+      const enc: EncoderOutput = {
+        ...tf.tidy(() => {
+          const e = model.encode({ tokenIds: pick(b.tokenIds), wholeWordIds: pick(b.wholeWordIds), attentionMask: pick(b.attentionMask) }, tf.slice(prompt!, [example, 0, 0], [1, -1, -1]) as tf.Tensor3D);
+          return { hidden: e.hidden, mask: e.mask };
+        }),
+        prior: null,
+      };
+      const srcLen = enc.hidden.shape[1];
+      expect(shouldFoldCrossMemory(config.t5, srcLen)).toBe(true);
+      // Five beams with their own continuations; after step 3 they are reordered with repeats.
+      const beams = Array.from({ length: 5 }, (_, r) => Array.from({ length: STEPS }, (_, t) => (t === 0 ? 0 : (r * 5 + t * 3 + example) % 24)));
+      const order = [4, 4, 0, 1, 2];
+      const seqs = beams.map((row, r) => row.map((tok, t) => (t <= 3 ? beams[order[r]!]![t]! : tok)));
+      const tiled: typeof enc = { hidden: tf.tile(enc.hidden, [5, 1, 1]), mask: tf.tile(enc.mask, [5, 1]), prior: null };
+      // References: the beams' own sequences before the reorder, the reordered histories after it.
+      const reference = (ids: number[][]) => {
+        const logits = tf.tidy(() => model.decodeFull(tiled, tf.tensor2d(ids, undefined, 'int32')));
+        const values = logits.arraySync();
+        logits.dispose();
+        return values;
+      };
+      const fullBefore = reference(beams);
+      const fullAfter = reference(seqs);
+
+      let cache = model.startDecoding(enc);
+      let s = model.decodeStep(cache, Int32Array.of(0));
+      s.logits.dispose();
+      cache = model.expandSingle(s.cache, 5);
+      expect(cache.foldedCross).toBeTruthy();
+      expect(cache.batchSize).toBe(5);
+      for (let t = 1; t < STEPS; t++) {
+        if (t === 4) cache = model.reorderCache(cache, Int32Array.from(order));
+        const current = t < 4 ? beams : seqs;
+        s = model.decodeStep(cache, Int32Array.from(current.map((row) => row[t]!)));
+        cache = s.cache;
+        const logits = s.logits.arraySync();
+        s.logits.dispose();
+        const full = t < 4 ? fullBefore : fullAfter;
+        for (let r = 0; r < 5; r++) expect(maxAbsDiff(logits[r]!, full[r]![t]!)).toBeLessThan(1e-5);
+      }
+      model.disposeCache(cache);
+      tf.dispose([enc.hidden, enc.mask, tiled.hidden, tiled.mask]);
+    }
+    // Fewer rows than FOLD_CROSS_MIN_ROWS: plain copies.
+    const one: EncoderOutput = { hidden: tf.randomNormal([1, 6, config.t5.dModel], 0, 1, 'float32', 9) as tf.Tensor3D, mask: tf.ones([1, 6]) as tf.Tensor2D };
+    const small = model.expandSingle(model.startDecoding(one), FOLD_CROSS_MIN_ROWS - 1);
+    tf.dispose([one.hidden, one.mask]);
+    expect(small.foldedCross ?? null).toBeNull();
+    expect(small.crossKeysT[0]!.shape[0]).toBe(FOLD_CROSS_MIN_ROWS - 1);
+    model.disposeCache(small);
+    // Nothing left behind but the tied head's transposed embedding, built once on first use.
+    expect(tf.memory().numTensors).toBe(before + (config.t5.tieWordEmbeddings ? 1 : 0));
+    model.dispose();
+    disposeParams(params);
+  });
+});
+
+describe('shouldFoldCrossMemory', () => {
+  it('folds while H*S*d < H*dk*(d+S): T5-small up to 73 source positions, the Beauty model up to 42', () => {
+    const t5 = { ...tinyConfig().t5, dModel: 512, numHeads: 8, dKv: 64 };
+    expect(shouldFoldCrossMemory(t5, 73)).toBe(true);
+    expect(shouldFoldCrossMemory(t5, 74)).toBe(false);
+    const beauty = { ...t5, dModel: 128, numHeads: 4, dKv: 32 };
+    expect(shouldFoldCrossMemory(beauty, 42)).toBe(true);
+    expect(shouldFoldCrossMemory(beauty, 43)).toBe(false);
   });
 });
 

@@ -6,9 +6,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { cfPriorLogits, composeCollaborativePrompt, taskPrompt } from './composer.ts';
 import { checkParams, getParam, PARAM, type ParamMap } from './params.ts';
 import { ModelInputError, validatePeapodConfig } from './t5/config.ts';
-import { tableRows, tidyObject } from './t5/layers.ts';
+import { gatherRows, tableRows, tidyObject } from './t5/layers.ts';
 import { paddingMaskBias } from './t5/position-bias.ts';
-import { crossAttentionMemory, decoderStack, decoderStep, encoderStack, outputLogits, outputLogitsAt, t5Weights, type T5Weights } from './t5/stacks.ts';
+import { crossAttentionMemory, decoderStack, decoderStep, encoderStack, foldCrossMemory, outputLogits, outputLogitsAt, shouldFoldCrossMemory, t5Weights, type FoldedCrossMemory, type T5Weights } from './t5/stacks.ts';
 import type { PeapodConfig, TaskName } from './types.ts';
 import { repeatFeatures, transitionFeatures, type TransitionTable } from './transitions.ts';
 
@@ -70,7 +70,15 @@ export interface DecoderCache {
   readonly prior?: tf.Tensor2D | null;
   /** Recommendation with output priors (atomic ids): step 1 gets END_OF_ID_LOGIT on </s>. */
   readonly endAfterId?: boolean;
+  /**
+   * Set by expandSingle: every row continues the same single input, whose cross-attention is folded
+   * here; crossKeysT/crossValues/crossBias then keep that input's one row and are not gathered.
+   */
+  readonly foldedCross?: FoldedCrossMemory | null;
 }
+
+/** expandSingle folds the cross-attention memory from this many rows on (building it costs ~S rows' work). */
+export const FOLD_CROSS_MIN_ROWS = 4;
 
 /**
  * With the output priors an atomic id is one token, so the answer's grammar is "item, </s>": the
@@ -231,6 +239,7 @@ export class PeapodModel {
         crossKeysT: [...cache.crossKeysT],
         crossValues: [...cache.crossValues],
         crossBias: cache.crossBias,
+        foldedCross: cache.foldedCross ?? null,
       });
       const columns = <T extends tf.Tensor>(t: T): T => (outputIds ? (tf.gather(t, tf.tensor1d(outputIds, 'int32'), 1) as T) : t);
       let logits = (outputIds ? outputLogitsAt(r.hidden, this.weights, c, outputIds) : outputLogits(r.hidden, this.weights, c, kernel ?? undefined)) as tf.Tensor2D;
@@ -249,31 +258,70 @@ export class PeapodModel {
 
   /**
    * Gathers cache rows (beam search): row i of the result is row rows[i] of the input. Rows may repeat
-   * (one input expanded to several beams), so the batch size may change. Consumes the input cache.
+   * (one input expanded to several beams), so the batch size may change. With `sameInputs` the caller
+   * promises that every new row continues a row of the same input as the row at its position before
+   * (beams reordered within their examples, batch size unchanged): then only the per-row state (self-
+   * attention caches, prior) moves, not the cross-attention memory. Consumes the input cache.
    */
-  reorderCache(cache: DecoderCache, rows: tf.Tensor1D): DecoderCache {
-    expectShape('rows', rows, [null], 'int32', 'cache row indices');
-    const gathered = tidyObject(() => {
-      const g = <T extends tf.Tensor>(t: T): T => tf.gather(t, rows) as T;
-      return {
-        selfKeys: cache.selfKeys.map((t) => (t ? g(t) : null)),
-        selfValues: cache.selfValues.map((t) => (t ? g(t) : null)),
-        crossKeysT: cache.crossKeysT.map(g),
-        crossValues: cache.crossValues.map(g),
-        crossBias: g(cache.crossBias),
-        prior: cache.prior ? g(cache.prior) : null,
-      };
-    });
-    this.disposeCache(cache);
-    return { step: cache.step, batchSize: rows.shape[0], ...gathered, endAfterId: cache.endAfterId ?? false };
+  reorderCache(cache: DecoderCache, rows: tf.Tensor1D | Int32Array, opts: { sameInputs?: boolean } = {}): DecoderCache {
+    let ids: Int32Array;
+    if (rows instanceof Int32Array) {
+      ids = rows;
+    } else {
+      expectShape('rows', rows, [null], 'int32', 'cache row indices');
+      ids = rows.dataSync() as Int32Array;
+    }
+    if (opts.sameInputs && ids.length !== cache.batchSize) throw new ModelInputError(`reorderCache with sameInputs keeps the batch size (${cache.batchSize}), got ${ids.length} rows.`);
+    const g = <T extends tf.Tensor>(t: T): T => gatherRows(t, ids, 'cache');
+    const rowState = {
+      selfKeys: cache.selfKeys.map((t) => (t ? g(t) : null)),
+      selfValues: cache.selfValues.map((t) => (t ? g(t) : null)),
+      prior: cache.prior ? g(cache.prior) : null,
+    };
+    this.disposeRowState(cache);
+    // Folded: every row continues the one input, whatever the order.
+    if (cache.foldedCross || opts.sameInputs) return { ...cache, batchSize: ids.length, ...rowState };
+    const next: DecoderCache = {
+      step: cache.step,
+      batchSize: ids.length,
+      ...rowState,
+      crossKeysT: cache.crossKeysT.map(g),
+      crossValues: cache.crossValues.map(g),
+      crossBias: g(cache.crossBias),
+      endAfterId: cache.endAfterId ?? false,
+    };
+    this.disposeCache({ ...cache, selfKeys: [], selfValues: [], prior: null });
+    return next;
+  }
+
+  /**
+   * A one-row cache (one input) continued by `rows` copies of its row: beam search's first expansion.
+   * From FOLD_CROSS_MIN_ROWS rows on, and where shouldFoldCrossMemory says it is cheaper, the input's
+   * cross-attention is folded once (FoldedCrossMemory) instead of being copied into every row; later
+   * reorders then move only the per-row state. Same results as reorderCache with `rows` zeros, up to
+   * float rounding. Consumes the input cache.
+   */
+  expandSingle(cache: DecoderCache, rows: number): DecoderCache {
+    if (cache.batchSize !== 1) throw new ModelInputError(`expandSingle expands a one-row cache, got ${cache.batchSize} rows.`);
+    const zeros = new Int32Array(rows);
+    const srcLen = cache.crossBias.shape[3];
+    if (cache.foldedCross || rows < FOLD_CROSS_MIN_ROWS || !shouldFoldCrossMemory(this.config.t5, srcLen)) return this.reorderCache(cache, zeros);
+    const foldedCross = foldCrossMemory(this.weights.decoder, this.config.t5, cache.crossKeysT, cache.crossValues, cache.crossBias);
+    return this.reorderCache({ ...cache, foldedCross }, zeros);
+  }
+
+  /** Frees the per-row part of a cache (self-attention caches and prior). */
+  private disposeRowState(cache: DecoderCache): void {
+    for (const list of [cache.selfKeys, cache.selfValues]) for (const t of list) t?.dispose();
+    cache.prior?.dispose();
   }
 
   disposeCache(cache: DecoderCache): void {
-    for (const list of [cache.selfKeys, cache.selfValues, cache.crossKeysT, cache.crossValues]) {
-      for (const t of list) t?.dispose();
-    }
+    this.disposeRowState(cache);
+    for (const list of [cache.crossKeysT, cache.crossValues]) for (const t of list) t.dispose();
     cache.crossBias.dispose();
-    cache.prior?.dispose();
+    const f = cache.foldedCross;
+    if (f) tf.dispose([...f.scoreKernels, ...f.valueKernels, f.bias]);
   }
 
   /** Teacher-forced logits [B, T, V] for decoder inputs [B, T] (start with the pad id, as T5). */

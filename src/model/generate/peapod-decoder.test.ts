@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beamSearch, greedyDecode } from './beam.ts';
-import { gatherRows, peapodDecoder } from './peapod-decoder.ts';
+import { peapodDecoder } from './peapod-decoder.ts';
+import { gatherRows } from '../t5/layers.ts';
 import { recommendNext } from './recommend.ts';
 import { rankCandidates } from './topn.ts';
 import { buildTokenizer, type Tokenizer } from '../tokenizer.ts';
@@ -90,6 +91,8 @@ describe('gatherRows', () => {
     expect(got.shape).toEqual([4, 3, 2]);
     expect([...got.dataSync()]).toEqual([...want.dataSync()]);
     expect(gatherRows(t, new Int32Array(0)).shape).toEqual([0, 3, 2]);
+    // tf.gather on wasm returns zeros for a bad row; gatherRows says which row is wrong.
+    expect(() => gatherRows(t, Int32Array.of(0, 4), 'cache')).toThrow(/cache row 4 \(position 1\) is outside \[0, 4\)/);
     tf.dispose([t, got, want]);
   });
 });

@@ -133,6 +133,71 @@ export interface DecoderStepState {
   crossValues: tf.Tensor4D[];
   /** Encoder padding mask as an additive bias [B, 1, 1, S]. */
   crossBias: tf.Tensor4D;
+  /** When set, every row attends to this one encoder output (crossKeysT etc. are then not read). */
+  foldedCross?: FoldedCrossMemory | null;
+}
+
+/**
+ * Cross-attention memory of ONE encoder output with the query and output projections folded in, for
+ * the many rows (beams) that attend to it. Per layer and head h, with keys K_h [S, dk], values
+ * V_h [S, dk] and the projections' head blocks Wq_h [d, dk], Wo_h [dk, d]:
+ *   scoreKernel [d, H*S], columns h*S..h*S+S-1 = Wq_h K_h^T   (so x Wq_h K_h^T = scores of head h)
+ *   valueKernel [H*S, d], rows h*S..h*S+S-1    = V_h Wo_h     (so probs_h V_h Wo_h = head h's output)
+ * A row's cross-attention is then two plain matmuls, x @ scoreKernel and probs @ valueKernel, instead
+ * of the q and o projections plus two batched [B*H] matmuls: 4 d H S instead of 4 d H dk + 4 S H dk
+ * FLOPs per row (T5 scores are not scaled, so nothing else changes). Worth it while S < ~dk
+ * (shouldFoldCrossMemory) and for several rows (building it costs about S rows' q/o projections).
+ */
+export interface FoldedCrossMemory {
+  scoreKernels: tf.Tensor2D[];
+  valueKernels: tf.Tensor2D[];
+  /** The encoder mask bias repeated per head, [1, H*S]. */
+  bias: tf.Tensor2D;
+  srcLen: number;
+}
+
+/** Whether folding (FoldedCrossMemory) makes a step's cross-attention cheaper at this source length. */
+export function shouldFoldCrossMemory(c: T5Config, srcLen: number): boolean {
+  const inner = c.numHeads * c.dKv;
+  return c.numHeads * srcLen * c.dModel < inner * (c.dModel + srcLen);
+}
+
+/**
+ * Folds one encoder output's cross-attention keys [1, H, dk, S] / values [1, H, S, dk] (per layer) and
+ * mask bias [1, 1, 1, S] into FoldedCrossMemory. Per head one [S, dk] x [dk, d] matmul each for keys
+ * and values (a single block-diagonal matmul would do H times the arithmetic; batched matmuls take a
+ * slow path on wasm).
+ */
+export function foldCrossMemory(w: StackWeights, c: T5Config, keysT: readonly tf.Tensor4D[], values: readonly tf.Tensor4D[], crossBias: tf.Tensor4D): FoldedCrossMemory {
+  const [examples, heads, dk, srcLen] = keysT[0]!.shape;
+  if (examples !== 1) throw new Error(`foldCrossMemory folds one encoder output, got ${examples}`);
+  return tidyFolded(() => {
+    const scoreKernels: tf.Tensor2D[] = [];
+    const valueKernels: tf.Tensor2D[] = [];
+    w.layers.forEach((layer, i) => {
+      // Keys as [H*S, dk] rows (head-major) and values likewise: row slices per head are contiguous.
+      const keys = tf.reshape(tf.transpose(tf.reshape(keysT[i]!, [heads, dk, srcLen]), [0, 2, 1]), [heads * srcLen, dk]) as tf.Tensor2D;
+      const vals = tf.reshape(values[i]!, [heads * srcLen, dk]) as tf.Tensor2D;
+      const wqT = tf.transpose(layer.crossAttn!.q) as tf.Tensor2D; // [H*dk, d]: head h = rows h*dk..
+      const wo = layer.crossAttn!.o; // [H*dk, d]
+      const scoreRows: tf.Tensor2D[] = [];
+      const valueRows: tf.Tensor2D[] = [];
+      for (let h = 0; h < heads; h++) {
+        const kh = tf.slice(keys, [h * srcLen, 0], [srcLen, dk]) as tf.Tensor2D;
+        const vh = tf.slice(vals, [h * srcLen, 0], [srcLen, dk]) as tf.Tensor2D;
+        scoreRows.push(tf.matMul(kh, tf.slice(wqT, [h * dk, 0], [dk, c.dModel]) as tf.Tensor2D));
+        valueRows.push(tf.matMul(vh, tf.slice(wo, [h * dk, 0], [dk, c.dModel]) as tf.Tensor2D));
+      }
+      scoreKernels.push(tf.transpose(tf.concat(scoreRows, 0)) as tf.Tensor2D);
+      valueKernels.push(tf.concat(valueRows, 0) as tf.Tensor2D);
+    });
+    const bias = tf.tile(tf.reshape(crossBias, [1, srcLen]), [1, heads]) as tf.Tensor2D;
+    return { scoreKernels, valueKernels, bias, srcLen };
+  });
+}
+
+function tidyFolded(fn: () => FoldedCrossMemory): FoldedCrossMemory {
+  return tf.tidy(fn as unknown as () => tf.TensorContainer) as unknown as FoldedCrossMemory;
 }
 
 /**
@@ -166,13 +231,23 @@ export function decoderStep(w: StackWeights, c: T5Config, embeds: tf.Tensor2D | 
       const v = (pastV ? tf.concat([pastV, vStep], 2) : vStep) as tf.Tensor4D;
       newKeys.push(k);
       newValues.push(v);
-      // An explicit transpose, not matMul's transposeB: that flag takes a path 10-15x slower on wasm
-      // unless registerWasmMatmulFix ran (the app's worker does not register it).
-      const kT = tf.transpose(k, [0, 1, 3, 2]) as tf.Tensor4D;
-      x = tf.add(x, tf.matMul(merged(attend(q, kT, v, selfBias, 0, false)), layer.selfAttn.o));
+      // Scores as keys x query: [B, H, t+1, dk] x [B, H, dk, 1] (the query [B, H*dk] read as [B, H, dk, 1]
+      // has the same memory order) gives [B, H, t+1, 1], which read as [B, H, 1, t+1] is q kT. No
+      // transpose of the growing keys, and no transposeB (a path 10-15x slower on wasm unless
+      // registerWasmMatmulFix ran; the app's worker does not register it).
+      const scores = tf.reshape(tf.matMul(k, tf.reshape(q, [b, c.numHeads, c.dKv, 1])), [b, c.numHeads, 1, step + 1]);
+      const context = tf.matMul(tf.softmax(tf.add(scores, selfBias)), v);
+      x = tf.add(x, tf.matMul(merged(context), layer.selfAttn.o));
       h = rmsNorm(x, layer.crossNorm!, eps);
-      const cq = heads(tf.matMul(h, layer.crossAttn!.q));
-      x = tf.add(x, tf.matMul(merged(attend(cq, state.crossKeysT[i]!, state.crossValues[i]!, state.crossBias, 0, false)), layer.crossAttn!.o));
+      const folded = state.foldedCross;
+      if (folded) {
+        const s = folded.srcLen;
+        const crossScores = tf.reshape(tf.add(tf.matMul(h, folded.scoreKernels[i]!), folded.bias), [b, c.numHeads, s]);
+        x = tf.add(x, tf.matMul(tf.reshape(tf.softmax(crossScores), [b, c.numHeads * s]) as tf.Tensor2D, folded.valueKernels[i]!));
+      } else {
+        const cq = heads(tf.matMul(h, layer.crossAttn!.q));
+        x = tf.add(x, tf.matMul(merged(attend(cq, state.crossKeysT[i]!, state.crossValues[i]!, state.crossBias, 0, false)), layer.crossAttn!.o));
+      }
       x = tf.add(x, feedForward(rmsNorm(x, layer.ffnNorm, eps), layer.ffn, 0, false));
     });
     return { hidden: rmsNorm(x, w.finalNorm, eps), selfKeys: newKeys, selfValues: newValues };
