@@ -38,7 +38,8 @@ function sh(cmd: string, argv: string[]): string {
 }
 
 async function startPreview(): Promise<ChildProcess> {
-  const p = spawn('npx', ['vite', 'preview', '--port', String(PORT), '--strictPort', '--host', '127.0.0.1'], { cwd: root, stdio: 'ignore' });
+  // Its own process group: npx starts vite as a child, which p.kill() alone would leave running.
+  const p = spawn('npx', ['vite', 'preview', '--port', String(PORT), '--strictPort', '--host', '127.0.0.1'], { cwd: root, stdio: 'ignore', detached: true });
   for (let i = 0; i < 100; i++) {
     try {
       const r = await fetch(BASE);
@@ -48,8 +49,17 @@ async function startPreview(): Promise<ChildProcess> {
     }
     await new Promise((res) => setTimeout(res, 200));
   }
-  p.kill();
+  stopPreview(p);
   throw new Error(`vite preview did not answer on ${BASE}`);
+}
+
+/** Stops `vite preview` and the processes npx started for it (the whole process group). */
+function stopPreview(p: ChildProcess): void {
+  try {
+    if (p.pid) process.kill(-p.pid, 'SIGTERM');
+  } catch {
+    p.kill(); // the group is gone already, or this platform has none
+  }
 }
 
 function packPath(name: string): string {
@@ -334,7 +344,7 @@ async function main(): Promise<void> {
     if (!process.env.BENCH_SKIP_NODE && !appOnly) node = nodeThroughput();
   } finally {
     await browser.close();
-    server?.kill();
+    if (server) stopPreview(server);
   }
   if (appUrls.length) {
     // A comparison of builds served elsewhere is not a measurement of this tree: print, keep nothing.

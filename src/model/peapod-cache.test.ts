@@ -115,9 +115,12 @@ describe.each([
     expect(small.foldedCross ?? null).toBeNull();
     expect(small.crossKeysT[0]!.shape[0]).toBe(FOLD_CROSS_MIN_ROWS - 1);
     model.disposeCache(small);
-    // Nothing left behind but the tied head's transposed embedding, built once on first use.
-    expect(tf.memory().numTensors).toBe(before + (config.t5.tieWordEmbeddings ? 1 : 0));
+    // Nothing left behind but what the model keeps for decoding, built once on first use: the tied
+    // head's transposed embedding and the cross-attention q/o slices per layer and head.
+    const kept = (config.t5.tieWordEmbeddings ? 1 : 0) + 2 * config.t5.numDecoderLayers * config.t5.numHeads;
+    expect(tf.memory().numTensors).toBe(before + kept);
     model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
     disposeParams(params);
   });
 });

@@ -8,7 +8,7 @@ import { checkParams, getParam, PARAM, type ParamMap } from './params.ts';
 import { ModelInputError, validatePeapodConfig } from './t5/config.ts';
 import { gatherRows, tableRows, tidyObject } from './t5/layers.ts';
 import { paddingMaskBias } from './t5/position-bias.ts';
-import { crossAttentionMemory, decoderStack, decoderStep, encoderStack, foldCrossMemory, outputLogits, outputLogitsAt, shouldFoldCrossMemory, t5Weights, type FoldedCrossMemory, type T5Weights } from './t5/stacks.ts';
+import { crossAttentionMemory, crossHeadWeights, decoderStack, decoderStep, encoderStack, foldCrossMemory, outputLogits, outputLogitsAt, shouldFoldCrossMemory, t5Weights, type CrossHeadWeights, type FoldedCrossMemory, type T5Weights } from './t5/stacks.ts';
 import type { PeapodConfig, TaskName } from './types.ts';
 import { repeatFeatures, transitionFeatures, type TransitionTable } from './transitions.ts';
 
@@ -107,6 +107,8 @@ export class PeapodModel {
   private transitions: { table: TransitionTable; itemRow: Int32Array } | null = null;
   /** Transposed shared embedding [d, V] for tied-head decoding, rebuilt when training reassigns it. */
   private outputKernel: { source: object; kernel: tf.Tensor2D } | null = null;
+  /** Cross-attention q/o head slices for folding (expandSingle), with the weights' dataIds they came from. */
+  private crossHeadCache: { sources: object[]; heads: CrossHeadWeights } | null = null;
 
   constructor(config: PeapodConfig, params: ParamMap) {
     validatePeapodConfig(config);
@@ -306,7 +308,7 @@ export class PeapodModel {
     const zeros = new Int32Array(rows);
     const srcLen = cache.crossBias.shape[3];
     if (cache.foldedCross || rows < FOLD_CROSS_MIN_ROWS || !shouldFoldCrossMemory(this.config.t5, srcLen)) return this.reorderCache(cache, zeros);
-    const foldedCross = foldCrossMemory(this.weights.decoder, this.config.t5, cache.crossKeysT, cache.crossValues, cache.crossBias);
+    const foldedCross = foldCrossMemory(this.crossHeads(), cache.crossKeysT, cache.crossValues, cache.crossBias);
     return this.reorderCache({ ...cache, foldedCross }, zeros);
   }
 
@@ -367,6 +369,7 @@ export class PeapodModel {
   dispose(): void {
     this.outputKernel?.kernel.dispose();
     this.outputKernel = null;
+    this.disposeCrossHeads();
   }
 
   /** [1, vocab]: END_OF_ID_LOGIT on </s>, 0 elsewhere. */
@@ -375,6 +378,22 @@ export class PeapodModel {
     const row = new Float32Array(v);
     row[this.config.t5.eosTokenId] = END_OF_ID_LOGIT;
     return tf.tensor2d(row, [1, v]);
+  }
+
+  /** Per-head slices of the decoder's cross-attention q and o (CrossHeadWeights), rebuilt when training reassigns them. */
+  private crossHeads(): CrossHeadWeights {
+    const sources = this.weights.decoder.layers.flatMap((l) => [l.crossAttn!.q.dataId, l.crossAttn!.o.dataId]);
+    if (!this.crossHeadCache || this.crossHeadCache.sources.some((d, i) => d !== sources[i])) {
+      this.disposeCrossHeads();
+      this.crossHeadCache = { sources, heads: crossHeadWeights(this.weights.decoder, this.config.t5) };
+    }
+    return this.crossHeadCache.heads;
+  }
+
+  private disposeCrossHeads(): void {
+    const h = this.crossHeadCache?.heads;
+    if (h) tf.dispose([...h.queryT.flat(), ...h.output.flat()]);
+    this.crossHeadCache = null;
   }
 
   private tiedOutputKernel(): tf.Tensor2D | null {
