@@ -89,3 +89,20 @@ test('user -> heatmap (rows sum to 1) -> recommendations -> mask a neighbour -> 
   await expect.poll(async () => (await heatmapWeights(page2))[0]![0]).toBe(0);
   await shot(page2, info, 'restored-topn');
 });
+
+test('each recommendation score sits inside its own row when long item names wrap', async ({ page }) => {
+  // User 12786's list has names that wrap in the outputs column (a floated score used to drift into
+  // the next row, next to that row's score).
+  await openReady(page, '?user=12785');
+  const rows = page.getByTestId('sequential-results').locator('li');
+  await expect(rows).toHaveCount(10);
+  const placement = await rows.evaluateAll((lis) =>
+    lis.map((li) => {
+      const r = li.getBoundingClientRect();
+      const s = li.querySelector('.score')!.getBoundingClientRect();
+      return { wraps: li.querySelector('.item-name')!.getClientRects().length > 1 || r.height > 20, inside: s.top >= r.top - 0.5 && s.bottom <= r.bottom + 0.5 };
+    }),
+  );
+  expect(placement.some((p) => p.wraps)).toBe(true);
+  expect(placement.map((p) => p.inside)).toEqual(new Array(10).fill(true));
+});

@@ -31,16 +31,20 @@ function Ranked({ items, testItem, changes, testId }: { items: ScoredItem[]; tes
         const hit = testItem !== null && s.item.id === testItem;
         return (
           <li key={`${s.item.id}-${i}`} className={hit ? 'hit' : undefined} data-item={s.item.id} data-score={s.score}>
-            <span className="item-name">{s.item.name || '(unknown item)'}</span> <span className="id">item {s.item.id}</span>
-            <span className="score" title={`log-probability ${s.score}`}>
-              {s.score.toFixed(3)}
-            </span>
-            {hit && (
-              <span className="hit-mark" data-testid="held-out-mark" aria-label="the held-out test item">
-                ●
+            <div className="ranked-row">
+              <span className="label">
+                <span className="item-name">{s.item.name || '(unknown item)'}</span> <span className="id">item {s.item.id}</span>
+                {hit && (
+                  <span className="hit-mark" data-testid="held-out-mark" aria-label="the held-out test item">
+                    ●
+                  </span>
+                )}
+                {changes?.[i] && <ChangeBadge c={changes[i]!} />}
               </span>
-            )}
-            {changes?.[i] && <ChangeBadge c={changes[i]!} />}
+              <span className="score" title={`log-probability ${s.score}`}>
+                {s.score.toFixed(3)}
+              </span>
+            </div>
           </li>
         );
       })}
