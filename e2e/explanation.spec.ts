@@ -61,4 +61,14 @@ test('an explanation streams and can be stopped; a full one shows the reference'
   await page.waitForTimeout(1500);
   await expect(page.getByTestId('explanation-text')).toHaveText(frozen!);
   await shot(page, info, 'explanation-stopped');
+
+  // "block repeated word pairs": the same request decoded without repeating any pair of words.
+  await page.getByTestId('explain-no-repeat').check();
+  await page.getByTestId('explain-run').click();
+  await expect(page.getByTestId('explanation-status')).toHaveText(/done, \d+ tokens/, { timeout: READY_TIMEOUT });
+  const words = (await page.getByTestId('explanation-text').textContent())!.trim().split(/\s+/);
+  const pairs = words.slice(1).map((w, i) => `${words[i]} ${w}`);
+  expect(words.length).toBeGreaterThanOrEqual(3);
+  expect(new Set(pairs).size).toBe(pairs.length);
+  await shot(page, info, 'explanation-no-repeat');
 });

@@ -49,6 +49,8 @@ export interface EvalOptions {
   maxInputTokens: number;
   /** Seed of the candidate order of top-n lists (fixed per user). */
   orderSeed: number;
+  /** Explanations: block repeated n-grams of this size (0: off, the reference's decoding). */
+  noRepeatNgram?: number;
   onProgress?: (task: TaskName, done: number, total: number) => void;
 }
 
@@ -213,7 +215,7 @@ export async function evaluateModel(e: EvalModel, o: EvalOptions): Promise<EvalR
       const samples: Sample[] = chunk.map((p) => ({ task: 'explanation', user: p.user, item: p.item, text: p.text, template: -1 }));
       const enc = encodeBatch(e, 'explanation', samples, o.maxInputTokens);
       try {
-        const res = await generateExplanations(peapodDecoder(e.model, enc), e.tok, {});
+        const res = await generateExplanations(peapodDecoder(e.model, enc), e.tok, { noRepeatNgram: o.noRepeatNgram ?? 0 });
         res.forEach((r, k) => {
           const p = chunk[k]!;
           refs.push(metricText(p.text));

@@ -113,6 +113,8 @@ export interface PackEvalOptions {
   quiet?: boolean;
   /** Row label in RESULTS.md (e.g. "PeaPOD Web, individual-only ablation"). */
   label?: string;
+  /** Explanations: block repeated n-grams of this size (0 or absent: off, as the reference). */
+  noRepeatNgram?: number;
 }
 
 export interface PackEvalReport {
@@ -131,6 +133,8 @@ export interface PackEvalReport {
   /** Present when the users were a seeded random sample rather than all or the first N. */
   sampleSeed?: number;
   constrained: boolean;
+  /** Explanation decoding blocked repeated n-grams of this size (absent: off). */
+  noRepeatNgram?: number;
   metrics: EvalMetrics;
   seconds: Partial<Record<TaskName, number>>;
   command: string;
@@ -152,6 +156,7 @@ export async function evaluatePack(o: PackEvalOptions): Promise<PackEvalReport> 
     users: o.users,
     ...(o.sampleSeed !== undefined ? { sampleSeed: o.sampleSeed } : {}),
     constrained: o.constrained,
+    noRepeatNgram: o.noRepeatNgram ?? 0,
     maxInputTokens: options.maxInputTokens ?? DEFAULT_EVAL.maxInputTokens,
     onProgress: o.quiet ? undefined : (task, done, total) => progress.update(done / total, `${task} ${done}/${total}`),
   });
@@ -173,6 +178,7 @@ export async function evaluatePack(o: PackEvalOptions): Promise<PackEvalReport> 
     users: o.users > 0 ? Math.min(o.users, U) : U,
     ...(o.sampleSeed !== undefined && o.users > 0 && o.users < U ? { sampleSeed: o.sampleSeed } : {}),
     constrained: o.constrained,
+    ...(o.noRepeatNgram ? { noRepeatNgram: o.noRepeatNgram } : {}),
     metrics: res.metrics,
     seconds: res.seconds,
     command: o.command,

@@ -243,6 +243,16 @@ describe('Engine explanation and evaluation', () => {
     expect(s.reference).toBeNull();
   });
 
+  it('passes noRepeatNgram to beam search (blocking itself is tested in beam.test.ts)', async () => {
+    // This untrained model repeats one digit piece ("and 1111..."); blocked, beam search must leave it.
+    const run = (n: number) => engine.explain({ kind: 'user', index: 2 }, 5, base, 21, () => {}, new AbortController().signal, n);
+    const plain = await run(0);
+    expect(plain.text).toMatch(/^and 1{20,}$/);
+    const blocked = await run(2);
+    expect(blocked.tokens).toBeGreaterThanOrEqual(10);
+    expect(blocked.text).not.toMatch(/1{20,}/);
+  });
+
   it('computes HR/NDCG over the first users and BLEU/ROUGE where references exist', async () => {
     const progress: number[] = [];
     const r = await engine.evaluate(3, true, (d) => progress.push(d), new AbortController().signal);

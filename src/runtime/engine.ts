@@ -277,7 +277,7 @@ export class Engine {
     return this.pack.explanations.get(`${userIndex}:${item}`) ?? null;
   }
 
-  async explain(target: Target, item: number, whatIf: WhatIf, maxTokens: number, onText: (text: string) => void, signal: AbortSignal) {
+  async explain(target: Target, item: number, whatIf: WhatIf, maxTokens: number, onText: (text: string) => void, signal: AbortSignal, noRepeatNgram = 0) {
     if (!this.model.config.tasks.includes('explanation')) throw new BadRequestError('This pack was not trained on explanations; pick the Musical Instruments pack.');
     const r = this.resolve(target);
     const { input } = this.collab(r, whatIf);
@@ -290,6 +290,7 @@ export class Engine {
         try {
           return await generateExplanations(dec, this.pack.tokenizer, {
             maxLength: Math.min(maxTokens, 21) + 0,
+            noRepeatNgram,
             signal,
             onText: (texts, e) => {
               tokens = e.step + 1;

@@ -194,7 +194,7 @@ export type Request =
   | { type: 'userInfo'; id: number; index: number }
   /** purpose 'baseline' = the unmodified user for the comparison; a newer 'view' supersedes a queued one. */
   | { type: 'infer'; id: number; purpose: 'view' | 'baseline'; target: Target; whatIf: WhatIf; constrained: boolean; evaluation: boolean }
-  | { type: 'explain'; id: number; target: Target; item: number; whatIf: WhatIf; maxTokens: number }
+  | { type: 'explain'; id: number; target: Target; item: number; whatIf: WhatIf; maxTokens: number; /** Block repeated n-grams of this size (0: off, the model's plain beam search). */ noRepeatNgram?: number }
   | { type: 'evaluate'; id: number; numUsers: number; constrained: boolean }
   | { type: 'interrupt'; id: number; target: number };
 

@@ -153,7 +153,7 @@ async function handle(req: Request): Promise<void> {
     case 'explain': {
       const ac = new AbortController();
       aborts.set(req.id, ac);
-      const r = await need('explain').explain(req.target, req.item, req.whatIf, req.maxTokens, (text) => post({ type: 'token', id: req.id, text }), ac.signal);
+      const r = await need('explain').explain(req.target, req.item, req.whatIf, req.maxTokens, (text) => post({ type: 'token', id: req.id, text }), ac.signal, req.noRepeatNgram ?? 0);
       post({ type: 'result', id: req.id, payload: { kind: 'explain', ...r } });
       return;
     }

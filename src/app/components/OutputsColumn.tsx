@@ -53,15 +53,16 @@ function Ranked({ items, testItem, changes, testId }: { items: ScoredItem[]; tes
 }
 
 function Explanation({ view }: { view: InferResult }) {
-  const { explanation, ready, hasTask, hasRefs } = useApp(
+  const { explanation, ready, hasTask, hasRefs, noRepeat } = useApp(
     useShallow((s) => ({
       explanation: s.explanation,
+      noRepeat: s.explainNoRepeat,
       ready: s.phase === 'ready',
       hasTask: s.summary?.tasks.includes('explanation') ?? false,
       hasRefs: s.summary?.hasReferences ?? false,
     })),
   );
-  const { explain, stopExplain } = useApp.getState();
+  const { explain, stopExplain, setExplainNoRepeat } = useApp.getState();
   // Items with a reference explanation first, so the comparison is one click away.
   const byId = new Map(view.user.history.map((i) => [i.id, i]));
   const choices: ItemRef[] = (view.user.explainable ?? []).map((id) => byId.get(id) ?? { id, name: `item ${id}` });
@@ -89,6 +90,9 @@ function Explanation({ view }: { view: InferResult }) {
         <button data-testid="explain-stop" disabled={!explanation?.streaming} onClick={stopExplain}>
           Stop
         </button>
+        <label title="Beam search may not repeat a pair of words within the sentence. Off: the model's plain beam search (as the paper decodes), which a weakly trained decoder fills with repeats.">
+          <input type="checkbox" data-testid="explain-no-repeat" checked={noRepeat} onChange={(e) => setExplainNoRepeat(e.target.checked)} /> block repeated word pairs
+        </label>
       </div>
       {explanation && (
         <>

@@ -16,6 +16,7 @@ export const resultsSlice: Slice<ResultsSlice> = (set, get) => ({
   current: null,
   busy: false,
   explanation: null,
+  explainNoRepeat: false,
 
   recompute() {
     const s = get();
@@ -41,11 +42,15 @@ export const resultsSlice: Slice<ResultsSlice> = (set, get) => ({
     const target = currentTarget(s);
     if (!s.client || !target) return;
     if (s.pending.explain !== null) s.client.send({ type: 'interrupt', target: s.pending.explain });
-    const id = s.client.send({ type: 'explain', target, item: item.id, whatIf: s.whatIf, maxTokens: 40 });
+    const id = s.client.send({ type: 'explain', target, item: item.id, whatIf: s.whatIf, maxTokens: 40, noRepeatNgram: s.explainNoRepeat ? 2 : 0 });
     set({
       explanation: { requestId: id, item, text: '', streaming: true, stopped: false, reference: null, tokens: 0 },
       pending: { ...s.pending, explain: id },
     });
+  },
+
+  setExplainNoRepeat(on) {
+    set({ explainNoRepeat: on });
   },
 
   stopExplain() {

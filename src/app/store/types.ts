@@ -88,9 +88,12 @@ export interface ResultsSlice {
   current: InferResult | null;
   busy: boolean;
   explanation: ExplanationState | null;
+  /** Explanations block repeated word pairs (beam search's noRepeatNgram 2); off shows the model's plain beam search. */
+  explainNoRepeat: boolean;
   /** Re-runs inference for the current target with the current settings. */
   recompute(): void;
   explain(item: ItemRef): void;
+  setExplainNoRepeat(on: boolean): void;
   stopExplain(): void;
 }
 

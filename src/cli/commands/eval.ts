@@ -26,7 +26,7 @@ export async function pmfFactorFit(d: number, quiet = true): Promise<FactorFit> 
   };
 }
 
-const HELP = `usage: peapod eval --pack DIR --out OUTDIR [--split test|valid] [--users N] [--constrained on|off] [--tasks LIST] [--backend wasm|cpu] [--ablation TEXT]
+const HELP = `usage: peapod eval --pack DIR --out OUTDIR [--split test|valid] [--users N] [--constrained on|off] [--no-repeat-ngram N] [--tasks LIST] [--backend wasm|cpu] [--ablation TEXT]
        peapod eval --baseline most-popular|id-order|pmf|item-knn --dataset NAME --out OUTDIR [--ids remap|original] [--seed N] [--cf-dim N]
        peapod eval --baseline item-explanation|user-explanation --dataset NAME --out OUTDIR [--ids remap|original] [--seed N]
 
@@ -43,7 +43,9 @@ const HELP = `usage: peapod eval --pack DIR --out OUTDIR [--split test|valid] [-
   --sample       with --users N: a seeded uniform random sample of N users instead of the first N
                  (P5's first users are atypical); --sample-seed S (7)
   --constrained  on (default): beams spell valid item ids only; off: the reference's unconstrained
-                 decoding, invalid outputs count as misses (written as null in predictions.jsonl)`;
+                 decoding, invalid outputs count as misses (written as null in predictions.jsonl)
+  --no-repeat-ngram N  explanations: beam search never repeats an N-gram within a sentence (off by
+                 default, as the reference decodes; the app's explanation panel offers it)`;
 
 export const command: Command = {
   summary: "evaluate a weight pack with the paper's protocol (metrics.json + predictions.jsonl)",
@@ -92,6 +94,8 @@ export const command: Command = {
     if (split !== 'test' && split !== 'valid') throw new CliUsageError(`--split must be test or valid, got "${split}"`);
     const constrained = stringFlag(a, 'constrained', 'on');
     if (constrained !== 'on' && constrained !== 'off') throw new CliUsageError(`--constrained must be on or off, got "${constrained}"`);
+    const noRepeatNgram = numberFlag(a, 'no-repeat-ngram', 0);
+    if (!Number.isInteger(noRepeatNgram) || noRepeatNgram < 0) throw new CliUsageError(`--no-repeat-ngram must be a non-negative integer, got ${noRepeatNgram}`);
     const backendName = stringFlag(a, 'backend', 'wasm');
     if (backendName !== 'wasm' && backendName !== 'cpu') throw new CliUsageError(`--backend must be wasm or cpu`);
     // Checked before the (long) evaluation, not after it.
@@ -111,6 +115,7 @@ export const command: Command = {
       users: numberFlag(a, 'users', 0),
       ...(boolFlag(a, 'sample') ? { sampleSeed: numberFlag(a, 'sample-seed', 7) } : {}),
       constrained: constrained === 'on',
+      ...(noRepeatNgram ? { noRepeatNgram } : {}),
       ...(tasks ? { tasks } : {}),
       command: commandLine(argv),
       backend: backend.reason,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { beamSearch, greedyDecode } from './beam.ts';
+import { beamSearch, blockedNext, greedyDecode } from './beam.ts';
 import { probRow, TableSession, type NextTokenTable } from './table-decoder.ts';
 import { TokenTrie } from './trie.ts';
 import { GenerationAbortedError, GenerationInputError } from '../errors.ts';
@@ -131,6 +131,59 @@ function exhaustive(table: NextTokenTable, vocab: number, example: number, maxLe
   walk([], 0);
   return out.sort((a, b) => b.lp - a.lp);
 }
+
+describe('blocking repeated n-grams (noRepeatNgram)', () => {
+  it('blockedNext names the tokens that would complete an earlier n-gram', () => {
+    expect(blockedNext([A, B, A], 2)).toEqual(new Set([B]));
+    expect(blockedNext([A, B, C, A, B], 3)).toEqual(new Set([C]));
+    expect(blockedNext([A, A], 2)).toEqual(new Set([A]));
+    expect(blockedNext([A, B, C], 1)).toEqual(new Set([A, B, C]));
+    expect(blockedNext([A, B], 3)).toBeNull();
+    expect(blockedNext([], 2)).toBeNull();
+  });
+
+  it('a model that stutters ("a a a ...") is kept from repeating any bigram', async () => {
+    // Next token depends on the last one only, and "a" always wins: unblocked beams are all a's.
+    const stutter: NextTokenTable = (_e, prefix) => {
+      const last = prefix.at(-1);
+      const rows: Record<string, Record<number, number>> = {
+        start: { [A]: 0.9, [B]: 0.05, [C]: 0.05 },
+        [A]: { [A]: 0.7, [B]: 0.15, [C]: 0.1, [EOS]: 0.05 },
+        [B]: { [A]: 0.6, [C]: 0.2, [B]: 0.1, [EOS]: 0.1 },
+        [C]: { [A]: 0.5, [B]: 0.3, [C]: 0.1, [EOS]: 0.1 },
+      };
+      return probRow(V, rows[last === undefined ? 'start' : String(last)]!);
+    };
+    const plain = await beamSearch(session(stutter), { beamWidth: 3, minLength: 5, maxLength: 6 });
+    expect([...plain[0]![0]!.tokens]).toEqual([A, A, A, A, A, A]);
+    const blocked = await beamSearch(session(stutter), { beamWidth: 3, minLength: 5, maxLength: 6, noRepeatNgram: 2 });
+    for (const h of blocked[0]!) {
+      const grams = [...h.tokens].slice(1).map((t, i) => `${h.tokens[i]},${t}`);
+      expect(new Set(grams).size).toBe(grams.length);
+    }
+    // a a b a c ... : after "a a" the pair (a, a) is used up.
+    expect([...blocked[0]![0]!.tokens].slice(0, 3)).toEqual([A, A, B]);
+  });
+
+  it('with a beam wider than the search space it returns the exact top-k of the sequences without a repeated bigram', async () => {
+    const vocab = 4;
+    const table = randomTable(vocab, 11);
+    const s = new TableSession(table, vocab, 2);
+    const out = await beamSearch(s, { beamWidth: 64, numReturn: 8, maxLength: 5, noRepeatNgram: 2, selection: 'tf' });
+    const noRepeat = (t: number[]) => new Set(t.slice(1).map((x, i) => `${t[i]},${x}`)).size === Math.max(0, t.length - 1);
+    for (let b = 0; b < 2; b++) {
+      const want = exhaustive(table, vocab, b, 5).filter((w) => noRepeat(w.tokens)).slice(0, 8);
+      expect(out[b]!.map((h) => [...h.tokens])).toEqual(want.map((w) => w.tokens));
+      out[b]!.forEach((h, i) => expect(h.logProb).toBeCloseTo(want[i]!.lp, 5));
+    }
+  });
+
+  it('rejects a negative or fractional size', async () => {
+    await expect(beamSearch(session(), { beamWidth: 2, maxLength: 3, noRepeatNgram: -1 })).rejects.toThrow(/noRepeatNgram/);
+    await expect(beamSearch(session(), { beamWidth: 2, maxLength: 3, noRepeatNgram: 1.5 })).rejects.toThrow(/noRepeatNgram/);
+    await expect(greedyDecode(session(), { maxLength: 3, noRepeatNgram: 2 })).rejects.toThrow(/beam search option/);
+  });
+});
 
 describe('beamSearch against exhaustive search', () => {
   it('with a beam wider than the search space it returns the exact top-k, in both selection modes', async () => {

@@ -117,7 +117,10 @@ async function runBeamSearch(session: DecoderSession, opts: BeamSearchOptions): 
   const start = opts.startId ?? 0;
   const minLength = opts.minLength ?? 0;
   const constraint: TokenConstraint | null = opts.constraint ?? null;
-  const selection = constraint ? 'js' : (opts.selection ?? 'tf');
+  const ngram = opts.noRepeatNgram ?? 0;
+  if (!Number.isInteger(ngram) || ngram < 0) throw new GenerationInputError(`noRepeatNgram must be a non-negative integer, got ${ngram}.`);
+  // Blocked n-grams are skipped while scanning a row, so the scan must see every token, not a top-k.
+  const selection = constraint || ngram > 0 ? 'js' : (opts.selection ?? 'tf');
   const B = session.rows;
   // 2W candidates per example guarantee W live beams even if W of them end with </s>; no row can
   // contribute more than its best min(2W, V).
@@ -187,6 +190,7 @@ async function runBeamSearch(session: DecoderSession, opts: BeamSearchOptions): 
       const top = new TopCandidates(capacity);
       for (let r = exampleStart[b]!; r < exampleStart[b + 1]!; r++) {
         const beam = rowBeams[r]!;
+        const blocked = ngram > 0 ? blockedNext(beam.tokens, ngram) : null;
         if (full) {
           const base = beam.logProb - rowLse![r]!;
           const off = r * V;
@@ -194,14 +198,14 @@ async function runBeamSearch(session: DecoderSession, opts: BeamSearchOptions): 
             const allowed = constraint.allowed(beam.state);
             for (let j = 0; j < allowed.length; j++) {
               const t = allowed[j]!;
-              if (t === eos && eosBanned) continue;
+              if ((t === eos && eosBanned) || blocked?.has(t)) continue;
               const s = base + full[off + t]!;
               if (s > top.threshold) top.push(s, r, t);
             }
           } else {
             for (let t = 0; t < V; t++) {
               const s = base + full[off + t]!;
-              if (s > top.threshold && !(t === eos && eosBanned)) top.push(s, r, t);
+              if (s > top.threshold && !(t === eos && eosBanned) && !blocked?.has(t)) top.push(s, r, t);
             }
           }
         } else {
@@ -254,6 +258,23 @@ async function runBeamSearch(session: DecoderSession, opts: BeamSearchOptions): 
 }
 
 /**
+ * Tokens that would complete an n-gram already in `tokens` (n = `n`): for every earlier occurrence of
+ * the last n-1 tokens, the token that followed it. </s> is never among them (it is not in `tokens`).
+ */
+export function blockedNext(tokens: readonly number[], n: number): Set<number> | null {
+  const L = tokens.length;
+  if (L < n - 1 || n < 1) return null;
+  const out = new Set<number>();
+  // Start positions i of an earlier (n-1)-gram equal to the suffix tokens[L-n+1 .. L-1].
+  for (let i = 0; i + n - 1 < L; i++) {
+    let same = true;
+    for (let k = 0; k < n - 1 && same; k++) same = tokens[i + k] === tokens[L - n + 1 + k];
+    if (same) out.add(tokens[i + n - 1]!);
+  }
+  return out.size ? out : null;
+}
+
+/**
  * True once the numReturn best finished hypotheses cannot be beaten by any live beam. Log-probs only
  * fall as a beam grows, so a live beam's best reachable score is logProb / maxLength^alpha (for
  * alpha >= 0 and logProb <= 0): an exact bound, not a heuristic.
@@ -297,6 +318,7 @@ export async function greedyDecode(session: DecoderSession, opts: DecodeOptions)
 async function runGreedy(session: DecoderSession, opts: DecodeOptions): Promise<Hypothesis[]> {
   const V = session.vocabSize;
   checkOptions(opts, V);
+  if (opts.noRepeatNgram) throw new GenerationInputError('noRepeatNgram is a beam search option: use beamSearch with beamWidth 1 for greedy decoding with it.');
   const eos = opts.eosId ?? 1;
   const start = opts.startId ?? 0;
   const minLength = opts.minLength ?? 0;

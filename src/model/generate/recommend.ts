@@ -105,6 +105,8 @@ export interface ExplanationOptions {
   maxLength?: number;
   lengthPenalty?: number;
   selection?: 'tf' | 'js';
+  /** Block repeated n-grams of this size (DecodeOptions.noRepeatNgram); default off, as the reference. */
+  noRepeatNgram?: number;
   signal?: AbortSignal;
   /** Streaming: the best text so far per example, after every step. */
   onText?: (texts: string[], event: StepEvent) => void;
@@ -128,6 +130,7 @@ export async function generateExplanations(decoder: EncodedDecoder, tokenizer: T
     eosId: tokenizer.eosId,
     startId: tokenizer.padId,
     selection: opts.selection,
+    noRepeatNgram: opts.noRepeatNgram,
     signal: opts.signal,
     onStep: onText ? (e) => onText(e.best.map((h) => (h ? tokenizer.decode(h.tokens) : '')), e) : undefined,
   });

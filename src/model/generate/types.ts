@@ -83,4 +83,9 @@ export interface DecodeOptions {
   signal?: AbortSignal;
   /** Only sequences this constraint accepts are generated (e.g. valid item ids). */
   constraint?: TokenConstraint | null;
+  /**
+   * No n-gram of this many tokens occurs twice in a hypothesis (0 or absent: off, as the reference
+   * decodes). Beam search only; with it, beam search selects in JS over every token.
+   */
+  noRepeatNgram?: number;
 }
