@@ -10,6 +10,12 @@ test('an explanation streams and can be stopped; a full one shows the reference'
   // The CPU backend is slow enough that Stop can land mid-stream (WASM finishes 21 tokens in ~0.2 s).
   await openReady(page, '?pack=musical-instruments&user=0&task=explanation&backend=cpu');
   await expect(page.getByTestId('explanation-panel')).toBeVisible();
+  // The item picker (long names) stays inside its column.
+  const [selectRight, panelRight] = await page.evaluate(() => [
+    document.querySelector('[data-testid="explain-item"]')!.getBoundingClientRect().right,
+    document.querySelector('[data-testid="explanation-panel"]')!.getBoundingClientRect().right,
+  ]);
+  expect(selectRight).toBeLessThanOrEqual(panelRight + 0.5);
 
   // Full run: the status passes through "streaming" with a growing token count, then "done". A short
   // sentence can stream faster than a poll, so the page records every status text it shows.
