@@ -54,7 +54,7 @@ class PeapodSession implements DecoderSession {
     const cache = this.live();
     const exampleOf = Int32Array.from(rows, (r) => this.exampleOf[r]!);
     const sameInputs = exampleOf.length === this.exampleOf.length && exampleOf.every((e, i) => e === this.exampleOf[i]);
-    if (cache.batchSize === 1 && !cache.foldedCross && rows.every((r) => r === 0)) this.cache = this.model.expandSingle(cache, rows.length);
+    if (cache.batchSize === 1 && rows.every((r) => r === 0)) this.cache = this.model.expandSingle(cache, rows.length);
     else this.cache = this.model.reorderCache(cache, rows, { sameInputs });
     this.exampleOf = exampleOf;
   }

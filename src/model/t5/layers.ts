@@ -45,6 +45,14 @@ export function tidyObject<T>(fn: () => T): T {
   return tf.tidy(fn as unknown as () => tf.TensorContainer) as unknown as T;
 }
 
+/** Throws a ModelInputError naming the first id outside [0, n) (tf.gather on wasm returns zeros for it). */
+function checkRowIds(ids: Int32Array, n: number, what: string, hint = ''): void {
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    if (!(id >= 0 && id < n)) throw new ModelInputError(`${what} row ${id} (position ${i}) is outside [0, ${n})${hint ? ';' + hint : '.'}`);
+  }
+}
+
 /**
  * Rows `ids` of a table [n, d] as a new tensor [ids.length, d]: an embedding lookup whose ids are
  * known on the host, range-checked there (tf.gather on wasm does not notice a bad id). Still
@@ -52,11 +60,7 @@ export function tidyObject<T>(fn: () => T): T {
  * Chromium it made the decoder step after each encoder pass ~20 ms slower (T5-small, 45 -> 65 ms).
  */
 export function tableRows(table: tf.Tensor2D, ids: Int32Array, what = 'table'): tf.Tensor2D {
-  const n = table.shape[0];
-  for (let i = 0; i < ids.length; i++) {
-    const id = ids[i]!;
-    if (!(id >= 0 && id < n)) throw new ModelInputError(`${what} row ${id} (position ${i}) is outside [0, ${n}); pass token ids of this model's vocabulary.`);
-  }
+  checkRowIds(ids, table.shape[0], what, " pass token ids of this model's vocabulary.");
   return tf.tidy(() => tf.gather(table, tf.tensor1d(ids, 'int32')));
 }
 
@@ -68,10 +72,7 @@ export function tableRows(table: tf.Tensor2D, ids: Int32Array, what = 'table'): 
  */
 export function gatherRows<T extends tf.Tensor>(t: T, rows: Int32Array, what = 'tensor'): T {
   const n = t.shape[0]!;
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i]!;
-    if (!(r >= 0 && r < n)) throw new ModelInputError(`${what} row ${r} (position ${i}) is outside [0, ${n}).`);
-  }
+  checkRowIds(rows, n, what);
   const backend = tf.getBackend();
   if ((backend !== 'cpu' && backend !== 'wasm') || t.dtype !== 'float32') {
     return tf.tidy(() => tf.gather(t, tf.tensor1d(rows, 'int32'))) as T;
