@@ -126,3 +126,38 @@ export class GenerationAbortedError extends PeapodModelError {
 export class GenerationInputError extends PeapodModelError {
   override name = 'GenerationInputError';
 }
+
+// ---- checkpoints (safetensors, Hugging Face / PeaPOD PyTorch layouts) -------------------------
+
+export type CheckpointErrorCode =
+  /** The file ends before its header or a tensor's data. */
+  | 'truncated'
+  /** The header is not valid JSON or an entry lacks dtype / shape / data_offsets. */
+  | 'header'
+  /** data_offsets outside the data, overlapping another tensor, or leaving bytes unaccounted for. */
+  | 'offsets'
+  /** A tensor's byte size does not match its shape, or its shape is not what the model needs. */
+  | 'shape'
+  /** A dtype the importer cannot read, or one that does not fit the weight (ints for a float). */
+  | 'dtype'
+  /** An integer does not fit int32. */
+  | 'range'
+  /** A weight the model needs is not in the checkpoint. */
+  | 'missing'
+  /** The checkpoint holds a tensor the model has no place for. */
+  | 'extra'
+  /** Two tensors of the same name, or config.json that does not describe a supported model. */
+  | 'invalid';
+
+/** A checkpoint (safetensors file + config.json) that cannot be read or does not fit the model. */
+export class CheckpointError extends PeapodModelError {
+  override name = 'CheckpointError';
+  constructor(
+    readonly code: CheckpointErrorCode,
+    /** The tensor concerned (checkpoint name), if any. */
+    readonly tensor: string | null,
+    message: string,
+  ) {
+    super(message);
+  }
+}
