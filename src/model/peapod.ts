@@ -131,23 +131,14 @@ export class PeapodModel {
   /**
    * `histories`: each row's input history (the sequential prior reads it). `exclude` (training
    * only): each row's own training sequence, whose transitions are taken out of the counts.
+   * `options.priors` false: no output prior at all (prior = null: the T5's own logits, as if the
+   * pack had neither cfPrior nor seqPrior); default true.
    */
-  composePrompt(task: TaskName, collab: CollaborativeInput | null, batchSize: number, histories?: ArrayLike<ArrayLike<number>>, exclude?: ArrayLike<ArrayLike<number>>): PromptOutput {
+  composePrompt(task: TaskName, collab: CollaborativeInput | null, batchSize: number, histories?: ArrayLike<ArrayLike<number>>, exclude?: ArrayLike<ArrayLike<number>>, options: { priors?: boolean } = {}): PromptOutput {
     const m = this.config.composer;
     const d = this.config.t5.dModel;
-    let seqFeatures: Float32Array | null = null;
-    let repeats: Float32Array | null = null;
-    if (m.seqPrior && task === 'sequential') {
-      if (!this.transitions) throw new ModelInputError('This model uses the sequential transition prior (composer.seqPrior) but has no transition table: call setTransitions (the pack loaders do).');
-      if (!histories || histories.length !== batchSize) throw new ModelInputError(`The sequential prior needs one history per row: got ${histories ? histories.length : 'none'} for batch ${batchSize}.`);
-      const V = this.config.t5.vocabSize;
-      seqFeatures = new Float32Array(batchSize * V);
-      repeats = new Float32Array(batchSize * V);
-      for (let b = 0; b < batchSize; b++) {
-        transitionFeatures(this.transitions.table, histories[b]!, this.transitions.itemRow, seqFeatures, b * V, undefined, undefined, exclude?.[b]);
-        repeatFeatures(histories[b]!, this.transitions.itemRow, repeats, b * V);
-      }
-    }
+    const withPriors = options.priors ?? true;
+    const seq = withPriors ? this.seqPriorFeatures(task, batchSize, histories, exclude) : null;
     if (collab && collab.userEmb.shape[0] !== batchSize) {
       throw new ModelInputError(`collab.userEmb has batch ${collab.userEmb.shape[0]} but batchSize is ${batchSize}.`);
     }
@@ -161,17 +152,62 @@ export class PeapodModel {
         attention = c.attention;
       }
       const prompt = parts.length === 0 ? tf.zeros([batchSize, 0, d]) : parts.length === 1 ? parts[0]! : tf.concat(parts, 1);
-      let prior: tf.Tensor2D | null = m.cfPrior && collab && task !== 'explanation' ? cfPriorLogits(this.params, collab.userEmb, attention ? collab.neighbourEmb : null, attention) : null;
-      if (seqFeatures) {
-        const shape: [number, number] = [batchSize, this.config.t5.vocabSize];
-        const t = tf.add(
-          tf.mul(tf.tensor2d(seqFeatures, shape), tf.exp(getParam(this.params, PARAM.seqPriorScale))),
-          tf.mul(tf.tensor2d(repeats!, shape), getParam(this.params, PARAM.seqPriorRepeat)),
-        ) as tf.Tensor2D;
+      let prior: tf.Tensor2D | null = withPriors && m.cfPrior && collab && task !== 'explanation' ? cfPriorLogits(this.params, collab.userEmb, attention ? collab.neighbourEmb : null, attention) : null;
+      if (seq) {
+        const t = this.seqPriorLogits(seq, batchSize);
         prior = prior ? (tf.add(prior, t) as tf.Tensor2D) : t;
       }
       return { prompt: prompt as tf.Tensor3D, attention, prior };
     });
+  }
+
+  /**
+   * composePrompt's prior split into its two parts, in logit space: `cf` (the user's CF embedding
+   * plus the attended neighbours, dot the item factors; config.composer.cfPrior) and `seq` (history
+   * transitions + repeat penalty; config.composer.seqPrior, sequential task only), each [B, vocab],
+   * or [B, N] at the token ids `columns` (the same for every row). null where that prior does not
+   * apply (not in the config, this task, or no collaborative input). For the same inputs cf + seq is
+   * composePrompt's prior. The caller disposes the tensors.
+   */
+  priorParts(task: TaskName, collab: CollaborativeInput | null, batchSize: number, histories?: ArrayLike<ArrayLike<number>>, columns?: Int32Array): { cf: tf.Tensor2D | null; seq: tf.Tensor2D | null } {
+    const m = this.config.composer;
+    const seq = this.seqPriorFeatures(task, batchSize, histories);
+    if (collab && collab.userEmb.shape[0] !== batchSize) {
+      throw new ModelInputError(`collab.userEmb has batch ${collab.userEmb.shape[0]} but batchSize is ${batchSize}.`);
+    }
+    return tidyObject(() => {
+      const at = (t: tf.Tensor2D): tf.Tensor2D => (columns ? (tf.gather(t, tf.tensor1d(columns, 'int32'), 1) as tf.Tensor2D) : t);
+      let cf: tf.Tensor2D | null = null;
+      if (m.cfPrior && collab && task !== 'explanation') {
+        const attention = m.collaborative ? composeCollaborativePrompt(this.params, m, this.config.t5.dModel, collab.userEmb, collab.neighbourEmb, collab.neighbourMask).attention : null;
+        cf = at(cfPriorLogits(this.params, collab.userEmb, attention ? collab.neighbourEmb : null, attention));
+      }
+      return { cf, seq: seq ? at(this.seqPriorLogits(seq, batchSize)) : null };
+    });
+  }
+
+  /** Host-side features of the sequential prior ([B * vocab] each), or null where it does not apply. */
+  private seqPriorFeatures(task: TaskName, batchSize: number, histories?: ArrayLike<ArrayLike<number>>, exclude?: ArrayLike<ArrayLike<number>>): { transitions: Float32Array; repeats: Float32Array } | null {
+    if (!this.config.composer.seqPrior || task !== 'sequential') return null;
+    if (!this.transitions) throw new ModelInputError('This model uses the sequential transition prior (composer.seqPrior) but has no transition table: call setTransitions (the pack loaders do).');
+    if (!histories || histories.length !== batchSize) throw new ModelInputError(`The sequential prior needs one history per row: got ${histories ? histories.length : 'none'} for batch ${batchSize}.`);
+    const V = this.config.t5.vocabSize;
+    const transitions = new Float32Array(batchSize * V);
+    const repeats = new Float32Array(batchSize * V);
+    for (let b = 0; b < batchSize; b++) {
+      transitionFeatures(this.transitions.table, histories[b]!, this.transitions.itemRow, transitions, b * V, undefined, undefined, exclude?.[b]);
+      repeatFeatures(histories[b]!, this.transitions.itemRow, repeats, b * V);
+    }
+    return { transitions, repeats };
+  }
+
+  /** The sequential prior's logits [B, vocab] from its features (call inside a tidy). */
+  private seqPriorLogits(f: { transitions: Float32Array; repeats: Float32Array }, batchSize: number): tf.Tensor2D {
+    const shape: [number, number] = [batchSize, this.config.t5.vocabSize];
+    return tf.add(
+      tf.mul(tf.tensor2d(f.transitions, shape), tf.exp(getParam(this.params, PARAM.seqPriorScale))),
+      tf.mul(tf.tensor2d(f.repeats, shape), getParam(this.params, PARAM.seqPriorRepeat)),
+    ) as tf.Tensor2D;
   }
 
   /**
