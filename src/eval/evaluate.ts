@@ -51,6 +51,8 @@ export interface EvalOptions {
   orderSeed: number;
   /** Explanations: block repeated n-grams of this size (0: off, the reference's decoding). */
   noRepeatNgram?: number;
+  /** Add the model's output priors (config.composer.cfPrior / seqPrior) to the first decoded token; default true. false: the T5 alone. */
+  priors?: boolean;
   onProgress?: (task: TaskName, done: number, total: number) => void;
 }
 
@@ -93,12 +95,12 @@ function summary(m: RankingMetrics): RankingSummary {
 }
 
 /** Encodes a batch of bare-form samples with their collaborative prompt. The caller disposes. */
-function encodeBatch(e: EvalModel, task: TaskName, samples: Sample[], maxInput: number): EncoderOutput {
+function encodeBatch(e: EvalModel, task: TaskName, samples: Sample[], maxInput: number, priors: boolean): EncoderOutput {
   const host = collate(e.tok, samples, e.userIds, maxInput);
   const b = toTensors(host);
   const c = e.model.config.composer.collaborative ? gatherCollab(e.collab, samples.map((s) => s.user), e.neighbours) : null;
   const histories = task === 'sequential' ? samples.map((s) => (s.task === 'sequential' ? s.items : new Int32Array(0))) : undefined;
-  const { prompt, attention, prior } = e.model.composePrompt(task, c, samples.length, histories);
+  const { prompt, attention, prior } = e.model.composePrompt(task, c, samples.length, histories, undefined, { priors });
   attention?.dispose();
   const enc = e.model.encode(b, prompt, false, prior);
   prompt.dispose();
@@ -148,7 +150,7 @@ export async function evaluateModel(e: EvalModel, o: EvalOptions): Promise<EvalR
     for (let start = 0; start < U; start += o.batchSize) {
       const samples: Sample[] = [];
       for (let u = start; u < Math.min(U, start + o.batchSize); u++) samples.push(heldOutSequential(e, users[u]!, o.split));
-      const enc = encodeBatch(e, 'sequential', samples, o.maxInputTokens);
+      const enc = encodeBatch(e, 'sequential', samples, o.maxInputTokens, o.priors ?? true);
       try {
         const dec = peapodDecoder(e.model, enc);
         const res =
@@ -182,7 +184,7 @@ export async function evaluateModel(e: EvalModel, o: EvalOptions): Promise<EvalR
     for (let start = 0; start < U; start += o.batchSize) {
       const samples: Sample[] = [];
       for (let u = start; u < Math.min(U, start + o.batchSize); u++) samples.push(heldOutTopn(e, users[u]!, o.split, e.negatives[users[u]!]!, o.orderSeed));
-      const enc = encodeBatch(e, 'topn', samples, o.maxInputTokens);
+      const enc = encodeBatch(e, 'topn', samples, o.maxInputTokens, o.priors ?? true);
       try {
         const res = await rankCandidates(
           peapodDecoder(e.model, enc),
@@ -213,7 +215,7 @@ export async function evaluateModel(e: EvalModel, o: EvalOptions): Promise<EvalR
     for (let start = 0; start < pairs.length; start += o.batchSize) {
       const chunk = pairs.slice(start, start + o.batchSize);
       const samples: Sample[] = chunk.map((p) => ({ task: 'explanation', user: p.user, item: p.item, text: p.text, template: -1 }));
-      const enc = encodeBatch(e, 'explanation', samples, o.maxInputTokens);
+      const enc = encodeBatch(e, 'explanation', samples, o.maxInputTokens, o.priors ?? true);
       try {
         const res = await generateExplanations(peapodDecoder(e.model, enc), e.tok, { noRepeatNgram: o.noRepeatNgram ?? 0 });
         res.forEach((r, k) => {

@@ -115,7 +115,12 @@ export interface PackEvalOptions {
   label?: string;
   /** Explanations: block repeated n-grams of this size (0 or absent: off, as the reference). */
   noRepeatNgram?: number;
+  /** Add the pack's output priors (default true); false: the T5 alone (`--priors off`). */
+  priors?: boolean;
 }
+
+/** RESULTS.md row label of a `--priors off` run when no --label is given. */
+export const T5_ONLY_LABEL = 'PeaPOD Web (ours), T5 only (priors off)';
 
 export interface PackEvalReport {
   label: string;
@@ -135,6 +140,8 @@ export interface PackEvalReport {
   constrained: boolean;
   /** Explanation decoding blocked repeated n-grams of this size (absent: off). */
   noRepeatNgram?: number;
+  /** `--priors`: whether the pack's output priors were added ('off': the T5 alone). A pack without priors records 'off'. */
+  priors: 'on' | 'off';
   metrics: EvalMetrics;
   seconds: Partial<Record<TaskName, number>>;
   command: string;
@@ -157,6 +164,7 @@ export async function evaluatePack(o: PackEvalOptions): Promise<PackEvalReport> 
     ...(o.sampleSeed !== undefined ? { sampleSeed: o.sampleSeed } : {}),
     constrained: o.constrained,
     noRepeatNgram: o.noRepeatNgram ?? 0,
+    priors: o.priors ?? true,
     maxInputTokens: options.maxInputTokens ?? DEFAULT_EVAL.maxInputTokens,
     onProgress: o.quiet ? undefined : (task, done, total) => progress.update(done / total, `${task} ${done}/${total}`),
   });
@@ -166,7 +174,7 @@ export async function evaluatePack(o: PackEvalOptions): Promise<PackEvalReport> 
   const U = setup.evalModel.sequences.length;
   const result = (setup.training['result'] ?? {}) as { steps?: number; bestStep?: number };
   const report: PackEvalReport = {
-    label: o.label ?? 'PeaPOD Web (ours)',
+    label: o.label ?? (o.priors === false ? T5_ONLY_LABEL : 'PeaPOD Web (ours)'),
     trainSteps: result.steps ?? null,
     bestStep: result.bestStep ?? null,
     pack: o.pack,
@@ -179,6 +187,7 @@ export async function evaluatePack(o: PackEvalOptions): Promise<PackEvalReport> 
     ...(o.sampleSeed !== undefined && o.users > 0 && o.users < U ? { sampleSeed: o.sampleSeed } : {}),
     constrained: o.constrained,
     ...(o.noRepeatNgram ? { noRepeatNgram: o.noRepeatNgram } : {}),
+    priors: (o.priors ?? true) && Boolean(m.config.composer.cfPrior || m.config.composer.seqPrior) ? 'on' : 'off',
     metrics: res.metrics,
     seconds: res.seconds,
     command: o.command,

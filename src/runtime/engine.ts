@@ -10,13 +10,14 @@ import { peapodDecoder } from '../model/generate/peapod-decoder.ts';
 import { generateExplanations, recommendNext } from '../model/generate/recommend.ts';
 import { rankCandidates } from '../model/generate/topn.ts';
 import { neighboursOf } from '../model/neighbours.ts';
-import type { CollaborativeInput, PeapodModel } from '../model/peapod.ts';
+import type { CollaborativeInput, EncoderOutput, PeapodModel } from '../model/peapod.ts';
 import { BadRequestError, UnknownUserError } from './errors.ts';
 import type { ByteProgress } from './fetch-progress.ts';
 import { fetchPackSource } from '../model/pack/fetch-source.ts';
 import type { PackSource } from '../model/pack/load.ts';
 import { cachedPackFetch } from './pack-cache.ts';
 import { openPack, type PackContents } from './pack-source.ts';
+import { isDefaultWhatIf } from './protocol.ts';
 import type {
   AttentionInfo,
   BackendInfo,
@@ -31,6 +32,7 @@ import type {
   ProgressStage,
   PromptInfo,
   ScoredItem,
+  ScoreParts,
   StartupStage,
   Target,
   UserInfo,
@@ -46,8 +48,8 @@ const MAX_HISTORY = 20;
 const ORDER_SEED = DEFAULT_EVAL.orderSeed;
 
 /** Identifies a pack user's prediction by every input it depends on. */
-function viewKey(target: Target & { kind: 'user' }, w: WhatIf, constrained: boolean, evaluation: boolean): string {
-  return JSON.stringify([target.index, [...w.masked].sort((a, b) => a - b), w.n, w.individualOnly, constrained, evaluation]);
+function viewKey(target: Target & { kind: 'user' }, w: WhatIf, constrained: boolean, evaluation: boolean, priors: boolean): string {
+  return JSON.stringify([target.index, [...w.masked].sort((a, b) => a - b), w.n, w.individualOnly, constrained, evaluation, priors]);
 }
 
 export type ProgressFn = (stage: ProgressStage, files: FileProgress[], done: number, total: number) => void;
@@ -94,7 +96,13 @@ export class Engine {
       manifest: pack.manifest,
       trainingLog: pack.trainingLog,
       hasReferences: pack.explanations !== null,
+      priors: { cf: Boolean(pack.model.config.composer.cfPrior), seq: Boolean(pack.model.config.composer.seqPrior) },
     };
+  }
+
+  /** Whether the pack adds any output prior (so the T5-only switch means something). */
+  get hasPriors(): boolean {
+    return this.summary.priors.cf || this.summary.priors.seq;
   }
 
   get numUsers(): number {
@@ -213,12 +221,12 @@ export class Engine {
    * Runs `fn` on the encoder output of one bare-form sample with its soft prompt; frees every tensor
    * it made. The text goes through eval's collate, so truncation matches the pack's evaluation.
    */
-  private async withEncoded<T>(sample: Sample, userWord: number, collab: CollaborativeInput | null, fn: (dec: ReturnType<typeof peapodDecoder>, prompt: tf.Tensor3D, attention: tf.Tensor3D | null) => Promise<T>): Promise<T> {
+  private async withEncoded<T>(sample: Sample, userWord: number, collab: CollaborativeInput | null, fn: (dec: ReturnType<typeof peapodDecoder>, prompt: tf.Tensor3D, attention: tf.Tensor3D | null, enc: EncoderOutput) => Promise<T>, priors = true): Promise<T> {
     const batch = toTensors(collate(this.pack.tokenizer, [{ ...sample, user: 0 }], Int32Array.of(userWord), this.pack.maxInputTokens));
-    const { prompt, attention, prior } = this.model.composePrompt(sample.task, collab, 1, sample.task === 'sequential' ? [sample.items] : undefined);
+    const { prompt, attention, prior } = this.model.composePrompt(sample.task, collab, 1, sample.task === 'sequential' ? [sample.items] : undefined, undefined, { priors });
     const enc = this.model.encode(batch, prompt, false, prior);
     try {
-      return await fn(peapodDecoder(this.model, enc), prompt, attention);
+      return await fn(peapodDecoder(this.model, enc), prompt, attention, enc);
     } finally {
       disposeBatch(batch);
       tf.dispose([prompt, enc.hidden, enc.mask]);
@@ -228,13 +236,51 @@ export class Engine {
     }
   }
 
-  async infer(target: Target, whatIf: WhatIf, constrained: boolean, evaluation: boolean): Promise<InferResult> {
+  /**
+   * The first-token logit of each item split into its parts (ScoreParts) for the encoded sample:
+   * the T5's own logit at the item's (first) token from one decoder step on `enc` without its
+   * prior, plus the two priors (PeapodModel.priorParts) when `priors`. Items with id 0 (not an
+   * item) get null.
+   */
+  private async scoreParts(enc: EncoderOutput, sample: Sample, collab: CollaborativeInput | null, items: readonly number[], priors: boolean): Promise<(ScoreParts | null)[]> {
+    if (items.length === 0) return [];
+    const tok = this.pack.tokenizer;
+    const columns = Int32Array.from(items, (id) => (id > 0 ? tok.itemTokens(id)[0]! : tok.eosId));
+    const cache = this.model.startDecoding({ hidden: enc.hidden, mask: enc.mask, prior: null });
+    const step = this.model.decodeStep(cache, Int32Array.of(tok.padId), columns);
+    this.model.disposeCache(step.cache);
+    const t5 = (await step.logits.data()) as Float32Array;
+    step.logits.dispose();
+    let cf: Float32Array | null = null;
+    let seq: Float32Array | null = null;
+    if (priors) {
+      const p = this.model.priorParts(sample.task, collab, 1, sample.task === 'sequential' ? [sample.items] : undefined, columns);
+      cf = p.cf ? ((await p.cf.data()) as Float32Array) : null;
+      seq = p.seq ? ((await p.seq.data()) as Float32Array) : null;
+      tf.dispose([...(p.cf ? [p.cf] : []), ...(p.seq ? [p.seq] : [])]);
+    }
+    return items.map((id, k) => (id > 0 ? { t5: t5[k]!, cf: cf ? cf[k]! : null, seq: seq ? seq[k]! : null } : null));
+  }
+
+  /** The same items' parts for the unmodified user (default what-if), to show which part a what-if moved. */
+  private async defaultParts(r: Resolved, sample: Sample, items: readonly number[], priors: boolean): Promise<(ScoreParts | null)[]> {
+    const { input } = this.collab(r, { masked: [], n: this.pack.nDefault, individualOnly: false });
+    try {
+      return await this.withEncoded(sample, r.userWord, input, (_dec, _p, _a, enc) => this.scoreParts(enc, sample, input, items, priors), priors);
+    } finally {
+      if (input) tf.dispose([input.userEmb, input.neighbourEmb, ...(input.neighbourMask ? [input.neighbourMask] : [])]);
+    }
+  }
+
+  async infer(target: Target, whatIf: WhatIf, constrained: boolean, evaluation: boolean, priors = true): Promise<InferResult> {
     // Only the request right after the warm-up may take its answer, and only for the same inputs.
     const primed = this.primed;
     this.primed = null;
-    if (primed && target.kind === 'user' && primed.key === viewKey(target, whatIf, constrained, evaluation)) return primed.result;
+    const usePriors = priors && this.hasPriors;
+    if (primed && target.kind === 'user' && primed.key === viewKey(target, whatIf, constrained, evaluation, usePriors)) return primed.result;
     const t0 = performance.now();
     const r = this.resolve(target);
+    const whatIfOn = !isDefaultWhatIf(whatIf, this.pack.nDefault);
     const evalView = evaluation && target.kind === 'user' && r.history.length > 1;
     const history = evalView ? r.history.slice(0, -1) : r.history;
     const { input, neighbours } = this.collab(r, whatIf);
@@ -245,7 +291,7 @@ export class Engine {
       let sequential: ScoredItem[] = [];
       // The target only fills collate's label slot; decoding never reads it.
       const seqSample: Sample = { task: 'sequential', user: 0, items: Int32Array.from(history.slice(-MAX_HISTORY)), target: history[history.length - 1]!, template: -1 };
-      await this.withEncoded(seqSample, r.userWord, input, async (dec, p, att) => {
+      await this.withEncoded(seqSample, r.userWord, input, async (dec, p, att, enc) => {
         const l = config.composer.promptLength;
         const rows = (await p.array())[0]!;
         const taskRows = config.composer.taskPrompts ? rows.slice(0, l) : [];
@@ -257,16 +303,30 @@ export class Engine {
         }
         const [res] = await recommendNext(dec, this.pack.tokenizer, { beamWidth: BEAMS, topK: TOP_K, constrained });
         sequential = res!.items.map((id, k) => (id === null ? { item: { id: 0, name: '(not an item id)' }, score: res!.scores[k]! } : { item: this.item(id), score: res!.scores[k]! }));
-      });
+        const parts = await this.scoreParts(enc, seqSample, input, sequential.map((s) => s.item.id), usePriors);
+        sequential = sequential.map((s, k) => ({ ...s, parts: parts[k]! }));
+      }, usePriors);
+      if (whatIfOn) withDeltas(sequential, await this.defaultParts(r, seqSample, sequential.map((s) => s.item.id), usePriors));
       let topn: InferResult['topn'] = null;
       const negatives = this.pack.arrays.topnNegatives;
       if (target.kind === 'user' && negatives && config.tasks.includes('topn') && r.history.length) {
         // Same candidates in the same order as the pack's evaluation (fixed negatives, seeded per user).
         const real = heldOutTopn(this, target.index, 'test', negatives.subarray(target.index * 99, target.index * 99 + 99), ORDER_SEED);
-        const ranked = await this.withEncoded(real, r.userWord, input, async (dec) => (await rankCandidates(dec, this.pack.tokenizer, [real.items]))[0]!);
-        topn = { ranked: ranked.items.map((id, k) => ({ item: this.item(id), score: ranked.scores[k]! })), positive: real.target };
+        const ranked = await this.withEncoded(
+          real,
+          r.userWord,
+          input,
+          async (dec, _p, _a, enc) => {
+            const res = (await rankCandidates(dec, this.pack.tokenizer, [real.items]))[0]!;
+            const parts = await this.scoreParts(enc, real, input, res.items, usePriors);
+            return res.items.map((id, k): ScoredItem => ({ item: this.item(id), score: res.scores[k]!, parts: parts[k]! }));
+          },
+          usePriors,
+        );
+        if (whatIfOn) withDeltas(ranked, await this.defaultParts(r, real, ranked.map((s) => s.item.id), usePriors));
+        topn = { ranked, positive: real.target };
       }
-      return { user: r.user, whatIf: { ...whatIf, n: Math.min(whatIf.n, r.user.neighbours.length) }, attention, prompt, sequential, topn, constrained, evaluation: evalView, elapsedMs: performance.now() - t0 };
+      return { user: r.user, whatIf: { ...whatIf, n: Math.min(whatIf.n, r.user.neighbours.length) }, attention, prompt, sequential, topn, constrained, evaluation: evalView, priors: usePriors, elapsedMs: performance.now() - t0 };
     } finally {
       if (input) tf.dispose([input.userEmb, input.neighbourEmb, ...(input.neighbourMask ? [input.neighbourMask] : [])]);
     }
@@ -322,7 +382,7 @@ export class Engine {
    * first `numUsers` test users. Stop takes effect at the next batch boundary; partial runs report
    * nothing rather than numbers over a different user set.
    */
-  async evaluate(numUsers: number, constrained: boolean, onProgress: (done: number, total: number) => void, signal: AbortSignal): Promise<{ rows: MetricsRow[]; stopped: boolean }> {
+  async evaluate(numUsers: number, constrained: boolean, onProgress: (done: number, total: number) => void, signal: AbortSignal, priors = true): Promise<{ rows: MetricsRow[]; stopped: boolean }> {
     const N = Math.max(1, Math.min(numUsers, this.numUsers));
     const a = this.pack.arrays;
     const tasks = this.model.config.tasks.filter((t) => t !== 'topn' || a.topnNegatives !== null);
@@ -351,6 +411,7 @@ export class Engine {
           tasks,
           users: N,
           constrained,
+          priors,
           batchSize: 4,
           maxInputTokens: this.pack.maxInputTokens,
           onProgress: (task, done, t) => {
@@ -385,13 +446,13 @@ export class Engine {
    */
   async warmup(first?: FirstView, exampleUser: number | null = null): Promise<InferResult> {
     const view = this.resolveFirstView(first, exampleUser);
-    const result = await this.infer(view.target, view.whatIf, view.constrained, view.evaluation);
-    this.primed = { key: viewKey(view.target, view.whatIf, view.constrained, view.evaluation), result };
+    const result = await this.infer(view.target, view.whatIf, view.constrained, view.evaluation, view.priors);
+    this.primed = { key: viewKey(view.target, view.whatIf, view.constrained, view.evaluation, view.priors && this.hasPriors), result };
     return result;
   }
 
   /** The inputs the page's first request will carry (store/session.ts 'ready' decides them the same way). */
-  resolveFirstView(first: FirstView | undefined, exampleUser: number | null): { target: Target & { kind: 'user' }; whatIf: WhatIf; constrained: boolean; evaluation: boolean } {
+  resolveFirstView(first: FirstView | undefined, exampleUser: number | null): { target: Target & { kind: 'user' }; whatIf: WhatIf; constrained: boolean; evaluation: boolean; priors: boolean } {
     const ok = (u: number | null | undefined): u is number => typeof u === 'number' && Number.isInteger(u) && u >= 0 && u < this.numUsers;
     const defaults: WhatIf = { masked: [], n: this.pack.nDefault, individualOnly: false };
     // A user named in the URL keeps the URL's what-if; the example's user starts from the defaults.
@@ -399,12 +460,22 @@ export class Engine {
     const index = named ? first!.user! : ok(exampleUser) ? exampleUser : 0;
     const w = first?.whatIf;
     const whatIf = named && w ? { masked: w.masked, n: w.n >= 1 && w.n <= this.pack.nMax ? w.n : this.pack.nDefault, individualOnly: w.individualOnly } : defaults;
-    return { target: { kind: 'user', index }, whatIf, constrained: first?.constrained ?? true, evaluation: first?.evaluation ?? false };
+    return { target: { kind: 'user', index }, whatIf, constrained: first?.constrained ?? true, evaluation: first?.evaluation ?? false, priors: first?.priors ?? true };
   }
 
   dispose(): void {
     this.pack.dispose();
   }
+}
+
+/** Adds to each row's parts its change against `before` (the same items for the unmodified user). */
+function withDeltas(rows: ScoredItem[], before: readonly (ScoreParts | null)[]): void {
+  rows.forEach((s, k) => {
+    const a = s.parts;
+    const b = before[k];
+    if (!a || !b) return;
+    s.parts = { ...a, delta: { t5: a.t5 - b.t5, cf: (a.cf ?? 0) - (b.cf ?? 0), seq: (a.seq ?? 0) - (b.seq ?? 0) } };
+  });
 }
 
 /**

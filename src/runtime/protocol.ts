@@ -109,10 +109,28 @@ export interface PromptInfo {
   collaborative: number[][];
 }
 
+/**
+ * Where an item's score comes from: its first decoded token's logit (the item's token for atomic
+ * ids) split into additive parts, total = t5 + cf + seq (null counts as 0). The score shown stays
+ * the log-probability; this is the logit that the softmax turned into it.
+ */
+export interface ScoreParts {
+  /** The T5's own logit (encoder + decoder, soft prompt included). */
+  t5: number;
+  /** Collaborative output prior (user + attended neighbours, dot the item's CF factors); null when not added (pack without it, priors off, individual-only). */
+  cf: number | null;
+  /** Sequential output prior (item-to-item transitions from the history + repeat penalty; next item only); null when not added. */
+  seq: number | null;
+  /** Under a what-if: each part minus the same item's part for the unmodified user (null counts as 0). */
+  delta?: { t5: number; cf: number; seq: number };
+}
+
 export interface ScoredItem {
   item: ItemRef;
   /** Beam log-probability (sequential) or sequence log-probability (top-n). */
   score: number;
+  /** The first-token logit split into T5 / collaborative prior / sequence prior (absent for a non-item output and in precomputed examples). */
+  parts?: ScoreParts | null;
 }
 
 export interface InferResult {
@@ -126,6 +144,8 @@ export interface InferResult {
   topn: { ranked: ScoredItem[]; positive: number } | null;
   constrained: boolean;
   evaluation: boolean;
+  /** Whether the pack's output priors were added to the T5's logits (false: T5 only, or a pack without priors). Absent in precomputed examples: true. */
+  priors?: boolean;
   elapsedMs: number;
 }
 
@@ -148,6 +168,8 @@ export interface PackSummary {
   trainingLog: TrainingLogRow[];
   /** Whether explanations.json exists (reference explanations). */
   hasReferences: boolean;
+  /** The output priors the pack's config adds to the first decoded token (config.composer.cfPrior / seqPrior). */
+  priors: { cf: boolean; seq: boolean };
 }
 
 export interface TrainingLogRow {
@@ -193,9 +215,9 @@ export type Request =
   | { type: 'findUser'; id: number; query: string }
   | { type: 'userInfo'; id: number; index: number }
   /** purpose 'baseline' = the unmodified user for the comparison; a newer 'view' supersedes a queued one. */
-  | { type: 'infer'; id: number; purpose: 'view' | 'baseline'; target: Target; whatIf: WhatIf; constrained: boolean; evaluation: boolean }
+  | { type: 'infer'; id: number; purpose: 'view' | 'baseline'; target: Target; whatIf: WhatIf; constrained: boolean; evaluation: boolean; /** Add the pack's output priors (default true); false: T5 only. */ priors?: boolean }
   | { type: 'explain'; id: number; target: Target; item: number; whatIf: WhatIf; maxTokens: number; /** Block repeated n-grams of this size (0: off, the model's plain beam search). */ noRepeatNgram?: number }
-  | { type: 'evaluate'; id: number; numUsers: number; constrained: boolean }
+  | { type: 'evaluate'; id: number; numUsers: number; constrained: boolean; /** Add the pack's output priors (default true). */ priors?: boolean }
   | { type: 'interrupt'; id: number; target: number };
 
 /**
@@ -207,6 +229,8 @@ export interface FirstView {
   whatIf: WhatIf;
   constrained: boolean;
   evaluation: boolean;
+  /** Output priors on (default) or off. */
+  priors?: boolean;
 }
 
 export type RequestType = Request['type'];

@@ -146,7 +146,7 @@ async function handle(req: Request): Promise<void> {
       post({ type: 'result', id: req.id, payload: { kind: 'user', user: need('user').userInfo(req.index) } });
       return;
     case 'infer': {
-      const result = await need('recommend').infer(req.target, req.whatIf, req.constrained, req.evaluation);
+      const result = await need('recommend').infer(req.target, req.whatIf, req.constrained, req.evaluation, req.priors ?? true);
       post({ type: 'result', id: req.id, payload: { kind: 'infer', result } });
       return;
     }
@@ -160,7 +160,7 @@ async function handle(req: Request): Promise<void> {
     case 'evaluate': {
       const ac = new AbortController();
       aborts.set(req.id, ac);
-      const r = await need('evaluate').evaluate(req.numUsers, req.constrained, (done, total) => post({ type: 'progress', id: req.id, stage: 'evaluate', files: [], done, total }), ac.signal);
+      const r = await need('evaluate').evaluate(req.numUsers, req.constrained, (done, total) => post({ type: 'progress', id: req.id, stage: 'evaluate', files: [], done, total }), ac.signal, req.priors ?? true);
       post({ type: 'result', id: req.id, payload: { kind: 'evaluate', ...r } });
       return;
     }

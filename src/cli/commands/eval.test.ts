@@ -1,10 +1,17 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { CliUsageError } from '../args.ts';
 import { makeTmpDir } from '../../data/testing.ts';
 import type { InteractionDataset } from '../../data/types.ts';
 import { evaluateBaseline } from '../../eval/node-baselines.ts';
-import { AblationAnnotationError, annotateAblation, commandLine, pmfFactorFit } from './eval.ts';
+import { ITEM_DATASET_IDS, T5_ONLY_LABEL } from '../../eval/node-eval.ts';
+import type { PackContents } from '../../model/pack/build.ts';
+import { savePack } from '../../model/pack/node.ts';
+import { initialValues, PARAM, paramSpecs } from '../../model/params.ts';
+import { buildTokenizer } from '../../model/tokenizer.ts';
+import { PACK_DATA, type PeapodConfig } from '../../model/types.ts';
+import { AblationAnnotationError, annotateAblation, command, commandLine, parsePriorsFlag, pmfFactorFit } from './eval.ts';
 
 // Two taste groups by construction: 6 users of group A only touch items 1-4, 10 users of group B
 // only items 5-8. Each sequence holds its group's four items once (train = first two, validation =
@@ -116,3 +123,90 @@ describe('commandLine', () => {
     expect(commandLine(['--out', 'results/beauty/x', '--users=500'])).toBe('npx peapod eval --out results/beauty/x --users=500');
   });
 });
+
+describe('peapod eval --priors on|off', () => {
+  it('parses on and off (absent: on) and rejects anything else with the two values named', () => {
+    expect(parsePriorsFlag(undefined)).toBe(true);
+    expect(parsePriorsFlag('on')).toBe(true);
+    expect(parsePriorsFlag('off')).toBe(false);
+    for (const bad of ['no', 'OFF', '0', '', true]) {
+      expect(() => parsePriorsFlag(bad)).toThrow(CliUsageError);
+      expect(() => parsePriorsFlag(bad)).toThrow(/--priors must be on .* or off/);
+    }
+    expect(() => parsePriorsFlag(true)).toThrow(/got no value/);
+  });
+
+  it('rejects a bad value before loading anything, and --priors with a baseline', async () => {
+    await expect(command.run(['--pack', '/nonexistent-pack', '--out', '/nonexistent-out', '--priors', 'maybe'])).rejects.toThrow(/--priors must be on .* got "maybe"/);
+    await expect(command.run(['--baseline', 'most-popular', '--dataset', 'x', '--out', '/nonexistent-out', '--priors', 'off'])).rejects.toThrow(/baselines have none/);
+  });
+
+  describe('on a tiny atomic pack with both priors', () => {
+    const tmp = makeTmpDir('peapod-eval-priors-');
+    afterAll(tmp.cleanup);
+    it('records priors in metrics.json (and a T5-only label when off)', async () => {
+      const pack = path.join(tmp.dir, 'pack');
+      await savePack(pack, tinyPriorPack());
+      const run = async (extra: string[], out: string) => {
+        const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+        const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+        try {
+          expect(await command.run(['--pack', pack, '--out', path.join(tmp.dir, out), '--backend', 'cpu', '--quiet', ...extra])).toBe(0);
+        } finally {
+          log.mockRestore();
+          err.mockRestore();
+        }
+        return JSON.parse(readFileSync(path.join(tmp.dir, out, 'metrics.json'), 'utf8'));
+      };
+      const on = await run([], 'on');
+      expect(on.priors).toBe('on');
+      expect(on.label).toBe('PeaPOD Web (ours)');
+      const off = await run(['--priors', 'off'], 'off');
+      expect(off.priors).toBe('off');
+      expect(off.label).toBe(T5_ONLY_LABEL);
+      expect(off.command).toContain('--priors off');
+      expect(off.metrics.sequential.users).toBe(4);
+    }, 60_000);
+  });
+});
+
+/** 4 users, 5 atomic items, both output priors; every data array `peapod eval` reads. */
+function tinyPriorPack(): PackContents {
+  const tok = buildTokenizer({ idScheme: 'atomic', texts: ['a fine shampoo'], users: [], items: [1, 2, 3, 4, 5] });
+  const CF = 4;
+  const config: PeapodConfig = {
+    t5: {
+      vocabSize: tok.vocabSize, dModel: 16, dKv: 8, numHeads: 2, dFf: 32, numEncoderLayers: 1, numDecoderLayers: 1,
+      feedForward: 'relu', relativeAttentionNumBuckets: 8, relativeAttentionMaxDistance: 20, tieWordEmbeddings: true,
+      dropoutRate: 0, layerNormEpsilon: 1e-6, padTokenId: 0, eosTokenId: 1, wholeWordVocab: 0,
+    },
+    composer: { cfDim: CF, numNeighbours: 2, numHeads: 2, promptLength: 1, taskPrompts: true, collaborative: true, cfPrior: true, seqPrior: true },
+    tasks: ['sequential', 'topn'],
+    idScheme: 'atomic',
+  };
+  const histories = [[1, 2, 3, 4], [2, 3, 4, 5], [3, 4, 5, 1], [5, 1, 2, 3]];
+  const offsets = Int32Array.of(0, 4, 8, 12, 16);
+  return {
+    name: 'eval-priors',
+    config,
+    tokenizer: tok.toJSON(),
+    dataset: { name: 'synthetic', fingerprint: '0'.repeat(64), users: 4, items: 5, ids: 'remapped' },
+    provenance: { command: 'vitest', gitCommit: null, date: '2026-01-01T00:00:00.000Z', seconds: 0, samplesPerSecond: null },
+    metrics: {},
+    weights: paramSpecs(config)
+      .filter((s) => s.name !== PARAM.cfPriorItems)
+      .map((s) => ({ name: s.name, shape: s.shape, values: initialValues(s, 5) })),
+    weightDtype: 'float32',
+    data: [
+      { name: PACK_DATA.userIds, shape: [4], values: Int32Array.of(11, 12, 13, 14) },
+      { name: PACK_DATA.cfUser, shape: [4, CF], values: Float32Array.from({ length: 4 * CF }, (_, i) => Math.sin(i)) },
+      { name: PACK_DATA.cfItem, shape: [6, CF], values: Float32Array.from({ length: 6 * CF }, (_, i) => Math.cos(i)) },
+      { name: PACK_DATA.neighbourIndices, shape: [4, 2], values: Int32Array.of(1, 2, 0, 2, 0, 1, 0, 1) },
+      { name: PACK_DATA.neighbourSimilarity, shape: [4, 2], values: Float32Array.of(0.9, 0.5, 0.9, 0.4, 0.5, 0.4, 0.3, 0.2) },
+      { name: PACK_DATA.historyOffsets, shape: [5], values: offsets },
+      { name: PACK_DATA.historyItems, shape: [16], values: Int32Array.from(histories.flat()) },
+      { name: PACK_DATA.topnNegatives, shape: [4, 99], values: Int32Array.from({ length: 4 * 99 }, (_, k) => 1 + (k % 5)) },
+      { name: ITEM_DATASET_IDS, shape: [6], values: Int32Array.of(0, 101, 102, 103, 104, 105) },
+    ],
+  };
+}

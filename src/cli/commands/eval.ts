@@ -26,13 +26,14 @@ export async function pmfFactorFit(d: number, quiet = true): Promise<FactorFit> 
   };
 }
 
-const HELP = `usage: peapod eval --pack DIR --out OUTDIR [--split test|valid] [--users N] [--constrained on|off] [--no-repeat-ngram N] [--tasks LIST] [--backend wasm|cpu] [--ablation TEXT]
+const HELP = `usage: peapod eval --pack DIR --out OUTDIR [--split test|valid] [--users N] [--constrained on|off] [--priors on|off] [--no-repeat-ngram N] [--tasks LIST] [--backend wasm|cpu] [--ablation TEXT]
        peapod eval --baseline most-popular|id-order|pmf|item-knn --dataset NAME --out OUTDIR [--ids remap|original] [--seed N] [--cf-dim N]
        peapod eval --baseline item-explanation|user-explanation --dataset NAME --out OUTDIR [--ids remap|original] [--seed N]
 
   sequential: all items ranked, beam 20, 10 returned; top-n: 1 positive + 99 fixed negatives;
   explanation: beam search, min length 10, BLEU-1/4 and ROUGE-1/2/L (x100).
-  --label TEXT   row label in RESULTS.md (default "PeaPOD Web (ours)")
+  --label TEXT   row label in RESULTS.md (default "PeaPOD Web (ours)"; with --priors off
+                 "PeaPOD Web (ours), T5 only (priors off)")
   --ablation TEXT  this pack is an ablation (e.g. "composer heads = 1"): metrics.json records the text
                  and the pack's training time, and RESULTS.md lists it in the dataset's ablation table
   --seed N       baselines: seed of the id re-mapping and of the PMF fit (training's default: 1)
@@ -44,6 +45,9 @@ const HELP = `usage: peapod eval --pack DIR --out OUTDIR [--split test|valid] [-
                  (P5's first users are atypical); --sample-seed S (7)
   --constrained  on (default): beams spell valid item ids only; off: the reference's unconstrained
                  decoding, invalid outputs count as misses (written as null in predictions.jsonl)
+  --priors       on (default): the pack's output priors (collaborative + sequential logits, when its
+                 config has them) are added to the first decoded token, as the app shows them; off:
+                 the T5 alone (no prior, no end-of-id logit). Recorded as "priors" in metrics.json
   --no-repeat-ngram N  explanations: beam search never repeats an N-gram within a sentence (off by
                  default, as the reference decodes; the app's explanation panel offers it)`;
 
@@ -57,6 +61,7 @@ export const command: Command = {
     }
     if (a.flags['baseline'] !== undefined) {
       if (a.flags['ablation'] !== undefined) throw new CliUsageError('--ablation describes a trained pack (--pack); baselines are not ablations.');
+      if (a.flags['priors'] !== undefined) throw new CliUsageError('--priors switches a pack\'s output priors (--pack); baselines have none.');
       const { evaluateBaseline, evaluateExplanationBaseline, BASELINES, EXPLANATION_BASELINES } = await import('../../eval/node-baselines.ts');
       const baseline = stringFlag(a, 'baseline');
       const all = [...BASELINES, ...EXPLANATION_BASELINES] as readonly string[];
@@ -94,6 +99,7 @@ export const command: Command = {
     if (split !== 'test' && split !== 'valid') throw new CliUsageError(`--split must be test or valid, got "${split}"`);
     const constrained = stringFlag(a, 'constrained', 'on');
     if (constrained !== 'on' && constrained !== 'off') throw new CliUsageError(`--constrained must be on or off, got "${constrained}"`);
+    const priors = parsePriorsFlag(a.flags['priors']);
     const noRepeatNgram = numberFlag(a, 'no-repeat-ngram', 0);
     if (!Number.isInteger(noRepeatNgram) || noRepeatNgram < 0) throw new CliUsageError(`--no-repeat-ngram must be a non-negative integer, got ${noRepeatNgram}`);
     const backendName = stringFlag(a, 'backend', 'wasm');
@@ -115,6 +121,7 @@ export const command: Command = {
       users: numberFlag(a, 'users', 0),
       ...(boolFlag(a, 'sample') ? { sampleSeed: numberFlag(a, 'sample-seed', 7) } : {}),
       constrained: constrained === 'on',
+      priors,
       ...(noRepeatNgram ? { noRepeatNgram } : {}),
       ...(tasks ? { tasks } : {}),
       command: commandLine(argv),
@@ -127,6 +134,17 @@ export const command: Command = {
     return 0;
   },
 };
+
+/**
+ * `--priors on|off` (absent: on) as a boolean. Anything else, a bare `--priors` included, is a
+ * usage error that names the two values.
+ */
+export function parsePriorsFlag(value: unknown): boolean {
+  if (value === undefined || value === 'on') return true;
+  if (value === 'off') return false;
+  const got = typeof value === 'string' ? `"${value}"` : 'no value';
+  throw new CliUsageError(`--priors must be on (T5 + the pack's output priors, the default) or off (the T5 alone), got ${got}`);
+}
 
 /** The command as a shell would need it typed again (arguments with spaces or quotes single-quoted). */
 export function commandLine(argv: readonly string[]): string {
