@@ -147,7 +147,11 @@ export type CheckpointErrorCode =
   /** The checkpoint holds a tensor the model has no place for. */
   | 'extra'
   /** Two tensors of the same name, or config.json that does not describe a supported model. */
-  | 'invalid';
+  | 'invalid'
+  /** The dataset joined at import does not match the checkpoint (users, items, id map, fingerprint). */
+  | 'dataset'
+  /** A file of the checkpoint folder cannot be read. */
+  | 'file';
 
 /** A checkpoint (safetensors file + config.json) that cannot be read or does not fit the model. */
 export class CheckpointError extends PeapodModelError {
@@ -157,6 +161,8 @@ export class CheckpointError extends PeapodModelError {
     /** The tensor concerned (checkpoint name), if any. */
     readonly tensor: string | null,
     message: string,
+    /** The file concerned (e.g. 'model.safetensors'), when known. */
+    readonly file: string | null = null,
   ) {
     super(message);
   }

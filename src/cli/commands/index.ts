@@ -19,5 +19,6 @@ commands['data'] = lazy('download, describe (info) and validate (check) the data
 commands['negatives'] = lazy("generate P5's fixed top-n test negatives", () => import('./negatives.ts'));
 commands['train'] = lazy('train a PeaPOD model and export a weight pack', () => import('./train.ts'));
 commands['export'] = lazy('write a weight pack with seeded random weights (--random), for benchmarks', () => import('./export.ts'));
+commands['import'] = lazy('turn a checkpoint folder (config.json + model.safetensors) into a weight pack', () => import('./import.ts'));
 commands['eval'] = lazy("evaluate a weight pack with the paper's protocol", () => import('./eval.ts'));
 commands['results'] = lazy('regenerate RESULTS.md from the metrics files', () => import('./results.ts'));

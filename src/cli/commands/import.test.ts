@@ -1,0 +1,260 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import * as fs from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { main } from '../peapod.ts';
+import { cfPriorItemTable } from '../../model/composer.ts';
+import { CheckpointError } from '../../model/errors.ts';
+import { loadPack } from '../../model/pack/load.ts';
+import { nodePackSource } from '../../model/pack/node.ts';
+import { writeCheckpointDir, type CheckpointContents } from '../../model/pack/checkpoint-node.ts';
+import { CHECKPOINT_DATA } from '../../model/pack/hf-config.ts';
+import type { NamedValues } from '../../model/pack/hf-names.ts';
+import { parseSafetensors, writeSafetensors } from '../../model/pack/safetensors.ts';
+import { initialValues, paramSpecs, PARAM } from '../../model/params.ts';
+import { tinyConfig } from '../../model/t5/test-fixtures.ts';
+import { buildTokenizer } from '../../model/tokenizer.ts';
+import { PACK_DATA, type PeapodConfig } from '../../model/types.ts';
+import { openPack } from '../../runtime/pack-source.ts';
+import { importCheckpoint } from './import.ts';
+
+await tf.setBackend('cpu');
+
+const U = 25;
+const I = 150;
+let root: string;
+let dataDir: string;
+
+/** A P5-style folder: user u+1 bought items 6u+1 .. 6u+6 (every item bought once). */
+function writeDataset(dir: string): number[][] {
+  fs.mkdirSync(dir, { recursive: true });
+  const seqs: number[][] = [];
+  for (let u = 0; u < U; u++) seqs.push(Array.from({ length: 6 }, (_, k) => ((u * 6 + k) % I) + 1));
+  fs.writeFileSync(path.join(dir, 'sequential_data.txt'), seqs.map((s, u) => `${u + 1} ${s.join(' ')}\n`).join(''));
+  return seqs;
+}
+
+function fixture(): { contents: CheckpointContents; config: PeapodConfig; values: Map<string, NamedValues>; toDataset: Int32Array } {
+  const tok = buildTokenizer({ idScheme: 'atomic', texts: ['what next ?'], users: Array.from({ length: U }, (_, u) => u + 1), items: Array.from({ length: I }, (_, i) => i + 1) });
+  const base = tinyConfig({ vocabSize: tok.vocabSize, wholeWordVocab: 0, feedForward: 'gated-gelu', tieWordEmbeddings: false }, { cfPrior: true, seqPrior: true });
+  const config: PeapodConfig = { ...base, idScheme: 'atomic', tasks: ['sequential', 'topn'] };
+  const d = config.composer.cfDim;
+  const cfUser = initialValues({ name: 'u', shape: [U, d], init: { kind: 'normal', std: 1 } }, 5);
+  const cfItem = initialValues({ name: 'i', shape: [I + 1, d], init: { kind: 'normal', std: 1 } }, 6);
+  // Model item p is dataset item toDataset[p] (a reversal), as after a leak-free remap.
+  const toDataset = Int32Array.from({ length: I + 1 }, (_, p) => (p === 0 ? 0 : I + 1 - p));
+  const values = new Map<string, NamedValues>();
+  for (const spec of paramSpecs(config)) {
+    const data = spec.name === PARAM.cfPriorItems ? cfPriorItemTable(tok, cfItem, d, config.t5.vocabSize) : initialValues({ ...spec, init: { kind: 'normal', std: 0.5 } }, 9);
+    values.set(spec.name, { shape: spec.shape, data });
+  }
+  return {
+    config,
+    values,
+    toDataset,
+    contents: {
+      config,
+      weights: values,
+      tokenizer: tok.toJSON(),
+      data: { cfUser, cfItem, userIds: Int32Array.from({ length: U }, (_, u) => u + 1), itemDatasetIds: toDataset },
+      dataset: { name: 'tiny', ids: 'remapped' },
+      name: 'tiny-import',
+      training: { maxInputTokens: 64 },
+    },
+  };
+}
+
+let seqs: number[][];
+beforeAll(() => {
+  root = fs.mkdtempSync(path.join(tmpdir(), 'peapod-import-'));
+  dataDir = path.join(root, 'data');
+  seqs = writeDataset(path.join(dataDir, 'tiny'));
+  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+});
+afterAll(() => {
+  vi.restoreAllMocks();
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+async function importError(dir: string, extra: Partial<Parameters<typeof importCheckpoint>[0]> = {}): Promise<CheckpointError> {
+  try {
+    await importCheckpoint({ from: dir, out: path.join(root, 'never'), dataDir, quiet: true, ...extra });
+  } catch (e) {
+    expect(e).toBeInstanceOf(CheckpointError);
+    return e as CheckpointError;
+  }
+  throw new Error('import should have failed');
+}
+
+function checkpointDir(name: string, edit?: (c: CheckpointContents) => void): string {
+  const f = fixture();
+  edit?.(f.contents);
+  const dir = path.join(root, name);
+  writeCheckpointDir(dir, f.contents);
+  return dir;
+}
+
+describe('peapod import (checkpoint of ours)', () => {
+  it('writes a pack that loads and opens, with the weights, data and id map of the checkpoint', async () => {
+    const f = fixture();
+    const dir = path.join(root, 'ckpt');
+    writeCheckpointDir(dir, f.contents);
+    const out = path.join(root, 'pack');
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    const prevData = process.env['PEAPOD_DATA_DIR'];
+    process.env['PEAPOD_DATA_DIR'] = dataDir;
+    try {
+      const rc = await main(['import', '--from', dir, '--out', out, '--dtype', 'float32', '--n-max', '6']);
+      expect(rc).toBe(0);
+      expect(String(log.mock.calls.at(-1)?.[0])).toMatch(/^wrote .*pack: tiny, /);
+    } finally {
+      log.mockRestore();
+      if (prevData === undefined) delete process.env['PEAPOD_DATA_DIR'];
+      else process.env['PEAPOD_DATA_DIR'] = prevData;
+    }
+
+    const pack = await loadPack(nodePackSource(out));
+    expect(pack.manifest.name).toBe('tiny-import');
+    expect(pack.manifest.config).toEqual(f.config);
+    expect(pack.manifest.dataset).toMatchObject({ name: 'tiny', users: U, items: I, ids: 'remapped' });
+    for (const [name, v] of f.values) {
+      const got = pack.weights.get(name)!;
+      expect(got.shape, name).toEqual(v.shape);
+      // float32 pack: bit-exact, the prior's item table included (rebuilt from cf/item, exact in float32? stored float16 -> close)
+      if (name === PARAM.cfPriorItems) {
+        const g = got.values as Float32Array;
+        for (let i = 0; i < g.length; i++) expect(g[i]).toBeCloseTo(v.data[i]!, 2);
+      } else {
+        expect(got.values, name).toEqual(v.data);
+      }
+    }
+    // Histories in model item ids, mapped back they are the dataset's sequences.
+    const off = pack.data.get(PACK_DATA.historyOffsets)!.values;
+    const hist = pack.data.get(PACK_DATA.historyItems)!.values;
+    for (let u = 0; u < U; u++) {
+      const row = Array.from(hist.subarray(off[u]!, off[u + 1]!), (p) => f.toDataset[p]);
+      expect(row).toEqual(seqs[u]);
+    }
+    expect(Array.from(pack.data.get('items/dataset_ids')!.values)).toEqual(Array.from(f.toDataset));
+    // Neighbours: [U, 6], never the user itself.
+    const nb = pack.data.get(PACK_DATA.neighbourIndices)!;
+    expect(nb.shape).toEqual([U, 6]);
+    for (let u = 0; u < U; u++) expect(Array.from(nb.values.subarray(u * 6, u * 6 + 6))).not.toContain(u);
+    // Negatives: 99 per user, none in the user's history.
+    const neg = pack.data.get(PACK_DATA.topnNegatives)!;
+    expect(neg.shape).toEqual([U, 99]);
+    for (let u = 0; u < U; u++) {
+      const seen = new Set(hist.subarray(off[u]!, off[u + 1]!));
+      for (const p of neg.values.subarray(u * 99, u * 99 + 99)) expect(seen.has(p)).toBe(false);
+    }
+    const names = pack.json<string[]>('items.json')!;
+    expect(names).toHaveLength(I + 1);
+
+    const opened = await openPack(nodePackSource(out), () => {});
+    try {
+      expect(opened.maxInputTokens).toBe(64);
+      expect(opened.nMax).toBe(6);
+    } finally {
+      opened.dispose();
+    }
+  });
+
+  it('a missing, extra or mis-shaped weight names the tensor and the file', async () => {
+    const f = fixture();
+    const dir = path.join(root, 'bad-weights');
+    writeCheckpointDir(dir, f.contents);
+    const file = path.join(dir, 'model.safetensors');
+    const parsed = parseSafetensors(new Uint8Array(fs.readFileSync(file)));
+    parsed.tensors.delete('decoder.final_layer_norm.weight');
+    const q = parsed.tensors.get('encoder.block.0.layer.0.SelfAttention.q.weight')!;
+    parsed.tensors.set('encoder.block.0.layer.0.SelfAttention.q.weight', { ...q, shape: [q.shape[1]!, q.shape[0]!] });
+    fs.writeFileSync(file, writeSafetensors([...parsed.tensors].map(([name, t]) => ({ name, dtype: 'F32', shape: t.shape, data: t.data as Float32Array }))));
+    const err = await importError(dir);
+    expect(err.code).toBe('shape');
+    expect(err.file).toBe('model.safetensors');
+    expect(err.tensor).toBe('encoder.block.0.layer.0.SelfAttention.q.weight');
+    expect(err.message).toMatch(/^model\.safetensors: /);
+    expect(err.message).toMatch(/looks transposed/);
+    expect(err.message).toMatch(/decoder\.final_layer_norm\.weight.*missing/);
+  });
+
+  it('a truncated model.safetensors', async () => {
+    const dir = checkpointDir('truncated');
+    const file = path.join(dir, 'model.safetensors');
+    const b = fs.readFileSync(file);
+    fs.writeFileSync(file, b.subarray(0, b.length - 100));
+    const err = await importError(dir);
+    expect(err.code).toBe('offsets');
+    expect(err.file).toBe('model.safetensors');
+  });
+
+  it('config.json missing, not JSON, or a plain Hugging Face T5', async () => {
+    const dir = checkpointDir('configs');
+    fs.rmSync(path.join(dir, 'config.json'));
+    let err = await importError(dir);
+    expect(err.code).toBe('file');
+    expect(err.file).toBe('config.json');
+    fs.writeFileSync(path.join(dir, 'config.json'), '{"d_model": ');
+    err = await importError(dir);
+    expect(err.code).toBe('invalid');
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ model_type: 't5', vocab_size: 100, d_model: 16, d_kv: 4, d_ff: 32, num_layers: 2, num_heads: 4 }));
+    err = await importError(dir);
+    expect(err.message).toMatch(/plain Hugging Face T5/);
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ model_type: 'bart', vocab_size: 100 }));
+    err = await importError(dir);
+    expect(err.message).toMatch(/model_type "bart"/);
+  });
+
+  it('HF keys that disagree with the peapod block', async () => {
+    const dir = checkpointDir('disagree');
+    const p = path.join(dir, 'config.json');
+    const json = JSON.parse(fs.readFileSync(p, 'utf8')) as Record<string, unknown>;
+    json['d_ff'] = 999;
+    fs.writeFileSync(p, JSON.stringify(json));
+    const err = await importError(dir);
+    expect(err.code).toBe('invalid');
+    expect(err.message).toMatch(/d_ff = 999 .*peapod\.config\.t5\.dFf/);
+  });
+
+  it('data that does not match the dataset', async () => {
+    let err = await importError(checkpointDir('no-data', (c) => delete c.data));
+    expect(err.code).toBe('missing');
+    expect(err.tensor).toBe(CHECKPOINT_DATA.cfUser);
+
+    err = await importError(checkpointDir('rows', (c) => (c.data!.cfUser = c.data!.cfUser.subarray(0, (U - 1) * 8))));
+    expect(err.code).toBe('dataset');
+    expect(err.tensor).toBe(CHECKPOINT_DATA.cfUser);
+    expect(err.message).toMatch(/24 users but tiny has 25/);
+
+    err = await importError(checkpointDir('users', (c) => (c.data!.userIds = Int32Array.from({ length: U }, (_, u) => u + 2))));
+    expect(err.code).toBe('dataset');
+    expect(err.tensor).toBe(CHECKPOINT_DATA.userIds);
+
+    err = await importError(checkpointDir('perm', (c) => (c.data!.itemDatasetIds = Int32Array.from({ length: I + 1 }, (_, p) => (p === 0 ? 0 : Math.min(p, 5))))));
+    expect(err.code).toBe('dataset');
+    expect(err.message).toMatch(/not a permutation/);
+
+    err = await importError(checkpointDir('fingerprint', (c) => (c.dataset = { name: 'tiny', fingerprint: 'abc' })));
+    expect(err.code).toBe('dataset');
+    expect(err.message).toMatch(/fingerprint abc/);
+
+    err = await importError(checkpointDir('prior', (c) => (c.data!.cfItem = new Float32Array(c.data!.cfItem!.length))));
+    expect(err.code).toBe('dataset');
+    expect(err.tensor).toBe('peapod.cf_prior.item_factors');
+  });
+
+  it('the CLI prints the typed error and exits 1', async () => {
+    const dir = checkpointDir('cli', (c) => delete c.data);
+    const writes: string[] = [];
+    (process.stderr.write as unknown as ReturnType<typeof vi.fn>).mockImplementation((s: string) => {
+      writes.push(String(s));
+      return true;
+    });
+    const rc = await main(['import', '--from', dir, '--out', path.join(root, 'x'), '--dataset', path.join(dataDir, 'tiny')]);
+    expect(rc).toBe(1);
+    expect(writes.join('')).toMatch(/import failed \[missing cf\.user\]: The checkpoint folder has no data\.safetensors/);
+    expect(fs.existsSync(path.join(root, 'x'))).toBe(false);
+  });
+});

@@ -1,0 +1,350 @@
+// `peapod import --from DIR --out PACK`: a checkpoint folder (config.json + model.safetensors, see
+// model/pack/hf-config.ts) as a weight pack the app and `peapod eval` open.
+//
+// A checkpoint of ours (config.json with the "peapod" block: PeapodConfig + word tokenizer) is joined
+// with its dataset (--dataset, default the one the block names): histories, item names and the
+// fixed top-n negatives come from the data folder; CF embeddings from data.safetensors; the
+// neighbour lists are computed here (cosine top-n in blocks, never N x N). Every tensor is checked
+// against the config (model/pack/hf-names.ts) and the dataset against the CF tables; each failure is
+// a CheckpointError naming the tensor or file and what to do.
+import * as fs from 'node:fs';
+import path from 'node:path';
+import { datasetFingerprint } from '../../data/fingerprint.ts';
+import { loadDataset, resolveDataDir } from '../../data/node.ts';
+import { p5TestNegatives } from '../../data/negatives.ts';
+import type { InteractionDataset } from '../../data/types.ts';
+import { ProgressLine } from '../../eval/progress.ts';
+import { CheckpointError } from '../../model/errors.ts';
+import { cfPriorItemTable } from '../../model/composer.ts';
+import { similarUsers } from '../../model/neighbours.ts';
+import { buildPack } from '../../model/pack/build.ts';
+import type { NamedArray, PackDataset } from '../../model/pack/format.ts';
+import { CHECKPOINT_DATA, CHECKPOINT_FILES, readCheckpointConfig, type PeapodCheckpointMeta } from '../../model/pack/hf-config.ts';
+import { fromCheckpointDetailed } from '../../model/pack/hf-names.ts';
+import { writePack } from '../../model/pack/node.ts';
+import { parseSafetensors, type ParsedSafetensors, type SafetensorsTensor } from '../../model/pack/safetensors.ts';
+import { PARAM } from '../../model/params.ts';
+import { Tokenizer } from '../../model/tokenizer.ts';
+import { PACK_DATA, PACK_FILES, type PeapodConfig } from '../../model/types.ts';
+import { boolFlag, CliUsageError, numberFlag, parseArgs, stringFlag } from '../args.ts';
+import type { Command } from './types.ts';
+
+const HELP = `usage: peapod import --from DIR --out PACK [--dataset NAME|DIR] [--dtype float16|float32]
+         [--n-max 20] [--name NAME] [--quiet]
+  Turns a checkpoint folder into a weight pack.
+  DIR holds config.json + model.safetensors (+ data.safetensors). A checkpoint of ours has a
+  "peapod" block in config.json (model config + tokenizer) and is joined with its dataset
+  (--dataset, default the dataset the block names, read from PEAPOD_DATA_DIR or ../shared/data).
+  Neighbours (--n-max most similar users, at least the model's own n) are computed from the CF
+  user embeddings in data.safetensors.`;
+
+export interface ImportOptions {
+  from: string;
+  out: string;
+  /** Dataset name or folder; default the one the checkpoint names. */
+  dataset?: string;
+  dataDir?: string;
+  dtype?: 'float16' | 'float32';
+  /** Neighbours kept per user (at least composer.numNeighbours). Default 20. */
+  nMax?: number;
+  name?: string;
+  command?: string;
+  quiet?: boolean;
+}
+
+export interface ImportResult {
+  out: string;
+  kind: 'peapod';
+  config: PeapodConfig;
+  dataset: string;
+  params: number;
+  /** Checkpoint tensors accepted but not used (tied copies of the embedding, ...). */
+  ignored: string[];
+  files: number;
+  bytes: number;
+  seconds: number;
+}
+
+function readFile(dir: string, file: string, required: true): Uint8Array;
+function readFile(dir: string, file: string, required: false): Uint8Array | null;
+function readFile(dir: string, file: string, required: boolean): Uint8Array | null {
+  const p = path.join(dir, file);
+  if (!fs.existsSync(p)) {
+    if (!required) return null;
+    throw new CheckpointError('file', null, `The checkpoint folder ${dir} has no ${file}; a checkpoint folder holds config.json and model.safetensors (see the README, "Import a checkpoint").`, file);
+  }
+  try {
+    const b = fs.readFileSync(p);
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  } catch (err) {
+    throw new CheckpointError('file', null, `${p} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}); check the path and its permissions.`, file);
+  }
+}
+
+/** parseSafetensors with the file name added to every error. */
+function parseFile(bytes: Uint8Array, file: string): ParsedSafetensors {
+  try {
+    return parseSafetensors(bytes);
+  } catch (err) {
+    if (err instanceof CheckpointError) throw new CheckpointError(err.code, err.tensor, `${file}: ${err.message}`, file);
+    throw err;
+  }
+}
+
+function withFile<T>(file: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof CheckpointError && err.file === null) throw Object.assign(new CheckpointError(err.code, err.tensor, `${file}: ${err.message}`, file), { problems: (err as { problems?: unknown }).problems });
+    throw err;
+  }
+}
+
+function datasetError(tensor: string | null, detail: string): CheckpointError {
+  return new CheckpointError('dataset', tensor, `The dataset does not match the checkpoint: ${detail}. Pass the dataset the model was trained on (--dataset), or re-export the checkpoint with its data.safetensors.`, CHECKPOINT_FILES.data);
+}
+
+function floatTable(t: SafetensorsTensor | undefined, name: string, rows: number | null, cols: number): Float32Array | null {
+  if (!t) return null;
+  if (!(t.data instanceof Float32Array)) throw new CheckpointError('dtype', name, `data.safetensors: tensor "${name}" holds integers (${t.dtype}); CF tables are floats (F32, F16 or BF16).`, CHECKPOINT_FILES.data);
+  if (t.shape.length !== 2 || t.shape[1] !== cols || (rows !== null && t.shape[0] !== rows)) {
+    throw new CheckpointError('shape', name, `data.safetensors: tensor "${name}" has shape [${t.shape.join(', ')}] but the model needs [${rows ?? 'rows'}, ${cols}] (composer.cfDim ${cols}).`, CHECKPOINT_FILES.data);
+  }
+  return t.data;
+}
+
+function intVector(t: SafetensorsTensor | undefined, name: string, length: number): Int32Array | null {
+  if (!t) return null;
+  if (!(t.data instanceof Int32Array)) throw new CheckpointError('dtype', name, `data.safetensors: tensor "${name}" is ${t.dtype}; ids are integers (I32 or I64).`, CHECKPOINT_FILES.data);
+  if (t.shape.length !== 1 || t.shape[0] !== length) throw datasetError(name, `"${name}" has shape [${t.shape.join(', ')}] but the dataset needs [${length}]`);
+  return t.data;
+}
+
+/** Dataset -> model item ids (and back) from items.dataset_ids, checked to be a permutation of 1..I. */
+function itemMaps(ds: InteractionDataset, map: Int32Array | null): { toModel: Int32Array; toDataset: Int32Array } {
+  const I = ds.numItems;
+  const toDataset = map ?? Int32Array.from({ length: I + 1 }, (_, i) => i);
+  const toModel = new Int32Array(I + 1).fill(-1);
+  toModel[0] = 0;
+  if (toDataset[0] !== 0) throw datasetError(CHECKPOINT_DATA.itemDatasetIds, `"${CHECKPOINT_DATA.itemDatasetIds}"[0] is ${toDataset[0]}; row 0 is the unused item 0`);
+  for (let p = 1; p <= I; p++) {
+    const d = toDataset[p]!;
+    if (d < 1 || d > I || toModel[d] !== -1) throw datasetError(CHECKPOINT_DATA.itemDatasetIds, `"${CHECKPOINT_DATA.itemDatasetIds}" is not a permutation of the dataset's items 1..${I} (model item ${p} -> dataset item ${d})`);
+    toModel[d] = p;
+  }
+  return { toModel, toDataset };
+}
+
+/** Imports a checkpoint folder of ours as a pack. */
+export async function importCheckpoint(o: ImportOptions): Promise<ImportResult> {
+  const t0 = performance.now();
+  const progress = new ProgressLine('import', o.quiet ? Number.POSITIVE_INFINITY : 3000);
+  const note = (s: string): void => {
+    if (!o.quiet) process.stderr.write(`${s}\n`);
+  };
+  const from = path.resolve(o.from);
+  if (!fs.existsSync(from) || !fs.statSync(from).isDirectory()) throw new CheckpointError('file', null, `--from ${from} is not a folder; point it at the checkpoint folder (config.json + model.safetensors).`);
+  let configJson: unknown;
+  const configBytes = readFile(from, CHECKPOINT_FILES.config, true);
+  try {
+    configJson = JSON.parse(new TextDecoder().decode(configBytes));
+  } catch (err) {
+    throw new CheckpointError('invalid', null, `config.json is not valid JSON (${(err as Error).message}); fix or re-export it.`, CHECKPOINT_FILES.config);
+  }
+  const cc = withFile(CHECKPOINT_FILES.config, () => readCheckpointConfig(configJson));
+  if (cc.kind !== 'peapod') {
+    throw new CheckpointError(
+      'invalid',
+      null,
+      `config.json describes a plain Hugging Face T5 (no "peapod" block). Importing plain T5 checkpoints needs their SentencePiece tokenizer in the runtime, which this version does not have yet; export a PeaPOD checkpoint (the "peapod" block with config and tokenizer) instead.`,
+      CHECKPOINT_FILES.config,
+    );
+  }
+  const meta: PeapodCheckpointMeta = cc.meta;
+  const config = meta.config;
+  progress.update(0.02, 'reading model.safetensors', true);
+
+  const weightsFile = parseFile(readFile(from, CHECKPOINT_FILES.model, true), CHECKPOINT_FILES.model);
+  progress.update(0.25, `checking ${weightsFile.tensors.size} tensors`, true);
+  const { values, ignored } = withFile(CHECKPOINT_FILES.model, () => fromCheckpointDetailed(config, weightsFile.tensors));
+  const dtypes = new Set([...weightsFile.tensors.values()].map((t) => t.dtype));
+  if (ignored.length) note(`import: ignored ${ignored.length} tensor(s) the model does not use: ${ignored.join(', ')}`);
+
+  let tok: Tokenizer;
+  try {
+    tok = Tokenizer.fromJSON(meta.tokenizer);
+  } catch (err) {
+    throw new CheckpointError('invalid', null, `config.json: "peapod.tokenizer" cannot be loaded (${(err as Error).message}).`, CHECKPOINT_FILES.config);
+  }
+  if (tok.vocabSize !== config.t5.vocabSize) {
+    throw new CheckpointError('invalid', null, `config.json: the tokenizer has ${tok.vocabSize} tokens but the model's vocab_size is ${config.t5.vocabSize}; the tokenizer is not the one the model was trained with.`, CHECKPOINT_FILES.config);
+  }
+
+  const datasetArg = o.dataset ?? meta.dataset?.name;
+  if (!datasetArg) throw new CliUsageError('the checkpoint names no dataset; pass --dataset NAME|DIR (the dataset the model was trained on).');
+  progress.update(0.3, `loading dataset ${datasetArg}`, true);
+  const ds = loadDataset(datasetArg, o.dataDir ? { dataDir: o.dataDir } : {});
+  const fingerprint = ds.dir ? datasetFingerprint(ds.dir).fingerprint : 'in-memory';
+  if (meta.dataset?.fingerprint && meta.dataset.fingerprint !== fingerprint) {
+    throw datasetError(null, `the checkpoint was trained on ${meta.dataset.name} with fingerprint ${meta.dataset.fingerprint}, but ${ds.dir} has ${fingerprint} (other files or another version)`);
+  }
+  const U = ds.sequences.length;
+  const I = ds.numItems;
+  const cfDim = config.composer.cfDim;
+
+  const dataBytes = readFile(from, CHECKPOINT_FILES.data, false);
+  if (!dataBytes) {
+    throw new CheckpointError('missing', CHECKPOINT_DATA.cfUser, `The checkpoint folder has no data.safetensors; the pack needs the CF user embeddings "${CHECKPOINT_DATA.cfUser}" [users, ${cfDim}] the model was trained with (see the README, "Import a checkpoint").`, CHECKPOINT_FILES.data);
+  }
+  const dataFile = parseFile(dataBytes, CHECKPOINT_FILES.data);
+  for (const name of dataFile.tensors.keys()) {
+    if (!(Object.values(CHECKPOINT_DATA) as string[]).includes(name)) {
+      throw new CheckpointError('extra', name, `data.safetensors: tensor "${name}" is not expected; it may hold ${Object.values(CHECKPOINT_DATA).join(', ')}.`, CHECKPOINT_FILES.data);
+    }
+  }
+  const cfUserT = dataFile.tensors.get(CHECKPOINT_DATA.cfUser);
+  if (!cfUserT) throw new CheckpointError('missing', CHECKPOINT_DATA.cfUser, `data.safetensors lacks "${CHECKPOINT_DATA.cfUser}" [users, ${cfDim}], the CF user embeddings the composer reads.`, CHECKPOINT_FILES.data);
+  if (cfUserT.shape.length === 2 && cfUserT.shape[1] === cfDim && cfUserT.shape[0] !== U) {
+    throw datasetError(CHECKPOINT_DATA.cfUser, `"${CHECKPOINT_DATA.cfUser}" has ${cfUserT.shape[0]} users but ${ds.name} has ${U}`);
+  }
+  const cfUser = floatTable(cfUserT, CHECKPOINT_DATA.cfUser, U, cfDim)!;
+  const cfItemT = dataFile.tensors.get(CHECKPOINT_DATA.cfItem);
+  if (cfItemT && cfItemT.shape.length === 2 && cfItemT.shape[1] === cfDim && cfItemT.shape[0] !== I + 1) {
+    throw datasetError(CHECKPOINT_DATA.cfItem, `"${CHECKPOINT_DATA.cfItem}" has ${cfItemT.shape[0]} rows but ${ds.name} has ${I} items (+ row 0)`);
+  }
+  const cfItem = floatTable(cfItemT, CHECKPOINT_DATA.cfItem, I + 1, cfDim);
+  if (config.composer.cfPrior && !cfItem) {
+    throw new CheckpointError('missing', CHECKPOINT_DATA.cfItem, `data.safetensors lacks "${CHECKPOINT_DATA.cfItem}" [items + 1, ${cfDim}]; the model's collaborative prior (composer.cfPrior) reads the CF item factors.`, CHECKPOINT_FILES.data);
+  }
+  const priorItems = values.get(PARAM.cfPriorItems);
+  if (priorItems && cfItem) {
+    // Packs rebuild the prior's item table from cf/item at load: the checkpoint's table must be that one.
+    const want = cfPriorItemTable(tok, cfItem, cfDim, config.t5.vocabSize);
+    let scale = 1;
+    for (const x of want) scale = Math.max(scale, Math.abs(x));
+    const at = priorItems.data.findIndex((x, i) => !(Math.abs(x - want[i]!) <= 1e-4 * scale));
+    if (at >= 0) {
+      throw new CheckpointError(
+        'dataset',
+        'peapod.cf_prior.item_factors',
+        `model.safetensors: "peapod.cf_prior.item_factors" row ${Math.floor(at / cfDim)} differs from the CF item factors "${CHECKPOINT_DATA.cfItem}" of data.safetensors (${priorItems.data[at]} vs ${want[at]}); the prior's table must hold each item token's CF factors. Export both from the same CF fit.`,
+        CHECKPOINT_FILES.model,
+      );
+    }
+  }
+  const userIds = intVector(dataFile.tensors.get(CHECKPOINT_DATA.userIds), CHECKPOINT_DATA.userIds, U);
+  if (userIds) {
+    for (let u = 0; u < U; u++) {
+      if (userIds[u] !== ds.users[u]) throw datasetError(CHECKPOINT_DATA.userIds, `row ${u} of "${CHECKPOINT_DATA.userIds}" is user ${userIds[u]} but ${ds.name} lists user ${ds.users[u]} there`);
+    }
+  }
+  const { toModel, toDataset } = itemMaps(ds, intVector(dataFile.tensors.get(CHECKPOINT_DATA.itemDatasetIds), CHECKPOINT_DATA.itemDatasetIds, I + 1));
+  const catalogue = tok.items();
+  const outside = catalogue.find((i) => i < 1 || i > I);
+  if (outside !== undefined) throw datasetError(null, `the tokenizer knows item ${outside} but ${ds.name} has items 1..${I}`);
+
+  // Histories, names and negatives in model item ids.
+  const sequences = ds.sequences.map((s) => Int32Array.from(s, (d) => toModel[d]!));
+  const itemNames = Array.from({ length: I + 1 }, (_, p) => (p === 0 ? '' : (ds.itemNames[toDataset[p]!] ?? '')));
+  const datasetNegatives = ds.negatives ?? p5TestNegatives(ds.sequences);
+  const negatives = new Int32Array(U * 99);
+  datasetNegatives.forEach((row, u) => {
+    for (let k = 0; k < 99; k++) negatives[u * 99 + k] = toModel[row[k % row.length]!]!;
+  });
+
+  const nMax = Math.min(Math.max(o.nMax ?? 20, config.composer.numNeighbours), U - 1);
+  if (nMax < config.composer.numNeighbours) throw datasetError(null, `${ds.name} has ${U} users; the model attends over ${config.composer.numNeighbours} neighbours`);
+  const nb = similarUsers(cfUser, cfDim, nMax, { onProgress: (done, total) => progress.update(0.35 + (0.45 * done) / total, `neighbours ${done}/${total} users`) });
+
+  const offsets = new Int32Array(U + 1);
+  sequences.forEach((s, u) => (offsets[u + 1] = offsets[u]! + s.length));
+  const history = new Int32Array(offsets[U]!);
+  sequences.forEach((s, u) => history.set(s, offsets[u]!));
+  const small = I < 65536;
+  const data: NamedArray[] = [
+    { name: PACK_DATA.userIds, shape: [U], values: Int32Array.from(ds.users), store: 'int32' },
+    { name: PACK_DATA.historyOffsets, shape: [U + 1], values: offsets, store: 'int32' },
+    { name: PACK_DATA.historyItems, shape: [history.length], values: history, store: small ? 'uint16' : 'int32' },
+    { name: PACK_DATA.cfUser, shape: [U, cfDim], values: cfUser, store: 'float16' },
+    ...(cfItem ? [{ name: PACK_DATA.cfItem, shape: [I + 1, cfDim], values: cfItem, store: 'float16' as const }] : []),
+    { name: PACK_DATA.neighbourIndices, shape: [U, nMax], values: nb.indices, store: U < 65536 ? 'uint16' : 'int32' },
+    { name: PACK_DATA.neighbourSimilarity, shape: [U, nMax], values: nb.similarities, store: 'float16' },
+    { name: PACK_DATA.topnNegatives, shape: [U, 99], values: negatives, store: small ? 'uint16' : 'int32' },
+    { name: 'items/dataset_ids', shape: [I + 1], values: toDataset, store: 'int32' },
+  ];
+  // The prior's item table is the CF item factors, shipped once as data (cf/item) and rebuilt at load.
+  const weights: NamedArray[] = [];
+  let params = 0;
+  for (const [name, v] of values) {
+    params += v.data.length;
+    if (name !== PARAM.cfPriorItems) weights.push({ name, shape: v.shape, values: v.data });
+  }
+  progress.update(0.82, 'encoding and hashing', true);
+  const datasetInfo: PackDataset = { name: ds.name, fingerprint, users: U, items: I, ids: meta.dataset?.ids ?? (toDataset.every((d, i) => d === i) ? 'original' : 'remapped') };
+  const { gitCommit } = await import('../../train/export.ts');
+  const built = await buildPack({
+    name: o.name ?? meta.name ?? `imported-${path.basename(from)}`,
+    config,
+    tokenizer: tok.toJSON(),
+    dataset: datasetInfo,
+    provenance: { command: o.command ?? `peapod import --from ${o.from}`, gitCommit: gitCommit(), date: new Date().toISOString(), seconds: 0, samplesPerSecond: null, backend: 'imported' },
+    metrics: {},
+    weights,
+    weightDtype: o.dtype ?? 'float16',
+    data,
+    jsonFiles: { [PACK_FILES.items]: itemNames },
+    extraManifest: {
+      imported: { from, kind: 'peapod-checkpoint', checkpointDtypes: [...dtypes].sort(), ignoredTensors: ignored, metadata: weightsFile.metadata },
+      ...(meta.training ? { training: meta.training } : {}),
+    },
+  });
+  // Write into a fresh folder, then swap it in, so a reader never sees a half-written pack.
+  const out = path.resolve(o.out);
+  const tmp = `${out}.tmp-${process.pid}`;
+  fs.rmSync(tmp, { recursive: true, force: true });
+  await writePack(tmp, built);
+  const old = `${out}.old-${process.pid}`;
+  if (fs.existsSync(out)) fs.renameSync(out, old);
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.renameSync(tmp, out);
+  fs.rmSync(old, { recursive: true, force: true });
+  let bytes = 0;
+  for (const b of built.files.values()) bytes += b.byteLength;
+  progress.done(`${built.files.size} files, ${(bytes / 1e6).toFixed(1)} MB -> ${out}`);
+  return { out, kind: 'peapod', config, dataset: ds.name, params, ignored, files: built.files.size, bytes, seconds: (performance.now() - t0) / 1000 };
+}
+
+export const command: Command = {
+  summary: 'turn a checkpoint folder (config.json + model.safetensors) into a weight pack',
+  async run(argv) {
+    const args = parseArgs(argv);
+    if (boolFlag(args, 'help')) {
+      console.log(HELP);
+      return 0;
+    }
+    const dtype = stringFlag(args, 'dtype', 'float16');
+    if (dtype !== 'float16' && dtype !== 'float32') throw new CliUsageError(`--dtype must be float16 or float32; got "${dtype}"`);
+    const dataset = stringFlag(args, 'dataset', '');
+    try {
+      const r = await importCheckpoint({
+        from: stringFlag(args, 'from'),
+        out: stringFlag(args, 'out'),
+        ...(dataset ? { dataset } : {}),
+        dataDir: resolveDataDir(),
+        dtype,
+        nMax: numberFlag(args, 'n-max', 20),
+        ...(typeof args.flags['name'] === 'string' ? { name: args.flags['name'] } : {}),
+        quiet: boolFlag(args, 'quiet'),
+        command: ['npx', 'peapod', 'import', ...argv].join(' '),
+      });
+      console.log(`wrote ${r.out}: ${r.dataset}, ${(r.params / 1e6).toFixed(2)}M parameters, ${r.files} files, ${(r.bytes / 1e6).toFixed(1)} MB in ${r.seconds.toFixed(1)} s`);
+      return 0;
+    } catch (err) {
+      if (err instanceof CheckpointError) {
+        process.stderr.write(`import failed [${err.code}${err.tensor ? ` ${err.tensor}` : ''}]: ${err.message}\n`);
+        return 1;
+      }
+      throw err;
+    }
+  },
+};
