@@ -71,6 +71,8 @@ export interface HostBatch {
   targetLength: number;
   /** Number of real (non-pad) label tokens. */
   targetTokens: number;
+  /** The task every sample shares (absent for a mixed batch). */
+  task?: Sample['task'];
 }
 
 /** Pads inputs to the longest in the batch (capped at maxInput, keeping the final </s>) and labels likewise. */
@@ -107,7 +109,8 @@ export function collate(tok: Tokenizer, samples: Sample[], userIds: ArrayLike<nu
     labels.set(e.target, b * T);
     targetTokens += e.target.length;
   });
-  return { tokenIds, wholeWordIds, attentionMask, labels, batchSize: B, inputLength: L, targetLength: T, targetTokens };
+  const task = samples.length > 0 && samples.every((s) => s.task === samples[0]!.task) ? samples[0]!.task : undefined;
+  return { tokenIds, wholeWordIds, attentionMask, labels, batchSize: B, inputLength: L, targetLength: T, targetTokens, ...(task ? { task } : {}) };
 }
 
 export interface TensorBatch {
@@ -115,10 +118,12 @@ export interface TensorBatch {
   wholeWordIds: tf.Tensor2D;
   attentionMask: tf.Tensor2D;
   labels: tf.Tensor2D;
+  task?: Sample['task'];
 }
 
 export function toTensors(h: HostBatch): TensorBatch {
   return {
+    ...(h.task ? { task: h.task } : {}),
     tokenIds: tf.tensor2d(h.tokenIds, [h.batchSize, h.inputLength], 'int32'),
     wholeWordIds: tf.tensor2d(h.wholeWordIds, [h.batchSize, h.inputLength], 'int32'),
     attentionMask: tf.tensor2d(h.attentionMask, [h.batchSize, h.inputLength], 'float32'),

@@ -18,6 +18,8 @@ export interface EncoderBatch {
   tokenIds: tf.Tensor2D; // int32 [B, L]
   wholeWordIds: tf.Tensor2D; // int32 [B, L]; 0 = not part of an id span
   attentionMask: tf.Tensor2D; // float32 [B, L], 1 = token, 0 = padding
+  /** The task of every row; the encoder is causal when config.causalTasks lists it. */
+  task?: TaskName;
 }
 
 export interface CollaborativeInput {
@@ -230,7 +232,8 @@ export class PeapodModel {
         embeds = tf.concat([prompt, embeds], 1);
         mask = tf.concat([tf.ones([b, prompt.shape[1]]), mask], 1);
       }
-      const hidden = encoderStack(this.weights.encoder, c, embeds, mask, training);
+      const causal = batch.task !== undefined && (this.config.causalTasks ?? []).includes(batch.task);
+      const hidden = encoderStack(this.weights.encoder, c, embeds, mask, training, causal);
       // A fresh mask tensor even without a prompt, so the caller can always dispose both outputs.
       return { hidden, mask: mask === batch.attentionMask ? tf.clone(mask) : mask, prior: prior ? tf.clone(prior) : null };
     });

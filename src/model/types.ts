@@ -63,6 +63,14 @@ export interface PeapodConfig {
   composer: ComposerConfig;
   tasks: TaskName[];
   idScheme: IdScheme;
+  /**
+   * Tasks whose encoder self-attention only looks back (each position attends to itself and earlier
+   * positions). Trained so, one encoder pass over a whole history holds, at every item, the encoder
+   * state of the bare prompt ending at that item: every item of a sequence becomes a training target
+   * of the inference path (dense next-item supervision). Inference is the bare prompt, unchanged.
+   * Absent = none (the reference's bidirectional T5 encoder).
+   */
+  causalTasks?: TaskName[];
 }
 
 /** Input/output sizes of the T5-small configuration (d 512, 6+6 layers, 8 heads, d_ff 2048). */

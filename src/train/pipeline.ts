@@ -23,6 +23,7 @@ import { templateWords } from '../eval/prompts.ts';
 import { restoreBest, train, type TrainOptions, type TrainResult } from './trainer.ts';
 import { DEFAULT_ADAMW } from './optimizer.ts';
 import type { CollabTables } from '../eval/collab.ts';
+import { importTorchBest, runTorchTrainer, writeTorchBundle, type TorchTrainOptions } from './torch-engine.ts';
 
 export interface ModelSize {
   dModel: number;
@@ -80,6 +81,15 @@ export interface PipelineOptions {
   cfPrior?: boolean;
   /** Sequential transition prior on the first decoded token (atomic ids; see ComposerConfig.seqPrior). */
   seqPrior?: boolean;
+  /**
+   * Who runs the T5's training loop: `tfjs` (src/train/trainer.ts, one target per encoder pass) or
+   * `torch` (tools/torch/train.py: causal encoder for the sequential task, every item of a window a
+   * target of one pass; CF prompts folded in from a prefix so they never contain the target). With
+   * torch the T5 learns on its own (the priors, when switched on, are added at inference only).
+   */
+  engine?: 'tfjs' | 'torch';
+  /** Options of the torch trainer (engine torch). */
+  torch?: Omit<TorchTrainOptions, 'minutes' | 'seed'>;
   size: ModelSize;
   tasks: TaskName[];
   users: number;
@@ -105,7 +115,7 @@ export interface PipelineResult {
   timings: Record<string, number>;
 }
 
-export function modelConfig(tok: Tokenizer, o: Pick<PipelineOptions, 'size' | 'cfDim' | 'neighbours' | 'composerHeads' | 'promptLength' | 'taskPrompts' | 'collaborative' | 'tasks' | 'idScheme' | 'cfPrior' | 'seqPrior'>): PeapodConfig {
+export function modelConfig(tok: Tokenizer, o: Pick<PipelineOptions, 'size' | 'cfDim' | 'neighbours' | 'composerHeads' | 'promptLength' | 'taskPrompts' | 'collaborative' | 'tasks' | 'idScheme' | 'cfPrior' | 'seqPrior' | 'engine'>): PeapodConfig {
   const s = o.size;
   return {
     t5: {
@@ -138,6 +148,7 @@ export function modelConfig(tok: Tokenizer, o: Pick<PipelineOptions, 'size' | 'c
     },
     tasks: o.tasks,
     idScheme: o.idScheme,
+    ...(o.engine === 'torch' && o.tasks.includes('sequential') ? { causalTasks: ['sequential'] as TaskName[] } : {}),
   };
 }
 
@@ -306,7 +317,11 @@ export async function runTrainPipeline(o: PipelineOptions): Promise<PipelineResu
   const model = new PeapodModel(config, params);
   const transitions = config.composer.seqPrior ? buildTransitions(trainingSequences(ds), ds.numItems) : null;
   if (transitions) model.setTransitions(transitions, atomicItemRows(tok, ds.numItems));
-  if ((config.composer.cfPrior || transitions) && !o.resume) {
+  const torchEngine = o.engine === 'torch';
+  if (torchEngine && (o.holdoutLast || o.freezeT5 || o.idScheme !== 'atomic')) {
+    throw new Error('--engine torch trains the whole T5 on atomic ids with prefix fold-ins (leak-free by construction): drop --holdout-last / --freeze-t5, and use --id-scheme atomic.');
+  }
+  if ((config.composer.cfPrior || transitions) && !o.resume && !torchEngine) {
     // The T5 starts nearly silent (final decoder norm 0.1: logits with a spread of ~0.1 rather than
     // ~1) so that the fitted priors rank first and the T5 learns what they miss.
     const norm = params.get(PARAM.decoderFinalNorm)!;
@@ -336,7 +351,7 @@ export async function runTrainPipeline(o: PipelineOptions): Promise<PipelineResu
       params.set(name, tf.variable(v, false));
       v.dispose();
     }
-    if (config.composer.collaborative && !o.resume) {
+    if (config.composer.collaborative && !o.resume && !torchEngine) {
       // Uniform attention at the start (zero query), the neighbour mix the scales were fitted for.
       const q = params.get(PARAM.composerQuery)!;
       const z = tf.zerosLike(q);
@@ -349,6 +364,21 @@ export async function runTrainPipeline(o: PipelineOptions): Promise<PipelineResu
 
   const validNegs = timed('validNegativesS', () => validationNegatives(ds, validationNegativesSeed(o.seed)));
   fs.mkdirSync(o.runDir, { recursive: true });
+  if (torchEngine) {
+    const dir = path.join(o.runDir, 'torch');
+    if (!o.resume || !fs.existsSync(path.join(dir, 'bundle.json'))) {
+      timed('bundleS', () => writeTorchBundle(dir, { model, tok, ds, cf, neighbourIndices: nb.indices, nMax }, { ...o.torch, minutes: o.train.maxMinutes, batchSize: o.train.batchSize, topnCandidates: o.train.topnCandidates }, o.seed));
+      log(o.quiet, `torch bundle: ${dir} (${timings['bundleS']!.toFixed(1)} s)`);
+    }
+    await runTorchTrainer(dir, o.resume, o.torch?.threads ?? 1);
+    const r = importTorchBest(dir, model);
+    fs.copyFileSync(path.join(dir, 'training-log.jsonl'), path.join(o.runDir, 'training-log.jsonl'));
+    const state = { step: r.steps, optimizerStep: r.steps, stream: { rng: 0, cursor: {}, pass: {}, turn: 0 }, elapsedS: r.trainSeconds, trainS: r.trainSeconds, samples: r.targets, bestValLoss: null, bestStep: r.bestStep, badValidations: 0, lastValidationS: r.trainSeconds };
+    const trainResult: TrainResult = { state, stoppedBy: 'time-budget', samplesPerS: r.targetsPerS, bestDir: dir, lastValLoss: null };
+    fs.writeFileSync(path.join(o.runDir, 'train-result.json'), JSON.stringify({ engine: 'torch', torch: r, timings }, null, 2));
+    log(o.quiet, `torch: ${r.steps} steps, ${r.targets} targets (${r.targetsPerS.toFixed(0)}/s, torch ${r.torch}, ${r.threads} thread(s)); best weights from step ${r.bestStep}`);
+    return { prepared, tok, config, model, cf, collab, neighbourSimilarity: nb.similarities, train: trainResult, timings };
+  }
   const trainResult = await train(
     model,
     {

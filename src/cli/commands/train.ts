@@ -32,6 +32,12 @@ const HELP = `usage: peapod train --dataset NAME|DIR --out DIR [options]
                           CF embeddings . item CF factors) to the first decoded token's logits (ours)
   --seq-prior             atomic ids: add the sequential transition prior (item-to-item transitions
                           counted on training sequences, from the history's newest items) (ours)
+  --engine tfjs|torch     who runs the T5's training loop (default tfjs). torch: native PyTorch
+                          (Debian's python3-torch, or PEAPOD_PYTHON) with dense next-item supervision
+                          (causal encoder for the sequential task, every item of a window a target of
+                          one pass, CF prompts folded in from a prefix); weights come back through the
+                          checkpoint importer. --topn-every N (3): one top-n batch per N batches;
+                          --threads N (1): torch threads
   --batch-size N (64) --lr X (1e-3) --warmup N (100) --weight-decay X (0.01) --clip X (1)
   --composer-lr-mult X    learning-rate multiplier of the composer's attention projections (1)
   --topn-candidates N     candidates per training top-n sample (100; fewer is faster)
@@ -109,6 +115,8 @@ export const command: Command = {
       freezeEmbeddings: boolFlag(a, 'freeze-embeddings'),
       freezeT5: boolFlag(a, 'freeze-t5'),
       seqPrior: boolFlag(a, 'seq-prior'),
+      engine: choice(a, 'engine', ['tfjs', 'torch'] as const, 'tfjs'),
+      torch: { topnEvery: numberFlag(a, 'topn-every', 3), threads: numberFlag(a, 'threads', 1), lr: numberFlag(a, 'lr', 1e-3), warmupSteps: numberFlag(a, 'warmup', 300), weightDecay: numberFlag(a, 'weight-decay', 0.01), validateEveryMin: numberFlag(a, 'validate-every', 4), validUsers: numberFlag(a, 'valid-users', 2000) },
       size: { dModel: d, layers: numberFlag(a, 'layers', 2), heads: numberFlag(a, 'heads', 4), dFf: numberFlag(a, 'd-ff', 4 * d), dropout: numberFlag(a, 'dropout', 0.1) },
       tasks,
       users: numberFlag(a, 'users', 0),

@@ -63,6 +63,9 @@ export function validatePeapodConfig(c: PeapodConfig): void {
   if (c.composer.taskPrompts && c.tasks.length === 0) {
     throw new ModelConfigError('tasks is empty but composer.taskPrompts is true: list the tasks the model has prompts for.');
   }
+  for (const t of c.causalTasks ?? []) {
+    if (!c.tasks.includes(t)) throw new ModelConfigError(`causalTasks lists '${t}', which is not one of the model's tasks [${c.tasks.join(', ')}].`);
+  }
   if (new Set(c.tasks).size !== c.tasks.length) {
     throw new ModelConfigError(`tasks lists a task twice: [${c.tasks.join(', ')}].`);
   }

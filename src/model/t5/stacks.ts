@@ -79,10 +79,12 @@ function ffnBlock(x: tf.Tensor3D, layer: LayerWeights, c: T5Config, training: bo
 }
 
 /** Encoder over input embeddings [B, L, d] (soft prompts included) with mask [B, L]; returns [B, L, d]. */
-export function encoderStack(w: StackWeights, c: T5Config, embeds: tf.Tensor3D, mask: tf.Tensor2D, training: boolean): tf.Tensor3D {
+export function encoderStack(w: StackWeights, c: T5Config, embeds: tf.Tensor3D, mask: tf.Tensor2D, training: boolean, causal = false): tf.Tensor3D {
   return tf.tidy(() => {
     const length = embeds.shape[1];
-    const bias = tf.add(positionBias(w.positionTable, length, length, true, c.relativeAttentionMaxDistance), paddingMaskBias(mask));
+    // Causal: the same bidirectional position buckets, with the future masked out.
+    let bias = tf.add(positionBias(w.positionTable, length, length, true, c.relativeAttentionMaxDistance), paddingMaskBias(mask));
+    if (causal) bias = tf.add(bias, causalMaskBias(length));
     let x = maybeDropout(embeds, c.dropoutRate, training);
     for (const layer of w.layers) {
       const h = rmsNorm(x, layer.selfNorm, c.layerNormEpsilon);

@@ -1,0 +1,147 @@
+// `peapod train --engine torch`: the T5's training loop in native PyTorch (tools/torch/train.py),
+// everything else in this pipeline. Writes a bundle folder (config, initial weights in checkpoint
+// names, the data the loop samples from), runs the Python trainer with its progress on stderr, and
+// imports its best weights back into the model's ParamMap through the checkpoint importer
+// (model/pack/hf-names.ts): the same road any externally trained checkpoint takes.
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FoldIn } from '../model/foldin.ts';
+import { assignCheckpoint, paramsToSafetensors } from '../model/pack/hf-names.ts';
+import { parseSafetensors, writeSafetensors } from '../model/pack/safetensors.ts';
+import type { PeapodModel } from '../model/peapod.ts';
+import type { Tokenizer } from '../model/tokenizer.ts';
+import type { InteractionDataset } from '../data/types.ts';
+import { trainingSequences } from '../eval/prepare.ts';
+import type { CfResult } from './cf-fit.ts';
+import { PMF_DEFAULTS } from './cf.ts';
+
+/** Options of tools/torch/train.py (its DEFAULTS block documents each; unknown keys are refused there). */
+export interface TorchTrainOptions {
+  minutes: number;
+  batchSize?: number;
+  lr?: number;
+  warmupSteps?: number;
+  weightDecay?: number;
+  topnCandidates?: number;
+  topnEvery?: number;
+  validateEveryMin?: number;
+  validUsers?: number;
+  threads?: number;
+  seed?: number;
+}
+
+export interface TorchTrainResult {
+  steps: number;
+  targets: number;
+  trainSeconds: number;
+  targetsPerS: number;
+  bestStep: number;
+  history: Record<string, number>[];
+  torch: string;
+  threads: number;
+}
+
+/** The trainer script, found from this file in the source tree and in the packaged CLI alike. */
+export function torchTrainerPath(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  for (const up of ['../..', '../../..']) {
+    const p = path.resolve(here, up, 'tools/torch/train.py');
+    if (fs.existsSync(p)) return p;
+  }
+  throw new Error('tools/torch/train.py was not found next to the CLI; run peapod from a checkout of the repository.');
+}
+
+/** Debian's python3-torch lives under /usr/bin/python3; PEAPOD_PYTHON names another interpreter. */
+export function pythonCommand(): string {
+  return process.env['PEAPOD_PYTHON'] ?? '/usr/bin/python3';
+}
+
+interface BundleInputs {
+  model: PeapodModel;
+  tok: Tokenizer;
+  ds: InteractionDataset;
+  cf: CfResult;
+  neighbourIndices: Int32Array;
+  nMax: number;
+}
+
+/**
+ * Writes bundle.json, init.safetensors and data.safetensors. CF prefix fold-ins: for every user and
+ * every prefix length s = 1 .. n-1 of its n training items, the iALS fold-in of those s items against
+ * the fitted item factors (row prefix_offsets[u] + s - 1); s = n is the user's own CF row.
+ */
+export function writeTorchBundle(dir: string, x: BundleInputs, options: TorchTrainOptions, seed: number): void {
+  fs.mkdirSync(dir, { recursive: true });
+  const { tok, ds, cf } = x;
+  const train = trainingSequences(ds);
+  const U = train.length;
+  const itemToken = new Int32Array(ds.numItems + 1);
+  for (let i = 1; i <= ds.numItems; i++) itemToken[i] = tok.itemTokens(i)[0]!;
+  const offsets = (seqs: readonly ArrayLike<number>[]): Int32Array => {
+    const o = new Int32Array(seqs.length + 1);
+    seqs.forEach((s, u) => (o[u + 1] = o[u]! + s.length));
+    return o;
+  };
+  const flat = (seqs: readonly ArrayLike<number>[], o: Int32Array): Int32Array => {
+    const a = new Int32Array(o[seqs.length]!);
+    seqs.forEach((s, u) => a.set(Array.from(s), o[u]!));
+    return a;
+  };
+  const seqOff = offsets(train);
+  const allOff = offsets(ds.sequences);
+  const fold = new FoldIn(cf.itemFactors, cf.d, { alpha: PMF_DEFAULTS.alpha, lambda: PMF_DEFAULTS.lambda });
+  const preOff = new Int32Array(U + 1);
+  train.forEach((s, u) => (preOff[u + 1] = preOff[u]! + Math.max(0, s.length - 1)));
+  const preCf = new Float32Array(preOff[U]! * cf.d);
+  train.forEach((s, u) => {
+    for (let k = 1; k < s.length; k++) preCf.set(fold.user(s.subarray(0, k)), (preOff[u]! + k - 1) * cf.d);
+  });
+  const validTarget = Int32Array.from(ds.sequences, (s) => s[s.length - 2]!);
+  const data = writeSafetensors([
+    { name: 'item_token', dtype: 'I32', shape: [itemToken.length], data: itemToken },
+    { name: 'seq_offsets', dtype: 'I32', shape: [seqOff.length], data: seqOff },
+    { name: 'seq_items', dtype: 'I32', shape: [seqOff[U]!], data: flat(train, seqOff) },
+    { name: 'all_offsets', dtype: 'I32', shape: [allOff.length], data: allOff },
+    { name: 'all_items', dtype: 'I32', shape: [allOff[U]!], data: flat(ds.sequences, allOff) },
+    { name: 'cf_user', dtype: 'F32', shape: [U, cf.d], data: cf.userFactors },
+    { name: 'prefix_offsets', dtype: 'I32', shape: [preOff.length], data: preOff },
+    { name: 'prefix_cf', dtype: 'F32', shape: [preOff[U]!, cf.d], data: preCf },
+    { name: 'neighbours', dtype: 'I32', shape: [U, x.nMax], data: x.neighbourIndices },
+    { name: 'valid_target', dtype: 'I32', shape: [U], data: validTarget },
+  ]);
+  fs.writeFileSync(path.join(dir, 'data.safetensors'), data);
+  fs.writeFileSync(path.join(dir, 'init.safetensors'), paramsToSafetensors(x.model.config, x.model.params));
+  const userTok = tok.encodeText('user_0', { addEos: false }).ids;
+  if (userTok.length !== 1) throw new Error(`the torch engine needs the atomic id scheme (a user is one token); got ${userTok.length} tokens for user_0`);
+  const bundle = {
+    config: x.model.config,
+    tokens: { pad: tok.padId, eos: tok.eosId, user: userTok[0] },
+    train: { ...options, seed: options.seed ?? seed },
+  };
+  fs.writeFileSync(path.join(dir, 'bundle.json'), JSON.stringify(bundle, null, 1));
+}
+
+/** Runs the trainer (inheriting stderr for its progress lines); rejects with its exit status. */
+export function runTorchTrainer(dir: string, resume: boolean, threads = 1): Promise<void> {
+  const args = [torchTrainerPath(), '--bundle', dir, ...(resume ? ['--resume'] : [])];
+  // BLAS threads as torch's: OpenBLAS otherwise starts one per core and oversubscribes them.
+  const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) };
+  return new Promise((resolve, reject) => {
+    const child = spawn(pythonCommand(), args, { stdio: ['ignore', 'inherit', 'inherit'], env });
+    child.on('error', (e) =>
+      reject(new Error(`could not start ${pythonCommand()} (${e.message}). The torch engine needs Debian's python3-torch (apt-get install python3-torch) or PEAPOD_PYTHON pointing at a Python with torch.`)),
+    );
+    child.on('exit', (code, signal) => (code === 0 ? resolve() : reject(new Error(`tools/torch/train.py stopped with ${signal ?? `exit status ${code}`}; its log is in ${dir}. Re-run with --resume to continue from its last checkpoint.`))));
+  });
+}
+
+/** Assigns the trainer's best weights into the model (every tensor checked against the config). */
+export function importTorchBest(dir: string, model: PeapodModel): TorchTrainResult {
+  const file = path.join(dir, 'best.safetensors');
+  if (!fs.existsSync(file)) throw new Error(`${file} is missing: the torch trainer saved no weights (did it validate at least once?).`);
+  const parsed = parseSafetensors(new Uint8Array(fs.readFileSync(file)));
+  assignCheckpoint(model.config, model.params, parsed.tensors);
+  return JSON.parse(fs.readFileSync(path.join(dir, 'result.json'), 'utf8')) as TorchTrainResult;
+}

@@ -1,0 +1,362 @@
+"""Trains PeaPOD's T5 (peapod_t5.py) on a bundle written by `npx peapod train --engine torch`.
+
+The TypeScript pipeline prepares everything that is not the T5's training loop (leak-free ids, CF
+embeddings, neighbours, prefix fold-ins, tokenizer, initial weights, the output priors) into a bundle
+folder; this script trains and writes `best.safetensors` in checkpoint names, which the pipeline
+imports back and exports as a pack. Usage:
+
+    /usr/bin/python3 tools/torch/train.py --bundle RUN/torch [--resume]
+
+Dense next-item supervision (the sequential task): the encoder is causal for that task, so one pass
+over [task prompt ; collaborative prompt ; user ; items ...] gives at every item the encoder state of
+the bare prompt ending there. Each target item then gets its own two-token decoder row
+([pad, item] -> [item, </s>]) whose cross-attention sees the prompt and the items up to the one before
+it: every training item of the window is a target of the inference path, from one encoder pass.
+Leak-free collaborative prompt: a row's CF user embedding is folded in from a random prefix of its
+training items (precomputed by the pipeline), and only items after that prefix are targets, so the
+prompt never encodes the answer (on validation and test it never does either).
+Top-n: one target per row, the positive among shuffled candidates (negatives the user never bought).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import st  # noqa: E402
+from peapod_t5 import MASKED, PeapodT5  # noqa: E402
+
+DEFAULTS = {
+    "minutes": 60.0,  # wall-clock training budget (validation included)
+    "batchSize": 64,  # rows (users) per batch
+    "lr": 1e-3,
+    "minLrFrac": 0.1,  # cosine decay over the time budget to lr * minLrFrac
+    "warmupSteps": 300,
+    "weightDecay": 0.01,
+    "betas": [0.9, 0.98],
+    "maxHistory": 20,  # items in the encoder window, as the bare prompt
+    "topnCandidates": 20,  # positive + negatives per training top-n row
+    "topnEvery": 3,  # one top-n batch after every (topnEvery - 1) sequential batches; 0 = none
+    "eosWeight": 0.5,  # weight of the </s> token after the item in the loss
+    "eosRows": 0.125,  # fraction of target rows that also learn the closing </s>
+    "validateEveryMin": 4.0,
+    "validUsers": 2000,
+    "threads": 1,
+    "seed": 1,
+    "clip": 1.0,
+}
+
+
+def log(msg: str) -> None:
+    sys.stderr.write(msg + "\n")
+    sys.stderr.flush()
+
+
+class Bundle:
+    def __init__(self, folder: str):
+        with open(os.path.join(folder, "bundle.json")) as f:
+            self.meta = json.load(f)
+        d, _ = st.load(os.path.join(folder, "data.safetensors"))
+        self.np = {k: v.numpy() for k, v in d.items()}
+        self.config = self.meta["config"]
+        self.item_token = self.np["item_token"]
+        self.seq_off, self.seq = self.np["seq_offsets"], self.np["seq_items"]
+        self.all_off, self.all = self.np["all_offsets"], self.np["all_items"]
+        self.cf_user = torch.from_numpy(self.np["cf_user"])
+        self.pre_off = self.np["prefix_offsets"]
+        self.pre_cf = torch.from_numpy(self.np["prefix_cf"])
+        self.nb = torch.from_numpy(self.np["neighbours"].astype(np.int64))
+        self.valid_target = self.np["valid_target"]
+        self.users = len(self.seq_off) - 1
+        self.num_items = len(self.item_token) - 1
+        t = self.meta["tokens"]
+        self.pad, self.eos, self.user_tok = t["pad"], t["eos"], t["user"]
+
+    def train_seq(self, u: int) -> np.ndarray:
+        return self.seq[self.seq_off[u] : self.seq_off[u + 1]]
+
+    def full_seq(self, u: int) -> np.ndarray:
+        return self.all[self.all_off[u] : self.all_off[u + 1]]
+
+    def prefix_cf(self, u: int, s: int) -> torch.Tensor:
+        """CF embedding folded in from the first s (>= 1) training items; s = n is the pack row."""
+        n = self.seq_off[u + 1] - self.seq_off[u]
+        if s >= n:
+            return self.cf_user[u]
+        return self.pre_cf[self.pre_off[u] + s - 1]
+
+
+def neighbour_emb(b: Bundle, users: list[int], n: int) -> torch.Tensor:
+    idx = b.nb[users, :n]
+    return b.cf_user[idx]
+
+
+def seq_batch(b: Bundle, users: list[int], rng: np.random.Generator, o: dict, P: int):
+    """Encoder rows + one decoder row per target (see the module doc)."""
+    rows, cf, targets, owner, cut = [], [], [], [], []
+    for u in users:
+        t = b.train_seq(u)
+        n = len(t)
+        if n < 2:
+            continue
+        e = n - 1 if n - 1 <= o["maxHistory"] else int(rng.integers(o["maxHistory"], n))  # last target index
+        a = max(0, e - o["maxHistory"])  # first encoder item
+        s = int(rng.integers(1, e + 1))  # CF prefix length; targets are t[s..e]
+        r = len(rows)
+        rows.append([b.user_tok] + [int(b.item_token[i]) for i in t[a:e]] + [b.eos])
+        cf.append(b.prefix_cf(u, s))
+        for j in range(max(s, a + 1), e + 1):  # target t[j], prefix t[a..j-1]
+            targets.append(int(b.item_token[t[j]]))
+            owner.append(r)
+            last = j == e
+            cut.append(P + 1 + (j - a) + (1 if last else 0))  # cross-attention sees positions < cut
+    return rows, cf, targets, owner, cut
+
+
+def topn_batch(b: Bundle, users: list[int], rng: np.random.Generator, o: dict):
+    rows, cf, targets = [], [], []
+    k = o["topnCandidates"]
+    for u in users:
+        t = b.train_seq(u)
+        n = len(t)
+        if n < 2:
+            continue
+        s = int(rng.integers(1, n))
+        pos = int(t[int(rng.integers(s, n))])
+        seen = set(int(x) for x in b.full_seq(u))
+        negs: list[int] = []
+        while len(negs) < k - 1:
+            c = int(rng.integers(1, b.num_items + 1))
+            if c not in seen and c not in negs:
+                negs.append(c)
+        cands = negs + [pos]
+        rng.shuffle(cands)
+        rows.append([b.user_tok] + [int(b.item_token[i]) for i in cands] + [b.eos])
+        cf.append(b.prefix_cf(u, s))
+        targets.append(int(b.item_token[pos]))
+    return rows, cf, targets
+
+
+def pad_rows(rows: list[list[int]], pad: int):
+    L = max(len(r) for r in rows)
+    ids = torch.full((len(rows), L), pad, dtype=torch.long)
+    mask = torch.zeros(len(rows), L)
+    for i, r in enumerate(rows):
+        ids[i, : len(r)] = torch.tensor(r)
+        mask[i, : len(r)] = 1
+    return ids, mask
+
+
+def two_token_loss(model: PeapodT5, b: Bundle, targets: list[int], memory_kv, cross_bias, o: dict):
+    """Item loss on every row ([pad] -> item); the closing </s> ([pad, item] -> [item, </s>]) on the
+    first eosRows fraction of rows only: it is learnt in a few hundred steps, and the full-vocabulary
+    softmax of a second position on every row would cost as much as the items themselves."""
+    tgt = torch.tensor(targets, dtype=torch.long)
+    start = torch.full((len(targets), 1), b.pad, dtype=torch.long)
+    h = model.decode(start, None, cross_bias, memory_kv)
+    item = F.cross_entropy(model.logits(h[:, 0]), tgt)
+    k = max(1, int(len(targets) * o["eosRows"]))
+    kv = [(kk[:k], vv[:k]) for kk, vv in memory_kv]
+    h2 = model.decode(torch.cat([start[:k], tgt[:k, None]], 1), None, cross_bias[:k], kv)
+    eos = F.cross_entropy(model.logits(h2[:, 1]), torch.full((k,), b.eos, dtype=torch.long))
+    return item + o["eosWeight"] * eos, item
+
+
+def step_seq(model: PeapodT5, b: Bundle, users: list[int], rng, o: dict, n_nb: int, P: int):
+    kept = [u for u in users if len(b.train_seq(u)) >= 2]
+    rows, cf, targets, owner, cut = seq_batch(b, kept, rng, o, P)
+    ids, mask = pad_rows(rows, b.pad)
+    hidden, full_mask, _ = model.encode("sequential", ids, mask, torch.stack(cf), neighbour_emb(b, kept, n_nb))
+    kv = [(k[owner], v[owner]) for k, v in model.cross_kv(hidden)]
+    S = hidden.shape[1]
+    cut_t = torch.tensor(cut)
+    allowed = (torch.arange(S)[None, :] < cut_t[:, None]).float() * full_mask[owner]
+    cross_bias = ((1 - allowed) * MASKED)[:, None, None, :]
+    loss, item = two_token_loss(model, b, targets, kv, cross_bias, o)
+    return loss, item, len(targets)
+
+
+def step_topn(model: PeapodT5, b: Bundle, users: list[int], rng, o: dict, n_nb: int):
+    kept = [u for u in users if len(b.train_seq(u)) >= 2]
+    rows, cf, targets = topn_batch(b, kept, rng, o)
+    ids, mask = pad_rows(rows, b.pad)
+    hidden, full_mask, _ = model.encode("topn", ids, mask, torch.stack(cf), neighbour_emb(b, kept, n_nb))
+    kv = model.cross_kv(hidden)
+    cross_bias = ((1 - full_mask) * MASKED)[:, None, None, :]
+    loss, item = two_token_loss(model, b, targets, kv, cross_bias, o)
+    return loss, item, len(targets)
+
+
+@torch.no_grad()
+def validate(model: PeapodT5, b: Bundle, users: np.ndarray, o: dict, n_nb: int, negatives: np.ndarray) -> dict:
+    """Next-item HR/NDCG@10 over all items and top-n over 1 + 99 fixed negatives, on validation
+    targets (the second-to-last item), first decoded token, priors off: what the T5 alone does."""
+    model.eval()
+    item_cols = torch.from_numpy(b.item_token[1:].astype(np.int64))
+    hits = ndcg = thits = tndcg = 0.0
+    bs = 128
+    for i in range(0, len(users), bs):
+        us = [int(u) for u in users[i : i + bs]]
+        rows = []
+        for u in us:
+            t = b.train_seq(u)[-o["maxHistory"] :]
+            rows.append([b.user_tok] + [int(b.item_token[x]) for x in t] + [b.eos])
+        ids, mask = pad_rows(rows, b.pad)
+        user = b.cf_user[us]
+        nbe = neighbour_emb(b, us, n_nb)
+        for task in ("sequential", "topn"):
+            if task == "topn":
+                rows = []
+                for j, u in enumerate(us):
+                    cands = [int(x) for x in negatives[i + j]] + [int(b.valid_target[u])]
+                    rows.append([b.user_tok] + [int(b.item_token[x]) for x in cands] + [b.eos])
+                ids, mask = pad_rows(rows, b.pad)
+            hidden, full_mask, _ = model.encode(task, ids, mask, user, nbe)
+            dec = torch.full((len(us), 1), b.pad, dtype=torch.long)
+            h = model.decode(dec, hidden, ((1 - full_mask) * MASKED)[:, None, None, :])
+            lp = model.logits(h)[:, 0].log_softmax(-1)
+            if task == "sequential":
+                scores = lp[:, item_cols]  # [B, items], column k = item k+1
+                tgt = torch.tensor([int(b.valid_target[u]) - 1 for u in us])
+                ts = scores.gather(1, tgt[:, None])
+                rank = (scores > ts).sum(1)
+                hits += float((rank < 10).sum())
+                ndcg += float(torch.where(rank < 10, 1 / torch.log2(rank.float() + 2), torch.zeros(())).sum())
+            else:
+                cand = torch.tensor([[int(b.item_token[int(x)]) for x in negatives[i + j]] + [int(b.item_token[int(b.valid_target[u])])] for j, u in enumerate(us)])
+                sc = lp.gather(1, cand)
+                rank = (sc[:, :-1] > sc[:, -1:]).sum(1)
+                thits += float((rank < 10).sum())
+                tndcg += float(torch.where(rank < 10, 1 / torch.log2(rank.float() + 2), torch.zeros(())).sum())
+    model.train()
+    n = len(users)
+    return {"seqHR10": hits / n, "seqNDCG10": ndcg / n, "topnHR10": thits / n, "topnNDCG10": tndcg / n}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--bundle", required=True, help="bundle folder written by `peapod train --engine torch`")
+    ap.add_argument("--resume", action="store_true", help="continue from the bundle's last checkpoint")
+    args = ap.parse_args()
+    b = Bundle(args.bundle)
+    o = dict(DEFAULTS)
+    unknown = set(b.meta.get("train", {})) - set(DEFAULTS)
+    if unknown:
+        raise SystemExit(f"bundle.json train options not known to train.py: {sorted(unknown)}; known: {sorted(DEFAULTS)}")
+    o.update(b.meta.get("train", {}))
+    torch.set_num_threads(int(o["threads"]))
+    torch.manual_seed(o["seed"])
+    rng = np.random.default_rng(o["seed"])
+
+    cfg = b.config
+    init, _ = st.load(os.path.join(args.bundle, "init.safetensors"))
+    model = PeapodT5.from_config(cfg, init)
+    model.train()
+    m = cfg["composer"]
+    n_nb = m["numNeighbours"]
+    P = (m["promptLength"] if m["taskPrompts"] else 0) + (m["promptLength"] if m["collaborative"] else 0)
+    decay, no_decay = [], []
+    for name, p in model.named_parameters():
+        (no_decay if p.dim() < 2 or "layer_norm" in name or "task_prompt" in name else decay).append(p)
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": o["weightDecay"]}, {"params": no_decay, "weight_decay": 0.0}], lr=o["lr"], betas=tuple(o["betas"]))
+
+    vrng = np.random.default_rng(12345)
+    eligible = np.array([u for u in range(b.users) if len(b.train_seq(u)) >= 2])
+    vusers = vrng.choice(np.arange(b.users), size=min(o["validUsers"], b.users), replace=False)
+    vneg = np.zeros((len(vusers), 99), dtype=np.int64)
+    for j, u in enumerate(vusers):
+        seen = set(int(x) for x in b.full_seq(int(u)))
+        k = 0
+        while k < 99:
+            c = int(vrng.integers(1, b.num_items + 1))
+            if c not in seen and c not in vneg[j, :k]:
+                vneg[j, k] = c
+                k += 1
+
+    state = {"step": 0, "elapsedS": 0.0, "best": -1.0, "bestStep": -1, "targets": 0, "history": []}
+    ckpt = os.path.join(args.bundle, "last.pt")
+    if args.resume and os.path.exists(ckpt):
+        saved = torch.load(ckpt)
+        model.load_state_dict(saved["model"])
+        opt.load_state_dict(saved["opt"])
+        state = saved["state"]
+        rng = np.random.default_rng(o["seed"] + state["step"])
+        log(f"resumed at step {state['step']} ({state['elapsedS'] / 60:.1f} min)")
+
+    budget = o["minutes"] * 60
+    log_path = os.path.join(args.bundle, "training-log.jsonl")
+    logf = open(log_path, "a")
+    t_start = time.time() - state["elapsedS"]
+    last_val = time.time()
+    last_print = 0.0
+    run = {"seq": [], "topn": []}
+    targets_train_s = 0.0
+    perm, pi = rng.permutation(eligible), 0
+    B = o["batchSize"]
+    while True:
+        elapsed = time.time() - t_start
+        if elapsed >= budget:
+            break
+        step = state["step"]
+        frac = min(1.0, elapsed / budget)
+        warm = min(1.0, (step + 1) / max(1, o["warmupSteps"]))
+        lr = o["lr"] * warm * (o["minLrFrac"] + (1 - o["minLrFrac"]) * 0.5 * (1 + math.cos(math.pi * frac)))
+        for g in opt.param_groups:
+            g["lr"] = lr
+        if pi + B > len(perm):
+            perm, pi = rng.permutation(eligible), 0
+        users = [int(u) for u in perm[pi : pi + B]]
+        pi += B
+        task = "topn" if o["topnEvery"] and step % o["topnEvery"] == o["topnEvery"] - 1 else "seq"
+        t0 = time.time()
+        loss, item, count = step_seq(model, b, users, rng, o, n_nb, P) if task == "seq" else step_topn(model, b, users, rng, o, n_nb)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), o["clip"])
+        opt.step()
+        targets_train_s += time.time() - t0
+        state["step"] += 1
+        state["targets"] += count
+        run[task].append(float(item))
+        epoch = state["targets"] / max(1, len(b.seq))
+        logf.write(json.dumps({"step": state["step"], "epoch": round(epoch, 3), "task": "sequential" if task == "seq" else "topn", "loss": round(float(item), 5), "lr": lr, "elapsedS": round(elapsed, 1)}) + "\n")
+        now = time.time()
+        if now - last_print > 15:
+            last_print = now
+            sl = np.mean(run["seq"][-50:]) if run["seq"] else float("nan")
+            tl = np.mean(run["topn"][-50:]) if run["topn"] else float("nan")
+            rate = state["targets"] / max(1e-9, elapsed)
+            log(f"train {elapsed / 60:5.1f}/{o['minutes']:.0f} min  step {state['step']}  epoch {epoch:.1f}  loss seq {sl:.3f} top-n {tl:.3f}  {rate:,.0f} targets/s  best val {state['best']:.4f}  ETA {(budget - elapsed) / 60:.1f} min")
+        if now - last_val >= o["validateEveryMin"] * 60 or elapsed + 1 >= budget:
+            last_val = now
+            v = validate(model, b, vusers, o, n_nb, vneg)
+            score = v["seqNDCG10"] + v["topnNDCG10"]
+            state["history"].append({"step": state["step"], "elapsedS": round(elapsed, 1), **v})
+            logf.write(json.dumps({"step": state["step"], "epoch": round(epoch, 3), "task": "validation", "loss": None, "valLoss": None, **v, "lr": lr, "elapsedS": round(elapsed, 1)}) + "\n")
+            logf.flush()
+            better = score > state["best"]
+            if better:
+                state["best"], state["bestStep"] = score, state["step"]
+                st.save(os.path.join(args.bundle, "best.safetensors"), model.state_dict(), {"step": str(state["step"])})
+            state["elapsedS"] = time.time() - t_start
+            torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "state": state}, ckpt + ".tmp")
+            os.replace(ckpt + ".tmp", ckpt)
+            log(f"valid step {state['step']}: next-item HR@10 {v['seqHR10']:.4f} NDCG@10 {v['seqNDCG10']:.4f}  top-n HR@10 {v['topnHR10']:.4f} NDCG@10 {v['topnNDCG10']:.4f}{'  (best, saved)' if better else ''}")
+    logf.close()
+    elapsed = time.time() - t_start
+    result = {"steps": state["step"], "targets": state["targets"], "trainSeconds": round(elapsed, 1), "targetsPerS": state["targets"] / max(1e-9, targets_train_s), "bestStep": state["bestStep"], "best": state["best"], "history": state["history"], "options": o, "torch": torch.__version__, "threads": torch.get_num_threads()}
+    with open(os.path.join(args.bundle, "result.json"), "w") as f:
+        json.dump(result, f, indent=1)
+    log(f"done: {state['step']} steps, {state['targets']:,} targets in {elapsed / 60:.1f} min; best at step {state['bestStep']}")
+
+
+if __name__ == "__main__":
+    main()
