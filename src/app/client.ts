@@ -1,6 +1,7 @@
 // The UI side of the worker protocol: owns the Worker object, numbers requests and fans responses
 // out to subscribers. Knows nothing about React or the store; never touches tensors.
-import type { Request, Response } from '../runtime/protocol.ts';
+import { isLocalPack, type Request, type Response } from '../runtime/protocol.ts';
+import { localPackFiles } from './local-packs.ts';
 
 type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 export type OutgoingRequest = WithoutId<Request>;
@@ -37,7 +38,9 @@ export function createWorkerClient(): ModelClient {
   return {
     send(req) {
       const id = nextId++;
-      worker.postMessage({ ...req, id } as Request);
+      // A pack opened from disk travels as its File objects (structured clone, no copy of the bytes).
+      const files = req.type === 'load' && isLocalPack(req.pack) ? localPackFiles(req.pack) : undefined;
+      worker.postMessage({ ...req, ...(files ? { files } : {}), id } as Request);
       return id;
     },
     subscribe(listener) {

@@ -61,6 +61,9 @@ export function toProtocolError(e: unknown, pack = 'current'): ProtocolError {
   // A static server answers a missing file with its index.html (SPA fallback), which then fails to parse.
   if (/^ModelPack/.test(name) && /<!doctype|Unexpected token '<'/i.test(err.message))
     return { code: 'PackLoadFailed', message: `The “${pack}” pack is not on this server (its manifest.json is missing).`, action: 'Pick the other pack, or export this one with `peapod train --out public/models/<pack>`.' };
+  // A pack opened from disk: nothing to download again; the files or the export are at fault.
+  if (pack.startsWith('local:') && (/^ModelPack/.test(name) || name === 'TokenizerError' || name === 'MissingParamError' || name === 'ParamShapeError'))
+    return { code: 'PackCorrupt', message: err.message || `${name} (no details)`, action: 'Open the whole pack folder again (every file it lists); if it persists, write the pack again with `peapod import` or `peapod train`.' };
   if (/^ModelPack/.test(name) || name === 'TokenizerError' || name === 'MissingParamError' || name === 'ParamShapeError')
     return { code: 'PackCorrupt', message: err.message || `${name} (no details)`, action: 'Reload the page to download the pack again; if it persists the pack must be re-exported.' };
   // Out of memory on a GPU (or the wasm heap) leaves that backend unusable like a lost device: the

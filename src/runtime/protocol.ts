@@ -5,7 +5,13 @@
 export type BackendName = 'webgpu' | 'wasm' | 'webgl' | 'cpu';
 export const BACKEND_NAMES: readonly BackendName[] = ['webgpu', 'wasm', 'webgl', 'cpu'];
 
-export type PackId = 'beauty' | 'musical-instruments';
+/** A pack opened from disk for this session (its files never leave the browser). */
+export type LocalPackId = `local:${string}`;
+export type PackId = 'beauty' | 'musical-instruments' | LocalPackId;
+export function isLocalPack(id: string): id is LocalPackId {
+  return id.startsWith('local:');
+}
+/** The packs the app serves (public/models/<id>); packs opened from disk are listed beside them. */
 export const PACKS: readonly { id: PackId; label: string }[] = [
   { id: 'beauty', label: 'Beauty' },
   { id: 'musical-instruments', label: 'Musical Instruments' },
@@ -210,6 +216,11 @@ export type Request =
       recheckBackend?: boolean;
       /** What the page will ask for first once ready; the warm-up predicts exactly that. */
       first?: FirstView;
+      /**
+       * A pack opened from disk (pack is a LocalPackId): its files by path inside the pack folder,
+       * read from the user's disk in the worker and verified like a served pack; baseUrl is unused.
+       */
+      files?: Record<string, Blob>;
     }
   /** query: a dataset user id, `#<index>`, or 'random'. */
   | { type: 'findUser'; id: number; query: string }

@@ -8,6 +8,7 @@ import { exampleFromJson } from './example.ts';
 import type { PackId, Request, Response, StartupStage } from './protocol.ts';
 import type { Engine } from './engine.ts';
 import { fetchPackSource } from '../model/pack/fetch-source.ts';
+import { blobPackSource } from '../model/pack/file-source.ts';
 import { prefetchPack } from '../model/pack/prefetch.ts';
 import { cachedPackFetch } from './pack-cache.ts';
 import { throttleProgress } from './progress-throttle.ts';
@@ -70,10 +71,14 @@ function need(what: string): Engine {
 async function load(req: Extract<Request, { type: 'load' }>): Promise<void> {
   packName = req.pack;
   const base = new URL(`${req.baseUrl.replace(/\/?$/, '/')}models/${req.pack}/`, ctx.location.href).href;
+  // A pack opened from disk: its files come with the request, are read here and never cached or sent.
+  const local = req.files ? new Map(Object.entries(req.files)) : null;
+  const localExample = local?.get('example.json');
   // 1. At once and side by side: the example (small, needs no tfjs) and the pack's files through the
   // pack cache (manifest first, then the rest a few at a time, each hashed as it arrives), while the
   // engine module (tfjs + model) is fetched and compiled and the backend starts.
-  const examplePosted = fetchFile(fetch, `${base}example.json`, 'example.json', () => {}, true)
+  const exampleBytes = local ? (localExample ? localExample.arrayBuffer().then((b) => new Uint8Array(b)) : Promise.resolve(null)) : fetchFile(fetch, `${base}example.json`, 'example.json', () => {}, true);
+  const examplePosted = exampleBytes
     .then((bytes) => (bytes ? exampleFromJson(decodeJson(bytes, 'example.json'), req.pack) : null))
     .catch(() => null)
     .then((example) => {
@@ -82,7 +87,8 @@ async function load(req: Extract<Request, { type: 'load' }>): Promise<void> {
       return example;
     });
   const progress = throttleProgress((files, done, total) => post({ type: 'progress', id: req.id, stage: 'download', files, done, total }));
-  const prefetch = prefetchPack(fetchPackSource(base, cachedPackFetch(base, req.pack)), { onProgress: (file, loaded, total) => progress.update(file, loaded, total), onStage: mark });
+  const source = local ? blobPackSource(local, `the folder you opened (${req.pack.slice('local:'.length)})`) : fetchPackSource(base, cachedPackFetch(base, req.pack));
+  const prefetch = prefetchPack(source, { onProgress: (file, loaded, total) => progress.update(file, loaded, total), onStage: mark });
   // The same manifest bytes give the model's size, which the automatic backend choice weighs; the
   // adapter request and the remembered choice need no tfjs either, so they start now too.
   const manifestJson = prefetch.manifest.then((bytes) => decodeJson<unknown>(bytes, 'manifest.json')).catch(() => null);

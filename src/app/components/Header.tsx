@@ -1,10 +1,12 @@
 // Header: pack picker, user search / random, backend (with the one-sentence reason and a switch),
 // and the buttons that open the tour and the other panels.
-import { useState, type FormEvent } from 'react';
+import { useState, useSyncExternalStore, type FormEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { BACKEND_NAMES, PACKS, type BackendName, type PackId } from '../../runtime/protocol.ts';
 import { useApp } from '../store/index.ts';
 import type { Panel } from '../store/types.ts';
+import { localPacks, subscribeLocalPacks } from '../local-packs.ts';
+import { OpenPackFromDisk } from './OpenPackFromDisk.tsx';
 
 const PANELS: { id: Panel; label: string }[] = [
   { id: 'explore', label: 'Explore' },
@@ -21,6 +23,7 @@ export function Header() {
   );
   const { loadPack, switchBackend, recheckBackend, findUser, setPanel, startTour } = useApp.getState();
   const [query, setQuery] = useState('');
+  const opened = useSyncExternalStore(subscribeLocalPacks, localPacks);
   const ready = phase === 'ready';
 
   const onSearch = (e: FormEvent) => {
@@ -36,13 +39,14 @@ export function Header() {
       <label className="field">
         <span>Pack</span>
         <select data-testid="pack-picker" value={pack} onChange={(e) => loadPack(e.target.value as PackId)}>
-          {PACKS.map((p) => (
+          {[...PACKS, ...opened].map((p) => (
             <option key={p.id} value={p.id}>
               {p.label}
             </option>
           ))}
         </select>
       </label>
+      <OpenPackFromDisk onOpen={loadPack} />
       <form className="field search" onSubmit={onSearch} role="search">
         <label htmlFor="user-search">User</label>
         <input
