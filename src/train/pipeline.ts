@@ -24,6 +24,7 @@ import { restoreBest, train, type TrainOptions, type TrainResult } from './train
 import { DEFAULT_ADAMW } from './optimizer.ts';
 import type { CollabTables } from '../eval/collab.ts';
 import { importTorchBest, runTorchTrainer, writeTorchBundle, type TorchTrainOptions } from './torch-engine.ts';
+import { fitPriorMix, type PriorMixResult } from './prior-mix.ts';
 
 export interface ModelSize {
   dModel: number;
@@ -89,7 +90,7 @@ export interface PipelineOptions {
    */
   engine?: 'tfjs' | 'torch';
   /** Options of the torch trainer (engine torch). */
-  torch?: Omit<TorchTrainOptions, 'minutes' | 'seed'>;
+  torch?: Omit<TorchTrainOptions, 'minutes' | 'seed'> & { priorMixUsers?: number };
   size: ModelSize;
   tasks: TaskName[];
   users: number;
@@ -113,6 +114,8 @@ export interface PipelineResult {
   neighbourSimilarity: Float32Array;
   train: TrainResult;
   timings: Record<string, number>;
+  /** Engine torch with output priors: the factor on both priors chosen on validation items. */
+  priorMix?: PriorMixResult;
 }
 
 export function modelConfig(tok: Tokenizer, o: Pick<PipelineOptions, 'size' | 'cfDim' | 'neighbours' | 'composerHeads' | 'promptLength' | 'taskPrompts' | 'collaborative' | 'tasks' | 'idScheme' | 'cfPrior' | 'seqPrior' | 'engine'>): PeapodConfig {
@@ -225,6 +228,12 @@ function loadFrozen(runDir: string): { cf: CfResult; nb: { indices: Int32Array; 
     nb: { indices: new Int32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)), similarities: f32('similarity.f32') },
     tok: Tokenizer.fromJSON(JSON.parse(fs.readFileSync(path.join(dir, 'tokenizer.json'), 'utf8'))),
   };
+}
+
+/** The options that go to tools/torch/train.py (the rest are the pipeline's own). */
+function torchTrainerOptions(t: PipelineOptions['torch']): Omit<TorchTrainOptions, 'minutes'> {
+  const { priorMixUsers: _ignored, ...rest }: NonNullable<PipelineOptions['torch']> = t ?? {};
+  return rest;
 }
 
 function log(quiet: boolean | undefined, msg: string): void {
@@ -367,17 +376,25 @@ export async function runTrainPipeline(o: PipelineOptions): Promise<PipelineResu
   if (torchEngine) {
     const dir = path.join(o.runDir, 'torch');
     if (!o.resume || !fs.existsSync(path.join(dir, 'bundle.json'))) {
-      timed('bundleS', () => writeTorchBundle(dir, { model, tok, ds, cf, neighbourIndices: nb.indices, nMax }, { ...o.torch, minutes: o.train.maxMinutes, batchSize: o.train.batchSize, topnCandidates: o.train.topnCandidates }, o.seed));
+      timed('bundleS', () => writeTorchBundle(dir, { model, tok, ds, cf, neighbourIndices: nb.indices, nMax }, { ...torchTrainerOptions(o.torch), minutes: o.train.maxMinutes, batchSize: o.train.batchSize, topnCandidates: o.train.topnCandidates }, o.seed));
       log(o.quiet, `torch bundle: ${dir} (${timings['bundleS']!.toFixed(1)} s)`);
     }
     await runTorchTrainer(dir, o.resume, o.torch?.threads ?? 1);
     const r = importTorchBest(dir, model);
     fs.copyFileSync(path.join(dir, 'training-log.jsonl'), path.join(o.runDir, 'training-log.jsonl'));
+    const t0 = performance.now();
+    const priorMix = await fitPriorMix(
+      { model, tok, sequences: ds.sequences, userIds: ds.users, numItems: ds.numItems, collab, neighbours, negatives: validNegs, explanations: [], datasetItem: (i) => i },
+      o.torch?.priorMixUsers ?? 1500,
+      (msg) => log(o.quiet, msg),
+    );
+    timings['priorMixS'] = (performance.now() - t0) / 1000;
+    log(o.quiet, `prior mix: lambda ${priorMix.lambda} chosen on ${priorMix.users} users' validation items (${timings['priorMixS']!.toFixed(0)} s)`);
     const state = { step: r.steps, optimizerStep: r.steps, stream: { rng: 0, cursor: {}, pass: {}, turn: 0 }, elapsedS: r.trainSeconds, trainS: r.trainSeconds, samples: r.targets, bestValLoss: null, bestStep: r.bestStep, badValidations: 0, lastValidationS: r.trainSeconds };
     const trainResult: TrainResult = { state, stoppedBy: 'time-budget', samplesPerS: r.targetsPerS, bestDir: dir, lastValLoss: null };
-    fs.writeFileSync(path.join(o.runDir, 'train-result.json'), JSON.stringify({ engine: 'torch', torch: r, timings }, null, 2));
+    fs.writeFileSync(path.join(o.runDir, 'train-result.json'), JSON.stringify({ engine: 'torch', torch: r, priorMix, timings }, null, 2));
     log(o.quiet, `torch: ${r.steps} steps, ${r.targets} targets (${r.targetsPerS.toFixed(0)}/s, torch ${r.torch}, ${r.threads} thread(s)); best weights from step ${r.bestStep}`);
-    return { prepared, tok, config, model, cf, collab, neighbourSimilarity: nb.similarities, train: trainResult, timings };
+    return { prepared, tok, config, model, cf, collab, neighbourSimilarity: nb.similarities, train: trainResult, timings, priorMix };
   }
   const trainResult = await train(
     model,

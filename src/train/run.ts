@@ -120,6 +120,8 @@ export async function runTrainAndExport(o: RunOptions): Promise<{ metrics: EvalM
       options: { ...o.train, tasks: r.config.tasks, seed: o.seed, users: o.users },
       result: { steps: r.train.state.step, passesPerTask: r.train.state.stream.pass, stoppedBy: r.train.stoppedBy, bestStep: r.train.state.bestStep, bestValLoss: r.train.state.bestValLoss, trainSeconds: r.train.state.trainS, samplesPerSecond: r.train.samplesPerS },
       timings: r.timings,
+      ...(r.priorMix ? { priorMix: r.priorMix } : {}),
+      ...(o.engine === 'torch' ? { engine: 'torch (tools/torch/train.py): causal encoder for next-item, every item of a window a target; CF prompts folded in from a prefix' } : {}),
     },
   }, (o.maxPackMiB ?? 15) * 1024 * 1024);
   fs.writeFileSync(path.join(o.runDir, 'quick-eval.json'), JSON.stringify(ev.metrics, null, 2));
