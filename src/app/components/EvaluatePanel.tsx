@@ -52,6 +52,9 @@ export function EvaluatePanel() {
       manifest: st.summary?.manifest,
       numUsers: st.summary?.numUsers ?? 0,
       constrained: st.constrained,
+      priors: st.priors,
+      evalPriors: st.evalPriors,
+      hasPriors: Boolean(st.summary?.priors?.cf || st.summary?.priors?.seq),
     })),
   );
   const { runEval, stopEval } = useApp.getState();
@@ -65,6 +68,7 @@ export function EvaluatePanel() {
       <p className="small">
         HR@k and NDCG@k over the 10 generated items (a user whose item is not generated counts as a miss), on the first test users; BLEU and ROUGE for explanations.
         Decoding: {s.constrained ? 'constrained to valid item ids' : 'unconstrained'} (toggle in the Next item tab).
+        {s.hasPriors && <> Scores: {s.priors ? 'T5 + the pack’s output priors' : 'T5 only (output priors off)'} (switch above the outputs).</>}
       </p>
       <div className="row">
         <label>
@@ -85,7 +89,7 @@ export function EvaluatePanel() {
         </p>
       )}
       {tasks.map((task) => {
-        const mine = (s.rows ?? []).filter((r) => r.task === task).map((r) => ({ label: `this browser (${r.users} users)`, values: r.values }));
+        const mine = (s.rows ?? []).filter((r) => r.task === task).map((r) => ({ label: `this browser (${r.users} users${s.hasPriors && !s.evalPriors ? ', T5 only' : ''})`, values: r.values }));
         const rec = recorded.filter((r) => r.task === task).map((r) => ({ label: `pack at export (${r.users ?? '?'} test users)`, values: r.values }));
         const refs = refDataset ? referenceFor(refDataset, task).map((r) => ({ label: `${r.method} (published)`, values: r.values })) : [];
         const all = [...mine, ...rec, ...refs];

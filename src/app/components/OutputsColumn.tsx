@@ -1,10 +1,13 @@
 // Column 5: what T5 writes. Next item (top-10, beam search, constrained toggle, change against the
 // unmodified user), top-n (100 candidates ranked, held-out positive marked) and the explanation
-// that streams token by token with a Stop button.
+// that streams token by token with a Stop button. Every ranked row shows where its score comes
+// from (T5 / collaborative prior / sequence prior, a stacked bar) and the "T5 only / T5 + priors"
+// switch sits by the header.
 import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { InferResult, ItemRef, ScoredItem } from '../../runtime/protocol.ts';
+import type { InferResult, ItemRef, ScoredItem, ScoreParts } from '../../runtime/protocol.ts';
 import { describeChange, diffRanking, type RankChange } from '../lib/rank-diff.ts';
+import { barScale, barSegments, describeParts, movedSummary, PART_COLOURS, PART_LABELS, PART_NAMES, type BarScale, type PartName } from '../lib/score-parts.ts';
 import { useApp } from '../store/index.ts';
 import type { ViewTask } from '../lib/url-state.ts';
 
@@ -24,11 +27,39 @@ function ChangeBadge({ c }: { c: RankChange }) {
   );
 }
 
+/** The row's first-token logit as a diverging stacked bar on the list's shared scale; exact numbers on hover and focus. */
+function ScoreBar({ parts, scale }: { parts: ScoreParts; scale: BarScale }) {
+  const text = describeParts(parts);
+  return (
+    <span
+      className="score-bar"
+      data-testid="score-bar"
+      data-t5={parts.t5}
+      data-cf={parts.cf ?? ''}
+      data-seq={parts.seq ?? ''}
+      role="img"
+      tabIndex={0}
+      aria-label={text}
+      title={text}
+    >
+      <span className="score-bar-zero" style={{ left: `${scale.zero * 100}%` }} />
+      {barSegments(parts, scale).map((g) => (
+        <span key={g.part} className={`score-bar-seg ${g.part}`} data-part={g.part} style={{ left: `${g.left * 100}%`, width: `${g.width * 100}%`, background: PART_COLOURS[g.part] }} />
+      ))}
+    </span>
+  );
+}
+
+const SHORT: Record<PartName, string> = { t5: 'T5', cf: 'collab.', seq: 'seq.' };
+const signed = (x: number) => (x >= 0 ? '+' : '−') + Math.abs(x).toFixed(2);
+
 function Ranked({ items, testItem, changes, testId }: { items: ScoredItem[]; testItem: number | null; changes: RankChange[] | null; testId: string }) {
+  const scale = barScale(items.map((s) => s.parts));
   return (
     <ol className="ranked" data-testid={testId}>
       {items.map((s, i) => {
         const hit = testItem !== null && s.item.id === testItem;
+        const d = s.parts?.delta;
         return (
           <li key={`${s.item.id}-${i}`} className={hit ? 'hit' : undefined} data-item={s.item.id} data-score={s.score}>
             <div className="ranked-row">
@@ -41,10 +72,16 @@ function Ranked({ items, testItem, changes, testId }: { items: ScoredItem[]; tes
                 )}
                 {changes?.[i] && <ChangeBadge c={changes[i]!} />}
               </span>
+              {s.parts && <ScoreBar parts={s.parts} scale={scale} />}
               <span className="score" title={`log-probability ${s.score}`}>
                 {s.score.toFixed(3)}
               </span>
             </div>
+            {d && (
+              <div className="parts-delta small" data-testid="parts-delta">
+                vs unmodified: {PART_NAMES.map((n) => `${SHORT[n]} ${signed(d[n])}`).join(' · ')}
+              </div>
+            )}
           </li>
         );
       })}
@@ -114,6 +151,52 @@ function Explanation({ view }: { view: InferResult }) {
   );
 }
 
+/** "T5 only / T5 + priors": shown only for packs whose config adds output priors. */
+function PriorsSwitch() {
+  const { priors, ready, cf, seq } = useApp(useShallow((s) => ({ priors: s.priors, ready: s.phase === 'ready', cf: s.summary?.priors?.cf ?? false, seq: s.summary?.priors?.seq ?? false })));
+  const { setPriors } = useApp.getState();
+  if (!cf && !seq) return null;
+  const names = [cf && 'collaborative', seq && 'sequence'].filter(Boolean).join(' + ');
+  return (
+    <div className="priors-switch" role="radiogroup" aria-label="Scores from" data-testid="priors-switch" title={`The pack adds ${names} output priors to the T5's score of the first decoded token (the item). Switch them off to see what the T5 recommends alone.`}>
+      <button role="radio" aria-checked={!priors} data-testid="priors-off" disabled={!ready} onClick={() => setPriors(false)}>
+        T5 only
+      </button>
+      <button role="radio" aria-checked={priors} data-testid="priors-on" disabled={!ready} onClick={() => setPriors(true)}>
+        T5 + priors
+      </button>
+    </div>
+  );
+}
+
+/** Colour key of the score bars (only the parts in this view's scores). */
+function PartsLegend({ view }: { view: InferResult }) {
+  const rows = [...view.sequential, ...(view.topn?.ranked ?? [])];
+  if (!rows.some((r) => r.parts)) return null;
+  const shown = PART_NAMES.filter((n) => n === 't5' || rows.some((r) => r.parts && r.parts[n] !== null));
+  return (
+    <p className="legend-list parts-legend small" data-testid="parts-legend">
+      {shown.map((n) => (
+        <span key={n} data-part={n}>
+          <span className="swatch" style={{ background: PART_COLOURS[n] }} /> {PART_LABELS[n]}
+        </span>
+      ))}
+      <span className="muted">bar: the item’s first-token logit, sum of the parts (right of the line adds, left subtracts); number: log-probability</span>
+    </p>
+  );
+}
+
+/** Under a what-if: which part of the scores moved, on average per row. */
+function PartsMoved({ rows }: { rows: ScoredItem[] }) {
+  const m = movedSummary(rows);
+  if (!m) return null;
+  return (
+    <p className="small" data-testid="parts-moved" data-most={m.most}>
+      Against the unmodified user, mean change per row: {PART_NAMES.map((n) => `${PART_LABELS[n]} ${m.mean[n].toFixed(3)}`).join(', ')}. Moved most: <strong>{PART_LABELS[m.most]}</strong>.
+    </p>
+  );
+}
+
 export function OutputsColumn({ view }: { view: InferResult | null }) {
   const { task, baseline, constrained, ready, evaluation } = useApp(
     useShallow((s) => ({ task: s.task, baseline: s.baseline, constrained: s.constrained, ready: s.phase === 'ready', evaluation: s.evaluation })),
@@ -124,7 +207,10 @@ export function OutputsColumn({ view }: { view: InferResult | null }) {
   const seqChanges = showDiff ? diffRanking(baseline!.sequential.map((s) => s.item.id), view!.sequential.map((s) => s.item.id)) : null;
   return (
     <section className="col outputs-col" aria-labelledby="out-heading" data-tour="outputs">
-      <h2 id="out-heading">Outputs</h2>
+      <div className="outputs-head">
+        <h2 id="out-heading">Outputs</h2>
+        <PriorsSwitch />
+      </div>
       <div role="tablist" className="tabs" aria-label="Task">
         {TABS.map((t) => (
           <button key={t.id} role="tab" aria-selected={task === t.id} data-testid={`task-${t.id}`} onClick={() => setTask(t.id)}>
@@ -138,6 +224,8 @@ export function OutputsColumn({ view }: { view: InferResult | null }) {
             <input type="checkbox" data-testid="constrained-toggle" checked={constrained} disabled={!ready} onChange={(e) => setConstrained(e.target.checked)} />
             constrained decoding (only valid item ids)
           </label>
+          <PartsLegend view={view} />
+          <PartsMoved rows={view.sequential} />
           <Ranked items={view.sequential} testItem={testItem} changes={seqChanges?.changes ?? null} testId="sequential-results" />
           {seqChanges && seqChanges.dropped.length > 0 && (
             <p className="small" data-testid="dropped">
@@ -154,6 +242,8 @@ export function OutputsColumn({ view }: { view: InferResult | null }) {
                 100 candidates ranked; the held-out positive is marked ● (rank{' '}
                 <strong data-testid="positive-rank">{view.topn.ranked.findIndex((r) => r.item.id === view.topn!.positive) + 1}</strong>).
               </p>
+              <PartsLegend view={view} />
+              <PartsMoved rows={view.topn.ranked} />
               <Ranked items={view.topn.ranked} testItem={view.topn.positive} changes={null} testId="topn-results" />
             </>
           ) : (

@@ -4,6 +4,7 @@ import { CacheControl } from './CacheControl.tsx';
 import { useShallow } from 'zustand/react/shallow';
 import type { TrainingLogRow } from '../../runtime/protocol.ts';
 import { scaleCss } from '../lib/palette.ts';
+import { priorsSentence } from '../lib/score-parts.ts';
 import { useApp } from '../store/index.ts';
 
 function Curves({ log }: { log: TrainingLogRow[] }) {
@@ -93,9 +94,14 @@ export function PackCard() {
         <li>
           composer: n = {summary.nDefault} (max {summary.nMax}), {summary.heads} heads, prompt length {summary.promptLength}
         </li>
-        {priors(m) && <li data-testid="pack-priors">output priors: {priors(m)}</li>}
+        {priors(m) && <li>output priors: {priors(m)}</li>}
         <li>running on {backend?.backend ?? '…'}</li>
       </ul>
+      {priorsSentence(summary.priors) && (
+        <p data-testid="pack-priors">
+          {priorsSentence(summary.priors)} Every recommended item shows its score split into these parts, and the “T5 only” switch above the outputs leaves them out.
+        </p>
+      )}
       <div className="cs-grid">
         <section>
           <h3>Training curves</h3>

@@ -1,6 +1,8 @@
 // A short guided tour for a classroom: CF embedding -> neighbours -> attention -> prompt -> T5 ->
 // outputs. Each step outlines the live panel it talks about (found by its data-tour attribute).
 import { useEffect } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import { decidingSentence, priorsSentence } from '../lib/score-parts.ts';
 import { useApp } from '../store/index.ts';
 import { TOUR_STEPS } from '../store/ui.ts';
 
@@ -12,6 +14,24 @@ const STEPS: { anchor: string; title: string; text: string }[] = [
   { anchor: 't5', title: '5. Into T5', text: 'T5 reads [task ; collaborative ; “user_… item_…” tokens] and writes an answer token by token.' },
   { anchor: 'outputs', title: '6. What it writes', text: 'Beam search gives the top-10 next items; top-n ranks 100 candidates; explanations stream word by word.' },
 ];
+
+/** The outputs step's live part: the pack's priors in one sentence and which part decided the current top item. */
+function OutputsSources() {
+  const { priors, on, view, task } = useApp(useShallow((s) => ({ priors: s.summary?.priors ?? null, on: s.priors, view: s.current, task: s.task })));
+  const rows = view ? (task === 'topn' && view.topn ? view.topn.ranked : view.sequential) : [];
+  const hasPriors = Boolean(priors && (priors.cf || priors.seq));
+  const decided = decidingSentence(rows);
+  return (
+    <>
+      {hasPriors && (
+        <p data-testid="tour-priors">
+          {priorsSentence(priors)} {on ? 'The switch by the Outputs heading turns them off (T5 only).' : 'They are switched off now: the scores are the T5’s alone.'}
+        </p>
+      )}
+      {decided && <p data-testid="tour-decider">{decided}</p>}
+    </>
+  );
+}
 
 export function Tour() {
   const step = useApp((s) => s.tourStep);
@@ -38,6 +58,7 @@ export function Tour() {
     <aside className="tour" role="dialog" aria-modal="false" aria-labelledby="tour-title" data-testid="tour" data-step={step}>
       <h2 id="tour-title">{s.title}</h2>
       <p>{s.text}</p>
+      {s.anchor === 'outputs' && <OutputsSources />}
       <div className="row">
         <button onClick={() => tourTo(step - 1)} disabled={step === 0}>
           Back

@@ -6,10 +6,10 @@ import { formatUrlState, parseUrlState, type UrlState } from './url-state.ts';
 
 const RUNS = { numRuns: 200 };
 
-const key = fc.constantFrom('pack', 'user', 'task', 'mask', 'n', 'solo', 'eval', 'backend', '__proto__', 'x');
+const key = fc.constantFrom('pack', 'user', 'task', 'mask', 'n', 'solo', 'eval', 'priors', 'backend', '__proto__', 'x');
 const value = fc.oneof(
   fc.string({ maxLength: 20 }),
-  fc.constantFrom('-1', '1e3', '99999999999', '0', '007', '3,1,3,,x', '<script>', 'javascript:alert(1)', '%00', '%E0%A4%A', 'beauty', 'webgpu', 'topn'),
+  fc.constantFrom('-1', '1e3', '99999999999', '0', '007', '3,1,3,,x', '<script>', 'javascript:alert(1)', '%00', '%E0%A4%A', 'beauty', 'webgpu', 'topn', 'off', 'on'),
 );
 const query = fc.array(fc.tuple(key, value), { maxLength: 8 }).map((kv) => '?' + kv.map(([k, v]) => `${k}=${v}`).join('&'));
 
@@ -22,6 +22,7 @@ function checkShape(s: UrlState): void {
   expect(s.masked.every((m) => Number.isInteger(m) && m >= 0 && m < 1e9)).toBe(true);
   expect([...s.masked].sort((a, b) => a - b)).toEqual(s.masked);
   expect(new Set(s.masked).size).toBe(s.masked.length);
+  expect(typeof s.priors).toBe('boolean');
 }
 
 describe('URL state', () => {

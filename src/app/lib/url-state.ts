@@ -1,4 +1,4 @@
-// Shareable URL state: which pack, user, task tab, masked neighbours and n. Parsing is forgiving
+// Shareable URL state: which pack, user, task tab, masked neighbours, n and the priors switch. Parsing is forgiving
 // (a bad field is dropped, never thrown) because people paste URLs by hand. No DOM access here:
 // callers pass `location.search` in and put the string back with history.replaceState.
 
@@ -13,6 +13,8 @@ export interface UrlState {
   n: number | null;
   individualOnly: boolean;
   evaluation: boolean;
+  /** The pack's output priors added to the T5's scores (default); false: T5 only (`priors=off`). */
+  priors: boolean;
   backend: string | null;
 }
 
@@ -39,6 +41,7 @@ export function parseUrlState(search: string): UrlState {
     n: n !== null && n >= 1 ? n : null,
     individualOnly: q.get('solo') === '1',
     evaluation: q.get('eval') === '1',
+    priors: q.get('priors') !== 'off',
     backend: /^[a-z0-9]{1,16}$/.test(q.get('backend') ?? '') ? q.get('backend') : null,
   };
 }
@@ -53,6 +56,7 @@ export function formatUrlState(s: UrlState): string {
   if (s.n !== null) q.set('n', String(s.n));
   if (s.individualOnly) q.set('solo', '1');
   if (s.evaluation) q.set('eval', '1');
+  if (!s.priors) q.set('priors', 'off');
   if (s.backend) q.set('backend', s.backend);
   const str = q.toString();
   return str ? `?${str}` : '';

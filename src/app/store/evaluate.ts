@@ -7,11 +7,12 @@ export const evalSlice: Slice<EvalSlice> = (set, get) => ({
   evalTotal: 0,
   evalRows: null,
   evalStopped: false,
+  evalPriors: true,
   runEval(numUsers) {
     const s = get();
     if (!s.client || s.phase !== 'ready') return;
-    const id = s.client.send({ type: 'evaluate', numUsers, constrained: s.constrained });
-    set({ evalRunning: true, evalDone: 0, evalTotal: numUsers, evalRows: null, evalStopped: false, pending: { ...s.pending, evaluate: id } });
+    const id = s.client.send({ type: 'evaluate', numUsers, constrained: s.constrained, priors: s.priors });
+    set({ evalRunning: true, evalDone: 0, evalTotal: numUsers, evalRows: null, evalStopped: false, evalPriors: s.priors, pending: { ...s.pending, evaluate: id } });
   },
   stopEval() {
     const s = get();

@@ -64,6 +64,7 @@ export function startApp(): void {
     userIndex: u.user,
     task: u.task ?? 'sequential',
     evaluation: u.evaluation,
+    priors: u.priors,
     whatIf: { masked: u.masked, n: u.n ?? 0, individualOnly: u.individualOnly },
   });
   useApp.getState().loadPack(pack);
@@ -76,6 +77,7 @@ export function startApp(): void {
       n: !s.summary || s.whatIf.n === s.summary.nDefault ? null : s.whatIf.n,
       individualOnly: s.whatIf.individualOnly,
       evaluation: s.evaluation,
+      priors: s.priors,
       backend: s.requestedBackend,
     });
     if (next !== location.search) history.replaceState(null, '', `${location.pathname}${next}${location.hash}`);

@@ -23,11 +23,14 @@ export const resultsSlice: Slice<ResultsSlice> = (set, get) => ({
     const target = currentTarget(s);
     if (!s.client || s.phase !== 'ready' || !s.summary || !target) return;
     const pending = { ...s.pending };
-    const common = { type: 'infer' as const, target, constrained: s.constrained, evaluation: s.evaluation };
+    const common = { type: 'infer' as const, target, constrained: s.constrained, evaluation: s.evaluation, priors: s.priors };
+    // The worker adds priors only where the pack has them.
+    const priorsUsed = s.priors && (s.summary.priors?.cf || s.summary.priors?.seq || false);
     const sameTarget = (r: AppState['baseline']) =>
       r !== null &&
       r.constrained === s.constrained &&
       r.evaluation === s.evaluation &&
+      (r.priors ?? true) === priorsUsed &&
       (target.kind === 'user' ? r.user.index === target.index : r.user.index === null && r.user.label === target.name);
     const isDefault = isDefaultWhatIf(s.whatIf, s.summary.nDefault);
     if (!isDefault && !sameTarget(s.baseline) && pending.baseline === null) {

@@ -36,7 +36,7 @@ export function sessionSlice(deps: SessionDeps): Slice<SessionSlice> {
       });
       // The worker warms up on what 'ready' below will ask for first (a profile: nothing to match).
       const s = get();
-      const first = s.profileName === null ? { user: s.userIndex, whatIf: s.whatIf, constrained: s.constrained, evaluation: s.evaluation } : undefined;
+      const first = s.profileName === null ? { user: s.userIndex, whatIf: s.whatIf, constrained: s.constrained, evaluation: s.evaluation, priors: s.priors } : undefined;
       const id = client.send({ type: 'load', pack, baseUrl: deps.baseUrl, backend, backendSource: source, ...(recheckBackend ? { recheckBackend } : {}), ...(first ? { first } : {}) });
       set((s) => ({ pending: { ...s.pending, load: id } }));
     };

@@ -62,6 +62,8 @@ export interface WhatIfSlice {
   whatIf: WhatIf;
   constrained: boolean;
   evaluation: boolean;
+  /** Add the pack's output priors to the T5's scores (default); false: T5 only. URL: priors=off. */
+  priors: boolean;
   task: ViewTask;
   toggleMask(index: number): void;
   setN(n: number): void;
@@ -69,6 +71,8 @@ export interface WhatIfSlice {
   resetWhatIf(): void;
   setConstrained(on: boolean): void;
   setEvaluation(on: boolean): void;
+  /** The "T5 only / T5 + priors" switch; recomputes live. */
+  setPriors(on: boolean): void;
   setTask(task: ViewTask): void;
 }
 
@@ -119,6 +123,8 @@ export interface EvalSlice {
   evalTotal: number;
   evalRows: MetricsRow[] | null;
   evalStopped: boolean;
+  /** Whether the last run added the output priors (the switch at the time it started). */
+  evalPriors: boolean;
   runEval(numUsers: number): void;
   stopEval(): void;
 }

@@ -6,6 +6,7 @@ export const whatIfSlice: Slice<WhatIfSlice> = (set, get) => ({
   whatIf: { masked: [], n: 0, individualOnly: false },
   constrained: true,
   evaluation: false,
+  priors: true,
   task: 'sequential',
 
   toggleMask(index) {
@@ -36,6 +37,11 @@ export const whatIfSlice: Slice<WhatIfSlice> = (set, get) => ({
   },
   setEvaluation(on) {
     set({ evaluation: on, baseline: null });
+    get().recompute();
+  },
+  setPriors(on) {
+    if (on === get().priors) return;
+    set({ priors: on, baseline: null });
     get().recompute();
   },
   setTask(task) {
