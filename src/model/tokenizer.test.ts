@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildTokenizer, digitPieces, EOS_ID, PAD_ID, Tokenizer, UNK_ID } from './tokenizer.ts';
+import { buildTokenizer, digitPieces, EOS_ID, PAD_ID, Tokenizer, UNK_ID, type WordTokenizerJSON } from './tokenizer.ts';
 import { TokenizerError } from './errors.ts';
 
 const texts = ['The sound is great, really great!', 'great strings; the tone', 'Bad sound.'];
@@ -126,7 +126,7 @@ describe('itemTokens / parseItem', () => {
     expect(back.vocab).toEqual(p5.vocab);
     expect(back.items()).toEqual([5, 12, 123, 1005]);
     expect(back.toJSON().itemRanges).toEqual([[5, 5], [12, 12], [123, 123], [1005, 1005]]);
-    const bad = p5.toJSON();
+    const bad = p5.toJSON() as WordTokenizerJSON;
     bad.vocab = bad.vocab.filter((t) => t !== '#07');
     expect(() => Tokenizer.fromJSON(bad)).toThrow(/lacks "#07"/);
     expect(() => Tokenizer.fromJSON({ ...p5.toJSON(), version: 2 as 1 })).toThrow(TokenizerError);

@@ -15,6 +15,7 @@
 //    order of appearance (all tokens of `user_12` share one number); every other token gets 0.
 //    A target item is its bare digit pieces ("345" -> `#34` `#5`).
 import { TokenizerError } from './errors.ts';
+import { Unigram, wholeWordIds } from './sentencepiece.ts';
 import type { IdScheme } from './types.ts';
 
 export const PAD_ID = 0;
@@ -28,7 +29,7 @@ export const DEFAULT_WHOLE_WORD_VOCAB = 512;
 /** One regex for the whole normaliser; the alternation order makes ids win over plain words. */
 const TOKEN_RE = /(user|item)_(\d+)|\p{L}+|\p{N}+|[^\s\p{L}\p{N}]/gu;
 
-export interface TokenizerJSON {
+export interface WordTokenizerJSON {
   kind: 'peapod-word-tokenizer';
   version: 1;
   idScheme: IdScheme;
@@ -39,6 +40,27 @@ export interface TokenizerJSON {
   /** Known item ids as inclusive ranges [first, last], ascending (the catalogue that constraints use). */
   itemRanges: [number, number][];
 }
+
+/**
+ * T5's SentencePiece tokenizer (imported checkpoints: Hugging Face T5, the authors' PeaPOD). Ids are
+ * written as the authors do (`user_12` -> "▁user" "_" "12"; a target item is its digits, "345" ->
+ * "▁3" "45"), whole-word ids follow their rule (sentencepiece.ts wholeWordIds). idScheme is 'p5': ids
+ * are pieces sharing a whole-word id, as in P5.
+ */
+export interface SentencePieceTokenizerJSON {
+  kind: 'peapod-sentencepiece';
+  version: 1;
+  idScheme: 'p5';
+  /** [piece, log probability] by id (tokenizer.json model.vocab); 0 <pad>, 1 </s>, 2 <unk>. */
+  pieces: [string, number][];
+  unkId: number;
+  /** Rows of the model's embedding table (>= pieces: T5 pads its 32,100 pieces to 32,128 rows). */
+  vocabSize: number;
+  wholeWordVocab: number;
+  itemRanges: [number, number][];
+}
+
+export type TokenizerJSON = WordTokenizerJSON | SentencePieceTokenizerJSON;
 
 export interface BuildTokenizerOptions {
   idScheme: IdScheme;
@@ -100,6 +122,35 @@ function toRanges(sorted: number[]): [number, number][] {
   return out;
 }
 
+/** Item ranges from a downloaded manifest: typed, and bounded (they are expanded into a set). */
+function checkRanges(ranges: unknown): [number, number][] {
+  if (!Array.isArray(ranges) || !ranges.every((r) => Array.isArray(r) && r.length === 2 && Number.isInteger(r[0]) && Number.isInteger(r[1]) && r[0] >= 0 && r[0] <= r[1])) {
+    throw new TokenizerError('tokenizer itemRanges must be [first, last] pairs of integers with 0 <= first <= last; re-export the pack.');
+  }
+  const span = (ranges as [number, number][]).reduce((s, [a, b]) => s + b - a + 1, 0);
+  if (span > MAX_CATALOGUE_ITEMS) throw new TokenizerError(`tokenizer itemRanges cover ${span} items, more than the ${MAX_CATALOGUE_ITEMS} a pack may hold; re-export the pack.`);
+  return ranges as [number, number][];
+}
+
+function checkSentencePiece(json: SentencePieceTokenizerJSON): Unigram {
+  if (json.version !== 1 || json.idScheme !== 'p5') {
+    throw new TokenizerError(`SentencePiece tokenizer JSON has version ${JSON.stringify(json.version)} and idScheme ${JSON.stringify(json.idScheme)}; expected version 1, idScheme "p5". Re-import the checkpoint.`);
+  }
+  const pieces: unknown = json.pieces;
+  if (!Array.isArray(pieces) || !pieces.every((p) => Array.isArray(p) && p.length === 2 && typeof p[0] === 'string' && typeof p[1] === 'number' && Number.isFinite(p[1]))) {
+    throw new TokenizerError('SentencePiece tokenizer pieces are not [piece, score] pairs; re-import the checkpoint.');
+  }
+  for (let i = 0; i < SPECIALS.length; i++) {
+    if (json.pieces[i]?.[0] !== SPECIALS[i]) throw new TokenizerError(`SentencePiece piece ${i} is "${json.pieces[i]?.[0]}", expected "${SPECIALS[i]}" (T5's <pad>, </s>, <unk>); this is not a T5 tokenizer.`);
+  }
+  if (json.unkId !== UNK_ID) throw new TokenizerError(`SentencePiece unk id is ${json.unkId}; T5 tokenizers use ${UNK_ID}.`);
+  if (!Number.isInteger(json.vocabSize) || json.vocabSize < json.pieces.length) {
+    throw new TokenizerError(`SentencePiece vocabSize ${json.vocabSize} is smaller than its ${json.pieces.length} pieces; the model's embedding must have a row for every piece.`);
+  }
+  if (!Number.isInteger(json.wholeWordVocab) || json.wholeWordVocab < 0) throw new TokenizerError(`tokenizer wholeWordVocab ${JSON.stringify(json.wholeWordVocab)} is not a non-negative integer; re-import the checkpoint.`);
+  return new Unigram({ pieces: json.pieces, unkId: json.unkId });
+}
+
 /** Raw word tokens of a text (after lower-casing), ids kept whole. Exported for vocabulary tools. */
 export function splitWords(text: string): string[] {
   return text.toLowerCase().match(TOKEN_RE) ?? [];
@@ -119,8 +170,28 @@ export class Tokenizer {
   private readonly userTok: number;
   private readonly itemTok: number;
   private readonly underscoreTok: number;
+  /** Set for SentencePiece tokenizers (imported T5 checkpoints); null for the word tokenizer. */
+  private readonly sp: Unigram | null = null;
 
   constructor(json: TokenizerJSON) {
+    if (json?.kind === 'peapod-sentencepiece') {
+      const sp = checkSentencePiece(json);
+      this.sp = sp;
+      this.idScheme = 'p5';
+      this.wholeWordVocab = json.wholeWordVocab;
+      // Rows past the pieces (T5's padding to a multiple of 128) are never produced nor decoded.
+      const vocab = json.pieces.map(([p]) => p);
+      for (let i = vocab.length; i < json.vocabSize; i++) vocab.push(`<unused_row_${i}>`);
+      this.vocab = vocab;
+      vocab.forEach((tok, i) => {
+        if (!this.index.has(tok)) this.index.set(tok, i);
+      });
+      this.itemRanges = checkRanges(json.itemRanges).map(([a, b]) => [a, b] as [number, number]);
+      this.itemSet = new Set();
+      for (const [a, b] of this.itemRanges) for (let x = a; x <= b; x++) this.itemSet.add(x);
+      this.userTok = this.itemTok = this.underscoreTok = -1;
+      return;
+    }
     if (json?.kind !== 'peapod-word-tokenizer' || json.version !== 1) {
       throw new TokenizerError(`tokenizer JSON has kind ${JSON.stringify(json?.kind)} version ${JSON.stringify(json?.version)}; expected "peapod-word-tokenizer" version 1. Re-export the pack.`);
     }
@@ -131,12 +202,7 @@ export class Tokenizer {
     // item ranges, which are expanded into a set (a range [1, 1e12] would never finish).
     if (!Array.isArray(json.vocab) || !json.vocab.every((t) => typeof t === 'string')) throw new TokenizerError('tokenizer vocab is not an array of strings; re-export the pack.');
     if (!Number.isInteger(json.wholeWordVocab) || json.wholeWordVocab < 0) throw new TokenizerError(`tokenizer wholeWordVocab ${JSON.stringify(json.wholeWordVocab)} is not a non-negative integer; re-export the pack.`);
-    const ranges: unknown = json.itemRanges;
-    if (!Array.isArray(ranges) || !ranges.every((r) => Array.isArray(r) && r.length === 2 && Number.isInteger(r[0]) && Number.isInteger(r[1]) && r[0] >= 0 && r[0] <= r[1])) {
-      throw new TokenizerError('tokenizer itemRanges must be [first, last] pairs of integers with 0 <= first <= last; re-export the pack.');
-    }
-    const span = (ranges as [number, number][]).reduce((s, [a, b]) => s + b - a + 1, 0);
-    if (span > MAX_CATALOGUE_ITEMS) throw new TokenizerError(`tokenizer itemRanges cover ${span} items, more than the ${MAX_CATALOGUE_ITEMS} a pack may hold; re-export the pack.`);
+    checkRanges(json.itemRanges);
     for (let i = 0; i < SPECIALS.length; i++) {
       if (json.vocab[i] !== SPECIALS[i]) throw new TokenizerError(`tokenizer vocab[${i}] is "${json.vocab[i]}", expected "${SPECIALS[i]}"; the vocabulary is not a PeaPOD vocabulary.`);
     }
@@ -166,6 +232,18 @@ export class Tokenizer {
   }
 
   toJSON(): TokenizerJSON {
+    if (this.sp) {
+      return {
+        kind: 'peapod-sentencepiece',
+        version: 1,
+        idScheme: 'p5',
+        pieces: this.sp.model.pieces.map(([p, sc]) => [p, sc]),
+        unkId: this.sp.model.unkId,
+        vocabSize: this.vocab.length,
+        wholeWordVocab: this.wholeWordVocab,
+        itemRanges: this.itemRanges.map(([a, b]) => [a, b]),
+      };
+    }
     return {
       kind: 'peapod-word-tokenizer',
       version: 1,
@@ -204,7 +282,13 @@ export class Tokenizer {
     return this.index.get(token) ?? UNK_ID;
   }
 
+  /** Whether this is T5's SentencePiece tokenizer (imported checkpoints). */
+  get sentencePiece(): boolean {
+    return this.sp !== null;
+  }
+
   encodeText(text: string, opts: EncodeOptions = {}): Encoded {
+    if (this.sp) return this.encodeSentencePiece(this.sp, text, opts);
     const ids: number[] = [];
     const whole: number[] = [];
     let span = 0;
@@ -237,6 +321,25 @@ export class Tokenizer {
     return { ids: Int32Array.from(ids), wholeWord: Int32Array.from(whole) };
   }
 
+  private encodeSentencePiece(sp: Unigram, text: string, opts: EncodeOptions): Encoded {
+    const { ids, pieces } = sp.encode(text);
+    let whole = wholeWordIds(pieces);
+    const spans = whole.reduce((m, x) => Math.max(m, x), 0);
+    if (spans >= this.wholeWordVocab) {
+      throw new TokenizerError(`text has ${spans} user/item ids; the whole-word table of this model has ${this.wholeWordVocab} rows (ids 1..${this.wholeWordVocab - 1}). Shorten the input.`);
+    }
+    let kept = ids;
+    if (opts.maxTokens !== undefined && ids.length > opts.maxTokens) {
+      kept = ids.slice(0, opts.maxTokens);
+      whole = whole.slice(0, opts.maxTokens);
+    }
+    if (opts.addEos ?? true) {
+      kept = [...kept, EOS_ID];
+      whole = [...whole, 0];
+    }
+    return { ids: Int32Array.from(kept), wholeWord: Int32Array.from(whole) };
+  }
+
   /**
    * Token sequence of a target item (no </s>). Throws for an item outside the catalogue because a
    * target the model can never spell (atomic) would silently become <unk>.
@@ -244,6 +347,7 @@ export class Tokenizer {
   itemTokens(itemId: number): Int32Array {
     if (!this.itemSet.has(itemId)) throw new TokenizerError(`item ${itemId} is not in this tokenizer's catalogue (${this.itemSet.size} items); use an item id of the dataset the pack was built on.`);
     if (this.idScheme === 'atomic') return Int32Array.of(this.index.get(`item_${itemId}`)!);
+    if (this.sp) return Int32Array.from(this.sp.encode(String(itemId)).ids);
     return Int32Array.from(digitPieces(String(itemId)), (p) => this.index.get(PIECE_PREFIX + p)!);
   }
 
@@ -256,6 +360,14 @@ export class Tokenizer {
     while (n > 0 && (ids[n - 1] === EOS_ID || ids[n - 1] === PAD_ID)) n--;
     if (n === 0) return null;
     let item: number;
+    if (this.sp) {
+      const text = this.sp.decode(Array.from({ length: n }, (_, i) => ids[i]!));
+      if (!/^\d+$/.test(text)) return null;
+      item = Number(text);
+      const canonical = this.itemSet.has(item) ? this.itemTokens(item) : null;
+      if (!canonical || canonical.length !== n || canonical.some((t, i) => t !== ids[i])) return null;
+      return item;
+    }
     if (this.idScheme === 'atomic') {
       if (n !== 1) return null;
       const m = /^item_(\d+)$/.exec(this.vocab[ids[0]!] ?? '');
@@ -282,6 +394,15 @@ export class Tokenizer {
    * (without <unk>).
    */
   decode(ids: ArrayLike<number>): string {
+    if (this.sp) {
+      const upTo: number[] = [];
+      for (let i = 0; i < ids.length; i++) {
+        if (ids[i] === EOS_ID) break;
+        if (ids[i]! >= this.sp.model.pieces.length && ids[i]! < this.vocab.length) continue; // padding rows
+        upTo.push(ids[i]!);
+      }
+      return this.sp.decode(upTo);
+    }
     const words: string[] = [];
     let gluePiece = false; // the next digit piece continues the current word
     for (let i = 0; i < ids.length; i++) {

@@ -18,6 +18,8 @@ import { tinyConfig } from '../../model/t5/test-fixtures.ts';
 import { buildTokenizer } from '../../model/tokenizer.ts';
 import { PACK_DATA, type PeapodConfig } from '../../model/types.ts';
 import { openPack } from '../../runtime/pack-source.ts';
+import { peapodDecoder } from '../../model/generate/peapod-decoder.ts';
+import { recommendNext } from '../../model/generate/recommend.ts';
 import { importCheckpoint } from './import.ts';
 
 await tf.setBackend('cpu');
@@ -243,6 +245,64 @@ describe('peapod import (checkpoint of ours)', () => {
     err = await importError(checkpointDir('prior', (c) => (c.data!.cfItem = new Float32Array(c.data!.cfItem!.length))));
     expect(err.code).toBe('dataset');
     expect(err.tensor).toBe('peapod.cf_prior.item_factors');
+  });
+
+  it("a SentencePiece checkpoint (the authors' layout): tokenizer.json, p5 ids, whole-word table", async () => {
+    const S = '\u2581';
+    const pieces: [string, number][] = [['<pad>', 0], ['</s>', 0], ['<unk>', 0], [S, -3], [`${S}user`, -2], [`${S}item`, -2], ['_', -2], [`${S}what`, -2]];
+    for (let d = 0; d < 10; d++) pieces.push([String(d), -3], [`${S}${d}`, -3]);
+    pieces.push(['<extra_id_0>', 0]);
+    const vocabSize = 40; // T5 pads its embedding past the pieces
+    const base = tinyConfig({ vocabSize, wholeWordVocab: 16 });
+    const config: PeapodConfig = { ...base, idScheme: 'p5', tasks: ['explanation', 'sequential', 'topn'] };
+    const d = config.composer.cfDim;
+    const values = new Map<string, NamedValues>();
+    for (const spec of paramSpecs(config)) values.set(spec.name, { shape: spec.shape, data: initialValues({ ...spec, init: { kind: 'normal', std: 0.5 } }, 4) });
+    const dir = path.join(root, 'sentencepiece');
+    writeCheckpointDir(dir, {
+      config,
+      weights: values,
+      tokenizerJson: { version: '1.0', model: { type: 'Unigram', unk_id: 2, vocab: pieces } },
+      data: { cfUser: initialValues({ name: 'u', shape: [U, d], init: { kind: 'normal', std: 1 } }, 5) },
+      dataset: { name: 'tiny', ids: 'original' },
+    });
+    const out = path.join(root, 'sp-pack');
+    await importCheckpoint({ from: dir, out, dataDir, quiet: true, dtype: 'float32' });
+    const pack = await loadPack(nodePackSource(out));
+    expect(pack.tokenizer.sentencePiece).toBe(true);
+    expect(pack.tokenizer.vocabSize).toBe(vocabSize);
+    expect(pack.tokenizer.items()).toHaveLength(I);
+    const e = pack.tokenizer.encodeText('user_12 item_7');
+    expect(Array.from(e.wholeWord)).toEqual([1, 1, 1, 1, 2, 2, 2, 0]);
+    expect(pack.tokenizer.parseItem(pack.tokenizer.itemTokens(123))).toBe(123);
+    // End to end: the imported model decodes valid catalogue items under the constraint.
+    const opened = await openPack(nodePackSource(out), () => {});
+    try {
+      const model = opened.model;
+      const t = opened.tokenizer;
+      const enc = tf.tidy(() => {
+        const x = t.encodeText('user_3 item_5 item_17');
+        const { prompt } = model.composePrompt('sequential', null, 1);
+        const o = model.encode({ tokenIds: tf.tensor2d(x.ids, [1, x.ids.length], 'int32'), wholeWordIds: tf.tensor2d(x.wholeWord, [1, x.ids.length], 'int32'), attentionMask: tf.ones([1, x.ids.length]) }, prompt);
+        return { hidden: o.hidden, mask: o.mask };
+      });
+      const [rec] = await recommendNext(peapodDecoder(model, enc as { hidden: tf.Tensor3D; mask: tf.Tensor2D }), t, { beamWidth: 5, topK: 5, constrained: true });
+      tf.dispose(enc);
+      expect(rec!.items).toHaveLength(5);
+      expect(rec!.items.every((x) => x !== null && x >= 1 && x <= I)).toBe(true);
+    } finally {
+      opened.dispose();
+    }
+
+    // Without tokenizer.json there is no tokenizer at all.
+    fs.rmSync(path.join(dir, 'tokenizer.json'));
+    let err = await importError(dir);
+    expect(err.code).toBe('file');
+    expect(err.file).toBe('tokenizer.json');
+    // A BPE tokenizer.json is not T5's.
+    fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify({ model: { type: 'BPE', vocab: {}, merges: [] } }));
+    err = await importError(dir);
+    expect(err.message).toMatch(/tokenizer\.json: .*model type "BPE"/);
   });
 
   it('the CLI prints the typed error and exits 1', async () => {

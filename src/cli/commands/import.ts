@@ -24,7 +24,8 @@ import { fromCheckpointDetailed } from '../../model/pack/hf-names.ts';
 import { writePack } from '../../model/pack/node.ts';
 import { parseSafetensors, type ParsedSafetensors, type SafetensorsTensor } from '../../model/pack/safetensors.ts';
 import { PARAM } from '../../model/params.ts';
-import { Tokenizer } from '../../model/tokenizer.ts';
+import { unigramFromTokenizerJson } from '../../model/sentencepiece.ts';
+import { Tokenizer, type TokenizerJSON } from '../../model/tokenizer.ts';
 import { PACK_DATA, PACK_FILES, type PeapodConfig } from '../../model/types.ts';
 import { boolFlag, CliUsageError, numberFlag, parseArgs, stringFlag } from '../args.ts';
 import type { Command } from './types.ts';
@@ -135,6 +136,51 @@ function itemMaps(ds: InteractionDataset, map: Int32Array | null): { toModel: In
   return { toModel, toDataset };
 }
 
+/**
+ * The tokenizer of the checkpoint: the block's own (our word tokenizer), else the folder's
+ * tokenizer.json (T5's SentencePiece, the authors' PeaPOD) with every dataset item in the catalogue.
+ */
+function loadTokenizer(from: string, meta: PeapodCheckpointMeta, config: PeapodConfig, numItems: number): Tokenizer {
+  let json: TokenizerJSON;
+  let where: string;
+  if (meta.tokenizer) {
+    json = meta.tokenizer;
+    where = 'config.json "peapod.tokenizer"';
+  } else {
+    where = CHECKPOINT_FILES.tokenizer;
+    const bytes = readFile(from, CHECKPOINT_FILES.tokenizer, false);
+    if (!bytes) {
+      throw new CheckpointError('file', null, `The checkpoint has no tokenizer: config.json's "peapod" block has none and the folder has no tokenizer.json. Save the T5 tokenizer next to the weights (tokenizer.save_pretrained(DIR)).`, CHECKPOINT_FILES.tokenizer);
+    }
+    let raw: unknown;
+    try {
+      raw = JSON.parse(new TextDecoder().decode(bytes));
+    } catch (err) {
+      throw new CheckpointError('invalid', null, `tokenizer.json is not valid JSON (${(err as Error).message}); save the tokenizer again.`, CHECKPOINT_FILES.tokenizer);
+    }
+    let model;
+    try {
+      model = unigramFromTokenizerJson(raw);
+    } catch (err) {
+      throw new CheckpointError('invalid', null, `tokenizer.json: ${(err as Error).message}`, CHECKPOINT_FILES.tokenizer);
+    }
+    json = { kind: 'peapod-sentencepiece', version: 1, idScheme: 'p5', pieces: model.pieces.map(([p, sc]) => [p, sc]), unkId: model.unkId, vocabSize: config.t5.vocabSize, wholeWordVocab: config.t5.wholeWordVocab, itemRanges: numItems > 0 ? [[1, numItems]] : [] };
+  }
+  let tok: Tokenizer;
+  try {
+    tok = Tokenizer.fromJSON(json);
+  } catch (err) {
+    throw new CheckpointError('invalid', null, `${where} cannot be loaded (${(err as Error).message}).`, meta.tokenizer ? CHECKPOINT_FILES.config : CHECKPOINT_FILES.tokenizer);
+  }
+  if (tok.vocabSize !== config.t5.vocabSize) {
+    throw new CheckpointError('invalid', null, `${where}: the tokenizer has ${tok.vocabSize} tokens but the model's vocab_size is ${config.t5.vocabSize}; the tokenizer is not the one the model was trained with.`, meta.tokenizer ? CHECKPOINT_FILES.config : CHECKPOINT_FILES.tokenizer);
+  }
+  if (tok.idScheme !== config.idScheme) {
+    throw new CheckpointError('invalid', null, `${where}: the tokenizer writes ids as "${tok.idScheme}" but the model config says "${config.idScheme}".`, CHECKPOINT_FILES.config);
+  }
+  return tok;
+}
+
 /** Imports a checkpoint folder of ours as a pack. */
 export async function importCheckpoint(o: ImportOptions): Promise<ImportResult> {
   const t0 = performance.now();
@@ -170,16 +216,6 @@ export async function importCheckpoint(o: ImportOptions): Promise<ImportResult> 
   const dtypes = new Set([...weightsFile.tensors.values()].map((t) => t.dtype));
   if (ignored.length) note(`import: ignored ${ignored.length} tensor(s) the model does not use: ${ignored.join(', ')}`);
 
-  let tok: Tokenizer;
-  try {
-    tok = Tokenizer.fromJSON(meta.tokenizer);
-  } catch (err) {
-    throw new CheckpointError('invalid', null, `config.json: "peapod.tokenizer" cannot be loaded (${(err as Error).message}).`, CHECKPOINT_FILES.config);
-  }
-  if (tok.vocabSize !== config.t5.vocabSize) {
-    throw new CheckpointError('invalid', null, `config.json: the tokenizer has ${tok.vocabSize} tokens but the model's vocab_size is ${config.t5.vocabSize}; the tokenizer is not the one the model was trained with.`, CHECKPOINT_FILES.config);
-  }
-
   const datasetArg = o.dataset ?? meta.dataset?.name;
   if (!datasetArg) throw new CliUsageError('the checkpoint names no dataset; pass --dataset NAME|DIR (the dataset the model was trained on).');
   progress.update(0.3, `loading dataset ${datasetArg}`, true);
@@ -191,6 +227,7 @@ export async function importCheckpoint(o: ImportOptions): Promise<ImportResult> 
   const U = ds.sequences.length;
   const I = ds.numItems;
   const cfDim = config.composer.cfDim;
+  const tok = loadTokenizer(from, meta, config, I);
 
   const dataBytes = readFile(from, CHECKPOINT_FILES.data, false);
   if (!dataBytes) {

@@ -26,7 +26,10 @@ export interface CheckpointContents {
   config: PeapodConfig;
   /** Our weights ([in, out]), as a ParamMap or plain arrays. */
   weights: ParamMap | Map<string, NamedValues>;
-  tokenizer: TokenizerJSON;
+  /** Our tokenizer JSON, kept in config.json; or absent with `tokenizerJson` (T5's SentencePiece). */
+  tokenizer?: TokenizerJSON;
+  /** A Hugging Face tokenizer.json written beside the weights (used when `tokenizer` is absent). */
+  tokenizerJson?: unknown;
   data?: CheckpointDataArrays;
   dataset?: PeapodCheckpointMeta['dataset'];
   name?: string;
@@ -43,11 +46,13 @@ export function checkpointFiles(c: CheckpointContents): Map<string, Uint8Array> 
   const values = isParamMap(c.weights) ? paramValues(c.weights) : c.weights;
   const hf = toCheckpoint(c.config, values);
   const files = new Map<string, Uint8Array>();
-  const meta: Omit<PeapodCheckpointMeta, 'format' | 'version'> = { config: c.config, tokenizer: c.tokenizer };
+  const meta: Omit<PeapodCheckpointMeta, 'format' | 'version'> = { config: c.config };
+  if (c.tokenizer) meta.tokenizer = c.tokenizer;
   if (c.dataset) meta.dataset = c.dataset;
   if (c.name) meta.name = c.name;
   if (c.training) meta.training = c.training;
   files.set(CHECKPOINT_FILES.config, new TextEncoder().encode(JSON.stringify(checkpointConfigJson(meta), null, 1)));
+  if (c.tokenizerJson !== undefined) files.set(CHECKPOINT_FILES.tokenizer, new TextEncoder().encode(JSON.stringify(c.tokenizerJson)));
   files.set(CHECKPOINT_FILES.model, writeSafetensors([...hf].map(([name, v]) => ({ name, dtype: 'F32' as const, shape: v.shape, data: v.data })), { format: 'pt' }));
   if (c.data) {
     const d = c.config.composer.cfDim;

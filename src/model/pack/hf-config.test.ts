@@ -72,7 +72,10 @@ describe('checkpoint config of ours', () => {
     invalid(() => readCheckpointConfig({ ...good, peapod: { ...block, version: 2 } }), /version 2/);
     invalid(() => readCheckpointConfig({ ...good, peapod: 'x' }), /PeaPOD block/);
     invalid(() => readCheckpointConfig({ ...good, peapod: { ...block, config: { ...config, t5: { ...config.t5, numHeads: 0 } } } }), /cannot describe a model/);
-    invalid(() => readCheckpointConfig({ ...good, peapod: { ...block, tokenizer: undefined } }), /tokenizer/);
+    invalid(() => readCheckpointConfig({ ...good, peapod: { ...block, tokenizer: null } }), /tokenizer/);
+    // Without a tokenizer in the block, tokenizer.json is used: SentencePiece ids are p5.
+    invalid(() => readCheckpointConfig({ ...good, peapod: { ...block, tokenizer: undefined } }), /idScheme/);
+    expect(readCheckpointConfig({ ...good, peapod: { ...block, tokenizer: undefined, config: { ...config, idScheme: 'p5' } } }).kind).toBe('peapod');
     invalid(() => readCheckpointConfig({ ...good, num_heads: 3 }), /num_heads = 3/);
   });
 });

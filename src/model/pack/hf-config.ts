@@ -5,6 +5,7 @@
 //
 // A checkpoint folder of ours:
 //   config.json        HF T5 keys (model_type "t5", d_model, ...) + "peapod": PeapodCheckpointMeta
+//   tokenizer.json     (when the block has no tokenizer) T5's SentencePiece tokenizer, e.g. the authors'
 //   model.safetensors  every weight under its checkpoint name (hf-names.ts), F32/F16/BF16
 //   data.safetensors   (collaborative models) CF tables: "cf.user" [U, cfDim] and optionally
 //                      "cf.item" [I+1, cfDim], "users.ids" [U] (dataset user id per row, default the
@@ -37,8 +38,11 @@ export interface PeapodCheckpointMeta {
   format: typeof PEAPOD_CHECKPOINT_FORMAT;
   version: 1;
   config: PeapodConfig;
-  /** Our word tokenizer (model/tokenizer.ts), as the model was trained with it. */
-  tokenizer: TokenizerJSON;
+  /**
+   * The tokenizer the model was trained with (model/tokenizer.ts). Absent: the folder's
+   * tokenizer.json (T5's SentencePiece, e.g. the authors' PeaPOD) is used, with config.idScheme 'p5'.
+   */
+  tokenizer?: TokenizerJSON;
   /** Dataset the model was trained on (a folder name under the data directory), when known. */
   dataset?: { name: string; fingerprint?: string; ids?: 'original' | 'remapped' };
   /** Name for the pack. */
@@ -206,7 +210,8 @@ export function readCheckpointConfig(raw: unknown): CheckpointConfig {
   } catch (err) {
     throw bad(`has a "${PEAPOD_CONFIG_KEY}.config" that cannot describe a model: ${(err as Error).message}`);
   }
-  if (!meta.tokenizer || typeof meta.tokenizer !== 'object') throw bad(`lacks "${PEAPOD_CONFIG_KEY}.tokenizer" (the word tokenizer the model was trained with); export it with the checkpoint`);
+  if (meta.tokenizer !== undefined && (meta.tokenizer === null || typeof meta.tokenizer !== 'object')) throw bad(`has "${PEAPOD_CONFIG_KEY}.tokenizer" = ${JSON.stringify(meta.tokenizer)}; it must be the tokenizer JSON the model was trained with, or absent when the folder has tokenizer.json`);
+  if (meta.tokenizer === undefined && config.idScheme !== 'p5') throw bad(`has no "${PEAPOD_CONFIG_KEY}.tokenizer", so the folder's tokenizer.json (T5's SentencePiece) is used, but "${PEAPOD_CONFIG_KEY}.config.idScheme" is "${config.idScheme}"; SentencePiece ids are "p5"`);
   if (json['d_model'] !== undefined) {
     const hf = t5ConfigFromHf(json, config.t5.wholeWordVocab);
     for (const [ours, key] of T5_KEYS) {
