@@ -379,7 +379,7 @@ export async function runTrainPipeline(o: PipelineOptions): Promise<PipelineResu
       timed('bundleS', () => writeTorchBundle(dir, { model, tok, ds, cf, neighbourIndices: nb.indices, nMax }, { ...torchTrainerOptions(o.torch), minutes: o.train.maxMinutes, batchSize: o.train.batchSize, topnCandidates: o.train.topnCandidates }, o.seed));
       log(o.quiet, `torch bundle: ${dir} (${timings['bundleS']!.toFixed(1)} s)`);
     }
-    await runTorchTrainer(dir, o.resume, o.torch?.threads ?? 1);
+    await runTorchTrainer(dir, o.resume, o.torch?.threads ?? 1, o.quiet ?? false);
     const r = importTorchBest(dir, model);
     fs.copyFileSync(path.join(dir, 'training-log.jsonl'), path.join(o.runDir, 'training-log.jsonl'));
     const t0 = performance.now();

@@ -123,17 +123,24 @@ export function writeTorchBundle(dir: string, x: BundleInputs, options: TorchTra
   fs.writeFileSync(path.join(dir, 'bundle.json'), JSON.stringify(bundle, null, 1));
 }
 
-/** Runs the trainer (inheriting stderr for its progress lines); rejects with its exit status. */
-export function runTorchTrainer(dir: string, resume: boolean, threads = 1): Promise<void> {
+/**
+ * Runs the trainer; its progress lines go to stderr, or, when `quiet`, are kept and only shown (the
+ * last lines) if it fails. Rejects with its exit status.
+ */
+export function runTorchTrainer(dir: string, resume: boolean, threads = 1, quiet = false): Promise<void> {
   const args = [torchTrainerPath(), '--bundle', dir, ...(resume ? ['--resume'] : [])];
   // BLAS threads as torch's: OpenBLAS otherwise starts one per core and oversubscribes them.
   const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) };
   return new Promise((resolve, reject) => {
-    const child = spawn(pythonCommand(), args, { stdio: ['ignore', 'inherit', 'inherit'], env });
+    const child = spawn(pythonCommand(), args, { stdio: ['ignore', 'inherit', quiet ? 'pipe' : 'inherit'], env });
+    let tail = '';
+    child.stderr?.on('data', (d: Buffer) => (tail = (tail + d.toString()).slice(-4000)));
     child.on('error', (e) =>
       reject(new Error(`could not start ${pythonCommand()} (${e.message}). The torch engine needs Debian's python3-torch (apt-get install python3-torch) or PEAPOD_PYTHON pointing at a Python with torch.`)),
     );
-    child.on('exit', (code, signal) => (code === 0 ? resolve() : reject(new Error(`tools/torch/train.py stopped with ${signal ?? `exit status ${code}`}; its log is in ${dir}. Re-run with --resume to continue from its last checkpoint.`))));
+    child.on('exit', (code, signal) =>
+      code === 0 ? resolve() : reject(new Error(`tools/torch/train.py stopped with ${signal ?? `exit status ${code}`}; its log is in ${dir}. Re-run with --resume to continue from its last checkpoint.${tail ? `\n${tail}` : ''}`)),
+    );
   });
 }
 

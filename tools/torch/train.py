@@ -301,6 +301,26 @@ def main() -> None:
     targets_train_s = 0.0
     perm, pi = rng.permutation(eligible), 0
     B = o["batchSize"]
+    last_val_step = -1
+    lr = o["lr"]
+
+    def validate_and_save(elapsed: float, epoch: float, lr: float) -> None:
+        nonlocal last_val_step
+        last_val_step = state["step"]
+        v = validate(model, b, vusers, o, n_nb, vneg)
+        score = v["seqNDCG10"] + v["topnNDCG10"]
+        state["history"].append({"step": state["step"], "elapsedS": round(elapsed, 1), **v})
+        logf.write(json.dumps({"step": state["step"], "epoch": round(epoch, 3), "task": "validation", "loss": None, "valLoss": None, **v, "lr": lr, "elapsedS": round(elapsed, 1)}) + "\n")
+        logf.flush()
+        better = score > state["best"]
+        if better:
+            state["best"], state["bestStep"] = score, state["step"]
+            st.save(os.path.join(args.bundle, "best.safetensors"), model.state_dict(), {"step": str(state["step"])})
+        state["elapsedS"] = time.time() - t_start
+        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "state": state}, ckpt + ".tmp")
+        os.replace(ckpt + ".tmp", ckpt)
+        log(f"valid step {state['step']}: next-item HR@10 {v['seqHR10']:.4f} NDCG@10 {v['seqNDCG10']:.4f}  top-n HR@10 {v['topnHR10']:.4f} NDCG@10 {v['topnNDCG10']:.4f}{'  (best, saved)' if better else ''}")
+
     while True:
         elapsed = time.time() - t_start
         if elapsed >= budget:
@@ -335,21 +355,11 @@ def main() -> None:
             tl = np.mean(run["topn"][-50:]) if run["topn"] else float("nan")
             rate = state["targets"] / max(1e-9, elapsed)
             log(f"train {elapsed / 60:5.1f}/{o['minutes']:.0f} min  step {state['step']}  epoch {epoch:.1f}  loss seq {sl:.3f} top-n {tl:.3f}  {rate:,.0f} targets/s  best val {state['best']:.4f}  ETA {(budget - elapsed) / 60:.1f} min")
-        if now - last_val >= o["validateEveryMin"] * 60 or elapsed + 1 >= budget:
+        if now - last_val >= o["validateEveryMin"] * 60:
             last_val = now
-            v = validate(model, b, vusers, o, n_nb, vneg)
-            score = v["seqNDCG10"] + v["topnNDCG10"]
-            state["history"].append({"step": state["step"], "elapsedS": round(elapsed, 1), **v})
-            logf.write(json.dumps({"step": state["step"], "epoch": round(epoch, 3), "task": "validation", "loss": None, "valLoss": None, **v, "lr": lr, "elapsedS": round(elapsed, 1)}) + "\n")
-            logf.flush()
-            better = score > state["best"]
-            if better:
-                state["best"], state["bestStep"] = score, state["step"]
-                st.save(os.path.join(args.bundle, "best.safetensors"), model.state_dict(), {"step": str(state["step"])})
-            state["elapsedS"] = time.time() - t_start
-            torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "state": state}, ckpt + ".tmp")
-            os.replace(ckpt + ".tmp", ckpt)
-            log(f"valid step {state['step']}: next-item HR@10 {v['seqHR10']:.4f} NDCG@10 {v['seqNDCG10']:.4f}  top-n HR@10 {v['topnHR10']:.4f} NDCG@10 {v['topnNDCG10']:.4f}{'  (best, saved)' if better else ''}")
+            validate_and_save(elapsed, epoch, lr)
+    if last_val_step != state["step"]:  # the weights the budget ended with are validated too
+        validate_and_save(time.time() - t_start, state["targets"] / max(1, len(b.seq)), lr)
     logf.close()
     elapsed = time.time() - t_start
     result = {"steps": state["step"], "targets": state["targets"], "trainSeconds": round(elapsed, 1), "targetsPerS": state["targets"] / max(1e-9, targets_train_s), "bestStep": state["bestStep"], "best": state["best"], "history": state["history"], "options": o, "torch": torch.__version__, "threads": torch.get_num_threads()}
