@@ -163,6 +163,24 @@ describe('peapod import (checkpoint of ours)', () => {
     }
   });
 
+  it('CF rows in another user order are put in the dataset order', async () => {
+    const f = fixture();
+    const d = f.config.composer.cfDim;
+    const perm = Array.from({ length: U }, (_, r) => U - 1 - r); // row r holds dataset user index perm[r]
+    const cf = f.contents.data!.cfUser;
+    const shuffled = new Float32Array(cf.length);
+    perm.forEach((u, r) => shuffled.set(cf.subarray(u * d, (u + 1) * d), r * d));
+    const dir = checkpointDir('reordered', (c) => {
+      c.data!.cfUser = shuffled;
+      c.data!.userIds = Int32Array.from(perm, (u) => u + 1);
+    });
+    const out = path.join(root, 'reordered-pack');
+    await importCheckpoint({ from: dir, out, dataDir, quiet: true, dtype: 'float32' });
+    const pack = await loadPack(nodePackSource(out));
+    const got = pack.data.get(PACK_DATA.cfUser)!.values;
+    for (let i = 0; i < cf.length; i++) expect(got[i]).toBeCloseTo(cf[i]!, 2); // float16 in the pack
+  });
+
   it('a missing, extra or mis-shaped weight names the tensor and the file', async () => {
     const f = fixture();
     const dir = path.join(root, 'bad-weights');
@@ -233,6 +251,9 @@ describe('peapod import (checkpoint of ours)', () => {
     err = await importError(checkpointDir('users', (c) => (c.data!.userIds = Int32Array.from({ length: U }, (_, u) => u + 2))));
     expect(err.code).toBe('dataset');
     expect(err.tensor).toBe(CHECKPOINT_DATA.userIds);
+    expect(err.message).toMatch(/has user 1 but "users\.ids" has no row for it/);
+    err = await importError(checkpointDir('users-twice', (c) => (c.data!.userIds = Int32Array.from({ length: U }, (_, u) => Math.max(1, u)))));
+    expect(err.message).toMatch(/user 1 has two rows/);
 
     err = await importError(checkpointDir('perm', (c) => (c.data!.itemDatasetIds = Int32Array.from({ length: I + 1 }, (_, p) => (p === 0 ? 0 : Math.min(p, 5))))));
     expect(err.code).toBe('dataset');

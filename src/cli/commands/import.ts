@@ -244,7 +244,7 @@ export async function importCheckpoint(o: ImportOptions): Promise<ImportResult> 
   if (cfUserT.shape.length === 2 && cfUserT.shape[1] === cfDim && cfUserT.shape[0] !== U) {
     throw datasetError(CHECKPOINT_DATA.cfUser, `"${CHECKPOINT_DATA.cfUser}" has ${cfUserT.shape[0]} users but ${ds.name} has ${U}`);
   }
-  const cfUser = floatTable(cfUserT, CHECKPOINT_DATA.cfUser, U, cfDim)!;
+  let cfUser = floatTable(cfUserT, CHECKPOINT_DATA.cfUser, U, cfDim)!;
   const cfItemT = dataFile.tensors.get(CHECKPOINT_DATA.cfItem);
   if (cfItemT && cfItemT.shape.length === 2 && cfItemT.shape[1] === cfDim && cfItemT.shape[0] !== I + 1) {
     throw datasetError(CHECKPOINT_DATA.cfItem, `"${CHECKPOINT_DATA.cfItem}" has ${cfItemT.shape[0]} rows but ${ds.name} has ${I} items (+ row 0)`);
@@ -271,9 +271,20 @@ export async function importCheckpoint(o: ImportOptions): Promise<ImportResult> 
   }
   const userIds = intVector(dataFile.tensors.get(CHECKPOINT_DATA.userIds), CHECKPOINT_DATA.userIds, U);
   if (userIds) {
+    // Rows may come in any order (the authors' user_to_embeddings.json is a map): put them in the
+    // dataset's user order; every dataset user needs exactly one row.
+    const rowOf = new Map<number, number>();
+    userIds.forEach((id, row) => {
+      if (rowOf.has(id)) throw datasetError(CHECKPOINT_DATA.userIds, `user ${id} has two rows (${rowOf.get(id)} and ${row}) in "${CHECKPOINT_DATA.userIds}"`);
+      rowOf.set(id, row);
+    });
+    const ordered = new Float32Array(U * cfDim);
     for (let u = 0; u < U; u++) {
-      if (userIds[u] !== ds.users[u]) throw datasetError(CHECKPOINT_DATA.userIds, `row ${u} of "${CHECKPOINT_DATA.userIds}" is user ${userIds[u]} but ${ds.name} lists user ${ds.users[u]} there`);
+      const row = rowOf.get(ds.users[u]!);
+      if (row === undefined) throw datasetError(CHECKPOINT_DATA.userIds, `${ds.name} has user ${ds.users[u]} but "${CHECKPOINT_DATA.userIds}" has no row for it (the CF embeddings come from another dataset)`);
+      ordered.set(cfUser.subarray(row * cfDim, (row + 1) * cfDim), u * cfDim);
     }
+    cfUser = ordered;
   }
   const { toModel, toDataset } = itemMaps(ds, intVector(dataFile.tensors.get(CHECKPOINT_DATA.itemDatasetIds), CHECKPOINT_DATA.itemDatasetIds, I + 1));
   const catalogue = tok.items();
