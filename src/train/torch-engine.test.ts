@@ -13,6 +13,7 @@ import { loadDataset, resolveDataDir } from '../data/node.ts';
 import { parseSafetensors } from '../model/pack/safetensors.ts';
 import { fromCheckpoint } from '../model/pack/hf-names.ts';
 import { runTrainPipeline } from './pipeline.ts';
+import { DEFAULT_ADAMW } from './optimizer.ts';
 import { PRIOR_MIX_GRID } from './prior-mix.ts';
 import { pythonCommand, torchTrainerPath } from './torch-engine.ts';
 
@@ -76,7 +77,7 @@ describe.skipIf(!torchReady)('tools/torch', () => {
       dtype: 'float32',
       command: 'vitest torch engine smoke test',
       quiet: true,
-      train: { batchSize: 16, topnCandidates: 5, maxInputTokens: 64, maxSteps: Infinity, maxMinutes: 0.15, validateEveryMinutes: 1, patience: 3, checkpointEveryMinutes: 1, validationUsers: 40, schedule: { peakLr: 1e-3, warmupSteps: 10, finalFraction: 0.1 } },
+      train: { batchSize: 16, topnCandidates: 5, maxInputTokens: 64, maxSteps: Infinity, maxMinutes: 0.15, validateEveryMinutes: 1, patience: 3, checkpointEveryMinutes: 1, validationUsers: 40, schedule: { peakLr: 1e-3, warmupSteps: 10, finalFraction: 0.1 }, adamw: DEFAULT_ADAMW },
     });
     expect(r.config.causalTasks).toEqual(['sequential']);
     expect(r.train.state.step).toBeGreaterThan(0);

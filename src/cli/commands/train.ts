@@ -1,11 +1,17 @@
 // `peapod train`: parses the flags, starts the Node backend and runs the training pipeline, then
 // exports the pack. All domain logic lives in src/train; this module only maps flags to options.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { boolFlag, CliUsageError, numberFlag, parseArgs, stringFlag, type ParsedArgs } from '../args.ts';
 import type { Command } from './types.ts';
 import type { IdScheme, TaskName } from '../../model/types.ts';
 
 const HELP = `usage: peapod train --dataset NAME|DIR --out DIR [options]
+       peapod train --recipe FILE [options]
+
+  --recipe FILE           a JSON recipe {"flag": value, ...} (keys are the flags below without --,
+                          true for a switch); flags on the command line override it. The shipped packs'
+                          recipes are in recipes/
 
   --dataset NAME|DIR      dataset folder name under the data dir (PEAPOD_DATA_DIR) or a path
   --out DIR               pack folder to write (e.g. public/models/beauty)
@@ -67,6 +73,49 @@ function listFlag<T extends string>(a: ParsedArgs, key: string, allowed: readonl
   return out;
 }
 
+/** The flags `peapod train` knows, read off its help text so that the two cannot drift apart. */
+const KNOWN_FLAGS = new Set([...HELP.matchAll(/--([a-z][a-z0-9-]*)/g)].map((m) => m[1]!));
+
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+  return d[a.length]![b.length]!;
+}
+
+function checkKnown(keys: Iterable<string>, where: string): void {
+  for (const k of keys) {
+    if (KNOWN_FLAGS.has(k)) continue;
+    const near = [...KNOWN_FLAGS].map((f) => [f, editDistance(k, f)] as const).sort((x, y) => x[1] - y[1])[0];
+    throw new CliUsageError(`${where}: unknown flag --${k}${near && near[1] <= 3 ? `; did you mean --${near[0]}?` : ''} (peapod train --help lists them)`);
+  }
+}
+
+/** Command-line flags over a recipe file's: the recipe is read, checked and merged under them. */
+export function withRecipe(a: ParsedArgs, read: (file: string) => string = (f) => fs.readFileSync(f, 'utf8')): { args: ParsedArgs; recipe: Record<string, unknown> | null } {
+  checkKnown(Object.keys(a.flags), 'peapod train');
+  const file = a.flags['recipe'];
+  if (file === undefined) return { args: a, recipe: null };
+  if (file === true) throw new CliUsageError('--recipe needs a file, e.g. --recipe recipes/beauty.json');
+  let recipe: unknown;
+  try {
+    recipe = JSON.parse(read(file));
+  } catch (e) {
+    throw new CliUsageError(`--recipe ${file}: ${(e as Error).message}; a recipe is a JSON object of flags, e.g. {"dataset": "amazon-beauty-p5", "engine": "torch"}`);
+  }
+  if (!recipe || typeof recipe !== 'object' || Array.isArray(recipe)) throw new CliUsageError(`--recipe ${file}: a recipe is a JSON object of flags, got ${Array.isArray(recipe) ? 'an array' : typeof recipe}`);
+  const entries = Object.entries(recipe as Record<string, unknown>).filter(([k]) => !k.startsWith('//'));
+  checkKnown(entries.map(([k]) => k).filter((k) => k !== 'recipe'), `recipe ${file}`);
+  const flags: Record<string, string | true> = {};
+  for (const [k, v] of entries) {
+    if (v === true) flags[k] = true;
+    else if (typeof v === 'string' || typeof v === 'number') flags[k] = String(v);
+    else if (v !== false) throw new CliUsageError(`recipe ${file}: "${k}" must be a string, a number or true/false, got ${JSON.stringify(v)}`);
+  }
+  return { args: { flags: { ...flags, ...a.flags }, positional: a.positional }, recipe: recipe as Record<string, unknown> };
+}
+
 function choice<T extends string>(a: ParsedArgs, key: string, allowed: readonly T[], fallback: T): T {
   const v = stringFlag(a, key, fallback);
   if (!allowed.includes(v as T)) throw new CliUsageError(`--${key} must be one of ${allowed.join(', ')}, got "${v}"`);
@@ -76,11 +125,12 @@ function choice<T extends string>(a: ParsedArgs, key: string, allowed: readonly 
 export const command: Command = {
   summary: 'train a PeaPOD model on a dataset and export a weight pack',
   async run(argv) {
-    const a = parseArgs(argv);
-    if (a.flags['help']) {
+    const raw = parseArgs(argv);
+    if (raw.flags['help']) {
       console.log(HELP);
       return 0;
     }
+    const { args: a, recipe } = withRecipe(raw);
     const dataset = stringFlag(a, 'dataset');
     const out = stringFlag(a, 'out');
     const runDir = stringFlag(a, 'run-dir', path.join('runs', path.basename(path.resolve(out))));
@@ -125,7 +175,7 @@ export const command: Command = {
       dtype: choice(a, 'dtype', ['float16', 'float32'] as const, 'float16'),
       evalUsers: numberFlag(a, 'eval-users', 2000),
       backend: backend.reason,
-      command: `npx peapod train ${argv.join(' ')}`,
+      command: `npx peapod train ${argv.join(' ')}${recipe ? ` (recipe: ${JSON.stringify(recipe)})` : ''}`,
       train: {
         batchSize: numberFlag(a, 'batch-size', 64),
         topnCandidates: numberFlag(a, 'topn-candidates', 100),
