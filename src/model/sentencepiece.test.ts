@@ -124,6 +124,10 @@ describe('Tokenizer over SentencePiece', () => {
     expect(Array.from(back.encodeText('user_23').ids)).toEqual(Array.from(tok.encodeText('user_23').ids));
   });
 
+  it('gives 0 everywhere without a whole-word table (a plain T5)', () => {
+    expect(Array.from(new Tokenizer(spJson({ wholeWordVocab: 0 })).encodeText('user_23 item_5').wholeWord)).toEqual([0, 0, 0, 0, 0, 0, 0]);
+  });
+
   it('refuses a whole-word table too small for the input', () => {
     const small = new Tokenizer(spJson({ wholeWordVocab: 2 }));
     expect(() => small.encodeText('user_23 item_5')).toThrow(/whole-word table/);

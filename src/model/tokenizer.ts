@@ -323,9 +323,10 @@ export class Tokenizer {
 
   private encodeSentencePiece(sp: Unigram, text: string, opts: EncodeOptions): Encoded {
     const { ids, pieces } = sp.encode(text);
-    let whole = wholeWordIds(pieces);
+    // No whole-word table (a plain T5): every position gets 0, which the model never looks up.
+    let whole = this.wholeWordVocab > 0 ? wholeWordIds(pieces) : new Array<number>(pieces.length).fill(0);
     const spans = whole.reduce((m, x) => Math.max(m, x), 0);
-    if (spans >= this.wholeWordVocab) {
+    if (this.wholeWordVocab > 0 && spans >= this.wholeWordVocab) {
       throw new TokenizerError(`text has ${spans} user/item ids; the whole-word table of this model has ${this.wholeWordVocab} rows (ids 1..${this.wholeWordVocab - 1}). Shorten the input.`);
     }
     let kept = ids;

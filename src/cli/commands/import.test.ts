@@ -11,7 +11,8 @@ import { loadPack } from '../../model/pack/load.ts';
 import { nodePackSource } from '../../model/pack/node.ts';
 import { writeCheckpointDir, type CheckpointContents } from '../../model/pack/checkpoint-node.ts';
 import { CHECKPOINT_DATA } from '../../model/pack/hf-config.ts';
-import type { NamedValues } from '../../model/pack/hf-names.ts';
+import { toCheckpoint, type NamedValues } from '../../model/pack/hf-names.ts';
+import { hfConfigOf } from '../../model/pack/hf-config.ts';
 import { parseSafetensors, writeSafetensors } from '../../model/pack/safetensors.ts';
 import { initialValues, paramSpecs, PARAM } from '../../model/params.ts';
 import { tinyConfig } from '../../model/t5/test-fixtures.ts';
@@ -66,6 +67,11 @@ function fixture(): { contents: CheckpointContents; config: PeapodConfig; values
       training: { maxInputTokens: 64 },
     },
   };
+}
+
+/** Checkpoint bytes of plain weight arrays. */
+function paramsToSafetensorsValues(config: PeapodConfig, values: Map<string, NamedValues>): Uint8Array {
+  return writeSafetensors([...toCheckpoint(config, values)].map(([name, v]) => ({ name, dtype: 'F32' as const, shape: v.shape, data: v.data })));
 }
 
 let seqs: number[][];
@@ -210,7 +216,7 @@ describe('peapod import (checkpoint of ours)', () => {
     expect(err.file).toBe('model.safetensors');
   });
 
-  it('config.json missing, not JSON, or a plain Hugging Face T5', async () => {
+  it('config.json missing, not JSON, another model type; a plain T5 without --dataset', async () => {
     const dir = checkpointDir('configs');
     fs.rmSync(path.join(dir, 'config.json'));
     let err = await importError(dir);
@@ -220,8 +226,11 @@ describe('peapod import (checkpoint of ours)', () => {
     err = await importError(dir);
     expect(err.code).toBe('invalid');
     fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ model_type: 't5', vocab_size: 100, d_model: 16, d_kv: 4, d_ff: 32, num_layers: 2, num_heads: 4 }));
-    err = await importError(dir);
-    expect(err.message).toMatch(/plain Hugging Face T5/);
+    await expect(importCheckpoint({ from: dir, out: path.join(root, 'never'), dataDir, quiet: true })).rejects.toThrow(/plain Hugging Face T5 names no dataset; pass --dataset/);
+    // With a dataset, its weights are checked against the config it describes.
+    err = await importError(dir, { dataset: 'tiny' });
+    expect(err.file).toBe('model.safetensors');
+    expect(err.message).toMatch(/vocab 100/);
     fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ model_type: 'bart', vocab_size: 100 }));
     err = await importError(dir);
     expect(err.message).toMatch(/model_type "bart"/);
@@ -324,6 +333,47 @@ describe('peapod import (checkpoint of ours)', () => {
     fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify({ model: { type: 'BPE', vocab: {}, merges: [] } }));
     err = await importError(dir);
     expect(err.message).toMatch(/tokenizer\.json: .*model type "BPE"/);
+  });
+
+  it('a plain Hugging Face T5 (gated-gelu, untied, tokenizer.json): a T5-only pack with CF fitted at import', async () => {
+    const S = '\u2581';
+    const pieces: [string, number][] = [['<pad>', 0], ['</s>', 0], ['<unk>', 0], [S, -3], [`${S}user`, -2], [`${S}item`, -2], ['_', -2]];
+    for (let d = 0; d < 10; d++) pieces.push([String(d), -3], [`${S}${d}`, -3]);
+    const t5 = { ...tinyConfig().t5, vocabSize: 32, wholeWordVocab: 0, feedForward: 'gated-gelu' as const, tieWordEmbeddings: false };
+    const config: PeapodConfig = { t5, composer: { cfDim: 8, numNeighbours: 20, numHeads: 1, promptLength: 1, taskPrompts: false, collaborative: false }, tasks: ['sequential', 'topn', 'explanation'], idScheme: 'p5' };
+    const values = new Map<string, NamedValues>();
+    for (const spec of paramSpecs(config)) values.set(spec.name, { shape: spec.shape, data: initialValues({ ...spec, init: { kind: 'normal', std: 0.5 } }, 8) });
+    const dir = path.join(root, 'hf-t5');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...hfConfigOf(t5), n_positions: 512 }));
+    fs.writeFileSync(path.join(dir, 'model.safetensors'), paramsToSafetensorsValues(config, values));
+    fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify({ version: '1.0', model: { type: 'Unigram', unk_id: 2, vocab: pieces } }));
+    const out = path.join(root, 'hf-pack');
+    const r = await importCheckpoint({ from: dir, out, dataDir, dataset: 'tiny', quiet: true, dtype: 'float32', cfDim: 8 });
+    expect(r.kind).toBe('hf-t5');
+    const pack = await loadPack(nodePackSource(out));
+    expect(pack.manifest.config.t5).toEqual(t5);
+    expect(pack.manifest.config.composer).toMatchObject({ collaborative: false, taskPrompts: false, cfDim: 8, numNeighbours: 20 });
+    expect((pack.manifest as unknown as { training: { cf: { kind: string } } }).training.cf.kind).toBe('pmf');
+    expect(pack.data.get(PACK_DATA.cfUser)!.shape).toEqual([U, 8]);
+    expect(pack.data.get(PACK_DATA.cfItem)!.shape).toEqual([I + 1, 8]);
+    for (const [name, v] of values) expect(pack.weights.get(name)!.values, name).toEqual(v.data);
+    const opened = await openPack(nodePackSource(out), () => {});
+    try {
+      expect(opened.foldIn([1, 2, 3])).toHaveLength(8); // cold start works on the fitted CF
+      const t = opened.tokenizer;
+      const enc = tf.tidy(() => {
+        const x = t.encodeText('user_3 item_13 item_14');
+        const { prompt } = opened.model.composePrompt('sequential', null, 1);
+        const o = opened.model.encode({ tokenIds: tf.tensor2d(x.ids, [1, x.ids.length], 'int32'), wholeWordIds: tf.tensor2d(x.wholeWord, [1, x.ids.length], 'int32'), attentionMask: tf.ones([1, x.ids.length]) }, prompt);
+        return { hidden: o.hidden, mask: o.mask };
+      });
+      const [rec] = await recommendNext(peapodDecoder(opened.model, enc as { hidden: tf.Tensor3D; mask: tf.Tensor2D }), t, { beamWidth: 4, topK: 4, constrained: true });
+      tf.dispose(enc);
+      expect(rec!.items.every((i) => i !== null && i >= 1 && i <= I)).toBe(true);
+    } finally {
+      opened.dispose();
+    }
   });
 
   it('the CLI prints the typed error and exits 1', async () => {

@@ -22,7 +22,7 @@ import type { NamedArray, PackDataset } from '../../model/pack/format.ts';
 import { CHECKPOINT_DATA, CHECKPOINT_FILES, readCheckpointConfig, type PeapodCheckpointMeta } from '../../model/pack/hf-config.ts';
 import { fromCheckpointDetailed } from '../../model/pack/hf-names.ts';
 import { writePack } from '../../model/pack/node.ts';
-import { parseSafetensors, type ParsedSafetensors, type SafetensorsTensor } from '../../model/pack/safetensors.ts';
+import { parseSafetensors, writeSafetensors, type ParsedSafetensors, type SafetensorsTensor } from '../../model/pack/safetensors.ts';
 import { PARAM } from '../../model/params.ts';
 import { unigramFromTokenizerJson } from '../../model/sentencepiece.ts';
 import { Tokenizer, type TokenizerJSON } from '../../model/tokenizer.ts';
@@ -31,13 +31,15 @@ import { boolFlag, CliUsageError, numberFlag, parseArgs, stringFlag } from '../a
 import type { Command } from './types.ts';
 
 const HELP = `usage: peapod import --from DIR --out PACK [--dataset NAME|DIR] [--dtype float16|float32]
-         [--n-max 20] [--name NAME] [--quiet]
+         [--n-max 20] [--cf-dim 64] [--name NAME] [--quiet]
   Turns a checkpoint folder into a weight pack.
-  DIR holds config.json + model.safetensors (+ data.safetensors). A checkpoint of ours has a
-  "peapod" block in config.json (model config + tokenizer) and is joined with its dataset
-  (--dataset, default the dataset the block names, read from PEAPOD_DATA_DIR or ../shared/data).
-  Neighbours (--n-max most similar users, at least the model's own n) are computed from the CF
-  user embeddings in data.safetensors.`;
+  DIR holds config.json + model.safetensors (+ data.safetensors, tokenizer.json). A checkpoint of
+  ours has a "peapod" block in config.json (model config, tokenizer or tokenizer.json) and is joined
+  with its dataset (--dataset, default the dataset the block names, read from PEAPOD_DATA_DIR or
+  ../shared/data). Neighbours (--n-max most similar users, at least the model's own n) are computed
+  from the CF user embeddings in data.safetensors.
+  A plain Hugging Face T5 (config.json without the block + tokenizer.json) becomes a T5-only pack
+  joined with --dataset; its CF embeddings (--cf-dim) are fitted on the dataset's training parts.`;
 
 export interface ImportOptions {
   from: string;
@@ -48,6 +50,8 @@ export interface ImportOptions {
   dtype?: 'float16' | 'float32';
   /** Neighbours kept per user (at least composer.numNeighbours). Default 20. */
   nMax?: number;
+  /** Plain Hugging Face T5: width of the CF embeddings fitted at import (default 64). */
+  cfDim?: number;
   name?: string;
   command?: string;
   quiet?: boolean;
@@ -55,7 +59,7 @@ export interface ImportOptions {
 
 export interface ImportResult {
   out: string;
-  kind: 'peapod';
+  kind: 'peapod' | 'hf-t5';
   config: PeapodConfig;
   dataset: string;
   params: number;
@@ -198,20 +202,31 @@ export async function importCheckpoint(o: ImportOptions): Promise<ImportResult> 
     throw new CheckpointError('invalid', null, `config.json is not valid JSON (${(err as Error).message}); fix or re-export it.`, CHECKPOINT_FILES.config);
   }
   const cc = withFile(CHECKPOINT_FILES.config, () => readCheckpointConfig(configJson));
-  if (cc.kind !== 'peapod') {
-    throw new CheckpointError(
-      'invalid',
-      null,
-      `config.json describes a plain Hugging Face T5 (no "peapod" block). Importing plain T5 checkpoints needs their SentencePiece tokenizer in the runtime, which this version does not have yet; export a PeaPOD checkpoint (the "peapod" block with config and tokenizer) instead.`,
-      CHECKPOINT_FILES.config,
-    );
-  }
-  const meta: PeapodCheckpointMeta = cc.meta;
-  const config = meta.config;
   progress.update(0.02, 'reading model.safetensors', true);
-
   const weightsFile = parseFile(readFile(from, CHECKPOINT_FILES.model, true), CHECKPOINT_FILES.model);
   progress.update(0.25, `checking ${weightsFile.tensors.size} tensors`, true);
+  let meta: PeapodCheckpointMeta;
+  if (cc.kind === 'peapod') {
+    meta = cc.meta;
+  } else {
+    // A plain Hugging Face T5: the T5 alone (no composer, no task prompts), T5's tokenizer.json, the
+    // dataset joined; CF embeddings are fitted here for the neighbour view and cold start.
+    if (!o.dataset) throw new CliUsageError('a plain Hugging Face T5 names no dataset; pass --dataset NAME|DIR (the catalogue its ids refer to).');
+    const ww = weightsFile.tensors.get('peapod.whole_word.weight');
+    const cfDim = o.cfDim ?? 64;
+    meta = {
+      format: 'peapod-checkpoint',
+      version: 1,
+      config: {
+        t5: { ...cc.t5, wholeWordVocab: ww?.shape.length === 2 ? ww.shape[0]! : 0 },
+        composer: { cfDim, numNeighbours: 20, numHeads: 1, promptLength: 1, taskPrompts: false, collaborative: false },
+        tasks: ['sequential', 'topn', 'explanation'],
+        idScheme: 'p5',
+      },
+      dataset: { name: o.dataset },
+    };
+  }
+  const config = meta.config;
   const { values, ignored } = withFile(CHECKPOINT_FILES.model, () => fromCheckpointDetailed(config, weightsFile.tensors));
   const dtypes = new Set([...weightsFile.tensors.values()].map((t) => t.dtype));
   if (ignored.length) note(`import: ignored ${ignored.length} tensor(s) the model does not use: ${ignored.join(', ')}`);
@@ -230,10 +245,27 @@ export async function importCheckpoint(o: ImportOptions): Promise<ImportResult> 
   const tok = loadTokenizer(from, meta, config, I);
 
   const dataBytes = readFile(from, CHECKPOINT_FILES.data, false);
-  if (!dataBytes) {
-    throw new CheckpointError('missing', CHECKPOINT_DATA.cfUser, `The checkpoint folder has no data.safetensors; the pack needs the CF user embeddings "${CHECKPOINT_DATA.cfUser}" [users, ${cfDim}] the model was trained with (see the README, "Import a checkpoint").`, CHECKPOINT_FILES.data);
+  let fitted: { alpha: number; lambda: number; d: number } | null = null;
+  let dataFile: ParsedSafetensors;
+  if (!dataBytes && cc.kind === 'hf-t5') {
+    // Fitted on the training parts (all but each user's last two items), as `peapod train` does.
+    progress.update(0.3, `fitting CF embeddings (PMF, d ${cfDim})`, true);
+    const { fitPmf, interactionsFromLists, PMF_DEFAULTS } = await import('../../train/cf.ts');
+    const train = ds.sequences.map((q) => q.subarray(0, Math.max(0, q.length - 2)));
+    const pmf = fitPmf(interactionsFromLists(train, I + 1), { d: cfDim, onProgress: (p) => progress.update(0.3 + 0.05 * p.fraction, `fitting CF embeddings (PMF, d ${cfDim})`) });
+    fitted = { alpha: PMF_DEFAULTS.alpha, lambda: PMF_DEFAULTS.lambda, d: cfDim };
+    config.composer.numNeighbours = Math.min(config.composer.numNeighbours, U - 1);
+    const cfData = writeSafetensors([
+      { name: CHECKPOINT_DATA.cfUser, dtype: 'F32', shape: [U, cfDim], data: pmf.userFactors },
+      { name: CHECKPOINT_DATA.cfItem, dtype: 'F32', shape: [I + 1, cfDim], data: pmf.itemFactors },
+    ]);
+    dataFile = parseSafetensors(cfData);
+  } else {
+    if (!dataBytes) {
+      throw new CheckpointError('missing', CHECKPOINT_DATA.cfUser, `The checkpoint folder has no data.safetensors; the pack needs the CF user embeddings "${CHECKPOINT_DATA.cfUser}" [users, ${cfDim}] the model was trained with (see the README, "Import a checkpoint").`, CHECKPOINT_FILES.data);
+    }
+    dataFile = parseFile(dataBytes, CHECKPOINT_FILES.data);
   }
-  const dataFile = parseFile(dataBytes, CHECKPOINT_FILES.data);
   for (const name of dataFile.tensors.keys()) {
     if (!(Object.values(CHECKPOINT_DATA) as string[]).includes(name)) {
       throw new CheckpointError('extra', name, `data.safetensors: tensor "${name}" is not expected; it may hold ${Object.values(CHECKPOINT_DATA).join(', ')}.`, CHECKPOINT_FILES.data);
@@ -342,8 +374,10 @@ export async function importCheckpoint(o: ImportOptions): Promise<ImportResult> 
     data,
     jsonFiles: { [PACK_FILES.items]: itemNames },
     extraManifest: {
-      imported: { from, kind: 'peapod-checkpoint', checkpointDtypes: [...dtypes].sort(), ignoredTensors: ignored, metadata: weightsFile.metadata },
+      imported: { from, kind: cc.kind === 'peapod' ? 'peapod-checkpoint' : 'hugging-face-t5', checkpointDtypes: [...dtypes].sort(), ignoredTensors: ignored, metadata: weightsFile.metadata },
       ...(meta.training ? { training: meta.training } : {}),
+      // Fold-in (cold start) reads the CF kind and its hyper-parameters here.
+      ...(fitted ? { training: { cf: { kind: 'pmf', ...fitted, fittedBy: 'peapod import (training parts)' } } } : {}),
     },
   });
   // Write into a fresh folder, then swap it in, so a reader never sees a half-written pack.
@@ -359,7 +393,7 @@ export async function importCheckpoint(o: ImportOptions): Promise<ImportResult> 
   let bytes = 0;
   for (const b of built.files.values()) bytes += b.byteLength;
   progress.done(`${built.files.size} files, ${(bytes / 1e6).toFixed(1)} MB -> ${out}`);
-  return { out, kind: 'peapod', config, dataset: ds.name, params, ignored, files: built.files.size, bytes, seconds: (performance.now() - t0) / 1000 };
+  return { out, kind: cc.kind, config, dataset: ds.name, params, ignored, files: built.files.size, bytes, seconds: (performance.now() - t0) / 1000 };
 }
 
 export const command: Command = {
@@ -381,6 +415,7 @@ export const command: Command = {
         dataDir: resolveDataDir(),
         dtype,
         nMax: numberFlag(args, 'n-max', 20),
+        cfDim: numberFlag(args, 'cf-dim', 64),
         ...(typeof args.flags['name'] === 'string' ? { name: args.flags['name'] } : {}),
         quiet: boolFlag(args, 'quiet'),
         command: ['npx', 'peapod', 'import', ...argv].join(' '),
