@@ -67,7 +67,7 @@ test('user -> heatmap (rows sum to 1) -> recommendations -> mask a neighbour -> 
   const w1 = await heatmapWeights(page);
   for (const row of w1) expect(Math.abs(row.reduce((a, b) => a + b, 0) - 1)).toBeLessThan(1e-4);
   expect(w1[0]![1]).not.toBeCloseTo(w0[0]![1]!, 6);
-  await expect(page).toHaveURL(/mask=\d+/);
+  await expect(page).toHaveURL(/mask_uid=\d+/);
   await shot(page, info, 'masked');
 
   // Change n and the view; then the shared URL restores all of it in a fresh page.

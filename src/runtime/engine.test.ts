@@ -207,6 +207,16 @@ describe('Engine warm-up on the first view', () => {
     expect(engine.resolveFirstView({ user: 3, whatIf: base, constrained: true, evaluation: false, priors: false }, null).priors).toBe(false);
   });
 
+  it('resolves a shared link by dataset id: the user and its masked neighbours by their ids, not indexes', () => {
+    const u = engine.userInfo(3);
+    const nb = u.neighbours[1]!;
+    const view = engine.resolveFirstView({ user: null, userId: u.label, maskedIds: [nb.datasetId, 'not-a-user'], whatIf: { masked: [], n: 99, individualOnly: false }, constrained: true, evaluation: false }, 7);
+    expect(view.target).toEqual({ kind: 'user', index: 3 });
+    expect(view.whatIf.masked).toEqual([nb.index]);
+    // An id the pack does not have falls back like an unknown index.
+    expect(engine.resolveFirstView({ user: null, userId: 'nobody', whatIf: base, constrained: true, evaluation: false }, 7).target).toEqual({ kind: 'user', index: 7 });
+  });
+
   it('answers the next request with the same inputs from the warm-up, and only that one', async () => {
     const first = { user: 5, whatIf: { masked: [], n: 3, individualOnly: false }, constrained: true, evaluation: false };
     const warm = await engine.warmup(first, null);

@@ -456,10 +456,17 @@ export class Engine {
     const ok = (u: number | null | undefined): u is number => typeof u === 'number' && Number.isInteger(u) && u >= 0 && u < this.numUsers;
     const defaults: WhatIf = { masked: [], n: this.pack.nDefault, individualOnly: false };
     // A user named in the URL keeps the URL's what-if; the example's user starts from the defaults.
-    const named = ok(first?.user);
-    const index = named ? first!.user! : ok(exampleUser) ? exampleUser : 0;
+    // A shared link names the user (and masks) by dataset id; an old one, or the page, by index.
+    const byId = first?.userId !== undefined ? this.byDatasetId.get(first.userId) : undefined;
+    const named = byId !== undefined || ok(first?.user);
+    const index = byId ?? (named ? first!.user! : ok(exampleUser) ? exampleUser : 0);
     const w = first?.whatIf;
-    const whatIf = named && w ? { masked: w.masked, n: w.n >= 1 && w.n <= this.pack.nMax ? w.n : this.pack.nDefault, individualOnly: w.individualOnly } : defaults;
+    let masked = w?.masked ?? [];
+    if (byId !== undefined) {
+      const wanted = new Set(first!.maskedIds ?? []);
+      masked = this.neighboursOfUser(byId).filter((nb) => wanted.has(nb.datasetId)).map((nb) => nb.index).sort((a, b) => a - b);
+    }
+    const whatIf = named && w ? { masked, n: w.n >= 1 && w.n <= this.pack.nMax ? w.n : this.pack.nDefault, individualOnly: w.individualOnly } : defaults;
     return { target: { kind: 'user', index }, whatIf, constrained: first?.constrained ?? true, evaluation: first?.evaluation ?? false, priors: first?.priors ?? true };
   }
 

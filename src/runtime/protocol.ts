@@ -237,6 +237,10 @@ export type Request =
  */
 export interface FirstView {
   user: number | null;
+  /** A shared link's user by dataset id (wins over `user`); its masks below replace whatIf.masked. */
+  userId?: string;
+  /** Dataset ids of the masked neighbours of `userId`. */
+  maskedIds?: string[];
   whatIf: WhatIf;
   constrained: boolean;
   evaluation: boolean;

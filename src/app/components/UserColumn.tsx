@@ -20,7 +20,7 @@ export function UserColumn({ view }: { view: InferResult | null }) {
       <h2 id="user-heading">
         User <span data-testid="user-label">{user.label}</span>
       </h2>
-      {user.index !== null && <p className="small muted">index #{user.index}</p>}
+      {user.index !== null && <p className="small muted" data-testid="user-index">index #{user.index}</p>}
       <label className="toggle">
         <input type="checkbox" data-testid="evaluation-toggle" checked={evaluation} disabled={!ready || user.testItem === null} onChange={(e) => setEvaluation(e.target.checked)} />
         Evaluation view (hide the held-out test item)

@@ -6,7 +6,7 @@ import { formatUrlState, parseUrlState, type UrlState } from './url-state.ts';
 
 const RUNS = { numRuns: 200 };
 
-const key = fc.constantFrom('pack', 'user', 'task', 'mask', 'n', 'solo', 'eval', 'priors', 'backend', '__proto__', 'x');
+const key = fc.constantFrom('pack', 'user', 'uid', 'task', 'mask', 'mask_uid', 'n', 'solo', 'eval', 'priors', 'backend', '__proto__', 'x');
 const value = fc.oneof(
   fc.string({ maxLength: 20 }),
   fc.constantFrom('-1', '1e3', '99999999999', '0', '007', '3,1,3,,x', '<script>', 'javascript:alert(1)', '%00', '%E0%A4%A', 'beauty', 'webgpu', 'topn', 'off', 'on'),
@@ -15,13 +15,16 @@ const query = fc.array(fc.tuple(key, value), { maxLength: 8 }).map((kv) => '?' +
 
 function checkShape(s: UrlState): void {
   expect(s.pack === null || /^[a-z0-9-]{1,64}$/.test(s.pack)).toBe(true);
-  for (const v of [s.user, s.n]) expect(v === null || (Number.isInteger(v) && v >= 0 && v < 1e9)).toBe(true);
+  for (const v of [s.legacyUser, s.n]) expect(v === null || (Number.isInteger(v) && v >= 0 && v < 1e9)).toBe(true);
   expect(s.n === null || s.n >= 1).toBe(true);
   expect([null, 'sequential', 'topn', 'explanation']).toContain(s.task);
   expect(s.backend === null || /^[a-z0-9]{1,16}$/.test(s.backend)).toBe(true);
-  expect(s.masked.every((m) => Number.isInteger(m) && m >= 0 && m < 1e9)).toBe(true);
-  expect([...s.masked].sort((a, b) => a - b)).toEqual(s.masked);
-  expect(new Set(s.masked).size).toBe(s.masked.length);
+  expect(s.legacyMasked.every((m) => Number.isInteger(m) && m >= 0 && m < 1e9)).toBe(true);
+  expect([...s.legacyMasked].sort((a, b) => a - b)).toEqual(s.legacyMasked);
+  expect(new Set(s.legacyMasked).size).toBe(s.legacyMasked.length);
+  expect(s.userId === null || /^[A-Za-z0-9_.:-]{1,64}$/.test(s.userId)).toBe(true);
+  expect(s.maskedIds.every((m) => /^[A-Za-z0-9_.:-]{1,64}$/.test(m))).toBe(true);
+  expect(new Set(s.maskedIds).size).toBe(s.maskedIds.length);
   expect(typeof s.priors).toBe('boolean');
 }
 
@@ -40,7 +43,8 @@ describe('URL state', () => {
         const s = parseUrlState(q);
         const f = formatUrlState(s);
         const s2 = parseUrlState(f);
-        expect({ ...s2, task: s2.task ?? 'sequential' }).toEqual({ ...s, task: s.task ?? 'sequential' });
+        // Legacy index fields are read, never written: the fixed point holds for the rest.
+        expect({ ...s2, task: s2.task ?? 'sequential' }).toEqual({ ...s, legacyUser: null, legacyMasked: [], task: s.task ?? 'sequential' });
         expect(formatUrlState(s2)).toBe(f);
       }),
       RUNS,
@@ -49,7 +53,8 @@ describe('URL state', () => {
   it('a 100 kB mask list parses in bounded time', () => {
     const t0 = performance.now();
     const s = parseUrlState('?mask=' + Array.from({ length: 20000 }, (_, i) => i).join(','));
-    expect(s.masked).toHaveLength(20000);
+    expect(s.legacyMasked).toHaveLength(20000);
+    expect(parseUrlState('?uid=1&mask_uid=' + Array.from({ length: 20000 }, (_, i) => i).join(',')).maskedIds).toHaveLength(20000);
     expect(performance.now() - t0).toBeLessThan(500);
   });
 });

@@ -61,25 +61,53 @@ export function startApp(): void {
   useApp.setState({
     pack,
     requestedBackend: backend,
-    userIndex: u.user,
+    // New links name the user by dataset id (resolved once the pack is ready); old ones by index.
+    userIndex: u.userId === null ? u.legacyUser : null,
+    urlRestore: u.userId !== null ? { userId: u.userId, maskedIds: u.maskedIds } : null,
     task: u.task ?? 'sequential',
     evaluation: u.evaluation,
     priors: u.priors,
-    whatIf: { masked: u.masked, n: u.n ?? 0, individualOnly: u.individualOnly },
+    whatIf: { masked: u.userId === null ? u.legacyMasked : [], n: u.n ?? 0, individualOnly: u.individualOnly },
   });
   useApp.getState().loadPack(pack);
   useApp.subscribe((s) => {
-    const next = formatUrlState({
-      pack: s.pack === 'beauty' ? null : s.pack,
-      user: s.profileName === null ? s.userIndex : null,
-      task: s.task,
-      masked: s.whatIf.masked,
-      n: !s.summary || s.whatIf.n === s.summary.nDefault ? null : s.whatIf.n,
-      individualOnly: s.whatIf.individualOnly,
-      evaluation: s.evaluation,
-      priors: s.priors,
-      backend: s.requestedBackend,
-    });
-    if (next !== location.search) history.replaceState(null, '', `${location.pathname}${next}${location.hash}`);
+    const next = urlFor(s);
+    // null: the selection's dataset ids are not known yet (an old index link still loading); the
+    // URL stays as it was until they are.
+    if (next !== null && next !== location.search) history.replaceState(null, '', `${location.pathname}${next}${location.hash}`);
+  });
+}
+
+/** The shareable URL of a state, users and masks by dataset id; null while an index has no known id. */
+export function urlFor(s: AppState): string | null {
+  let userId: string | null = null;
+  let maskedIds: string[] = [];
+  if (s.profileName === null && s.urlRestore) {
+    userId = s.urlRestore.userId;
+    maskedIds = s.urlRestore.maskedIds;
+  } else if (s.profileName === null && s.userIndex !== null) {
+    userId = s.datasetIds[s.userIndex] ?? null;
+    if (userId === null) return null;
+    // Once the user's own result is in, every neighbour's id is known: a mask that is still unknown
+    // is not one of this user's neighbours (a hand-edited old link) and is left out of the link.
+    const complete = s.current?.user.index === s.userIndex;
+    for (const m of s.whatIf.masked) {
+      const id = s.datasetIds[m];
+      if (id !== undefined) maskedIds.push(id);
+      else if (!complete) return null;
+    }
+  }
+  return formatUrlState({
+    pack: s.pack === 'beauty' ? null : s.pack,
+    userId,
+    legacyUser: null,
+    task: s.task,
+    maskedIds,
+    legacyMasked: [],
+    n: s.whatIf.n < 1 || (s.summary !== null && s.whatIf.n === s.summary.nDefault) ? null : s.whatIf.n,
+    individualOnly: s.whatIf.individualOnly,
+    evaluation: s.evaluation,
+    priors: s.priors,
+    backend: s.requestedBackend,
   });
 }

@@ -1,9 +1,19 @@
 // Session slice: which pack and backend, the loading progress, and the routing of every worker
 // response. It creates the worker client (through the injected factory) and never holds tensors.
-import { type Response } from '../../runtime/protocol.ts';
+import { type Response, type UserInfo } from '../../runtime/protocol.ts';
 import type { ModelClient } from '../client.ts';
 import { markPageStage, replayWorkerMark } from '../lib/startup-marks.ts';
 import type { AppState, SessionSlice, Slice } from './types.ts';
+
+/** Adds the dataset ids of a user and their neighbours to the index -> id map (the same object when nothing is new). */
+export function learnIds(known: Record<number, string>, user: UserInfo): Record<number, string> {
+  const pairs: [number, string][] = user.index !== null ? [[user.index, user.label]] : [];
+  for (const nb of user.neighbours) pairs.push([nb.index, nb.datasetId]);
+  if (pairs.every(([i, id]) => known[i] === id)) return known;
+  const out = { ...known };
+  for (const [i, id] of pairs) out[i] = id;
+  return out;
+}
 
 export interface SessionDeps {
   makeClient: () => ModelClient;
@@ -36,7 +46,8 @@ export function sessionSlice(deps: SessionDeps): Slice<SessionSlice> {
       });
       // The worker warms up on what 'ready' below will ask for first (a profile: nothing to match).
       const s = get();
-      const first = s.profileName === null ? { user: s.userIndex, whatIf: s.whatIf, constrained: s.constrained, evaluation: s.evaluation, priors: s.priors } : undefined;
+      const restore = s.urlRestore ? { userId: s.urlRestore.userId, maskedIds: s.urlRestore.maskedIds } : {};
+      const first = s.profileName === null ? { user: s.userIndex, ...restore, whatIf: s.whatIf, constrained: s.constrained, evaluation: s.evaluation, priors: s.priors } : undefined;
       const id = client.send({ type: 'load', pack, baseUrl: deps.baseUrl, backend, backendSource: source, ...(recheckBackend ? { recheckBackend } : {}), ...(first ? { first } : {}) });
       set((s) => ({ pending: { ...s.pending, load: id } }));
     };
@@ -56,7 +67,7 @@ export function sessionSlice(deps: SessionDeps): Slice<SessionSlice> {
         // A different pack invalidates user and what-if; the first load keeps what the URL set.
         const switching = pack !== get().pack && get().phase !== 'idle';
         if (switching) {
-          set({ whatIf: { masked: [], n: 0, individualOnly: false }, userIndex: null, profileName: null, baseline: null, current: null, example: null, neighbourInfo: null, selectedNeighbour: null, evalRows: null });
+          set({ whatIf: { masked: [], n: 0, individualOnly: false }, userIndex: null, urlRestore: null, datasetIds: {}, profileName: null, baseline: null, current: null, example: null, neighbourInfo: null, selectedNeighbour: null, evalRows: null });
         }
         start(pack, get().requestedBackend, get().requestedBackend ? 'url' : null);
       },
@@ -124,6 +135,7 @@ export function sessionSlice(deps: SessionDeps): Slice<SessionSlice> {
             });
             const st = get();
             if (st.profileName) st.runProfile(st.profileName);
+            else if (st.urlRestore) st.findUser(st.urlRestore.userId);
             else if (st.userIndex !== null) st.selectUser(st.userIndex);
             else {
               const ex = st.example?.result.user.index;
@@ -140,11 +152,18 @@ export function sessionSlice(deps: SessionDeps): Slice<SessionSlice> {
           case 'result': {
             const p = res.payload;
             if (p.kind === 'user') {
+              const datasetIds = learnIds(s.datasetIds, p.user);
               if (res.id === s.pending.user) {
-                set({ pending: { ...s.pending, user: null } });
+                set({ pending: { ...s.pending, user: null }, datasetIds });
+                if (p.user.index !== null && s.urlRestore) {
+                  // A shared link: its masks name neighbours of this user by dataset id.
+                  const wanted = new Set(s.urlRestore.maskedIds);
+                  const masked = p.user.neighbours.filter((nb) => wanted.has(nb.datasetId)).map((nb) => nb.index).sort((a, b) => a - b);
+                  set({ userIndex: p.user.index, urlRestore: null, whatIf: { ...get().whatIf, masked } });
+                }
                 if (p.user.index !== null) get().selectUser(p.user.index);
               } else if (res.id === s.pending.neighbour) {
-                set({ neighbourInfo: p.user, pending: { ...s.pending, neighbour: null } });
+                set({ neighbourInfo: p.user, datasetIds, pending: { ...s.pending, neighbour: null } });
               }
               return;
             }
@@ -158,6 +177,7 @@ export function sessionSlice(deps: SessionDeps): Slice<SessionSlice> {
               const isDefault = p.result.whatIf.masked.length === 0 && !p.result.whatIf.individualOnly && p.result.whatIf.n === (s.summary?.nDefault ?? p.result.whatIf.n);
               set({
                 current: p.result,
+                datasetIds: learnIds(s.datasetIds, p.result.user),
                 baseline: isDefault ? p.result : s.baseline,
                 busy: false,
                 pending: { ...s.pending, infer: null },
@@ -203,6 +223,17 @@ export function sessionSlice(deps: SessionDeps): Slice<SessionSlice> {
             const patch: Partial<AppState> = { error: res.error };
             if (res.id === null || res.id === pend.load) patch.phase = s.phase === 'ready' && res.id === null ? 'ready' : 'error';
             if (res.id === pend.infer) patch.busy = false;
+            if (res.id === pend.user && s.urlRestore) {
+              // The shared link's user is not in this pack: say so, and show the example's user instead.
+              patch.urlRestore = null;
+              patch.whatIf = { ...s.whatIf, masked: [] };
+              patch.pending = { ...pend, user: null };
+              set(patch);
+              const ex = s.example?.result.user.index;
+              if (ex !== null && ex !== undefined && s.summary && ex < s.summary.numUsers) get().selectUser(ex);
+              else get().findUser('random');
+              return;
+            }
             if (res.id === pend.evaluate) patch.evalRunning = false;
             if (res.id === pend.explain && s.explanation) patch.explanation = { ...s.explanation, streaming: false };
             if (res.error.code === 'DeviceLost') patch.phase = 'error';

@@ -45,6 +45,10 @@ export interface SessionSlice {
 
 export interface UserSlice {
   userIndex: number | null;
+  /** Dataset user id of every pack index seen so far (users and their neighbours): the URL names users by these. */
+  datasetIds: Record<number, string>;
+  /** A shared link's user and masks by dataset id, waiting for the pack to resolve them to indexes. */
+  urlRestore: { userId: string; maskedIds: string[] } | null;
   /** Active cold-start profile name (instead of a pack user). */
   profileName: string | null;
   hoveredNeighbour: number | null;

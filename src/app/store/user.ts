@@ -4,6 +4,8 @@ import type { Slice, UserSlice } from './types.ts';
 
 export const userSlice: Slice<UserSlice> = (set, get) => ({
   userIndex: null,
+  datasetIds: {},
+  urlRestore: null,
   profileName: null,
   hoveredNeighbour: null,
   selectedNeighbour: null,
