@@ -1,6 +1,6 @@
 // A short guided tour for a classroom: CF embedding -> neighbours -> attention -> prompt -> T5 ->
 // outputs. Each step outlines the live panel it talks about (found by its data-tour attribute).
-import { useEffect } from 'react';
+import { useEffect, useLayoutEffect, useRef } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { decidingSentence, priorsSentence } from '../lib/score-parts.ts';
 import { useApp } from '../store/index.ts';
@@ -36,7 +36,42 @@ function OutputsSources() {
 export function Tour() {
   const step = useApp((s) => s.tourStep);
   const tourTo = useApp((s) => s.tourTo);
+  const box = useRef<HTMLElement | null>(null);
+  const open = step !== null;
+  // Focus goes back where it was (the Guided tour button, usually) when the tour closes.
   useEffect(() => {
+    if (!open) return;
+    const before = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    return () => {
+      if (before && before.isConnected) before.focus();
+    };
+  }, [open]);
+  // The box is docked at the bottom of the window and the page keeps its height free (padding,
+  // scroll padding, shorter columns), so the panel it points at is scrolled into the rest and the box
+  // never covers it.
+  useLayoutEffect(() => {
+    if (!open || !box.current) return;
+    const root = document.documentElement;
+    let last = -1;
+    const measure = () => {
+      const h = Math.ceil(box.current?.getBoundingClientRect().height ?? 0);
+      if (h === last) return;
+      last = h;
+      root.style.setProperty('--tour-h', `${h}px`);
+      // A taller box (the outputs step's live sentences) leaves less room: bring the panel back above it.
+      document.querySelector<HTMLElement>('.tour-focus')?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+    };
+    measure();
+    root.classList.add('touring');
+    const ro = typeof ResizeObserver === 'function' ? new ResizeObserver(measure) : null;
+    ro?.observe(box.current);
+    return () => {
+      ro?.disconnect();
+      root.classList.remove('touring');
+      root.style.removeProperty('--tour-h');
+    };
+  }, [open]);
+  useLayoutEffect(() => {
     if (step === null) return;
     const el = document.querySelector<HTMLElement>(`[data-tour="${STEPS[step]!.anchor}"]`);
     el?.classList.add('tour-focus');
@@ -55,22 +90,30 @@ export function Tour() {
   if (step === null) return null;
   const s = STEPS[step]!;
   return (
-    <aside className="tour" role="dialog" aria-modal="false" aria-labelledby="tour-title" data-testid="tour" data-step={step}>
-      <h2 id="tour-title">{s.title}</h2>
-      <p>{s.text}</p>
-      {s.anchor === 'outputs' && <OutputsSources />}
-      <div className="row">
-        <button onClick={() => tourTo(step - 1)} disabled={step === 0}>
-          Back
-        </button>
-        <button data-testid="tour-next" onClick={() => tourTo(step + 1)} autoFocus>
-          {step === TOUR_STEPS - 1 ? 'Finish' : 'Next'}
-        </button>
-        <button onClick={() => tourTo(null)}>Close</button>
+    <aside className="tour" role="dialog" aria-modal="false" aria-labelledby="tour-title" data-testid="tour" data-step={step} ref={box}>
+      <div className="tour-inner">
+        <div>
+          <h2 id="tour-title">{s.title}</h2>
+          <p>{s.text}</p>
+          {s.anchor === 'outputs' && <OutputsSources />}
+        </div>
+        <div>
+          <div className="row">
+            <button onClick={() => tourTo(step - 1)} disabled={step === 0}>
+              Back
+            </button>
+            <button data-testid="tour-next" onClick={() => tourTo(step + 1)} autoFocus>
+              {step === TOUR_STEPS - 1 ? 'Finish' : 'Next'}
+            </button>
+            <button data-testid="tour-close" onClick={() => tourTo(null)}>
+              Close
+            </button>
+          </div>
+          <p className="small muted">
+            Step {step + 1} of {TOUR_STEPS} · arrow keys move, Esc closes
+          </p>
+        </div>
       </div>
-      <p className="small muted">
-        Step {step + 1} of {TOUR_STEPS} · arrow keys move, Esc closes
-      </p>
     </aside>
   );
 }
