@@ -6,6 +6,7 @@ import { AttentionColumn } from './components/AttentionColumn.tsx';
 import { ColdStartPanel } from './components/ColdStartPanel.tsx';
 import { EvaluatePanel } from './components/EvaluatePanel.tsx';
 import { Header } from './components/Header.tsx';
+import { Intro } from './components/Intro.tsx';
 import { ErrorBanner, LoadStatus } from './components/LoadStatus.tsx';
 import { NeighboursColumn } from './components/NeighboursColumn.tsx';
 import { OutputsColumn } from './components/OutputsColumn.tsx';
@@ -40,6 +41,7 @@ export function App() {
   return (
     <div className="app">
       <Header />
+      <Intro />
       <ErrorBanner />
       <LoadStatus />
       {panel === 'explore' && <Explore />}
