@@ -214,7 +214,7 @@ def self_test(out: str) -> None:
     hf = {"model_type": "t5", "architectures": ["T5ForConditionalGeneration"], "vocab_size": vocab, "d_model": d, "d_kv": dkv, "d_ff": dff, "num_layers": layers,
           "num_decoder_layers": layers, "num_heads": heads, "relative_attention_num_buckets": buckets, "relative_attention_max_distance": 20, "dropout_rate": 0.1,
           "layer_norm_epsilon": 1e-6, "feed_forward_proj": "relu", "tie_word_embeddings": True, "pad_token_id": 0, "eos_token_id": 1, "decoder_start_token_id": 0,
-          "is_encoder_decoder": True, "n_positions": 32}
+          "is_encoder_decoder": True, "n_positions": 128}
     r = lambda *shape: torch.randn(*shape, generator=g) * 0.3  # noqa: E731
     sd = {"shared.weight": r(vocab, d)}
     sd["encoder.embed_tokens.weight"] = sd["shared.weight"]

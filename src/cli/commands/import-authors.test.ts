@@ -59,7 +59,7 @@ describe.skipIf(!hasTorch)("the authors' export script", () => {
     };
 
     expect(pack.manifest.config.composer).toMatchObject({ cfDim: 8, numNeighbours: 4, numHeads: 2, promptLength: 3, taskPrompts: true, collaborative: true });
-    expect(pack.manifest.config.t5.wholeWordVocab).toBe(32);
+    expect(pack.manifest.config.t5.wholeWordVocab).toBe(128); // n_positions: top-n's 101 id spans fit
     expect(pack.tokenizer.sentencePiece).toBe(true);
     expect(w('shared/embedding')).toEqual(s('shared.weight'));
     expect(w('whole_word/embedding')).toEqual(s('whole_word_embeddings.weight'));
