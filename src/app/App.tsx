@@ -2,6 +2,7 @@
 // five columns out left to right in the order the data flows (ux.md). While the model loads, the
 // precomputed example fills the columns.
 import { useShallow } from 'zustand/react/shallow';
+import type { InferResult } from '../runtime/protocol.ts';
 import { AttentionColumn } from './components/AttentionColumn.tsx';
 import { ColdStartPanel } from './components/ColdStartPanel.tsx';
 import { EvaluatePanel } from './components/EvaluatePanel.tsx';
@@ -16,22 +17,39 @@ import { Tour } from './components/Tour.tsx';
 import { UserColumn } from './components/UserColumn.tsx';
 import { useApp } from './store/index.ts';
 
+/**
+ * The precomputed example says which settings it was computed with (example.json is written at
+ * export time in the evaluation view), and the columns show it with those settings; the live result
+ * that replaces it follows the page's own settings, so the two may differ.
+ */
+function ExampleBadge({ view }: { view: InferResult }) {
+  const settings = [
+    view.evaluation ? 'evaluation view on (held-out test item hidden)' : 'evaluation view off',
+    view.constrained ? 'constrained decoding' : 'unconstrained decoding',
+    `n = ${view.whatIf.n}`,
+    view.priors === false ? 'T5 only' : 'T5 + priors',
+  ];
+  return (
+    <p className="example-badge" data-testid="example-badge" data-evaluation={view.evaluation}>
+      <strong>Precomputed example</strong> (user {view.user.label}), computed with: <span data-testid="example-settings">{settings.join(', ')}</span>. The
+      live result replaces it when the model is ready and uses this page’s settings{view.evaluation ? ' (evaluation view off unless you tick it)' : ''}, so its
+      list can differ.
+    </p>
+  );
+}
+
 function Explore() {
   const { current, example, phase } = useApp(useShallow((s) => ({ current: s.current, example: s.example, phase: s.phase })));
   const view = current ?? (phase !== 'ready' ? (example?.result ?? null) : null);
   const isExample = current === null && view !== null;
   return (
     <main className="explore" data-testid="explore" data-example={isExample} aria-label="One recommendation, left to right">
-      {isExample && (
-        <p className="example-badge" data-testid="example-badge">
-          Precomputed example
-        </p>
-      )}
-      <UserColumn view={view} />
+      {isExample && <ExampleBadge view={view} />}
+      <UserColumn view={view} preview={isExample} />
       <NeighboursColumn view={view} />
       <AttentionColumn view={view} />
       <PromptColumn view={view} />
-      <OutputsColumn view={view} />
+      <OutputsColumn view={view} preview={isExample} />
     </main>
   );
 }

@@ -197,11 +197,13 @@ function PartsMoved({ rows }: { rows: ScoredItem[] }) {
   );
 }
 
-export function OutputsColumn({ view }: { view: InferResult | null }) {
-  const { task, baseline, constrained, ready, evaluation } = useApp(
+export function OutputsColumn({ view, preview = false }: { view: InferResult | null; preview?: boolean }) {
+  const { task, baseline, constrained: pageConstrained, ready, evaluation } = useApp(
     useShallow((s) => ({ task: s.task, baseline: s.baseline, constrained: s.constrained, ready: s.phase === 'ready', evaluation: s.evaluation })),
   );
   const { setTask, setConstrained } = useApp.getState();
+  // The precomputed example shows the decoding it was computed with.
+  const constrained = preview && view ? view.constrained : pageConstrained;
   const testItem = view && (evaluation || view.evaluation) && view.user.testItem ? view.user.testItem.id : null;
   const showDiff = baseline !== null && view !== null && baseline !== view && baseline.user.label === view.user.label;
   const seqChanges = showDiff ? diffRanking(baseline!.sequential.map((s) => s.item.id), view!.sequential.map((s) => s.item.id)) : null;

@@ -4,11 +4,13 @@ import { useShallow } from 'zustand/react/shallow';
 import type { InferResult } from '../../runtime/protocol.ts';
 import { useApp } from '../store/index.ts';
 
-export function UserColumn({ view }: { view: InferResult | null }) {
-  const { evaluation, neighbourInfo, setEvaluation, ready, hovered } = useApp(
+export function UserColumn({ view, preview = false }: { view: InferResult | null; preview?: boolean }) {
+  const { evaluation: pageEvaluation, neighbourInfo, setEvaluation, ready, hovered } = useApp(
     useShallow((s) => ({ evaluation: s.evaluation, neighbourInfo: s.neighbourInfo, setEvaluation: s.setEvaluation, ready: s.phase === 'ready', hovered: s.hoveredNeighbour })),
   );
   if (!view) return <section className="col user-col" aria-label="User" />;
+  // The precomputed example is shown with the settings it was computed with.
+  const evaluation = preview ? view.evaluation : pageEvaluation;
   const user = view.user;
   const hideTest = evaluation && user.testItem !== null;
   const history = hideTest ? user.history.slice(0, -1) : user.history;
