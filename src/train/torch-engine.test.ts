@@ -46,6 +46,11 @@ describe.skipIf(!torchReady)('tools/torch', () => {
     }
   });
 
+  it('packs every next-item target of a row into one pass with the states of its bare prompt', () => {
+    const r = spawnSync(pythonCommand(), [path.join(tools, 'check_packing.py')], { encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: '1' } });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+  });
+
   it.skipIf(!dataPresent)('--engine torch trains a tiny model end to end and imports its best weights', async () => {
     await tf.setBackend('cpu');
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'peapod-torch-'));

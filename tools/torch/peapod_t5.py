@@ -141,6 +141,14 @@ class Stack(nn.Module):
         table = self.block[0].layer[0].SelfAttention.relative_attention_bias
         return table(buckets).permute(2, 0, 1)[None]  # [1, H, q, k]
 
+    def position_bias_at(self, pos: torch.Tensor) -> torch.Tensor:
+        """Bidirectional bias [B, H, S, S] for inputs at explicit positions pos [B, S]."""
+        c = self.c
+        rel = pos[:, None, :] - pos[:, :, None]
+        buckets = relative_bucket(rel, True, c["relativeAttentionNumBuckets"], c["relativeAttentionMaxDistance"])
+        table = self.block[0].layer[0].SelfAttention.relative_attention_bias
+        return table(buckets).permute(0, 3, 1, 2)
+
     def run(self, x, self_bias, memory=None, cross_bias=None, cross_kv=None):
         drop = lambda t: F.dropout(t, self.p, self.training)  # noqa: E731
         x = drop(x)
@@ -246,8 +254,13 @@ class PeapodT5(nn.Module):
             return None, None
         return torch.cat(parts, 1), attention
 
-    def encode(self, task: str, token_ids, attention_mask, user=None, neighbours=None, whole_word=None, neighbour_mask=None):
-        """Encoder over [soft prompt ; tokens]. Returns (hidden [B, S, d], mask [B, S], attention)."""
+    def encode(self, task: str, token_ids, attention_mask, user=None, neighbours=None, whole_word=None, neighbour_mask=None, structure=None):
+        """Encoder over [soft prompt ; tokens]. Returns (hidden [B, S, d], mask [B, S], attention).
+
+        `structure` (training only): (positions [B, S], allowed [B, S, S] bool) over the whole input,
+        soft prompt included: the position of each input for the relative bias and which key each
+        query may attend to. It packs several bare prompts that share a prefix into one pass (see
+        train.py); the default is the plain layout (positions 0..S-1, padding and causality masked)."""
         x = self.shared(token_ids)
         if whole_word is not None and hasattr(self.peapod, "whole_word"):
             x = x + self.peapod.whole_word(whole_word)
@@ -257,6 +270,10 @@ class PeapodT5(nn.Module):
             x = torch.cat([prompt, x], 1)
             mask = torch.cat([torch.ones(x.shape[0], prompt.shape[1], device=x.device), mask], 1)
         s = x.shape[1]
+        if structure is not None:
+            pos, allowed = structure
+            bias = self.encoder.position_bias_at(pos) + torch.where(allowed, 0.0, MASKED)[:, None]
+            return self.encoder.run(x, bias), mask, attention
         bias = self.encoder.position_bias(s, s, True, x.device) + ((1 - mask) * MASKED)[:, None, None, :]
         if task in self.causal_tasks:
             bias = bias + torch.triu(torch.full((s, s), MASKED, device=x.device), 1)[None, None]

@@ -7,15 +7,25 @@ imports back and exports as a pack. Usage:
 
     /usr/bin/python3 tools/torch/train.py --bundle RUN/torch [--resume]
 
-Dense next-item supervision (the sequential task): the encoder is causal for that task, so one pass
-over [task prompt ; collaborative prompt ; user ; items ...] gives at every item the encoder state of
-the bare prompt ending there. Each target item then gets its own two-token decoder row
-([pad, item] -> [item, </s>]) whose cross-attention sees the prompt and the items up to the one before
-it: every training item of the window is a target of the inference path, from one encoder pass.
+Dense next-item supervision (the sequential task): the encoder is causal for that task, so the
+state of a bare prompt's inputs never depends on what comes after them. One packed input per user
+holds every bare prompt of its window at once: [soft prompt ; user ; item_0 </s> item_1 </s> ...],
+each </s> at the position it has in the bare prompt ending at the item before it, attending only to
+that prompt (seq_batch, packed_structure). Each target then gets a decoder row ([pad] -> item;
+some rows also [pad, item] -> [item, </s>]) whose cross-attention sees exactly its bare prompt.
+check_packing.py verifies the states and logits equal those of the separate bare prompts.
 Leak-free collaborative prompt: a row's CF user embedding is folded in from a random prefix of its
 training items (precomputed by the pipeline), and only items after that prefix are targets, so the
 prompt never encodes the answer (on validation and test it never does either).
 Top-n: one target per row, the positive among shuffled candidates (negatives the user never bought).
+Explanation (when the bundle has explanation pairs): the bare prompt [user, item, </s>] behind the
+task and collaborative prompts, bidirectional encoder, the target sentence's sub-word ids
+teacher-forced in the decoder (label smoothing optional). Language pretraining (lmFraction > 0): the
+first part of the time budget trains the same form on every sentence of the training reviews (each
+with its review's user and item; the pipeline never writes validation or test reviews), so the
+decoder learns the language before the 8k explanation targets; lmMix keeps a share of those
+sentences in the explanation batches afterwards. Validation adds the explanation loss on validation
+pairs; the checkpoint score is next-item NDCG@10 + top-n NDCG@10 - explValWeight * that loss.
 """
 from __future__ import annotations
 
@@ -52,6 +62,12 @@ DEFAULTS = {
     "threads": 1,
     "seed": 1,
     "clip": 1.0,
+    "explanationShare": 0.5,  # fraction of batches (after language pretraining) that are explanation batches, when the bundle has them
+    "lmFraction": 0.0,  # first fraction of the time budget: language pretraining on training review sentences (explanation form)
+    "lmMix": 0.0,  # after pretraining: fraction of explanation batches drawn from the review sentences instead of the explanation pairs
+    "labelSmoothing": 0.0,  # explanation and language-model targets
+    "explValWeight": 0.1,  # checkpoint score = seq NDCG@10 + top-n NDCG@10 - explValWeight * explanation validation loss
+    "explValidPairs": 1000,  # validation explanation pairs scored (the first N)
 }
 
 
@@ -79,6 +95,14 @@ class Bundle:
         self.num_items = len(self.item_token) - 1
         t = self.meta["tokens"]
         self.pad, self.eos, self.user_tok = t["pad"], t["eos"], t["user"]
+        # Explanation pairs and language-model sentences: (user index, item, target ids ending </s>).
+        self.text = {}
+        for part in ("expl_train", "expl_valid", "lm"):
+            if f"{part}_user" in self.np:
+                self.text[part] = (self.np[f"{part}_user"], self.np[f"{part}_item"], self.np[f"{part}_offsets"], self.np[f"{part}_ids"])
+
+    def text_count(self, part: str) -> int:
+        return len(self.text[part][0]) if part in self.text else 0
 
     def train_seq(self, u: int) -> np.ndarray:
         return self.seq[self.seq_off[u] : self.seq_off[u + 1]]
@@ -100,25 +124,59 @@ def neighbour_emb(b: Bundle, users: list[int], n: int) -> torch.Tensor:
 
 
 def seq_batch(b: Bundle, users: list[int], rng: np.random.Generator, o: dict, P: int):
-    """Encoder rows + one decoder row per target (see the module doc)."""
-    rows, cf, targets, owner, cut = [], [], [], [], []
+    """One packed input per user, every target a bare prompt of its own (see the module doc).
+
+    Layout after the soft prompt (P positions): user, then item_0, </s>, item_1, </s>, ... Each </s>
+    closes the bare prompt ending at the item before it and sits at that prompt's position of </s>
+    (right after its item; the next item shares that position). Prompt, user and item inputs attend
+    to the non-</s> inputs at or before their position (causal); a </s> attends to the non-</s>
+    inputs up to its item and to itself. With positions and masks so, every </s> and every item has
+    exactly the encoder state it has in its own bare prompt, and the decoder row of the target after
+    item k cross-attends to exactly that prompt: [soft prompt ; user ; items 0..k ; </s>]."""
+    rows, cf, tgt, row_of, at = [], [], [], [], []
     for u in users:
         t = b.train_seq(u)
         n = len(t)
         if n < 2:
             continue
         e = n - 1 if n - 1 <= o["maxHistory"] else int(rng.integers(o["maxHistory"], n))  # last target index
-        a = max(0, e - o["maxHistory"])  # first encoder item
+        a = max(0, e - o["maxHistory"])  # first window item
         s = int(rng.integers(1, e + 1))  # CF prefix length; targets are t[s..e]
         r = len(rows)
-        rows.append([b.user_tok] + [int(b.item_token[i]) for i in t[a:e]] + [b.eos])
+        toks = [b.user_tok]
+        for k, j in enumerate(range(a, e)):
+            toks += [int(b.item_token[t[j]]), b.eos]
+            if j + 1 >= s:
+                tgt.append(int(b.item_token[t[j + 1]]))
+                row_of.append(r)
+                at.append(P + 2 + 2 * k)  # index of the </s> after item j
+        rows.append(toks)
         cf.append(b.prefix_cf(u, s))
-        for j in range(max(s, a + 1), e + 1):  # target t[j], prefix t[a..j-1]
-            targets.append(int(b.item_token[t[j]]))
-            owner.append(r)
-            last = j == e
-            cut.append(P + 1 + (j - a) + (1 if last else 0))  # cross-attention sees positions < cut
-    return rows, cf, targets, owner, cut
+    return rows, cf, tgt, row_of, at
+
+
+def packed_structure(rows: list[list[int]], P: int, eos: int):
+    """Positions [B, P+L] and the attention pattern [B, P+L, P+L] of packed rows (seq_batch)."""
+    B = len(rows)
+    L = max(len(r) for r in rows)
+    S = P + L
+    pos = torch.zeros(B, S, dtype=torch.long)
+    is_eos = torch.zeros(B, S, dtype=torch.bool)
+    real = torch.zeros(B, S, dtype=torch.bool)
+    pos[:, :P] = torch.arange(P)
+    real[:, :P] = True
+    for i, r in enumerate(rows):
+        m = len(r)
+        idx = torch.arange(m)
+        # user at P, item k at P+1+k, its </s> at P+2+k (tokens alternate item, </s> after the user)
+        is_eos[i, P + 2 : P + m : 2] = True
+        pos[i, P : P + m] = P + (idx + 1) // 2 + is_eos[i, P : P + m].long()
+        real[i, P : P + m] = True
+        pos[i, P + m :] = P + m  # padding: never attended, any position
+    limit = torch.where(is_eos, pos - 1, pos)  # the newest non-</s> position a query may see
+    allowed = real[:, None, :] & ~is_eos[:, None, :] & (pos[:, None, :] <= limit[:, :, None])
+    allowed = allowed | torch.eye(S, dtype=torch.bool)[None]
+    return pos, allowed
 
 
 def topn_batch(b: Bundle, users: list[int], rng: np.random.Generator, o: dict):
@@ -172,14 +230,13 @@ def two_token_loss(model: PeapodT5, b: Bundle, targets: list[int], memory_kv, cr
 
 def step_seq(model: PeapodT5, b: Bundle, users: list[int], rng, o: dict, n_nb: int, P: int):
     kept = [u for u in users if len(b.train_seq(u)) >= 2]
-    rows, cf, targets, owner, cut = seq_batch(b, kept, rng, o, P)
+    rows, cf, targets, row_of, at = seq_batch(b, kept, rng, o, P)
     ids, mask = pad_rows(rows, b.pad)
-    hidden, full_mask, _ = model.encode("sequential", ids, mask, torch.stack(cf), neighbour_emb(b, kept, n_nb))
+    pos, allowed = packed_structure(rows, P, b.eos)
+    hidden, _, _ = model.encode("sequential", ids, mask, torch.stack(cf), neighbour_emb(b, kept, n_nb), structure=(pos, allowed))
+    owner = torch.tensor(row_of)
     kv = [(k[owner], v[owner]) for k, v in model.cross_kv(hidden)]
-    S = hidden.shape[1]
-    cut_t = torch.tensor(cut)
-    allowed = (torch.arange(S)[None, :] < cut_t[:, None]).float() * full_mask[owner]
-    cross_bias = ((1 - allowed) * MASKED)[:, None, None, :]
+    cross_bias = torch.where(allowed[owner, torch.tensor(at)], 0.0, MASKED)[:, None, None, :]
     loss, item = two_token_loss(model, b, targets, kv, cross_bias, o)
     return loss, item, len(targets)
 
@@ -193,6 +250,52 @@ def step_topn(model: PeapodT5, b: Bundle, users: list[int], rng, o: dict, n_nb: 
     cross_bias = ((1 - full_mask) * MASKED)[:, None, None, :]
     loss, item = two_token_loss(model, b, targets, kv, cross_bias, o)
     return loss, item, len(targets)
+
+
+def text_batch(b: Bundle, part: str, idx) -> tuple:
+    """Encoder rows [user, item, </s>], CF rows, teacher-forced decoder inputs and labels (-100 = pad)."""
+    users, items, off, ids = b.text[part]
+    rows, us, tg = [], [], []
+    for k in idx:
+        k = int(k)
+        u = int(users[k])
+        rows.append([b.user_tok, int(b.item_token[int(items[k])]), b.eos])
+        us.append(u)
+        tg.append([int(x) for x in ids[off[k] : off[k + 1]]])
+    T = max(len(t) for t in tg)
+    dec = torch.full((len(tg), T), b.pad, dtype=torch.long)
+    lab = torch.full((len(tg), T), -100, dtype=torch.long)
+    for i, t in enumerate(tg):
+        lab[i, : len(t)] = torch.tensor(t)
+        dec[i, 1 : len(t)] = torch.tensor(t[:-1])
+    return rows, us, dec, lab
+
+
+def text_loss(model: PeapodT5, b: Bundle, part: str, idx, n_nb: int, smoothing: float):
+    """Mean token cross-entropy of the targets (smoothed, and the plain one) and the token count."""
+    rows, us, dec, lab = text_batch(b, part, idx)
+    ids, mask = pad_rows(rows, b.pad)
+    hidden, full_mask, _ = model.encode("explanation", ids, mask, b.cf_user[us], neighbour_emb(b, us, n_nb))
+    h = model.decode(dec, hidden, ((1 - full_mask) * MASKED)[:, None, None, :])
+    logits = model.logits(h).reshape(-1, model.c["vocabSize"])
+    flat = lab.reshape(-1)
+    plain = F.cross_entropy(logits, flat, ignore_index=-100)
+    loss = F.cross_entropy(logits, flat, ignore_index=-100, label_smoothing=smoothing) if smoothing > 0 else plain
+    return loss, plain, int((flat >= 0).sum())
+
+
+@torch.no_grad()
+def validate_explanation(model: PeapodT5, b: Bundle, o: dict, n_nb: int) -> float:
+    """Token cross-entropy (nats) of the validation explanation pairs, teacher-forced."""
+    model.eval()
+    n = min(b.text_count("expl_valid"), int(o["explValidPairs"]))
+    total = count = 0.0
+    for i in range(0, n, 128):
+        _, plain, k = text_loss(model, b, "expl_valid", range(i, min(n, i + 128)), n_nb, 0.0)
+        total += float(plain) * k
+        count += k
+    model.train()
+    return total / max(1.0, count)
 
 
 @torch.no_grad()
@@ -297,7 +400,19 @@ def main() -> None:
     t_start = time.time() - state["elapsedS"]
     last_val = time.time()
     last_print = 0.0
-    run = {"seq": [], "topn": []}
+    run = {"seq": [], "topn": [], "expl": [], "lm": []}
+    has_expl = b.text_count("expl_train") > 0 and "explanation" in cfg["tasks"]
+    has_lm = has_expl and b.text_count("lm") > 0
+    text_perm = {p: rng.permutation(b.text_count(p)) for p in ("expl_train", "lm") if b.text_count(p)}
+    text_pos = {p: 0 for p in text_perm}
+
+    def next_text(part: str) -> list[int]:
+        if text_pos[part] + B > len(text_perm[part]):
+            text_perm[part], text_pos[part] = rng.permutation(b.text_count(part)), 0
+        i = text_pos[part]
+        text_pos[part] += B
+        return [int(x) for x in text_perm[part][i : i + B]]
+
     targets_train_s = 0.0
     perm, pi = rng.permutation(eligible), 0
     B = o["batchSize"]
@@ -309,6 +424,9 @@ def main() -> None:
         last_val_step = state["step"]
         v = validate(model, b, vusers, o, n_nb, vneg)
         score = v["seqNDCG10"] + v["topnNDCG10"]
+        if has_expl:
+            v["explLoss"] = validate_explanation(model, b, o, n_nb)
+            score -= o["explValWeight"] * v["explLoss"]
         state["history"].append({"step": state["step"], "elapsedS": round(elapsed, 1), **v})
         logf.write(json.dumps({"step": state["step"], "epoch": round(epoch, 3), "task": "validation", "loss": None, "valLoss": None, **v, "lr": lr, "elapsedS": round(elapsed, 1)}) + "\n")
         logf.flush()
@@ -319,7 +437,8 @@ def main() -> None:
         state["elapsedS"] = time.time() - t_start
         torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "state": state}, ckpt + ".tmp")
         os.replace(ckpt + ".tmp", ckpt)
-        log(f"valid step {state['step']}: next-item HR@10 {v['seqHR10']:.4f} NDCG@10 {v['seqNDCG10']:.4f}  top-n HR@10 {v['topnHR10']:.4f} NDCG@10 {v['topnNDCG10']:.4f}{'  (best, saved)' if better else ''}")
+        expl = f"  explanation loss {v['explLoss']:.3f}" if has_expl else ""
+        log(f"valid step {state['step']}: next-item HR@10 {v['seqHR10']:.4f} NDCG@10 {v['seqNDCG10']:.4f}  top-n HR@10 {v['topnHR10']:.4f} NDCG@10 {v['topnNDCG10']:.4f}{expl}{'  (best, saved)' if better else ''}")
 
     while True:
         elapsed = time.time() - t_start
@@ -331,30 +450,48 @@ def main() -> None:
         lr = o["lr"] * warm * (o["minLrFrac"] + (1 - o["minLrFrac"]) * 0.5 * (1 + math.cos(math.pi * frac)))
         for g in opt.param_groups:
             g["lr"] = lr
-        if pi + B > len(perm):
-            perm, pi = rng.permutation(eligible), 0
-        users = [int(u) for u in perm[pi : pi + B]]
-        pi += B
-        task = "topn" if o["topnEvery"] and step % o["topnEvery"] == o["topnEvery"] - 1 else "seq"
+        # Which task: language pretraining first (lmFraction of the budget), then explanationShare of
+        # the batches explanation (lmMix of those review sentences), the rest the recommendation
+        # cycle (every topnEvery-th recommendation batch top-n).
+        if has_lm and frac < o["lmFraction"]:
+            task = "lm"
+        elif has_expl and math.floor((step + 1) * o["explanationShare"]) > math.floor(step * o["explanationShare"]):
+            task = "lm" if has_lm and rng.random() < o["lmMix"] else "expl"
+        else:
+            r = state.setdefault("recSteps", state["step"])
+            state["recSteps"] = r + 1
+            task = "topn" if o["topnEvery"] and r % o["topnEvery"] == o["topnEvery"] - 1 else "seq"
         t0 = time.time()
-        loss, item, count = step_seq(model, b, users, rng, o, n_nb, P) if task == "seq" else step_topn(model, b, users, rng, o, n_nb)
+        if task in ("seq", "topn"):
+            if pi + B > len(perm):
+                perm, pi = rng.permutation(eligible), 0
+            users = [int(u) for u in perm[pi : pi + B]]
+            pi += B
+            loss, item, count = step_seq(model, b, users, rng, o, n_nb, P) if task == "seq" else step_topn(model, b, users, rng, o, n_nb)
+        else:
+            part = "lm" if task == "lm" else "expl_train"
+            loss, item, count = text_loss(model, b, part, next_text(part), n_nb, o["labelSmoothing"])
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), o["clip"])
         opt.step()
         targets_train_s += time.time() - t0
         state["step"] += 1
-        state["targets"] += count
+        if task in ("seq", "topn"):
+            state["targets"] += count
+        else:
+            state["tokens"] = state.get("tokens", 0) + count
         run[task].append(float(item))
         epoch = state["targets"] / max(1, len(b.seq))
-        logf.write(json.dumps({"step": state["step"], "epoch": round(epoch, 3), "task": "sequential" if task == "seq" else "topn", "loss": round(float(item), 5), "lr": lr, "elapsedS": round(elapsed, 1)}) + "\n")
+        logf.write(json.dumps({"step": state["step"], "epoch": round(epoch, 3), "task": {"seq": "sequential", "topn": "topn", "expl": "explanation", "lm": "language"}[task], "loss": round(float(item), 5), "lr": lr, "elapsedS": round(elapsed, 1)}) + "\n")
         now = time.time()
         if now - last_print > 15:
             last_print = now
             sl = np.mean(run["seq"][-50:]) if run["seq"] else float("nan")
             tl = np.mean(run["topn"][-50:]) if run["topn"] else float("nan")
+            text = "".join(f" {name} {np.mean(run[k][-50:]):.3f}" for k, name in (("expl", "explanation"), ("lm", "language")) if run[k])
             rate = state["targets"] / max(1e-9, elapsed)
-            log(f"train {elapsed / 60:5.1f}/{o['minutes']:.0f} min  step {state['step']}  epoch {epoch:.1f}  loss seq {sl:.3f} top-n {tl:.3f}  {rate:,.0f} targets/s  best val {state['best']:.4f}  ETA {(budget - elapsed) / 60:.1f} min")
+            log(f"train {elapsed / 60:5.1f}/{o['minutes']:.0f} min  step {state['step']}  epoch {epoch:.1f}  loss seq {sl:.3f} top-n {tl:.3f}{text}  {rate:,.0f} targets/s  best val {state['best']:.4f}  ETA {(budget - elapsed) / 60:.1f} min")
         if now - last_val >= o["validateEveryMin"] * 60:
             last_val = now
             validate_and_save(elapsed, epoch, lr)
