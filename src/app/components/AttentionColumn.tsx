@@ -17,7 +17,9 @@ export function AttentionColumn({ view }: { view: InferResult | null }) {
       <section className="col attention-col" aria-labelledby="att-heading" data-tour="attention">
         <h2 id="att-heading">Attention</h2>
         <p className="muted" data-testid="no-attention">
-          {view?.whatIf.individualOnly ? 'Individual-only: no neighbours are attended; the prompt comes from the user alone.' : 'No attention to show.'}
+          {view?.whatIf.individualOnly
+            ? 'Individual-only: no neighbours are attended and there is no collaborative prompt at all (its strip is empty). T5 reads only the task prompt and the text (the user’s id and history items); the collaborative prior is left out too.'
+            : 'No attention to show.'}
         </p>
       </section>
     );

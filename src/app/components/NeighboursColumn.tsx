@@ -14,6 +14,7 @@ export function NeighboursColumn({ view }: { view: InferResult | null }) {
       selected: st.selectedNeighbour,
       neighbourInfo: st.neighbourInfo,
       busy: st.busy,
+      nNote: st.nNote,
     })),
   );
   const { toggleMask, setN, setIndividualOnly, resetWhatIf, hoverNeighbour, openNeighbour } = useApp.getState();
@@ -35,7 +36,10 @@ export function NeighboursColumn({ view }: { view: InferResult | null }) {
             max={s.nMax || undefined}
             value={s.whatIf.n || n}
             disabled={!s.ready}
-            onChange={(e) => setN(Number(e.target.value))}
+            onChange={(e) => {
+              // An emptied field is someone typing a new number, not a request for n = 0.
+              if (e.target.value.trim() !== '') setN(Number(e.target.value));
+            }}
             aria-label="Number of neighbours n"
           />
         </label>
@@ -48,6 +52,11 @@ export function NeighboursColumn({ view }: { view: InferResult | null }) {
         </button>
         {s.busy && <span className="spinner" aria-label="recomputing" data-testid="busy">recomputing…</span>}
       </div>
+      {s.nNote && (
+        <p className="small note" role="status" data-testid="n-clamped">
+          You asked for n = {s.nNote.asked}; this pack stores the {s.nMax} most similar users of each user, so n runs from 1 to {s.nMax} and {s.nNote.used} is used.
+        </p>
+      )}
       <table className="neighbours" data-testid="neighbours">
         <thead>
           <tr>
@@ -99,9 +108,15 @@ export function NeighboursColumn({ view }: { view: InferResult | null }) {
           </h3>
           {s.neighbourInfo && (
             <>
-              <p className="small">
-                {sharedItems.length} item{sharedItems.length === 1 ? '' : 's'} shared with this user:
+              <p className="small" data-testid="shared-count" data-count={sharedItems.length}>
+                {sharedItems.length} item{sharedItems.length === 1 ? '' : 's'} shared with this user{sharedItems.length ? ':' : '.'}
               </p>
+              {sharedItems.length === 0 && (
+                <p className="small muted" data-testid="no-shared-why">
+                  That is normal: similarity is measured between CF (PMF) vectors, not item lists. Matrix factorisation places two users close when they bought items that
+                  the same other people bought, so the closest neighbours often share no item at all.
+                </p>
+              )}
               <ul className="shared-list" data-testid="shared-items">
                 {sharedItems.map((i) => (
                   <li key={i.id}>

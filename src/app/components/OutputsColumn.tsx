@@ -186,6 +186,24 @@ function PartsLegend({ view }: { view: InferResult }) {
   );
 }
 
+/** One line per what-if change since the unmodified user: the change and what it did to the top-10. */
+function WhatIfLog() {
+  const log = useApp((s) => s.whatIfLog);
+  if (log.length === 0) return null;
+  return (
+    <div className="whatif-log">
+      <h3 className="small">What-if changes (each against the list before it)</h3>
+      <ol className="small" data-testid="whatif-log" aria-live="polite">
+        {log.map((e, k) => (
+          <li key={k} data-testid="whatif-change" data-pending={e.summary === null}>
+            {e.text}: {e.summary ?? 'computing…'}
+          </li>
+        ))}
+      </ol>
+    </div>
+  );
+}
+
 /** Under a what-if: which part of the scores moved, on average per row. */
 function PartsMoved({ rows }: { rows: ScoredItem[] }) {
   const m = movedSummary(rows);
@@ -227,11 +245,21 @@ export function OutputsColumn({ view, preview = false }: { view: InferResult | n
             constrained decoding (only valid item ids)
           </label>
           <PartsLegend view={view} />
+          <WhatIfLog />
           <PartsMoved rows={view.sequential} />
           <Ranked items={view.sequential} testItem={testItem} changes={seqChanges?.changes ?? null} testId="sequential-results" />
           {seqChanges && seqChanges.dropped.length > 0 && (
             <p className="small" data-testid="dropped">
-              Dropped out of the top-10: {seqChanges.dropped.map((id) => `item ${id}`).join(', ')}
+              Dropped out of the top-10 (against the unmodified user):{' '}
+              {seqChanges.dropped.map((id, k) => {
+                const name = baseline!.sequential.find((r) => r.item.id === id)?.item.name;
+                return (
+                  <span key={id}>
+                    {k > 0 && ', '}
+                    {name ? <span className="item-name">{name}</span> : null} <span className="id">item {id}</span>
+                  </span>
+                );
+              })}
             </p>
           )}
         </div>

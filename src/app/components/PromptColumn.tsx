@@ -43,7 +43,14 @@ export function PromptColumn({ view }: { view: InferResult | null }) {
       {view && (
         <>
           <Strip vectors={view.prompt.task} label="task" testId="prompt-task" />
-          <Strip vectors={view.prompt.collaborative} label="collaborative" testId="prompt-collab" />
+          {view.prompt.collaborative.length > 0 ? (
+            <Strip vectors={view.prompt.collaborative} label="collaborative" testId="prompt-collab" />
+          ) : (
+            <div className="strip-group" data-testid="prompt-collab-none">
+              <h3>collaborative</h3>
+              <p className="small muted">None: {view.whatIf.individualOnly ? 'individual-only drops the collaborative prompt;' : 'this view has no collaborative prompt;'} only the task vectors come before the text.</p>
+            </div>
+          )}
           <p className="small muted" data-tour="t5">
             → T5 encoder input: [task ; collaborative ; tokens of “user_… item_…”]
           </p>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeChange, diffRanking } from './rank-diff.ts';
+import { describeChange, diffRanking, summariseChange } from './rank-diff.ts';
 
 describe('diffRanking', () => {
   it('reports up, down, new, same and dropped items', () => {
@@ -22,5 +22,14 @@ describe('diffRanking', () => {
   it('uses the first position of a repeated id in the baseline', () => {
     const d = diffRanking([7, 7, 8], [8, 7]);
     expect(d.changes).toEqual([{ kind: 'up', by: 2 }, { kind: 'down', by: 1 }]);
+  });
+});
+
+describe('summariseChange', () => {
+  const name = (id: number) => `item ${id}`;
+  it('counts moved and new items and says what happened to #1', () => {
+    expect(summariseChange([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [1, 2, 3, 4, 5, 7, 6, 8, 9, 10], name)).toBe('2 of 10 moved, #1 unchanged');
+    expect(summariseChange([1, 2, 3, 4], [5, 1, 2, 3], name)).toBe('4 of 4 moved (1 new), #1 now item 5 (was item 1)');
+    expect(summariseChange([1, 2, 3], [1, 2, 3], name)).toBe('nothing moved in the top-3');
   });
 });

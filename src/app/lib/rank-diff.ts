@@ -42,3 +42,17 @@ export function describeChange(c: RankChange): string {
       return `moved down ${c.by}`;
   }
 }
+
+/**
+ * One what-if change's effect on the top list, in words: "2 of 10 moved, #1 unchanged",
+ * "3 of 10 moved (1 new), #1 now <name> (was <name>)", or "nothing moved in the top-10".
+ * Moved: items of the new list at another rank than before, new ones included.
+ */
+export function summariseChange(before: readonly number[], after: readonly number[], name: (id: number) => string): string {
+  const d = diffRanking(before, after);
+  const moved = d.changes.filter((c) => c.kind !== 'same').length;
+  const fresh = d.changes.filter((c) => c.kind === 'new').length;
+  if (moved === 0 && after.length === before.length) return `nothing moved in the top-${after.length}`;
+  const top = after[0] === before[0] ? '#1 unchanged' : after[0] === undefined ? 'no #1' : `#1 now ${name(after[0])}${before[0] === undefined ? '' : ` (was ${name(before[0])})`}`;
+  return `${moved} of ${after.length} moved${fresh ? ` (${fresh} new)` : ''}, ${top}`;
+}

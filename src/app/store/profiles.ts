@@ -58,6 +58,8 @@ export const profilesSlice: Slice<ProfilesSlice> = (set, get) => ({
       selectedNeighbour: null,
       neighbourInfo: null,
       whatIf: { masked: [], n: get().summary?.nDefault ?? get().whatIf.n, individualOnly: false },
+      whatIfLog: [],
+      nNote: null,
       evaluation: false,
     });
     get().recompute();

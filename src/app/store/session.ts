@@ -1,9 +1,10 @@
 // Session slice: which pack and backend, the loading progress, and the routing of every worker
 // response. It creates the worker client (through the injected factory) and never holds tensors.
-import { type Response, type UserInfo } from '../../runtime/protocol.ts';
+import { type InferResult, type Response, type UserInfo } from '../../runtime/protocol.ts';
+import { summariseChange } from '../lib/rank-diff.ts';
 import type { ModelClient } from '../client.ts';
 import { markPageStage, replayWorkerMark } from '../lib/startup-marks.ts';
-import type { AppState, SessionSlice, Slice } from './types.ts';
+import type { AppState, SessionSlice, Slice, WhatIfChange } from './types.ts';
 
 /** Adds the dataset ids of a user and their neighbours to the index -> id map (the same object when nothing is new). */
 export function learnIds(known: Record<number, string>, user: UserInfo): Record<number, string> {
@@ -13,6 +14,28 @@ export function learnIds(known: Record<number, string>, user: UserInfo): Record<
   const out = { ...known };
   for (const [i, id] of pairs) out[i] = id;
   return out;
+}
+
+/**
+ * Fills in what the latest pending what-if change did to the top-10 (against the list shown when it
+ * was made); earlier changes still pending were superseded before their own result came back.
+ */
+export function settleLog(log: WhatIfChange[], result: InferResult): WhatIfChange[] {
+  const last = log.findLastIndex((e) => e.summary === null);
+  if (last < 0) return log;
+  const after = result.sequential.map((s) => s.item);
+  const names = new Map<number, string>();
+  for (const e of log) for (const i of e.before ?? []) names.set(i.id, i.name);
+  for (const i of after) names.set(i.id, i.name);
+  const name = (id: number) => {
+    const n = names.get(id);
+    return n ? `“${n.length > 40 ? `${n.slice(0, 39)}…` : n}”` : `item ${id}`;
+  };
+  return log.map((e, k) => {
+    if (e.summary !== null) return e;
+    if (k < last) return { ...e, summary: 'combined with the next change' };
+    return { ...e, summary: e.before ? summariseChange(e.before.map((i) => i.id), after.map((i) => i.id), name) : '' };
+  });
 }
 
 export interface SessionDeps {
@@ -67,7 +90,7 @@ export function sessionSlice(deps: SessionDeps): Slice<SessionSlice> {
         // A different pack invalidates user and what-if; the first load keeps what the URL set.
         const switching = pack !== get().pack && get().phase !== 'idle';
         if (switching) {
-          set({ whatIf: { masked: [], n: 0, individualOnly: false }, userIndex: null, urlRestore: null, datasetIds: {}, profileName: null, baseline: null, current: null, example: null, neighbourInfo: null, selectedNeighbour: null, evalRows: null });
+          set({ whatIf: { masked: [], n: 0, individualOnly: false }, userIndex: null, urlRestore: null, datasetIds: {}, whatIfLog: [], nNote: null, profileName: null, baseline: null, current: null, example: null, neighbourInfo: null, selectedNeighbour: null, evalRows: null });
         }
         start(pack, get().requestedBackend, get().requestedBackend ? 'url' : null);
       },
@@ -177,6 +200,7 @@ export function sessionSlice(deps: SessionDeps): Slice<SessionSlice> {
               const isDefault = p.result.whatIf.masked.length === 0 && !p.result.whatIf.individualOnly && p.result.whatIf.n === (s.summary?.nDefault ?? p.result.whatIf.n);
               set({
                 current: p.result,
+                whatIfLog: settleLog(s.whatIfLog, p.result),
                 datasetIds: learnIds(s.datasetIds, p.result.user),
                 baseline: isDefault ? p.result : s.baseline,
                 busy: false,

@@ -62,8 +62,22 @@ export interface UserSlice {
   selectHead(head: number | null): void;
 }
 
+/** One what-if change (mask, n, individual-only) and, once its result is in, what it did to the top-10. */
+export interface WhatIfChange {
+  /** The change in words, e.g. "masked 5688 (66% of attention)". */
+  text: string;
+  /** The next-item list when the change was made (null: none shown yet). */
+  before: ItemRef[] | null;
+  /** "2 of 10 moved, #1 unchanged"; null while the result is computed. */
+  summary: string | null;
+}
+
 export interface WhatIfSlice {
   whatIf: WhatIf;
+  /** The what-if changes since the unmodified user, oldest first (cleared with the user or Reset). */
+  whatIfLog: WhatIfChange[];
+  /** Set when the n typed was outside 1..nMax and was clamped to `used`. */
+  nNote: { asked: number; used: number } | null;
   constrained: boolean;
   evaluation: boolean;
   /** Add the pack's output priors to the T5's scores (default); false: T5 only. URL: priors=off. */
