@@ -55,8 +55,17 @@ const signed = (x: number) => (x >= 0 ? '+' : '−') + Math.abs(x).toFixed(2);
 
 function Ranked({ items, testItem, changes, testId }: { items: ScoredItem[]; testItem: number | null; changes: RankChange[] | null; testId: string }) {
   const scale = barScale(items.map((s) => s.parts));
+  const hasBars = items.some((s) => s.parts);
   return (
-    <ol className="ranked" data-testid={testId}>
+    <>
+    <div className="ranked-head small muted" data-testid={`${testId}-head`}>
+      <span className="label">item</span>
+      {hasBars && <span className="bar-head" title="the item’s first-token logit split into its parts (legend above)">logit parts</span>}
+      <span className="score-head">
+        <abbr title="log-probability of the item under the model (0: certain; more negative: less likely)">log-prob.</abbr>
+      </span>
+    </div>
+    <ol className="ranked" data-testid={testId} aria-label="Ranked items with their log-probability">
       {items.map((s, i) => {
         const hit = testItem !== null && s.item.id === testItem;
         const d = s.parts?.delta;
@@ -73,7 +82,7 @@ function Ranked({ items, testItem, changes, testId }: { items: ScoredItem[]; tes
                 {changes?.[i] && <ChangeBadge c={changes[i]!} />}
               </span>
               {s.parts && <ScoreBar parts={s.parts} scale={scale} />}
-              <span className="score" title={`log-probability ${s.score}`}>
+              <span className="score" title={`log-probability ${s.score}`} aria-label={`log-probability ${s.score.toFixed(3)}`}>
                 {s.score.toFixed(3)}
               </span>
             </div>
@@ -86,6 +95,7 @@ function Ranked({ items, testItem, changes, testId }: { items: ScoredItem[]; tes
         );
       })}
     </ol>
+    </>
   );
 }
 
@@ -216,8 +226,8 @@ function PartsMoved({ rows }: { rows: ScoredItem[] }) {
 }
 
 export function OutputsColumn({ view, preview = false }: { view: InferResult | null; preview?: boolean }) {
-  const { task, baseline, constrained: pageConstrained, ready, evaluation } = useApp(
-    useShallow((s) => ({ task: s.task, baseline: s.baseline, constrained: s.constrained, ready: s.phase === 'ready', evaluation: s.evaluation })),
+  const { task, baseline, constrained: pageConstrained, ready, evaluation, constrainedNote } = useApp(
+    useShallow((s) => ({ task: s.task, baseline: s.baseline, constrained: s.constrained, ready: s.phase === 'ready', evaluation: s.evaluation, constrainedNote: s.constrainedNote })),
   );
   const { setTask, setConstrained } = useApp.getState();
   // The precomputed example shows the decoding it was computed with.
@@ -244,6 +254,11 @@ export function OutputsColumn({ view, preview = false }: { view: InferResult | n
             <input type="checkbox" data-testid="constrained-toggle" checked={constrained} disabled={!ready} onChange={(e) => setConstrained(e.target.checked)} />
             constrained decoding (only valid item ids)
           </label>
+          {!preview && constrainedNote?.text && (
+            <p className="small note" role="status" data-testid="constrained-note">
+              {constrainedNote.text}
+            </p>
+          )}
           <PartsLegend view={view} />
           <WhatIfLog />
           <PartsMoved rows={view.sequential} />

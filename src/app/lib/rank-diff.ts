@@ -56,3 +56,27 @@ export function summariseChange(before: readonly number[], after: readonly numbe
   const top = after[0] === before[0] ? '#1 unchanged' : after[0] === undefined ? 'no #1' : `#1 now ${name(after[0])}${before[0] === undefined ? '' : ` (was ${name(before[0])})`}`;
   return `${moved} of ${after.length} moved${fresh ? ` (${fresh} new)` : ''}, ${top}`;
 }
+
+/**
+ * What switching constrained decoding did to the next-item list, in words. `before` and `after`
+ * are the lists (ids, 0 for an output that is not an item id, and log-probabilities) without and
+ * with the switch; `on` is the new setting.
+ */
+export function describeConstrainedChange(before: readonly { id: number; score: number }[], after: readonly { id: number; score: number }[], on: boolean): string {
+  const what = on ? 'Ticking constrained decoding' : 'Unticking constrained decoding';
+  const invalid = after.filter((r) => r.id === 0).length;
+  const sameIds = before.length === after.length && before.every((r, k) => r.id === after[k]!.id);
+  if (sameIds) {
+    const sameScores = before.every((r, k) => Math.abs(r.score - after[k]!.score) < 5e-4);
+    return sameScores
+      ? `${what} changed nothing here: beam search wrote valid item ids only either way, the same ${after.length} items with the same log-probabilities.`
+      : `${what} kept the same ${after.length} items in the same order; their log-probabilities changed.`;
+  }
+  const d = diffRanking(
+    before.map((r) => r.id),
+    after.map((r) => r.id),
+  );
+  const moved = d.changes.filter((c) => c.kind !== 'same').length;
+  const tail = on ? ' Now only valid item ids can be written.' : invalid ? ` ${invalid} of them ${invalid === 1 ? 'is' : 'are'} not a valid item id.` : ' All are still valid item ids.';
+  return `${what} changed ${moved} of ${after.length} ranks.${tail}`;
+}

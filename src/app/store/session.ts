@@ -1,7 +1,7 @@
 // Session slice: which pack and backend, the loading progress, and the routing of every worker
 // response. It creates the worker client (through the injected factory) and never holds tensors.
 import { type InferResult, type Response, type UserInfo } from '../../runtime/protocol.ts';
-import { summariseChange } from '../lib/rank-diff.ts';
+import { describeConstrainedChange, summariseChange } from '../lib/rank-diff.ts';
 import type { ModelClient } from '../client.ts';
 import { markPageStage, replayWorkerMark } from '../lib/startup-marks.ts';
 import type { AppState, SessionSlice, Slice, WhatIfChange } from './types.ts';
@@ -201,6 +201,10 @@ export function sessionSlice(deps: SessionDeps): Slice<SessionSlice> {
               set({
                 current: p.result,
                 whatIfLog: settleLog(s.whatIfLog, p.result),
+                constrainedNote:
+                  s.constrainedNote && s.constrainedNote.text === null && s.constrainedNote.before && p.result.constrained === s.constrainedNote.on
+                    ? { ...s.constrainedNote, text: describeConstrainedChange(s.constrainedNote.before, p.result.sequential.map((r) => ({ id: r.item.id, score: r.score })), s.constrainedNote.on) }
+                    : s.constrainedNote,
                 datasetIds: learnIds(s.datasetIds, p.result.user),
                 baseline: isDefault ? p.result : s.baseline,
                 busy: false,

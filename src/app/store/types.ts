@@ -76,6 +76,8 @@ export interface WhatIfSlice {
   whatIf: WhatIf;
   /** The what-if changes since the unmodified user, oldest first (cleared with the user or Reset). */
   whatIfLog: WhatIfChange[];
+  /** What the last constrained-decoding switch did to the next-item list (text null while computing). */
+  constrainedNote: { on: boolean; before: { id: number; score: number }[] | null; text: string | null } | null;
   /** Set when the n typed was outside 1..nMax and was clamped to `used`. */
   nNote: { asked: number; used: number } | null;
   constrained: boolean;

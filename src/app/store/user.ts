@@ -31,7 +31,7 @@ export const userSlice: Slice<UserSlice> = (set, get) => ({
       explanation: null,
       panel: s.panel === 'coldstart' ? 'explore' : s.panel,
       // Keep the what-if settings only when re-selecting the same user (e.g. restoring a shared URL).
-      ...(same ? {} : { whatIf: { masked: [], n: s.summary?.nDefault ?? s.whatIf.n, individualOnly: false }, baseline: null, whatIfLog: [], nNote: null }),
+      ...(same ? {} : { whatIf: { masked: [], n: s.summary?.nDefault ?? s.whatIf.n, individualOnly: false }, baseline: null, whatIfLog: [], nNote: null, constrainedNote: null }),
     });
     get().recompute();
   },

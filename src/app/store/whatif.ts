@@ -17,12 +17,13 @@ export const whatIfSlice: Slice<WhatIfSlice> = (set, get) => {
     const s = get();
     const before = s.current ? s.current.sequential.map((r) => r.item) : null;
     // The last few are plenty to read; older ones scroll out.
-    set({ whatIfLog: [...s.whatIfLog.slice(-5), { text, before, summary: null }] });
+    set({ whatIfLog: [...s.whatIfLog.slice(-5), { text, before, summary: null }], constrainedNote: null });
   };
   return {
     whatIf: { masked: [], n: 0, individualOnly: false },
     whatIfLog: [],
     nNote: null,
+    constrainedNote: null,
     constrained: true,
     evaluation: false,
     priors: true,
@@ -58,16 +59,18 @@ export const whatIfSlice: Slice<WhatIfSlice> = (set, get) => {
       get().recompute();
     },
     setConstrained(on) {
-      set({ constrained: on, baseline: null });
+      const cur = get().current;
+      const before = cur && cur.constrained !== on ? cur.sequential.map((r) => ({ id: r.item.id, score: r.score })) : null;
+      set({ constrained: on, baseline: null, constrainedNote: { on, before, text: null } });
       get().recompute();
     },
     setEvaluation(on) {
-      set({ evaluation: on, baseline: null });
+      set({ evaluation: on, baseline: null, constrainedNote: null });
       get().recompute();
     },
     setPriors(on) {
       if (on === get().priors) return;
-      set({ priors: on, baseline: null });
+      set({ priors: on, baseline: null, constrainedNote: null });
       get().recompute();
     },
     setTask(task) {
