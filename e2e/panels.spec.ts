@@ -31,7 +31,7 @@ test('evaluate, pack card, tour, keyboard and an unknown-user error', async ({ p
   await page.getByTestId('panel-evaluate').click();
   await page.getByTestId('eval-users').fill('3');
   await page.getByTestId('eval-run').click();
-  await expect(page.getByTestId('metrics-sequential')).toContainText('this browser (3 users)', { timeout: READY_TIMEOUT });
+  await expect(page.getByTestId('metrics-sequential')).toContainText('this browser (3 users;', { timeout: READY_TIMEOUT });
   const bar = page.getByTestId('eval-progress');
   expect(await bar.getAttribute('value')).toBe(await bar.getAttribute('max'));
   await expect(page.getByTestId('metrics-sequential')).toContainText('POD (published)');

@@ -14,7 +14,7 @@ export interface ReferenceRow {
 }
 
 export const REFERENCE_SOURCE =
-  'P5 paper (Geng et al., RecSys 2022, Tables 3, 4, 7) and POD logs (lileipisces/POD beauty.log, sports.log, toys.log), via docs/reference-results.md';
+  'P5 paper (Geng et al., RecSys 2022, Tables 3, 4, 7) and POD logs (lileipisces/POD beauty.log, sports.log, toys.log)';
 
 const SEQ_KEYS = ['HR@5', 'NDCG@5', 'HR@10', 'NDCG@10'];
 const TOPN_KEYS = ['HR@1', 'HR@5', 'NDCG@5', 'HR@10', 'NDCG@10'];

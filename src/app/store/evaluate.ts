@@ -8,11 +8,14 @@ export const evalSlice: Slice<EvalSlice> = (set, get) => ({
   evalRows: null,
   evalStopped: false,
   evalPriors: true,
+  evalUsers: 0,
+  evalStartedAt: null,
+  evalMsPerUser: null,
   runEval(numUsers) {
     const s = get();
     if (!s.client || s.phase !== 'ready') return;
     const id = s.client.send({ type: 'evaluate', numUsers, constrained: s.constrained, priors: s.priors });
-    set({ evalRunning: true, evalDone: 0, evalTotal: numUsers, evalRows: null, evalStopped: false, evalPriors: s.priors, pending: { ...s.pending, evaluate: id } });
+    set({ evalUsers: Math.min(numUsers, s.summary?.numUsers ?? numUsers), evalStartedAt: performance.now(), evalRunning: true, evalDone: 0, evalTotal: numUsers, evalRows: null, evalStopped: false, evalPriors: s.priors, pending: { ...s.pending, evaluate: id } });
   },
   stopEval() {
     const s = get();

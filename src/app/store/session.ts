@@ -221,7 +221,8 @@ export function sessionSlice(deps: SessionDeps): Slice<SessionSlice> {
             }
             if (p.kind === 'evaluate') {
               if (res.id !== s.pending.evaluate) return;
-              set({ evalRows: p.rows, evalRunning: false, evalStopped: p.stopped, pending: { ...s.pending, evaluate: null } });
+              const ms = !p.stopped && s.evalStartedAt !== null && s.evalUsers > 0 ? (performance.now() - s.evalStartedAt) / s.evalUsers : null;
+              set({ evalRows: p.rows, evalRunning: false, evalStopped: p.stopped, evalMsPerUser: ms ?? s.evalMsPerUser, pending: { ...s.pending, evaluate: null } });
               return;
             }
             return;

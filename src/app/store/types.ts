@@ -145,6 +145,11 @@ export interface EvalSlice {
   evalStopped: boolean;
   /** Whether the last run added the output priors (the switch at the time it started). */
   evalPriors: boolean;
+  /** Users asked for in the run in progress / the last run, and when it started (performance.now()). */
+  evalUsers: number;
+  evalStartedAt: number | null;
+  /** Milliseconds per test user of the last completed run on this device (null before one). */
+  evalMsPerUser: number | null;
   runEval(numUsers: number): void;
   stopEval(): void;
 }
