@@ -1,10 +1,13 @@
-// Pack card: the manifest's config, metrics and provenance, and the training curves drawn from
-// training-log.jsonl as an inline SVG (loss per task and validation loss against step).
+// Pack card: the manifest's model, training, dataset and metrics as tables (model size beside
+// T5-small's, training time, samples/s, metrics at 4 digits), the training curves drawn from
+// training-log.jsonl as an inline SVG (loss per task and validation loss against step, with axis
+// titles), and the raw manifest fields behind a toggle.
 import { CacheControl } from './CacheControl.tsx';
 import { useShallow } from 'zustand/react/shallow';
 import type { TrainingLogRow } from '../../runtime/protocol.ts';
 import { scaleCss } from '../lib/palette.ts';
 import { priorsSentence } from '../lib/score-parts.ts';
+import { datasetRows, metricsTable, modelRows, trainingRows, type FactRow } from '../lib/pack-facts.ts';
 import { useApp } from '../store/index.ts';
 
 function Curves({ log }: { log: TrainingLogRow[] }) {
@@ -27,27 +30,34 @@ function Curves({ log }: { log: TrainingLogRow[] }) {
   const y0 = Math.min(...pts.map((p) => p.y));
   const y1 = Math.max(y0 + 1e-6, ...pts.map((p) => p.y));
   const W = 560;
-  const H = 220;
+  const H = 230;
   const P = 36;
-  const sx = (x: number) => P + ((x - x0) / (x1 - x0)) * (W - 2 * P);
+  const L = 52; // left margin: tick values and the rotated axis title
+  const sx = (x: number) => L + ((x - x0) / (x1 - x0)) * (W - L - P);
   const sy = (y: number) => H - P + -((y - y0) / (y1 - y0)) * (H - 2 * P);
   const names = [...series.keys()];
   return (
     <figure>
       <svg width={W} height={H} role="img" aria-label={`Training curves: ${names.join(', ')}; loss from ${y0.toFixed(3)} to ${y1.toFixed(3)} over steps ${x0}–${x1}`} data-testid="training-curves">
-        <line x1={P} y1={H - P} x2={W - P} y2={H - P} stroke="#888" />
-        <line x1={P} y1={P} x2={P} y2={H - P} stroke="#888" />
-        <text x={P} y={H - 8} fontSize="11">
-          step {x0}
+        <line x1={L} y1={H - P} x2={W - P} y2={H - P} stroke="#888" />
+        <line x1={L} y1={P} x2={L} y2={H - P} stroke="#888" />
+        <text x={L} y={H - P + 14} fontSize="11">
+          {x0}
         </text>
-        <text x={W - P} y={H - 8} fontSize="11" textAnchor="end">
+        <text x={W - P} y={H - P + 14} fontSize="11" textAnchor="end">
           {x1}
         </text>
-        <text x={4} y={P} fontSize="11">
+        <text x={(L + W - P) / 2} y={H - 4} fontSize="12" textAnchor="middle" data-testid="curves-x-title">
+          training step
+        </text>
+        <text x={L - 4} y={P + 4} fontSize="11" textAnchor="end">
           {y1.toFixed(2)}
         </text>
-        <text x={4} y={H - P} fontSize="11">
+        <text x={L - 4} y={H - P} fontSize="11" textAnchor="end">
           {y0.toFixed(2)}
+        </text>
+        <text transform={`translate(12 ${H / 2}) rotate(-90)`} fontSize="12" textAnchor="middle" data-testid="curves-y-title">
+          loss (cross-entropy)
         </text>
         {names.map((name, i) => {
           const s = [...series.get(name)!].sort((a, b) => a.x - b.x);
@@ -80,11 +90,37 @@ function priors(m: Record<string, unknown>): string {
   return parts.join('; ');
 }
 
+function Facts({ caption, rows, testId }: { caption: string; rows: FactRow[]; testId: string }) {
+  if (!rows.length) return null;
+  return (
+    <table className="facts-table" data-testid={testId}>
+      <caption>{caption}</caption>
+      <tbody>
+        {rows.map(([k, v]) => (
+          <tr key={k}>
+            <th scope="row">{k}</th>
+            <td>{v}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** Whether the pack's items are named only by their Amazon ids (no product titles in the dataset). */
+function bareAsins(names: readonly string[]): boolean {
+  const named = names.filter((n) => n);
+  return named.length > 0 && named.filter((n) => /^ASIN [A-Z0-9]{10}$/.test(n)).length > named.length / 2;
+}
+
 export function PackCard() {
   const { summary, backend } = useApp(useShallow((s) => ({ summary: s.summary, backend: s.backend })));
   if (!summary) return <main className="panel" data-testid="pack-card"><p>The pack card appears once the pack has loaded.</p></main>;
   const m = summary.manifest;
   const pick = (...keys: string[]) => Object.fromEntries(keys.filter((k) => k in m).map((k) => [k, m[k]]));
+  const model = modelRows(m);
+  const metrics = metricsTable(m);
+  const command = (m['provenance'] as { command?: unknown } | undefined)?.command;
   return (
     <main className="panel pack-card" data-testid="pack-card" aria-labelledby="pc-heading">
       <h2 id="pc-heading">Pack: {summary.name}</h2>
@@ -102,18 +138,82 @@ export function PackCard() {
           {priorsSentence(summary.priors)} Every recommended item shows its score split into these parts, and the “T5 only” switch above the outputs leaves them out.
         </p>
       )}
+      {bareAsins(summary.itemNames) && (
+        <p className="note" data-testid="no-titles">
+          Item titles are unavailable for this pack: its dataset (Amazon 2014 Musical Instruments 5-core reviews) names products only by their ASIN, so items show as
+          “ASIN …”. The product titles are in Amazon’s separate metadata file, which this pack does not include.
+        </p>
+      )}
       <div className="cs-grid">
         <section>
           <h3>Training curves</h3>
           <Curves log={summary.trainingLog} />
-          <h3>Metrics (recorded at export)</h3>
-          <Json value={m['metrics'] ?? 'none recorded'} />
+          <h3>Metrics (recorded at export, test split)</h3>
+          {metrics.rows.length ? (
+            <div className="table-scroll">
+            <table className="metrics" data-testid="pack-metrics">
+              <thead>
+                <tr>
+                  <th scope="col">task</th>
+                  <th scope="col">users</th>
+                  {metrics.columns.map((c) => (
+                    <th key={c} scope="col">
+                      {c}
+                    </th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {metrics.rows.map((r) => (
+                  <tr key={r.task}>
+                    <th scope="row">{r.task}</th>
+                    <td>{r.users}</td>
+                    {metrics.columns.map((c) => (
+                      <td key={c}>{r.values[c] ?? '–'}</td>
+                    ))}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            </div>
+          ) : (
+            <p className="muted">None recorded.</p>
+          )}
+          {metrics.note && <p className="small muted">{metrics.note}</p>}
         </section>
         <section>
-          <h3>Config</h3>
-          <Json value={pick('config', 'model', 'composer', 'training', 'idScheme', 'tokenizer') } />
-          <h3>Provenance</h3>
-          <Json value={pick('provenance', 'dataset', 'source', 'createdAt', 'created', 'git', 'commit', 'version', 'format')} />
+          {model.length > 0 && (
+            <table className="facts-table" data-testid="pack-model">
+              <caption>Model</caption>
+              <thead>
+                <tr>
+                  <th scope="col" />
+                  <th scope="col">this pack</th>
+                  <th scope="col">T5-small</th>
+                </tr>
+              </thead>
+              <tbody>
+                {model.map(([k, a, b]) => (
+                  <tr key={k}>
+                    <th scope="row">{k}</th>
+                    <td>{a}</td>
+                    <td>{b}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          <Facts caption="Training" rows={trainingRows(m)} testId="pack-training" />
+          <Facts caption="Dataset" rows={datasetRows(m)} testId="pack-dataset" />
+          {typeof command === 'string' && (
+            <p className="small">
+              Trained with: <code className="command">{command}</code>
+            </p>
+          )}
+          <details>
+            <summary>Raw manifest fields (config, provenance)</summary>
+            <Json value={pick('config', 'idScheme', 'provenance', 'dataset', 'metrics', 'training')} />
+          </details>
         </section>
       </div>
       <CacheControl />
