@@ -151,6 +151,29 @@ function ablationTable(title: string, rows: { file: string; m: MetricsFile }[]):
   return lines;
 }
 
+interface SamplesFile {
+  seed: number;
+  quality: { outputs: number; withUnk: number; tripleRepeats: number; distinct: number; topOutput: string; topShare: number };
+  baselines: Record<string, string>;
+  samples: { user: number; item: number; reference: string; generated: string; baselines: Record<string, string> }[];
+}
+
+/** Quality counts and the seeded random draw of test outputs (scripts/explanation-samples.ts). */
+function samplesSection(s: SamplesFile, dir: string): string[] {
+  const q = s.quality;
+  const names = Object.keys(s.baselines);
+  const lines = [`#### Explanations of \`${dir}\`: ${s.samples.length} test pairs drawn at random (seed ${s.seed}), not picked`, ''];
+  lines.push(
+    `Over all ${q.outputs} test outputs: ${q.withUnk} contain \`<unk>\`, ${q.tripleRepeats} repeat a word three times in a row, ${q.distinct} are distinct; the most common output ("${cell(q.topOutput)}") is ${(q.topShare * 100).toFixed(1)}% of them.`,
+  );
+  lines.push('');
+  lines.push(`| user | item | reference | model | ${names.join(' | ')} |`);
+  lines.push(`|---|---|---|---|${names.map(() => '---|').join('')}`);
+  for (const r of s.samples) lines.push(`| ${r.user} | ${r.item} | ${cell(r.reference)} | ${cell(r.generated)} | ${names.map((n) => cell(r.baselines[n] ?? '')).join(' | ')} |`);
+  lines.push('');
+  return lines;
+}
+
 /** RESULTS.md as text, from the metrics.json files under <rootDir>/results and the shipped packs' manifests under <rootDir>/public/models. */
 export function render(rootDir: string = root): string {
   const files = walk(path.join(rootDir, 'results'));
@@ -230,6 +253,10 @@ export function render(rootDir: string = root): string {
         lines.push(`| ${describe(m)} | ${f2(e.bleu1)} | ${f2(e.bleu4)} | ${f2(e.rouge1)} | ${f2(e.rouge2)} | ${f2(e.rougeL)} | ${e.pairs} | [${path.dirname(file)}](${path.dirname(file)}/metrics.json) |`);
       }
       lines.push('');
+    }
+    for (const { file } of ex) {
+      const samplesFile = path.join(rootDir, path.dirname(file), 'explanation-samples.json');
+      if (fs.existsSync(samplesFile)) lines.push(...samplesSection(JSON.parse(fs.readFileSync(samplesFile, 'utf8')) as SamplesFile, path.dirname(file)));
     }
     if (mine.length) {
       lines.push('<details><summary>Commands</summary>');

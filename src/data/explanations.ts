@@ -134,6 +134,21 @@ export function pickExplanation(text: string, features: ReadonlySet<string>, opt
   return fallback;
 }
 
+/**
+ * Every sentence of a review as the targets are written (rule steps 3-5 without the feature test):
+ * lower-case tokens cut to maxTokens, joined by single spaces; sentences under minTokens are left
+ * out. The text a language model learns from before it learns the explanation targets.
+ */
+export function reviewSentences(text: string, options: ExplanationOptions = {}): string[] {
+  const o = { ...DEFAULTS, ...options };
+  const out: string[] = [];
+  for (const sentence of splitSentences(text)) {
+    const toks = tokenize(sentence);
+    if (toks.length >= o.minTokens) out.push(toks.slice(0, o.maxTokens).join(' '));
+  }
+  return out;
+}
+
 export interface ReviewLike {
   user: number;
   item: number;

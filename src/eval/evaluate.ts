@@ -15,6 +15,7 @@ import { collate, disposeBatch, toTensors, type ExplanationPair, type Sample } f
 import { disposeCollab, gatherCollab, type CollabTables } from './collab.ts';
 import { heldOutSequential, heldOutTopn } from './heldout.ts';
 import { atomicConstrainedNext } from './atomic-next.ts';
+import { explanationQuality, type ExplanationQuality } from './explanation-quality.ts';
 
 export interface EvalModel {
   model: PeapodModel;
@@ -81,7 +82,7 @@ export interface RankingSummary {
 export interface EvalMetrics {
   sequential?: RankingSummary & { invalidRate: number; coverage10: number };
   topn?: RankingSummary;
-  explanation?: TextMetrics & { pairs: number };
+  explanation?: TextMetrics & { pairs: number; quality?: ExplanationQuality };
 }
 
 export interface EvalResult {
@@ -212,6 +213,7 @@ export async function evaluateModel(e: EvalModel, o: EvalOptions): Promise<EvalR
     const pairs = o.users > 0 ? e.explanations.slice(0, o.users) : e.explanations.slice();
     const refs: string[] = [];
     const hyps: string[] = [];
+    const raw: string[] = [];
     for (let start = 0; start < pairs.length; start += o.batchSize) {
       const chunk = pairs.slice(start, start + o.batchSize);
       const samples: Sample[] = chunk.map((p) => ({ task: 'explanation', user: p.user, item: p.item, text: p.text, template: -1 }));
@@ -222,6 +224,7 @@ export async function evaluateModel(e: EvalModel, o: EvalOptions): Promise<EvalR
           const p = chunk[k]!;
           refs.push(metricText(p.text));
           hyps.push(metricText(r.text));
+          raw.push(r.text);
           predictions.push({ task: 'explanation', user: userDatasetId(p.user), item: e.datasetItem(p.item), reference: p.text, generated: r.text });
         });
       } finally {
@@ -229,7 +232,7 @@ export async function evaluateModel(e: EvalModel, o: EvalOptions): Promise<EvalR
       }
       o.onProgress?.('explanation', Math.min(pairs.length, start + o.batchSize), pairs.length);
     }
-    metrics.explanation = { ...explanationMetrics(refs, hyps), pairs: pairs.length };
+    metrics.explanation = { ...explanationMetrics(refs, hyps), pairs: pairs.length, quality: explanationQuality(raw) };
     seconds.explanation = (performance.now() - t0) / 1000;
   }
   return { metrics, predictions, seconds };

@@ -12,6 +12,8 @@ import { rankingMetrics } from './metrics.ts';
 import { prepareData, trainingSequences, type IdMode } from './prepare.ts';
 import type { EvalMetrics, PredictionRow } from './evaluate.ts';
 import { loadExplanations } from '../data/node-explanations.ts';
+import { loadAmazonReviews } from '../data/node-fs.ts';
+import { reviewSentences } from '../data/explanations.ts';
 import type { ExplanationPair } from './batch.ts';
 import { explanationBaseline, scoreExplanations, type ExplanationBaselineName } from './explanation-baselines.ts';
 export { EXPLANATION_BASELINES, type ExplanationBaselineName } from './explanation-baselines.ts';
@@ -150,6 +152,33 @@ export function reviewExplanationSplit(ds: InteractionDataset, dataDir?: string)
   const conv = (rs: readonly { user: number; item: number; explanation: string }[]): ExplanationPair[] =>
     rs.filter((r) => index.has(r.user)).map((r) => ({ user: index.get(r.user)!, item: r.item, text: r.explanation }));
   return { train: conv(loaded.split.train), valid: conv(loaded.split.val), test: conv(loaded.split.test) };
+}
+
+/**
+ * Language-model text for the explanation task (review datasets): every sentence (as targets are
+ * written, reviewSentences) of every TRAINING review, with its user index and item: the reviews of
+ * the explanation training pairs, and the reviews of items in a user's training part (the sequence
+ * without its last two items) that are not validation or test explanation pairs. Validation and test
+ * reviews never contribute.
+ */
+export function reviewLanguageSentences(ds: InteractionDataset, split: { valid: readonly ExplanationPair[]; test: readonly ExplanationPair[]; train: readonly ExplanationPair[] }, dataDir?: string): ExplanationPair[] {
+  if (ds.kind !== 'amazon-reviews' || !ds.dir) return [];
+  const index = new Map<number, number>();
+  ds.users.forEach((id, u) => index.set(id, u));
+  const key = (u: number, i: number): string => `${u}:${i}`;
+  const held = new Set([...split.valid, ...split.test].map((p) => key(p.user, p.item)));
+  const trainPairs = new Set(split.train.map((p) => key(p.user, p.item)));
+  const trainingPart = trainingSequences(ds).map((s) => new Set(s));
+  const out: ExplanationPair[] = [];
+  for (const r of loadAmazonReviews(ds.dir, dataDir).reviews) {
+    const u = index.get(r.user);
+    if (u === undefined) continue;
+    const k = key(u, r.item);
+    if (held.has(k)) continue;
+    if (!trainPairs.has(k) && !trainingPart[u]!.has(r.item)) continue;
+    for (const text of reviewSentences(r.text)) out.push({ user: u, item: r.item, text });
+  }
+  return out;
 }
 
 const EXPLANATION_NOTES: Record<ExplanationBaselineName, string> = {

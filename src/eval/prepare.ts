@@ -13,6 +13,8 @@ export interface ExplanationSplit {
   train: ExplanationPair[];
   valid: ExplanationPair[];
   test: ExplanationPair[];
+  /** Language-model sentences of training reviews with their user and item (never validation/test reviews). */
+  lm?: ExplanationPair[];
 }
 
 export interface PreparedData {
@@ -88,7 +90,7 @@ export function prepareData(opt: PrepareOptions): PreparedData {
     ds = sliced.ds;
     const keep = (ps: ExplanationPair[]): ExplanationPair[] =>
       ps.filter((p) => p.user < ds.sequences.length && sliced.oldToNew.has(p.item)).map((p) => ({ ...p, item: sliced.oldToNew.get(p.item)! }));
-    if (explanations) explanations = { train: keep(explanations.train), valid: keep(explanations.valid), test: keep(explanations.test) };
+    if (explanations) explanations = { train: keep(explanations.train), valid: keep(explanations.valid), test: keep(explanations.test), ...(explanations.lm ? { lm: keep(explanations.lm) } : {}) };
   }
   for (let u = 0; u < ds.sequences.length; u++) {
     if (ds.sequences[u]!.length < 4)
@@ -107,7 +109,7 @@ export function prepareData(opt: PrepareOptions): PreparedData {
   const remapSeed = opt.seed;
   const { dataset, map } = remapItems(ds, remapSeed);
   const mapPairs = (ps: ExplanationPair[]): ExplanationPair[] => ps.map((p) => ({ ...p, item: map.oldToNew[p.item]! }));
-  const ex = explanations ? { train: mapPairs(explanations.train), valid: mapPairs(explanations.valid), test: mapPairs(explanations.test) } : null;
+  const ex = explanations ? { train: mapPairs(explanations.train), valid: mapPairs(explanations.valid), test: mapPairs(explanations.test), ...(explanations.lm ? { lm: mapPairs(explanations.lm) } : {}) } : null;
   return { ds: dataset, itemNewToOld: map.newToOld, idMode: 'remap', remapSeed, testNegatives: dataset.negatives!, negativesSource, explanations: ex };
 }
 

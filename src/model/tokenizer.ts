@@ -16,6 +16,7 @@
 //    A target item is its bare digit pieces ("345" -> `#34` `#5`).
 import { TokenizerError } from './errors.ts';
 import { Unigram, wholeWordIds } from './sentencepiece.ts';
+import { BpeEncoder, joinWords, learnBpe, METASPACE } from './bpe.ts';
 import type { IdScheme } from './types.ts';
 
 export const PAD_ID = 0;
@@ -31,8 +32,17 @@ const TOKEN_RE = /(user|item)_(\d+)|\p{L}+|\p{N}+|[^\s\p{L}\p{N}]/gu;
 
 export interface WordTokenizerJSON {
   kind: 'peapod-word-tokenizer';
-  version: 1;
+  /** 1: whole words; 2: adds `words` (whole words or BPE sub-words). */
+  version: 1 | 2;
   idScheme: IdScheme;
+  /**
+   * How plain words become tokens: 'whole' (one token per word, unseen words are <unk>) or 'bpe'
+   * (sub-word pieces learnt from the training text, bpe.ts: a word is "▁"-prefixed pieces, every
+   * character seen in training is a base piece). Absent (version 1): 'whole'.
+   */
+  words?: 'whole' | 'bpe';
+  /** words 'bpe': the learnt merges in rank order (each merged piece is also in vocab). */
+  merges?: [string, string][];
   /** Every token string, indexed by id. */
   vocab: string[];
   /** Size of the whole-word table the model needs (max whole-word id + 1); 0 for `atomic`. */
@@ -76,6 +86,11 @@ export interface BuildTokenizerOptions {
   maxWords?: number;
   /** p5 only: size of the whole-word table (max id spans per input + 1). Default 512. */
   wholeWordVocab?: number;
+  /**
+   * Sub-words: learn this many BPE merges from `texts` (words become pieces; minCount and maxWords
+   * are then unused). 0 / absent: whole words.
+   */
+  bpeMerges?: number;
 }
 
 export interface EncodeOptions {
@@ -172,6 +187,9 @@ export class Tokenizer {
   private readonly underscoreTok: number;
   /** Set for SentencePiece tokenizers (imported T5 checkpoints); null for the word tokenizer. */
   private readonly sp: Unigram | null = null;
+  /** Set for the word tokenizer with BPE sub-words (words 'bpe'). */
+  private readonly bpe: BpeEncoder | null = null;
+  private readonly merges: [string, string][] = [];
 
   constructor(json: TokenizerJSON) {
     if (json?.kind === 'peapod-sentencepiece') {
@@ -192,8 +210,18 @@ export class Tokenizer {
       this.userTok = this.itemTok = this.underscoreTok = -1;
       return;
     }
-    if (json?.kind !== 'peapod-word-tokenizer' || json.version !== 1) {
-      throw new TokenizerError(`tokenizer JSON has kind ${JSON.stringify(json?.kind)} version ${JSON.stringify(json?.version)}; expected "peapod-word-tokenizer" version 1. Re-export the pack.`);
+    if (json?.kind !== 'peapod-word-tokenizer' || (json.version !== 1 && json.version !== 2)) {
+      throw new TokenizerError(`tokenizer JSON has kind ${JSON.stringify(json?.kind)} version ${JSON.stringify(json?.version)}; expected "peapod-word-tokenizer" version 1 or 2. Re-export the pack.`);
+    }
+    const words = json.version === 2 ? json.words : 'whole';
+    if (words !== 'whole' && words !== 'bpe') throw new TokenizerError(`tokenizer JSON has words ${JSON.stringify(words)}; expected "whole" or "bpe". Re-export the pack.`);
+    if (words === 'bpe') {
+      const merges: unknown = json.merges;
+      if (!Array.isArray(merges) || !merges.every((m) => Array.isArray(m) && m.length === 2 && typeof m[0] === 'string' && typeof m[1] === 'string')) {
+        throw new TokenizerError('tokenizer merges are not [left, right] string pairs; re-export the pack.');
+      }
+      this.bpe = new BpeEncoder(json.merges!);
+      this.merges = json.merges!.map(([a, b]) => [a, b] as [string, string]);
     }
     if (json.idScheme !== 'atomic' && json.idScheme !== 'p5') {
       throw new TokenizerError(`tokenizer JSON has unknown idScheme ${JSON.stringify(json.idScheme)}; expected "atomic" or "p5".`);
@@ -246,12 +274,18 @@ export class Tokenizer {
     }
     return {
       kind: 'peapod-word-tokenizer',
-      version: 1,
+      version: this.bpe ? 2 : 1,
       idScheme: this.idScheme,
+      ...(this.bpe ? { words: 'bpe' as const, merges: this.merges.map(([a, b]) => [a, b] as [string, string]) } : {}),
       vocab: [...this.vocab],
       wholeWordVocab: this.wholeWordVocab,
       itemRanges: this.itemRanges.map(([a, b]) => [a, b]),
     };
+  }
+
+  /** Whether plain words are BPE sub-words (pieces starting with "▁" begin a word). */
+  get subwords(): boolean {
+    return this.bpe !== null;
   }
 
   get vocabSize(): number {
@@ -308,6 +342,12 @@ export class Tokenizer {
           if (ids.length >= max) break;
           ids.push(t);
           whole.push(span);
+        }
+      } else if (this.bpe && kind === undefined) {
+        for (const piece of this.bpe.encodeWord(word)) {
+          if (ids.length >= max) break;
+          ids.push(this.index.get(piece) ?? UNK_ID);
+          whole.push(0);
         }
       } else {
         ids.push(this.index.get(word) ?? UNK_ID);
@@ -406,6 +446,7 @@ export class Tokenizer {
     }
     const words: string[] = [];
     let gluePiece = false; // the next digit piece continues the current word
+    let noGlue = true; // bpe: the last token cannot be continued (a special or an id)
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
       if (id === EOS_ID) break;
@@ -426,9 +467,18 @@ export class Tokenizer {
         continue;
       }
       gluePiece = false;
+      if (this.bpe) {
+        // Sub-words: a "▁" piece starts a word, any other continues the last one.
+        if (tok.startsWith(METASPACE)) words.push(tok.slice(METASPACE.length));
+        else if (words.length && !noGlue) words[words.length - 1] += tok;
+        else words.push(tok);
+        noGlue = id < SPECIALS.length || /^(user|item)_\d+$/.test(tok);
+        continue;
+      }
       if (/^[.,!?;:)\]}%]$/u.test(tok) && words.length) words[words.length - 1] += tok;
       else words.push(tok);
     }
+    if (this.bpe) return joinWords(words);
     return words.join(' ');
   }
 }
@@ -464,6 +514,14 @@ export function buildTokenizer(opts: BuildTokenizerOptions): Tokenizer {
       counts.set(m[0], (counts.get(m[0]) ?? 0) + 1);
     }
   }
+  const wholeWordVocab = opts.idScheme === 'p5' ? (opts.wholeWordVocab ?? DEFAULT_WHOLE_WORD_VOCAB) : 0;
+  if (opts.bpeMerges && opts.bpeMerges > 0) {
+    // Sub-words: every base character, then the merged pieces in rank order.
+    const model = learnBpe(counts, opts.bpeMerges);
+    for (const sym of model.alphabet) add(sym);
+    for (const [a, b] of model.merges) add(a + b);
+    return new Tokenizer({ kind: 'peapod-word-tokenizer', version: 2, idScheme: opts.idScheme, words: 'bpe', merges: model.merges, vocab, wholeWordVocab, itemRanges: toRanges(items) });
+  }
   const words = [...counts].filter(([w, c]) => c >= minCount && !seen.has(w));
   words.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const cap = opts.maxWords ?? Infinity;
@@ -473,7 +531,7 @@ export function buildTokenizer(opts: BuildTokenizerOptions): Tokenizer {
     version: 1,
     idScheme: opts.idScheme,
     vocab,
-    wholeWordVocab: opts.idScheme === 'p5' ? (opts.wholeWordVocab ?? DEFAULT_WHOLE_WORD_VOCAB) : 0,
+    wholeWordVocab,
     itemRanges: toRanges(items),
   });
 }

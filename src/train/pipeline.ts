@@ -89,6 +89,12 @@ export interface PipelineOptions {
    * torch the T5 learns on its own (the priors, when switched on, are added at inference only).
    */
   engine?: 'tfjs' | 'torch';
+  /**
+   * Sub-word vocabulary: learn this many BPE merges from the training text (templates, the
+   * explanation training split and, when present, the training reviews' sentences); words become
+   * pieces, so none is <unk>. 0 / absent: whole words seen at least twice.
+   */
+  subwords?: number;
   /** Options of the torch trainer (engine torch). */
   torch?: Omit<TorchTrainOptions, 'minutes' | 'seed'> & { priorMixUsers?: number };
   size: ModelSize;
@@ -299,9 +305,11 @@ export async function runTrainPipeline(o: PipelineOptions): Promise<PipelineResu
   const templateText = templateWords().join(' ');
   const texts: string[] = [templateText, templateText];
   if (prepared.explanations) for (const p of prepared.explanations.train) texts.push(p.text);
+  if (prepared.explanations?.lm && o.subwords) for (const p of prepared.explanations.lm) texts.push(p.text);
   const items: number[] = [];
   for (let i = 1; i <= ds.numItems; i++) items.push(i);
-  const tok = frozen?.tok ?? buildTokenizer({ idScheme: o.idScheme, texts, users: o.userTokens || o.idScheme === 'p5' ? ds.users : [], items, minCount: 2 });
+  const tok = frozen?.tok ?? buildTokenizer({ idScheme: o.idScheme, texts, users: o.userTokens || o.idScheme === 'p5' ? ds.users : [], items, minCount: 2, ...(o.subwords ? { bpeMerges: o.subwords } : {}) });
+  if (o.subwords) log(o.quiet, `tokenizer: ${tok.vocabSize} tokens, BPE sub-words (${o.subwords} merges) learnt from ${texts.length - 2} training sentences`);
   if (!frozen) saveFrozen(o.runDir, cf, nb, tok);
   const neighbours = Math.min(o.neighbours, nMax);
   const config = modelConfig(tok, { ...o, neighbours, tasks });
@@ -376,7 +384,10 @@ export async function runTrainPipeline(o: PipelineOptions): Promise<PipelineResu
   if (torchEngine) {
     const dir = path.join(o.runDir, 'torch');
     if (!o.resume || !fs.existsSync(path.join(dir, 'bundle.json'))) {
-      timed('bundleS', () => writeTorchBundle(dir, { model, tok, ds, cf, neighbourIndices: nb.indices, nMax }, { ...torchTrainerOptions(o.torch), minutes: o.train.maxMinutes, batchSize: o.train.batchSize, topnCandidates: o.train.topnCandidates }, o.seed));
+      const ex = tasks.includes('explanation') ? prepared.explanations : null;
+      const text = ex ? { train: ex.train, valid: ex.valid, ...(ex.lm ? { lm: ex.lm } : {}) } : undefined;
+      if (ex) log(o.quiet, `explanation text: ${ex.train.length} training pairs, ${ex.valid.length} validation pairs, ${ex.lm?.length ?? 0} training-review sentences`);
+      timed('bundleS', () => writeTorchBundle(dir, { model, tok, ds, cf, neighbourIndices: nb.indices, nMax, ...(text ? { text } : {}) }, { ...torchTrainerOptions(o.torch), minutes: o.train.maxMinutes, batchSize: o.train.batchSize, topnCandidates: o.train.topnCandidates }, o.seed));
       log(o.quiet, `torch bundle: ${dir} (${timings['bundleS']!.toFixed(1)} s)`);
     }
     await runTorchTrainer(dir, o.resume, o.torch?.threads ?? 1, o.quiet ?? false);

@@ -1,6 +1,6 @@
 // `peapod train` as one call: the training pipeline, then a quick test evaluation for the manifest,
 // the example for the app, and the pack export. Node only; owns the order of these steps.
-import { reviewExplanationSplit } from '../eval/node-baselines.ts';
+import { reviewExplanationSplit, reviewLanguageSentences } from '../eval/node-baselines.ts';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { datasetFingerprint } from '../data/fingerprint.ts';
@@ -22,13 +22,17 @@ export interface RunOptions extends PipelineOptions {
 }
 
 /** Explanation pairs for review datasets (Musical Instruments), in user-index / dataset-item space. */
-export function reviewExplanations(dataDir?: string): (ds: InteractionDataset) => ExplanationSplit | null {
-  return (ds) => (ds.kind === 'amazon-reviews' ? reviewExplanationSplit(ds, dataDir) : null);
+export function reviewExplanations(dataDir?: string, lm = false): (ds: InteractionDataset) => ExplanationSplit | null {
+  return (ds) => {
+    if (ds.kind !== 'amazon-reviews') return null;
+    const split = reviewExplanationSplit(ds, dataDir);
+    return lm ? { ...split, lm: reviewLanguageSentences(ds, split, dataDir) } : split;
+  };
 }
 
 export async function runTrainAndExport(o: RunOptions): Promise<{ metrics: EvalMetrics; packBytes: number }> {
   const t0 = performance.now();
-  const r = await runTrainPipeline({ ...o, explanations: o.explanations ?? reviewExplanations(o.dataDir) });
+  const r = await runTrainPipeline({ ...o, explanations: o.explanations ?? reviewExplanations(o.dataDir, Boolean(o.subwords) || (o.torch?.lmFraction ?? 0) > 0 || (o.torch?.lmMix ?? 0) > 0) });
   const ds = r.prepared.ds;
   const datasetItem = (i: number): number => (r.prepared.itemNewToOld ? r.prepared.itemNewToOld[i]! : i);
   // Quick test metrics for the manifest; `peapod eval` gives the full protocol numbers.
@@ -121,6 +125,15 @@ export async function runTrainAndExport(o: RunOptions): Promise<{ metrics: EvalM
       result: { steps: r.train.state.step, passesPerTask: r.train.state.stream.pass, stoppedBy: r.train.stoppedBy, bestStep: r.train.state.bestStep, bestValLoss: r.train.state.bestValLoss, trainSeconds: r.train.state.trainS, samplesPerSecond: r.train.samplesPerS },
       timings: r.timings,
       ...(r.priorMix ? { priorMix: r.priorMix } : {}),
+      ...(r.prepared.explanations && r.config.tasks.includes('explanation')
+        ? {
+            text: {
+              explanationPairs: r.prepared.explanations.train.length,
+              languageSentences: o.engine === 'torch' && ((o.torch?.lmFraction ?? 0) > 0 || (o.torch?.lmMix ?? 0) > 0) ? (r.prepared.explanations.lm?.length ?? 0) : 0,
+              tokenizer: r.tok.subwords ? `BPE sub-words, ${o.subwords} merges, ${r.tok.vocabSize} tokens` : `whole words, ${r.tok.vocabSize} tokens`,
+            },
+          }
+        : {}),
       ...(o.engine === 'torch' ? { engine: 'torch (tools/torch/train.py): causal encoder for next-item, every item of a window a target; CF prompts folded in from a prefix' } : {}),
     },
   }, (o.maxPackMiB ?? 15) * 1024 * 1024);

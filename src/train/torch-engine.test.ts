@@ -16,6 +16,7 @@ import { runTrainPipeline } from './pipeline.ts';
 import { DEFAULT_ADAMW } from './optimizer.ts';
 import { PRIOR_MIX_GRID } from './prior-mix.ts';
 import { pythonCommand, torchTrainerPath } from './torch-engine.ts';
+import { reviewExplanations } from './run.ts';
 
 const torchReady = spawnSync(pythonCommand(), ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
 const DATASET = 'amazon-musical-instruments-5core';
@@ -101,5 +102,57 @@ describe.skipIf(!torchReady)('tools/torch', () => {
     expect(Array.from(after)).not.toEqual(Array.from(before));
     const log = fs.readFileSync(path.join(tmp, 'run', 'training-log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(log.some((row) => row.task === 'validation')).toBe(true);
+  }, 120_000);
+
+  it.skipIf(!dataPresent)('--engine torch trains the explanation task with sub-words and language pretraining', async () => {
+    await tf.setBackend('cpu');
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'peapod-torch-expl-'));
+    const r = await runTrainPipeline({
+      dataset: loadDataset(DATASET),
+      out: path.join(tmp, 'pack'),
+      runDir: path.join(tmp, 'run'),
+      idMode: 'remap',
+      idScheme: 'atomic',
+      cf: 'pmf',
+      cfDim: 8,
+      nMax: 6,
+      neighbours: 4,
+      composerHeads: 2,
+      promptLength: 2,
+      taskPrompts: true,
+      collaborative: true,
+      userTokens: false,
+      engine: 'torch',
+      subwords: 300,
+      torch: { validateEveryMin: 0.05, validUsers: 40, priorMixUsers: 40, topnEvery: 2, lmFraction: 0.3, lmMix: 0.5, explanationShare: 0.5, labelSmoothing: 0.1 },
+      size: { dModel: 16, layers: 1, heads: 2, dFf: 32, dropout: 0 },
+      tasks: ['explanation', 'sequential', 'topn'],
+      users: 80,
+      seed: 3,
+      resume: false,
+      dtype: 'float32',
+      command: 'vitest torch engine explanation test',
+      quiet: true,
+      explanations: reviewExplanations(undefined, true),
+      train: { batchSize: 16, topnCandidates: 5, maxInputTokens: 64, maxSteps: Infinity, maxMinutes: 0.15, validateEveryMinutes: 1, patience: 3, checkpointEveryMinutes: 1, validationUsers: 40, schedule: { peakLr: 1e-3, warmupSteps: 10, finalFraction: 0.1 }, adamw: DEFAULT_ADAMW },
+    });
+    expect(r.tok.subwords).toBe(true);
+    const ex = r.prepared.explanations!;
+    expect(ex.lm!.length).toBeGreaterThan(ex.train.length);
+    // Language-model text never holds a validation or test review (pairs are (user, item) reviews).
+    const held = new Set([...ex.valid, ...ex.test].map((p) => `${p.user}:${p.item}`));
+    for (const p of ex.lm!) expect(held.has(`${p.user}:${p.item}`)).toBe(false);
+    // Every training target is written without <unk>, and decodes back to its words.
+    for (const p of ex.train.slice(0, 200)) {
+      const ids = r.tok.encodeText(p.text, { addEos: false }).ids;
+      expect(Array.from(ids)).not.toContain(r.tok.unkId);
+    }
+    const log = fs.readFileSync(path.join(tmp, 'run', 'training-log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const tasks = new Set(log.map((row) => row.task));
+    for (const t of ['language', 'explanation', 'sequential', 'topn', 'validation']) expect(tasks.has(t), t).toBe(true);
+    // Pretraining comes first: the first rows are language-model batches.
+    expect(log[0].task).toBe('language');
+    const v = log.find((row) => row.task === 'validation');
+    expect(v.explLoss).toBeGreaterThan(0);
   }, 120_000);
 });

@@ -9,12 +9,14 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FoldIn } from '../model/foldin.ts';
 import { assignCheckpoint, paramsToSafetensors } from '../model/pack/hf-names.ts';
-import { parseSafetensors, writeSafetensors } from '../model/pack/safetensors.ts';
+import { parseSafetensors, writeSafetensors, type SafetensorsInput } from '../model/pack/safetensors.ts';
 import type { PeapodModel } from '../model/peapod.ts';
 import type { Tokenizer } from '../model/tokenizer.ts';
 import type { InteractionDataset } from '../data/types.ts';
 import { trainingSequences } from '../eval/prepare.ts';
 import type { CfResult } from './cf-fit.ts';
+import type { ExplanationPair } from '../eval/batch.ts';
+import { EXPLANATION_MAX_TOKENS } from '../eval/batch.ts';
 import { PMF_DEFAULTS } from './cf.ts';
 
 /** Options of tools/torch/train.py (its DEFAULTS block documents each; unknown keys are refused there). */
@@ -30,6 +32,15 @@ export interface TorchTrainOptions {
   validUsers?: number;
   threads?: number;
   seed?: number;
+  /** Fraction of batches (after language pretraining) that are explanation batches. */
+  explanationShare?: number;
+  /** First fraction of the time budget: language pretraining on the training reviews' sentences. */
+  lmFraction?: number;
+  /** After pretraining: fraction of explanation batches drawn from the review sentences. */
+  lmMix?: number;
+  labelSmoothing?: number;
+  /** Checkpoint score = seq NDCG@10 + top-n NDCG@10 - explValWeight * explanation validation loss. */
+  explValWeight?: number;
 }
 
 export interface TorchTrainResult {
@@ -65,6 +76,29 @@ interface BundleInputs {
   cf: CfResult;
   neighbourIndices: Int32Array;
   nMax: number;
+  /** Explanation pairs (training and validation) and language-model sentences of training reviews. */
+  text?: { train: readonly ExplanationPair[]; valid: readonly ExplanationPair[]; lm?: readonly ExplanationPair[] };
+}
+
+type Tensor = SafetensorsInput;
+
+/**
+ * Text pairs as four arrays: `<part>_user` (user index), `<part>_item` (item id), `<part>_offsets`
+ * and `<part>_ids` (each target's token ids, cut to EXPLANATION_MAX_TOKENS, ending in </s>: what
+ * the evaluator's targets are).
+ */
+export function textTensors(part: string, pairs: readonly ExplanationPair[], tok: Tokenizer): Tensor[] {
+  const targets = pairs.map((p) => tok.encodeText(p.text, { addEos: true, maxTokens: EXPLANATION_MAX_TOKENS }).ids);
+  const off = new Int32Array(pairs.length + 1);
+  targets.forEach((t, k) => (off[k + 1] = off[k]! + t.length));
+  const ids = new Int32Array(off[pairs.length]!);
+  targets.forEach((t, k) => ids.set(t, off[k]!));
+  return [
+    { name: `${part}_user`, dtype: 'I32', shape: [pairs.length], data: Int32Array.from(pairs, (p) => p.user) },
+    { name: `${part}_item`, dtype: 'I32', shape: [pairs.length], data: Int32Array.from(pairs, (p) => p.item) },
+    { name: `${part}_offsets`, dtype: 'I32', shape: [off.length], data: off },
+    { name: `${part}_ids`, dtype: 'I32', shape: [ids.length], data: ids },
+  ];
 }
 
 /**
@@ -110,6 +144,9 @@ export function writeTorchBundle(dir: string, x: BundleInputs, options: TorchTra
     { name: 'prefix_cf', dtype: 'F32', shape: [preOff[U]!, cf.d], data: preCf },
     { name: 'neighbours', dtype: 'I32', shape: [U, x.nMax], data: x.neighbourIndices },
     { name: 'valid_target', dtype: 'I32', shape: [U], data: validTarget },
+    ...(x.text && x.text.train.length > 0
+      ? [...textTensors('expl_train', x.text.train, tok), ...textTensors('expl_valid', x.text.valid, tok), ...(x.text.lm?.length ? textTensors('lm', x.text.lm, tok) : [])]
+      : []),
   ]);
   fs.writeFileSync(path.join(dir, 'data.safetensors'), data);
   fs.writeFileSync(path.join(dir, 'init.safetensors'), paramsToSafetensors(x.model.config, x.model.params));

@@ -277,11 +277,14 @@ def text_loss(model: PeapodT5, b: Bundle, part: str, idx, n_nb: int, smoothing: 
     ids, mask = pad_rows(rows, b.pad)
     hidden, full_mask, _ = model.encode("explanation", ids, mask, b.cf_user[us], neighbour_emb(b, us, n_nb))
     h = model.decode(dec, hidden, ((1 - full_mask) * MASKED)[:, None, None, :])
-    logits = model.logits(h).reshape(-1, model.c["vocabSize"])
     flat = lab.reshape(-1)
-    plain = F.cross_entropy(logits, flat, ignore_index=-100)
-    loss = F.cross_entropy(logits, flat, ignore_index=-100, label_smoothing=smoothing) if smoothing > 0 else plain
-    return loss, plain, int((flat >= 0).sum())
+    keep = flat >= 0  # the head and the softmax only at target positions, not at padding
+    lp = model.logits(h.reshape(-1, h.shape[-1])[keep]).log_softmax(-1)
+    nll = -lp.gather(1, flat[keep][:, None])[:, 0]
+    plain = nll.mean()
+    # Label smoothing from the same log-softmax (one pass, not two): (1 - e) nll + e mean(-log p).
+    loss = ((1 - smoothing) * nll - (smoothing / lp.shape[-1]) * lp.sum(-1)).mean() if smoothing > 0 else plain
+    return loss, plain, int(keep.sum())
 
 
 @torch.no_grad()

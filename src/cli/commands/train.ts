@@ -44,6 +44,16 @@ const HELP = `usage: peapod train --dataset NAME|DIR --out DIR [options]
                           one pass, CF prompts folded in from a prefix); weights come back through the
                           checkpoint importer. --topn-every N (3): one top-n batch per N batches;
                           --threads N (1): torch threads
+  --subwords N            BPE sub-word vocabulary of N merges learnt from the training text (the
+                          explanation training split and every sentence of the training reviews):
+                          no ordinary word is <unk> (default 0: whole words seen twice)
+  --explanation-share X   torch: fraction of batches that are explanation batches (0.5)
+  --lm-fraction X         torch: first fraction of the time budget spent on language pretraining on
+                          every sentence of the training reviews (explanation form; 0)
+  --lm-mix X              torch: afterwards, fraction of explanation batches drawn from those sentences (0)
+  --label-smoothing X     torch: label smoothing of explanation targets (0)
+  --expl-val-weight X     torch: checkpoint score = next-item + top-n NDCG@10 - X * explanation
+                          validation loss (0.1)
   --batch-size N (64) --lr X (1e-3) --warmup N (100) --weight-decay X (0.01) --clip X (1)
   --composer-lr-mult X    learning-rate multiplier of the composer's attention projections (1)
   --topn-candidates N     candidates per training top-n sample (100; fewer is faster)
@@ -166,7 +176,8 @@ export const command: Command = {
       freezeT5: boolFlag(a, 'freeze-t5'),
       seqPrior: boolFlag(a, 'seq-prior'),
       engine: choice(a, 'engine', ['tfjs', 'torch'] as const, 'tfjs'),
-      torch: { topnEvery: numberFlag(a, 'topn-every', 3), threads: numberFlag(a, 'threads', 1), lr: numberFlag(a, 'lr', 1e-3), warmupSteps: numberFlag(a, 'warmup', 300), weightDecay: numberFlag(a, 'weight-decay', 0.01), validateEveryMin: numberFlag(a, 'validate-every', 4), validUsers: numberFlag(a, 'valid-users', 2000) },
+      torch: { topnEvery: numberFlag(a, 'topn-every', 3), threads: numberFlag(a, 'threads', 1), lr: numberFlag(a, 'lr', 1e-3), warmupSteps: numberFlag(a, 'warmup', 300), weightDecay: numberFlag(a, 'weight-decay', 0.01), validateEveryMin: numberFlag(a, 'validate-every', 4), validUsers: numberFlag(a, 'valid-users', 2000), explanationShare: numberFlag(a, 'explanation-share', 0.5), lmFraction: numberFlag(a, 'lm-fraction', 0), lmMix: numberFlag(a, 'lm-mix', 0), labelSmoothing: numberFlag(a, 'label-smoothing', 0), explValWeight: numberFlag(a, 'expl-val-weight', 0.1) },
+      subwords: numberFlag(a, 'subwords', 0),
       size: { dModel: d, layers: numberFlag(a, 'layers', 2), heads: numberFlag(a, 'heads', 4), dFf: numberFlag(a, 'd-ff', 4 * d), dropout: numberFlag(a, 'dropout', 0.1) },
       tasks,
       users: numberFlag(a, 'users', 0),
