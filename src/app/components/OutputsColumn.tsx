@@ -3,12 +3,12 @@
 // that streams token by token with a Stop button. Every ranked row shows where its score comes
 // from (T5 / collaborative prior / sequence prior, a stacked bar) and the "T5 only / T5 + priors"
 // switch sits by the header.
-import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { InferResult, ItemRef, ScoredItem, ScoreParts } from '../../runtime/protocol.ts';
+import type { InferResult, ScoredItem, ScoreParts } from '../../runtime/protocol.ts';
 import { describeChange, diffRanking, type RankChange } from '../lib/rank-diff.ts';
 import { barScale, barSegments, describeParts, movedSummary, PART_COLOURS, PART_LABELS, PART_NAMES, type BarScale, type PartName } from '../lib/score-parts.ts';
 import { useApp } from '../store/index.ts';
+import { ExplanationPanel } from './ExplanationPanel.tsx';
 import type { ViewTask } from '../lib/url-state.ts';
 
 const TABS: { id: ViewTask; label: string }[] = [
@@ -99,68 +99,6 @@ function Ranked({ items, testItem, changes, testId }: { items: ScoredItem[]; tes
   );
 }
 
-function Explanation({ view }: { view: InferResult }) {
-  const { explanation, ready, hasTask, hasRefs, noRepeat } = useApp(
-    useShallow((s) => ({
-      explanation: s.explanation,
-      noRepeat: s.explainNoRepeat,
-      ready: s.phase === 'ready',
-      hasTask: s.summary?.tasks.includes('explanation') ?? false,
-      hasRefs: s.summary?.hasReferences ?? false,
-    })),
-  );
-  const { explain, stopExplain, setExplainNoRepeat } = useApp.getState();
-  // Items with a reference explanation first, so the comparison is one click away.
-  const byId = new Map(view.user.history.map((i) => [i.id, i]));
-  const choices: ItemRef[] = (view.user.explainable ?? []).map((id) => byId.get(id) ?? { id, name: `item ${id}` });
-  for (const h of [...view.user.history].reverse()) if (!choices.some((c) => c.id === h.id)) choices.push(h);
-  for (const s of view.sequential) if (!choices.some((c) => c.id === s.item.id)) choices.push(s.item);
-  const [picked, setPicked] = useState<number>(choices[0]?.id ?? 0);
-  if (!hasTask) return <p className="muted" data-testid="no-explanation-task">This pack was not trained on explanations; pick the Musical Instruments pack.</p>;
-  const item = choices.find((c) => c.id === picked) ?? choices[0];
-  return (
-    <div className="explanation" data-testid="explanation-panel">
-      <label>
-        Item{' '}
-        <select data-testid="explain-item" value={item?.id ?? ''} onChange={(e) => setPicked(Number(e.target.value))}>
-          {choices.map((c) => (
-            <option key={c.id} value={c.id}>
-              {c.name.slice(0, 60) || `item ${c.id}`} (item {c.id}){view.user.explainable?.includes(c.id) ? ' — has a reference' : ''}
-            </option>
-          ))}
-        </select>
-      </label>
-      <div className="row">
-        <button data-testid="explain-run" disabled={!ready || !item || explanation?.streaming} onClick={() => item && explain(item)}>
-          Explain
-        </button>
-        <button data-testid="explain-stop" disabled={!explanation?.streaming} onClick={stopExplain}>
-          Stop
-        </button>
-        <label title="Beam search may not repeat a pair of words within the sentence. Off: the model's plain beam search (as the paper decodes), which a weakly trained decoder fills with repeats.">
-          <input type="checkbox" data-testid="explain-no-repeat" checked={noRepeat} onChange={(e) => setExplainNoRepeat(e.target.checked)} /> block repeated word pairs
-        </label>
-      </div>
-      {explanation && (
-        <>
-          <p className="generated" data-testid="explanation-text" data-streaming={explanation.streaming} data-stopped={explanation.stopped} aria-live="polite">
-            {explanation.text}
-            {explanation.streaming && <span className="caret">▍</span>}
-          </p>
-          <p className="small muted" data-testid="explanation-status">
-            {explanation.streaming ? `streaming… ${explanation.tokens} tokens` : explanation.stopped ? `stopped after ${explanation.tokens} tokens` : `done, ${explanation.tokens} tokens`}
-          </p>
-          {!explanation.streaming && (
-            <p className="reference" data-testid="explanation-reference">
-              Reference: {explanation.reference ?? (hasRefs ? 'no reference for this user and item.' : 'this pack has no reference explanations.')}
-            </p>
-          )}
-        </>
-      )}
-    </div>
-  );
-}
-
 /** "T5 only / T5 + priors": shown only for packs whose config adds output priors. */
 function PriorsSwitch() {
   const { priors, ready, cf, seq } = useApp(useShallow((s) => ({ priors: s.priors, ready: s.phase === 'ready', cf: s.summary?.priors?.cf ?? false, seq: s.summary?.priors?.seq ?? false })));
@@ -236,7 +174,7 @@ export function OutputsColumn({ view, preview = false }: { view: InferResult | n
   const showDiff = baseline !== null && view !== null && baseline !== view && baseline.user.label === view.user.label;
   const seqChanges = showDiff ? diffRanking(baseline!.sequential.map((s) => s.item.id), view!.sequential.map((s) => s.item.id)) : null;
   return (
-    <section className="col outputs-col" aria-labelledby="out-heading" data-tour="outputs">
+    <section className="col outputs-col" aria-labelledby="out-heading" data-tour="outputs" id="col-outputs" tabIndex={-1}>
       <div className="outputs-head">
         <h2 id="out-heading">Outputs</h2>
         <PriorsSwitch />
@@ -296,7 +234,7 @@ export function OutputsColumn({ view, preview = false }: { view: InferResult | n
           )}
         </div>
       )}
-      {view && task === 'explanation' && <Explanation key={view.user.label} view={view} />}
+      {view && task === 'explanation' && <ExplanationPanel key={view.user.label} view={view} />}
     </section>
   );
 }
