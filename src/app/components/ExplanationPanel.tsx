@@ -5,15 +5,7 @@ import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { InferResult, ItemRef } from '../../runtime/protocol.ts';
 import { useApp } from '../store/index.ts';
-
-/** The one-line training note, from manifest.training.text (written by `peapod train`); null when the manifest does not record it. */
-export function trainingTextNote(manifest: Record<string, unknown> | undefined): string | null {
-  const text = (manifest?.['training'] as { text?: { explanationPairs?: number; languageSentences?: number; tokenizer?: string } } | undefined)?.text;
-  if (!text || typeof text.explanationPairs !== 'number') return null;
-  const n = (x: number): string => x.toLocaleString('en-US');
-  const lm = text.languageSentences ? `${n(text.languageSentences)} sentences of training reviews, then ` : '';
-  return `Trained on ${lm}${n(text.explanationPairs)} explanation sentences${text.tokenizer ? ` (${text.tokenizer})` : ''}; no test review was seen.`;
-}
+import { trainingTextNote } from '../lib/training-note.ts';
 
 export function ExplanationPanel({ view }: { view: InferResult }) {
   const { explanation, ready, hasTask, hasRefs, noRepeat, note } = useApp(
