@@ -1,6 +1,7 @@
 // The app shell: header, loading status, errors, and the panel in view. The explore panel lays the
 // five columns out left to right in the order the data flows (ux.md). While the model loads, the
 // precomputed example fills the columns.
+import type { MouseEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { InferResult } from '../runtime/protocol.ts';
 import { AttentionColumn } from './components/AttentionColumn.tsx';
@@ -54,10 +55,40 @@ function Explore() {
   );
 }
 
+const SKIP_EXPLORE: { id: string; label: string }[] = [
+  { id: 'col-user', label: 'User' },
+  { id: 'col-neighbours', label: 'Similar users' },
+  { id: 'col-attention', label: 'Attention' },
+  { id: 'col-prompt', label: 'Soft prompt' },
+  { id: 'col-outputs', label: 'Outputs' },
+];
+
+/** Skip links, shown when focused: straight to a panel of the explore view (or to the open panel). */
+function SkipLinks({ explore }: { explore: boolean }) {
+  const targets = explore ? SKIP_EXPLORE : [{ id: 'main-panel', label: 'the open panel' }];
+  const go = (e: MouseEvent<HTMLAnchorElement>, id: string) => {
+    // Focus the panel itself (no #hash in the shareable URL).
+    e.preventDefault();
+    const el = document.getElementById(id);
+    el?.focus();
+    el?.scrollIntoView({ block: 'nearest' });
+  };
+  return (
+    <nav className="skip-links" aria-label="Skip links" data-testid="skip-links">
+      {targets.map((t) => (
+        <a key={t.id} href={`#${t.id}`} onClick={(e) => go(e, t.id)} data-testid={`skip-${t.id}`}>
+          Skip to {t.label}
+        </a>
+      ))}
+    </nav>
+  );
+}
+
 export function App() {
   const panel = useApp((s) => s.panel);
   return (
     <div className="app">
+      <SkipLinks explore={panel === 'explore'} />
       <Header />
       <Intro />
       <ErrorBanner />

@@ -1,6 +1,8 @@
 // Column 3: attention of the user over their neighbours, one row per head plus the head-average,
 // as a heatmap (viridis, legend) and, for a picked head, as bars. Exact weights are in the tooltip
-// and the accessible label of every cell.
+// and the accessible label of every cell. The heatmap is one tab stop (ARIA grid pattern): arrow
+// keys move between cells and row headers, Home / End jump along a row, Enter picks the row's head.
+import { useState, type KeyboardEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { InferResult } from '../../runtime/protocol.ts';
 import { inkOn, scaleCss } from '../lib/palette.ts';
@@ -9,12 +11,14 @@ import { Legend } from './Legend.tsx';
 import { attentionSpread } from '../lib/attention-spread.ts';
 
 export function AttentionColumn({ view }: { view: InferResult | null }) {
+  // The grid's one focusable position: row (heads, then the mean) and column (0 = row header).
+  const [active, setActive] = useState<{ r: number; c: number }>({ r: 0, c: 1 });
   const { hovered, selectedHead } = useApp(useShallow((s) => ({ hovered: s.hoveredNeighbour, selectedHead: s.selectedHead })));
   const { hoverNeighbour, selectHead } = useApp.getState();
   const att = view?.attention ?? null;
   if (!view || !att) {
     return (
-      <section className="col attention-col" aria-labelledby="att-heading" data-tour="attention">
+      <section className="col attention-col" aria-labelledby="att-heading" data-tour="attention" id="col-attention" tabIndex={-1}>
         <h2 id="att-heading">Attention</h2>
         <p className="muted" data-testid="no-attention">
           {view?.whatIf.individualOnly
@@ -33,10 +37,42 @@ export function AttentionColumn({ view }: { view: InferResult | null }) {
   const barHead = selectedHead ?? -1;
   const bars = barHead >= 0 && barHead < att.weights.length ? att.weights[barHead]! : att.mean;
   const spread = attentionSpread(att.mean);
+  const cols = att.neighbours.length;
+  const at = { r: Math.min(active.r, rows.length - 1), c: Math.min(active.c, cols) };
+  const pickRow = (r: number) => selectHead(rows[r]!.key === 'mean' ? null : Number(rows[r]!.key.slice(1)));
+  const onGridKey = (e: KeyboardEvent<HTMLTableElement>) => {
+    let { r, c } = at;
+    switch (e.key) {
+      case 'ArrowRight': c = Math.min(cols, c + 1); break;
+      case 'ArrowLeft': c = Math.max(0, c - 1); break;
+      case 'ArrowDown': r = Math.min(rows.length - 1, r + 1); break;
+      case 'ArrowUp': r = Math.max(0, r - 1); break;
+      case 'Home': c = e.ctrlKey ? 1 : 0; if (e.ctrlKey) r = 0; break;
+      case 'End': c = cols; if (e.ctrlKey) r = rows.length - 1; break;
+      case 'Enter':
+      case ' ':
+        if (c > 0) {
+          e.preventDefault();
+          pickRow(r);
+        }
+        return;
+      default:
+        return;
+    }
+    e.preventDefault();
+    setActive({ r, c });
+    e.currentTarget.querySelector<HTMLElement>(`[data-cell="${r}-${c}"]`)?.focus();
+  };
   return (
-    <section className="col attention-col" aria-labelledby="att-heading" data-tour="attention">
+    <section className="col attention-col" aria-labelledby="att-heading" data-tour="attention" id="col-attention" tabIndex={-1}>
       <h2 id="att-heading">Attention (heads × neighbours)</h2>
-      <table className="heatmap" data-testid="heatmap" aria-label="Attention weights per head over the neighbours">
+      <table
+        className="heatmap"
+        role="grid"
+        data-testid="heatmap"
+        aria-label="Attention weights per head over the neighbours; arrow keys move between cells, Enter picks a head"
+        onKeyDown={onGridKey}
+      >
         <thead>
           <tr>
             <th scope="col">
@@ -50,10 +86,18 @@ export function AttentionColumn({ view }: { view: InferResult | null }) {
           </tr>
         </thead>
         <tbody>
-          {rows.map((r) => (
+          {rows.map((r, ri) => (
             <tr key={r.key} data-testid={r.key === 'mean' ? 'heatmap-mean' : 'heatmap-row'} className={r.key === 'mean' ? 'mean-row' : undefined}>
               <th scope="row">
-                <button className="link" aria-pressed={r.key === `h${barHead}`} onClick={() => selectHead(r.key === 'mean' ? null : Number(r.key.slice(1)))}>
+                <button
+                  className="link"
+                  data-cell={`${ri}-0`}
+                  tabIndex={at.r === ri && at.c === 0 ? 0 : -1}
+                  aria-pressed={r.key === `h${barHead}`}
+                  aria-label={r.key === 'mean' ? 'mean: head average, show its bars' : `${r.name}: head ${r.name.slice(1)}, show its bars`}
+                  onFocus={() => setActive({ r: ri, c: 0 })}
+                  onClick={() => pickRow(ri)}
+                >
                   {r.name}
                 </button>
               </th>
@@ -64,15 +108,20 @@ export function AttentionColumn({ view }: { view: InferResult | null }) {
                 return (
                   <td
                     key={u}
-                    tabIndex={0}
+                    role="gridcell"
+                    data-cell={`${ri}-${j + 1}`}
+                    tabIndex={at.r === ri && at.c === j + 1 ? 0 : -1}
                     data-weight={w}
                     className={[u === hovered ? 'hovered' : '', masked ? 'masked' : ''].join(' ')}
                     style={{ background: masked ? undefined : scaleCss(t), color: inkOn(t) }}
                     title={`${r.name}, user ${labels.get(u) ?? u}: ${w.toFixed(4)}${masked ? ' (masked)' : ''}`}
-                    aria-label={`${r.name}, user ${labels.get(u) ?? u}: weight ${w.toFixed(4)}${masked ? ', masked' : ''}`}
+                    aria-label={`${r.key === 'mean' ? 'head average' : `head ${r.name.slice(1)}`}, neighbour ${j + 1}, user ${labels.get(u) ?? u}: weight ${w.toFixed(4)}${masked ? ', masked' : ''}`}
                     onMouseEnter={() => hoverNeighbour(u)}
                     onMouseLeave={() => hoverNeighbour(null)}
-                    onFocus={() => hoverNeighbour(u)}
+                    onFocus={() => {
+                      setActive({ r: ri, c: j + 1 });
+                      hoverNeighbour(u);
+                    }}
                   />
                 );
               })}

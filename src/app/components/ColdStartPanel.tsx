@@ -50,7 +50,7 @@ export function ColdStartPanel() {
   };
 
   return (
-    <main className="panel coldstart" data-testid="coldstart" aria-labelledby="cs-heading">
+    <main className="panel coldstart" data-testid="coldstart" aria-labelledby="cs-heading" id="main-panel" tabIndex={-1}>
       <h2 id="cs-heading">Cold-start builder</h2>
       <p className="small">
         Pick items a new user liked. The app solves the user side of the CF model against the fixed item factors (fold-in), finds the most similar users, composes the

@@ -100,7 +100,7 @@ export function EvaluatePanel() {
   const tasks: MetricsRow['task'][] = ['sequential', 'topn', 'explanation'];
   const ran = (s.rows ?? []).reduce((m, r) => Math.max(m, r.users), 0);
   return (
-    <main className="panel evaluate" data-testid="evaluate" aria-labelledby="ev-heading">
+    <main className="panel evaluate" data-testid="evaluate" aria-labelledby="ev-heading" id="main-panel" tabIndex={-1}>
       <h2 id="ev-heading">Evaluate in the browser</h2>
       <p className="small">
         HR@k and NDCG@k over the 10 generated items (a user whose item is not generated counts as a miss), on the first test users; BLEU and ROUGE for explanations.

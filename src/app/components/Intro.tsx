@@ -47,7 +47,7 @@ export function Intro() {
           >
             Start the guided tour
           </button>{' '}
-          <button type="button" className="link" data-testid="tour-hint-dismiss" onClick={dismiss} aria-label="Dismiss the tour hint">
+          <button type="button" className="link" data-testid="tour-hint-dismiss" onClick={dismiss} title="Dismiss the tour hint for good">
             No thanks
           </button>
         </p>

@@ -18,13 +18,13 @@ export function NeighboursColumn({ view }: { view: InferResult | null }) {
     })),
   );
   const { toggleMask, setN, setIndividualOnly, resetWhatIf, hoverNeighbour, openNeighbour } = useApp.getState();
-  if (!view) return <section className="col" aria-label="Similar users" />;
+  if (!view) return <section className="col" aria-label="Similar users" id="col-neighbours" tabIndex={-1} />;
   const n = view.whatIf.n;
   const list = view.user.neighbours.slice(0, n);
   const historyIds = new Set(view.user.history.map((i) => i.id));
   const sharedItems = s.neighbourInfo?.history.filter((i) => historyIds.has(i.id)) ?? [];
   return (
-    <section className="col neighbours-col" aria-labelledby="neigh-heading" data-tour="neighbours">
+    <section className="col neighbours-col" aria-labelledby="neigh-heading" data-tour="neighbours" id="col-neighbours" tabIndex={-1}>
       <h2 id="neigh-heading">Similar users</h2>
       <div className="controls">
         <label>

@@ -115,14 +115,14 @@ function bareAsins(names: readonly string[]): boolean {
 
 export function PackCard() {
   const { summary, backend } = useApp(useShallow((s) => ({ summary: s.summary, backend: s.backend })));
-  if (!summary) return <main className="panel" data-testid="pack-card"><p>The pack card appears once the pack has loaded.</p></main>;
+  if (!summary) return <main className="panel" data-testid="pack-card" id="main-panel" tabIndex={-1}><p>The pack card appears once the pack has loaded.</p></main>;
   const m = summary.manifest;
   const pick = (...keys: string[]) => Object.fromEntries(keys.filter((k) => k in m).map((k) => [k, m[k]]));
   const model = modelRows(m);
   const metrics = metricsTable(m);
   const command = (m['provenance'] as { command?: unknown } | undefined)?.command;
   return (
-    <main className="panel pack-card" data-testid="pack-card" aria-labelledby="pc-heading">
+    <main className="panel pack-card" data-testid="pack-card" aria-labelledby="pc-heading" id="main-panel" tabIndex={-1}>
       <h2 id="pc-heading">Pack: {summary.name}</h2>
       <ul className="facts">
         <li>{summary.numUsers.toLocaleString()} users, {summary.numItems.toLocaleString()} items</li>
@@ -150,7 +150,7 @@ export function PackCard() {
           <Curves log={summary.trainingLog} />
           <h3>Metrics (recorded at export, test split)</h3>
           {metrics.rows.length ? (
-            <div className="table-scroll">
+            <div className="table-scroll" tabIndex={0} role="region" aria-label="Recorded metrics table">
             <table className="metrics" data-testid="pack-metrics">
               <thead>
                 <tr>

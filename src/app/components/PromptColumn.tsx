@@ -38,7 +38,7 @@ function Strip({ vectors, label, testId }: { vectors: number[][]; label: string;
 
 export function PromptColumn({ view }: { view: InferResult | null }) {
   return (
-    <section className="col prompt-col" aria-labelledby="prompt-heading" data-tour="prompt">
+    <section className="col prompt-col" aria-labelledby="prompt-heading" data-tour="prompt" id="col-prompt" tabIndex={-1}>
       <h2 id="prompt-heading">Soft prompt</h2>
       {view && (
         <>

@@ -1,6 +1,6 @@
 // A short guided tour for a classroom: CF embedding -> neighbours -> attention -> prompt -> T5 ->
 // outputs. Each step outlines the live panel it talks about (found by its data-tour attribute).
-import { useEffect, useLayoutEffect, useRef } from 'react';
+import { useLayoutEffect, useRef } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { decidingSentence, priorsSentence } from '../lib/score-parts.ts';
 import { useApp } from '../store/index.ts';
@@ -39,9 +39,10 @@ export function Tour() {
   const box = useRef<HTMLElement | null>(null);
   const open = step !== null;
   // Focus goes back where it was (the Guided tour button, usually) when the tour closes.
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (!open) return;
     const before = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    box.current?.querySelector<HTMLElement>('[data-testid="tour-next"]')?.focus();
     return () => {
       if (before && before.isConnected) before.focus();
     };
@@ -102,7 +103,7 @@ export function Tour() {
             <button onClick={() => tourTo(step - 1)} disabled={step === 0}>
               Back
             </button>
-            <button data-testid="tour-next" onClick={() => tourTo(step + 1)} autoFocus>
+            <button data-testid="tour-next" onClick={() => tourTo(step + 1)}>
               {step === TOUR_STEPS - 1 ? 'Finish' : 'Next'}
             </button>
             <button data-testid="tour-close" onClick={() => tourTo(null)}>

@@ -8,7 +8,7 @@ export function UserColumn({ view, preview = false }: { view: InferResult | null
   const { evaluation: pageEvaluation, neighbourInfo, setEvaluation, ready, hovered } = useApp(
     useShallow((s) => ({ evaluation: s.evaluation, neighbourInfo: s.neighbourInfo, setEvaluation: s.setEvaluation, ready: s.phase === 'ready', hovered: s.hoveredNeighbour })),
   );
-  if (!view) return <section className="col user-col" aria-label="User" />;
+  if (!view) return <section className="col user-col" aria-label="User" id="col-user" tabIndex={-1} />;
   // The precomputed example is shown with the settings it was computed with.
   const evaluation = preview ? view.evaluation : pageEvaluation;
   const user = view.user;
@@ -18,7 +18,7 @@ export function UserColumn({ view, preview = false }: { view: InferResult | null
   const hoveredNb = hovered !== null ? user.neighbours.find((n) => n.index === hovered) : undefined;
   const shared = new Set(hoveredNb ? hoveredNb.shared : (neighbourInfo?.history.map((i) => i.id) ?? []));
   return (
-    <section className="col user-col" aria-labelledby="user-heading" data-tour="cf">
+    <section className="col user-col" aria-labelledby="user-heading" data-tour="cf" id="col-user" tabIndex={-1}>
       <h2 id="user-heading">
         User <span data-testid="user-label">{user.label}</span>
       </h2>
