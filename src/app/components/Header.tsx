@@ -87,6 +87,8 @@ export function Header() {
           </span>
         )}
         {backend?.timing && (
+          <details className="probe" data-testid="backend-probe">
+            <summary>start-up timing</summary>
           <span
             className="reason"
             data-testid="backend-timing"
@@ -97,6 +99,7 @@ export function Header() {
           >
             {`probe ${ms(backend.timing.probingMs)} ms (adapter ${ms(backend.timing.adapterMs)}, memory ${ms(backend.timing.memoryMs)}, failed ${ms(backend.timing.failedMs)}, smoke ${ms(backend.timing.smokeMs)}) + ${backend.backend} start ${ms(backend.timing.startMs)} ms`}
           </span>
+          </details>
         )}
         {backend?.lateAdapter && backend.backend !== 'webgpu' && (
           <span className="reason" data-testid="backend-late-adapter" role="status">
