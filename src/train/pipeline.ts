@@ -23,7 +23,7 @@ import { templateWords } from '../eval/prompts.ts';
 import { restoreBest, train, type TrainOptions, type TrainResult } from './trainer.ts';
 import { DEFAULT_ADAMW } from './optimizer.ts';
 import type { CollabTables } from '../eval/collab.ts';
-import { importTorchBest, runTorchTrainer, writeTorchBundle, type TorchTrainOptions } from './torch-engine.ts';
+import { importTorchBest, runTorchTrainer, thinTrainingLog, writeTorchBundle, type TorchTrainOptions } from './torch-engine.ts';
 import { fitPriorMix, type PriorMixResult } from './prior-mix.ts';
 
 export interface ModelSize {
@@ -392,7 +392,7 @@ export async function runTrainPipeline(o: PipelineOptions): Promise<PipelineResu
     }
     await runTorchTrainer(dir, o.resume, o.torch?.threads ?? 1, o.quiet ?? false);
     const r = importTorchBest(dir, model);
-    fs.copyFileSync(path.join(dir, 'training-log.jsonl'), path.join(o.runDir, 'training-log.jsonl'));
+    thinTrainingLog(path.join(dir, 'training-log.jsonl'), path.join(o.runDir, 'training-log.jsonl'));
     const t0 = performance.now();
     const priorMix = await fitPriorMix(
       { model, tok, sequences: ds.sequences, userIds: ds.users, numItems: ds.numItems, collab, neighbours, negatives: validNegs, explanations: [], datasetItem: (i) => i },

@@ -181,6 +181,36 @@ export function runTorchTrainer(dir: string, resume: boolean, threads = 1, quiet
   });
 }
 
+/**
+ * Copies the trainer's log (one row per step) keeping every validation row and about `maxRows`
+ * training rows spread evenly, each the mean of the rows it stands for, so a long run's curve still
+ * fits in a pack.
+ */
+export function thinTrainingLog(from: string, to: string, maxRows = 1500): void {
+  const rows = fs.readFileSync(from, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const train = rows.filter((r) => r['task'] !== 'validation');
+  const every = Math.max(1, Math.ceil(train.length / maxRows));
+  const out: Record<string, unknown>[] = [];
+  const pending = new Map<string, { n: number; loss: number }>();
+  let seen = 0;
+  for (const r of rows) {
+    if (r['task'] === 'validation') {
+      out.push(r);
+      continue;
+    }
+    const task = String(r['task']);
+    const p = pending.get(task) ?? { n: 0, loss: 0 };
+    p.n++;
+    p.loss += Number(r['loss']);
+    pending.set(task, p);
+    if (++seen % every === 0) {
+      for (const [t, q] of pending) out.push({ ...r, task: t, loss: Number((q.loss / q.n).toFixed(5)) });
+      pending.clear();
+    }
+  }
+  fs.writeFileSync(to, out.map((r) => JSON.stringify(r)).join('\n') + '\n');
+}
+
 /** Assigns the trainer's best weights into the model (every tensor checked against the config). */
 export function importTorchBest(dir: string, model: PeapodModel): TorchTrainResult {
   const file = path.join(dir, 'best.safetensors');
