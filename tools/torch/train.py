@@ -416,7 +416,6 @@ def main() -> None:
         text_pos[part] += B
         return [int(x) for x in text_perm[part][i : i + B]]
 
-    targets_train_s = 0.0
     perm, pi = rng.permutation(eligible), 0
     B = o["batchSize"]
     last_val_step = -1
@@ -478,7 +477,7 @@ def main() -> None:
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), o["clip"])
         opt.step()
-        targets_train_s += time.time() - t0
+        state["trainS"] = state.get("trainS", 0.0) + time.time() - t0  # pure training time, kept across resumes
         state["step"] += 1
         if task in ("seq", "topn"):
             state["targets"] += count
@@ -502,7 +501,7 @@ def main() -> None:
         validate_and_save(time.time() - t_start, state["targets"] / max(1, len(b.seq)), lr)
     logf.close()
     elapsed = time.time() - t_start
-    result = {"steps": state["step"], "targets": state["targets"], "trainSeconds": round(elapsed, 1), "targetsPerS": state["targets"] / max(1e-9, targets_train_s), "bestStep": state["bestStep"], "best": state["best"], "history": state["history"], "options": o, "torch": torch.__version__, "threads": torch.get_num_threads()}
+    result = {"steps": state["step"], "targets": state["targets"], "trainSeconds": round(elapsed, 1), "targetsPerS": state["targets"] / max(1e-9, state.get("trainS", 0.0)), "bestStep": state["bestStep"], "best": state["best"], "history": state["history"], "options": o, "torch": torch.__version__, "threads": torch.get_num_threads()}
     with open(os.path.join(args.bundle, "result.json"), "w") as f:
         json.dump(result, f, indent=1)
     log(f"done: {state['step']} steps, {state['targets']:,} targets in {elapsed / 60:.1f} min; best at step {state['bestStep']}")
