@@ -7,6 +7,8 @@ test('an explanation streams and can be stopped; a full one shows the reference'
   const manifest = await page.request.get('/models/musical-instruments/manifest.json');
   const shipped = manifest.ok() && (manifest.headers()['content-type'] ?? '').includes('json');
   test.skip(!shipped, 'no Musical Instruments pack under public/models/musical-instruments (export it with peapod train --out public/models/musical-instruments)');
+  // Packs with a sub-word vocabulary (peapod train --subwords N) can spell every word: no <unk>.
+  const subwords = ((await manifest.json()) as { tokenizer?: { words?: string } }).tokenizer?.words === 'bpe';
   // The CPU backend is slow enough that Stop can land mid-stream (WASM finishes 21 tokens in ~0.2 s).
   await openReady(page, '?pack=musical-instruments&user=0&task=explanation&backend=cpu');
   await expect(page.getByTestId('explanation-panel')).toBeVisible();
@@ -21,12 +23,16 @@ test('an explanation streams and can be stopped; a full one shows the reference'
   // sentence can stream faster than a poll, so the page records every status text it shows.
   await page.evaluate(() => {
     const w = window as unknown as { statuses: string[] };
+    const x = window as unknown as { texts: string[] };
     w.statuses = [];
-    // The status line appears with the first run, so watch the whole panel.
+    x.texts = [];
+    // The status line appears with the first run, so watch the whole panel; every streamed text too.
     const panel = document.querySelector('[data-testid="explanation-panel"]')!;
     new MutationObserver(() => {
       const t = panel.querySelector('[data-testid="explanation-status"]')?.textContent ?? '';
       if (t && w.statuses[w.statuses.length - 1] !== t) w.statuses.push(t);
+      const text = panel.querySelector('[data-testid="explanation-text"]')?.textContent ?? '';
+      if (text && x.texts[x.texts.length - 1] !== text) x.texts.push(text);
     }).observe(panel, { childList: true, characterData: true, subtree: true });
   });
   await page.getByTestId('explain-run').click();
@@ -38,7 +44,17 @@ test('an explanation streams and can be stopped; a full one shows the reference'
   const fullTokens = Number(/done, (\d+) tokens/.exec((await page.getByTestId('explanation-status').textContent())!)![1]);
   const full = await page.getByTestId('explanation-text').textContent();
   expect(full!.trim().split(/\s+/).length).toBeGreaterThanOrEqual(3);
-  await expect(page.getByTestId('explanation-reference')).toContainText('Reference:');
+  // The reference sits beside the output.
+  await expect(page.getByTestId('explanation-compare')).toContainText('Reference');
+  await expect(page.getByTestId('explanation-reference')).not.toBeEmpty();
+  if (subwords) {
+    // Sub-word vocabulary: no streamed prefix and not the final sentence holds an unknown token, and
+    // a note says what the decoder was trained on.
+    const texts = await page.evaluate(() => (window as unknown as { texts: string[] }).texts);
+    expect(texts.length).toBeGreaterThan(1);
+    for (const t of [...texts, full!]) expect(t).not.toContain('<unk>');
+    await expect(page.getByTestId('explanation-trained-on')).toContainText(/Trained on .*\d[\d,]* explanation sentences/);
+  }
   // Items with a reference come first in the picker; for those the reference sentence is shown.
   const picked = await page.getByTestId('explain-item').locator('option:checked').textContent();
   if (picked!.includes('has a reference')) await expect(page.getByTestId('explanation-reference')).not.toContainText('no reference');
