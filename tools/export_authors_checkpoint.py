@@ -39,7 +39,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import struct
 import sys
 
 import torch
@@ -135,25 +134,11 @@ def save_safetensors(tensors: dict, path: str, metadata: dict | None = None) -> 
         return
     except ImportError:
         pass
-    dtypes = {torch.float32: "F32", torch.int32: "I32", torch.int64: "I64", torch.float16: "F16", torch.bfloat16: "BF16"}
-    header = {"__metadata__": metadata or {"format": "pt"}}
-    blobs = []
-    offset = 0
-    for name, t in tensors.items():
-        t = t.contiguous().cpu()
-        raw = t.view(torch.uint8).numpy().tobytes() if t.numel() else b""
-        header[name] = {"dtype": dtypes[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(raw)]}
-        blobs.append(raw)
-        offset += len(raw)
-    h = json.dumps(header, separators=(",", ":")).encode()
-    h += b" " * ((8 - len(h) % 8) % 8)
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(struct.pack("<Q", len(h)))
-        f.write(h)
-        for b in blobs:
-            f.write(b)
-    os.replace(tmp, path)
+    # The project's own writer (tools/torch/st.py), for environments without `safetensors`.
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "torch"))
+    import st
+
+    st.save(path, tensors, metadata or {"format": "pt"})
 
 
 def write_folder(out: str, *, hf_config: dict, state: dict, user_embeddings: dict, neighbours: int, heads: int, prompt_length: int, dataset: str, name: str, tokenizer_json: dict | None) -> None:
