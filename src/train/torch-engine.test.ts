@@ -24,6 +24,24 @@ const dataPresent = fs.existsSync(path.join(resolveDataDir(), DATASET));
 const tools = path.dirname(torchTrainerPath());
 const repo = path.resolve(tools, '../..');
 
+/** A tiny model and a few seconds of training: what both end-to-end runs below share. */
+const TINY = {
+  idMode: 'remap',
+  idScheme: 'atomic',
+  cf: 'pmf',
+  cfDim: 8,
+  nMax: 6,
+  neighbours: 4,
+  composerHeads: 2,
+  promptLength: 2,
+  taskPrompts: true,
+  collaborative: true,
+  userTokens: false,
+  size: { dModel: 16, layers: 1, heads: 2, dFf: 32, dropout: 0 },
+} as const;
+const TINY_RUN = { users: 80, seed: 3, resume: false, dtype: 'float32' } as const;
+const TINY_TRAIN = { batchSize: 16, topnCandidates: 5, maxInputTokens: 64, maxSteps: Infinity, maxMinutes: 0.15, validateEveryMinutes: 1, patience: 3, checkpointEveryMinutes: 1, validationUsers: 40, schedule: { peakLr: 1e-3, warmupSteps: 10, finalFraction: 0.1 }, adamw: DEFAULT_ADAMW };
+
 describe.skipIf(!torchReady)('tools/torch', () => {
   it('make_golden.py reproduces the committed golden fixture', () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'peapod-golden-'));
@@ -60,30 +78,16 @@ describe.skipIf(!torchReady)('tools/torch', () => {
       dataset: ds,
       out: path.join(tmp, 'pack'),
       runDir: path.join(tmp, 'run'),
-      idMode: 'remap',
-      idScheme: 'atomic',
-      cf: 'pmf',
-      cfDim: 8,
-      nMax: 6,
-      neighbours: 4,
-      composerHeads: 2,
-      promptLength: 2,
-      taskPrompts: true,
-      collaborative: true,
-      userTokens: false,
+      ...TINY,
       cfPrior: true,
       seqPrior: true,
       engine: 'torch',
       torch: { validateEveryMin: 0.05, validUsers: 40, priorMixUsers: 40, topnEvery: 2 },
-      size: { dModel: 16, layers: 1, heads: 2, dFf: 32, dropout: 0 },
       tasks: ['sequential', 'topn'],
-      users: 80,
-      seed: 3,
-      resume: false,
-      dtype: 'float32',
+      ...TINY_RUN,
       command: 'vitest torch engine smoke test',
       quiet: true,
-      train: { batchSize: 16, topnCandidates: 5, maxInputTokens: 64, maxSteps: Infinity, maxMinutes: 0.15, validateEveryMinutes: 1, patience: 3, checkpointEveryMinutes: 1, validationUsers: 40, schedule: { peakLr: 1e-3, warmupSteps: 10, finalFraction: 0.1 }, adamw: DEFAULT_ADAMW },
+      train: TINY_TRAIN,
     });
     expect(r.config.causalTasks).toEqual(['sequential']);
     expect(r.train.state.step).toBeGreaterThan(0);
@@ -111,30 +115,16 @@ describe.skipIf(!torchReady)('tools/torch', () => {
       dataset: loadDataset(DATASET),
       out: path.join(tmp, 'pack'),
       runDir: path.join(tmp, 'run'),
-      idMode: 'remap',
-      idScheme: 'atomic',
-      cf: 'pmf',
-      cfDim: 8,
-      nMax: 6,
-      neighbours: 4,
-      composerHeads: 2,
-      promptLength: 2,
-      taskPrompts: true,
-      collaborative: true,
-      userTokens: false,
+      ...TINY,
       engine: 'torch',
       subwords: 300,
       torch: { validateEveryMin: 0.05, validUsers: 40, priorMixUsers: 40, topnEvery: 2, lmFraction: 0.3, lmMix: 0.5, explanationShare: 0.5, labelSmoothing: 0.1 },
-      size: { dModel: 16, layers: 1, heads: 2, dFf: 32, dropout: 0 },
       tasks: ['explanation', 'sequential', 'topn'],
-      users: 80,
-      seed: 3,
-      resume: false,
-      dtype: 'float32',
+      ...TINY_RUN,
       command: 'vitest torch engine explanation test',
       quiet: true,
       explanations: reviewExplanations(undefined, true),
-      train: { batchSize: 16, topnCandidates: 5, maxInputTokens: 64, maxSteps: Infinity, maxMinutes: 0.15, validateEveryMinutes: 1, patience: 3, checkpointEveryMinutes: 1, validationUsers: 40, schedule: { peakLr: 1e-3, warmupSteps: 10, finalFraction: 0.1 }, adamw: DEFAULT_ADAMW },
+      train: TINY_TRAIN,
     });
     expect(r.tok.subwords).toBe(true);
     const ex = r.prepared.explanations!;
