@@ -2,7 +2,6 @@
 // protocol needs from the pack alone (histories, CF embeddings, neighbours, fixed test negatives,
 // reference explanations), runs evaluateModel and writes metrics.json + predictions.jsonl.
 // Node only; must not train.
-import { transitionsFromHistories } from '../model/transitions.ts';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -41,7 +40,6 @@ export interface PackEvalSetup {
 export async function loadPackForEval(dir: string, split: 'test' | 'valid', dataDir?: string): Promise<PackEvalSetup> {
   const pack = await loadPack(nodePackSource(dir));
   const m = pack.manifest;
-  const model = new PeapodModel(m.config, packParams(pack.weights));
   const userIds = Int32Array.from(array(pack, dir, PACK_DATA.userIds));
   const offsets = array(pack, dir, PACK_DATA.historyOffsets);
   const items = array(pack, dir, PACK_DATA.historyItems);
@@ -55,10 +53,7 @@ export async function loadPackForEval(dir: string, split: 'test' | 'valid', data
   const negFlat = array(pack, dir, PACK_DATA.topnNegatives);
   const datasetIds = array(pack, dir, ITEM_DATASET_IDS);
   const numItems = datasetIds.length - 1;
-  if (m.config.composer.seqPrior) {
-    const t = transitionsFromHistories(pack.tokenizer, offsets, items, numItems);
-    model.setTransitions(t.table, t.itemRow);
-  }
+  const model = PeapodModel.fromPack({ config: m.config, params: packParams(pack.weights), tokenizer: pack.tokenizer, numItems, transitions: { historyOffsets: offsets, historyItems: items } });
   const training = ((m as unknown as { training?: Record<string, unknown> }).training ?? {}) as Record<string, unknown>;
   const options = (training['options'] ?? {}) as { seed?: number; maxInputTokens?: number };
   let negatives: ArrayLike<number>[];

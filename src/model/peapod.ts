@@ -10,7 +10,7 @@ import { gatherRows, tableRows, tidyObject } from './t5/layers.ts';
 import { paddingMaskBias } from './t5/position-bias.ts';
 import { crossAttentionMemory, crossHeadWeights, decoderStack, decoderStep, encoderStack, foldCrossMemory, outputLogits, outputLogitsAt, shouldFoldCrossMemory, t5Weights, type CrossHeadWeights, type FoldedCrossMemory, type T5Weights } from './t5/stacks.ts';
 import type { PeapodConfig, TaskName } from './types.ts';
-import { repeatFeatures, transitionFeatures, type TransitionTable } from './transitions.ts';
+import { atomicItemRows, repeatFeatures, transitionFeatures, transitionTableFromHistories, type ItemTokenSource, type TransitionTable } from './transitions.ts';
 
 export { ModelConfigError, ModelInputError } from './t5/config.ts';
 
@@ -101,7 +101,51 @@ function expectShape(name: string, t: tf.Tensor, shape: (number | null)[], dtype
   if (t.dtype !== dtype) throw new ModelInputError(`${name} is ${t.dtype} but must be ${dtype} (${what}).`);
 }
 
+/** Full user histories in CSR form: user u's items are historyItems[historyOffsets[u] .. historyOffsets[u + 1]]. */
+export interface HistoriesCsr {
+  historyOffsets: ArrayLike<number>;
+  historyItems: ArrayLike<number>;
+}
+
+/** Everything PeapodModel.fromPack needs: a loaded pack's parts, or those of a model about to be trained. */
+export interface PeapodParts {
+  config: PeapodConfig;
+  /** One tf.Variable per weight name. The model reads them but does not own them: the caller disposes them. */
+  params: ParamMap;
+  /** The item -> token mapping the sequential prior scores items through. */
+  tokenizer: ItemTokenSource;
+  /** Highest item id (items are 1..numItems). */
+  numItems: number;
+  /**
+   * Where the sequential prior's transition counts come from; read only when config.composer.seqPrior
+   * is on (and then required). Either a table counted already, or full histories that are counted
+   * here on each user's training part (every item but the last two).
+   */
+  transitions?: TransitionTable | HistoriesCsr | null;
+}
+
 export class PeapodModel {
+  /**
+   * The one way to assemble a model for use: checks config and weights (as the constructor does),
+   * then installs what the config's output priors need (the transition table of the sequential
+   * prior). `onStage` hears 'model' once the model is built and 'tables' once its tables are in.
+   */
+  static fromPack(parts: PeapodParts, onStage: (stage: 'model' | 'tables') => void = () => {}): PeapodModel {
+    const { config, params, tokenizer, numItems, transitions } = parts;
+    if (config.composer.seqPrior && !transitions) {
+      throw new ModelInputError('This config uses the sequential transition prior (composer.seqPrior) but fromPack got no transitions: pass the transition table or the histories to count it from.');
+    }
+    const model = new PeapodModel(config, params);
+    onStage('model');
+    if (config.composer.seqPrior) {
+      const t = transitions!;
+      const table = 'targets' in t ? t : transitionTableFromHistories(t.historyOffsets, t.historyItems, numItems);
+      model.setTransitions(table, atomicItemRows(tokenizer, numItems));
+    }
+    onStage('tables');
+    return model;
+  }
+
   readonly config: PeapodConfig;
   readonly params: ParamMap;
   private readonly weights: T5Weights;

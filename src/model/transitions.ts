@@ -141,8 +141,14 @@ export function transitionFeatures(t: TransitionTable, history: ArrayLike<number
   }
 }
 
+/** The part of a tokenizer that maps items to their tokens. */
+export interface ItemTokenSource {
+  items(): Iterable<number>;
+  itemTokens(item: number): ArrayLike<number>;
+}
+
 /** itemRow[i] = token row of atomic item i's id (-1 where the vocabulary has none). */
-export function atomicItemRows(tok: { items(): Iterable<number>; itemTokens(item: number): ArrayLike<number> }, numItems: number): Int32Array {
+export function atomicItemRows(tok: ItemTokenSource, numItems: number): Int32Array {
   const rows = new Int32Array(numItems + 1).fill(-1);
   for (const i of tok.items()) if (i >= 0 && i <= numItems) rows[i] = tok.itemTokens(i)[0]!;
   return rows;
@@ -164,7 +170,7 @@ export function trainingParts(offsets: ArrayLike<number>, items: ArrayLike<numbe
  * items): counted on each sequence's training part only, as during training.
  */
 export function transitionsFromHistories(
-  tok: { items(): Iterable<number>; itemTokens(item: number): ArrayLike<number> },
+  tok: ItemTokenSource,
   offsets: ArrayLike<number>,
   items: ArrayLike<number>,
   numItems: number,

@@ -1,7 +1,6 @@
 // Opens a weight pack for the engine: reads and verifies every file through the model layer's pack
 // loader (HTTP in the worker, disk in Node) with per-file byte progress, then builds the model,
 // tokenizer and plain data arrays the engine needs. The file format belongs to src/model/pack.
-import { atomicItemRows, transitionTableFromHistories } from '../model/transitions.ts';
 import { DEFAULT_EVAL } from '../eval/evaluate.ts';
 import { FoldIn } from '../model/foldin.ts';
 import { disposeParams } from '../model/params.ts';
@@ -116,12 +115,7 @@ export async function openPack(source: PackSource, onProgress: (p: ByteProgress)
   // A pair without a numeric user and item cannot be shown or scored; drop it rather than fail the pack.
   const refs = rawRefs ? rawRefs.filter((r) => Number.isInteger(r.user) && Number.isInteger(r.item) && typeof r.reference === 'string') : null;
   const params = packParams(loaded.weights);
-  const model = new PeapodModel(m.config, params);
-  onStage('model');
-  if (m.config.composer.seqPrior) {
-    model.setTransitions(transitionTableFromHistories(arrays.historyOffsets, arrays.historyItems, numItems), atomicItemRows(loaded.tokenizer, numItems));
-  }
-  onStage('tables');
+  const model = PeapodModel.fromPack({ config: m.config, params, tokenizer: loaded.tokenizer, numItems, transitions: arrays }, onStage);
   const cfDim = m.config.composer.cfDim;
   let solver: FoldIn | null = null;
   return {

@@ -11,7 +11,7 @@ import { initPeapodParams, PARAM, type ParamMap } from '../model/params.ts';
 import * as tf from '@tensorflow/tfjs-core';
 import { TrainRng } from './random.ts';
 import { PeapodModel } from '../model/peapod.ts';
-import { atomicItemRows, buildTransitions } from '../model/transitions.ts';
+import { buildTransitions } from '../model/transitions.ts';
 import { fitPriorScales, type PriorScales } from './prior-fit.ts';
 import { buildTokenizer, Tokenizer } from '../model/tokenizer.ts';
 import type { IdScheme, PeapodConfig, TaskName } from '../model/types.ts';
@@ -331,9 +331,8 @@ export async function runTrainPipeline(o: PipelineOptions): Promise<PipelineResu
     params.set(PARAM.sharedEmbedding, tf.variable(v, false));
     v.dispose();
   }
-  const model = new PeapodModel(config, params);
   const transitions = config.composer.seqPrior ? buildTransitions(trainingSequences(ds), ds.numItems) : null;
-  if (transitions) model.setTransitions(transitions, atomicItemRows(tok, ds.numItems));
+  const model = PeapodModel.fromPack({ config, params, tokenizer: tok, numItems: ds.numItems, transitions });
   const torchEngine = o.engine === 'torch';
   if (torchEngine && (o.holdoutLast || o.freezeT5 || o.idScheme !== 'atomic')) {
     throw new Error('--engine torch trains the whole T5 on atomic ids with prefix fold-ins (leak-free by construction): drop --holdout-last / --freeze-t5, and use --id-scheme atomic.');
