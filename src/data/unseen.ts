@@ -1,10 +1,12 @@
 // Rejection sampling of items a user never interacted with: the one loop behind the fixed validation
 // negatives (src/eval/heldout.ts) and the fresh training negatives (src/train/samples.ts). Its draw
 // order is part of their seeded outputs, so changing it changes every recorded negative set.
-// Imports nothing of ours; the caller brings the generator and reports its own shortfall errors.
+// Imports only the shared error base; the caller brings the generator and reports its own shortfall errors.
+import { PeapodError } from '../errors.ts';
 
-export class UnseenItemsExhaustedError extends RangeError {
+export class UnseenItemsExhaustedError extends PeapodError {
   override name = 'UnseenItemsExhaustedError';
+  override readonly code = 'data-unseen-items-exhausted';
 }
 
 /**

@@ -9,9 +9,11 @@
 // Choices: by default both baselines skip items already in the user's input history, as a model
 // that was trained to predict the *next* item would (Amazon 5-core sequences rarely repeat an item);
 // `excludeHistory: false` gives the raw rule. Popularity ties go to the lower item id.
+import { PeapodError } from '../errors.ts';
 
-export class BaselineInputError extends Error {
+export class BaselineInputError extends PeapodError {
   override name = 'BaselineInputError';
+  override readonly code = 'eval-baseline-input';
 }
 
 export interface Baseline {

@@ -1,6 +1,7 @@
 // Gathers the collaborative inputs of a batch (user CF embedding + its n nearest neighbours'
 // embeddings) from the frozen tables on the host. Owns no weights; must not run the model.
 import * as tf from '@tensorflow/tfjs-core';
+import { PeapodError } from '../errors.ts';
 
 export interface CollabTables {
   /** [U * cfDim] frozen CF user embeddings. */
@@ -16,8 +17,9 @@ export interface CollabTensors {
   neighbourEmb: tf.Tensor3D;
 }
 
-export class CollabRangeError extends Error {
+export class CollabRangeError extends PeapodError {
   override name = 'CollabRangeError';
+  override readonly code = 'eval-collab-range';
 }
 
 /** Uses the first `n` neighbours of each user (n <= nMax). */

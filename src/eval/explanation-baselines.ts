@@ -4,12 +4,14 @@
 import type { ExplanationPair } from './batch.ts';
 import { metricText, type EvalMetrics } from './evaluate.ts';
 import { explanationMetrics } from './metrics.ts';
+import { PeapodError } from '../errors.ts';
 
 export type ExplanationBaselineName = 'item-explanation' | 'user-explanation';
 export const EXPLANATION_BASELINES: readonly ExplanationBaselineName[] = ['item-explanation', 'user-explanation'];
 
-export class ExplanationBaselineInputError extends Error {
+export class ExplanationBaselineInputError extends PeapodError {
   override name = 'ExplanationBaselineInputError';
+  override readonly code = 'eval-explanation-baseline-input';
 }
 
 /** One sentence group: texts equal after the metrics' normalisation (lower-case, tokenizer words). */

@@ -2,15 +2,18 @@
 // HR@k / NDCG@k over generated ranked lists, corpus BLEU (TF-NMT `compute_bleu`), per-pair ROUGE-1/2/L
 // F-scores (TF-NMT `rouge.py`, as used by P5/POD), plus catalogue coverage and novelty.
 // Pure functions over plain arrays: no tensors, no I/O, no knowledge of how the lists were produced.
+import { PeapodError } from '../errors.ts';
 
 /** Base class so callers can tell bad metric input from programming errors. */
-export class MetricInputError extends Error {
+export class MetricInputError extends PeapodError {
   override name = 'MetricInputError';
+  override readonly code: string = 'eval-metric-input';
 }
 
 /** Two parallel collections (lists vs targets, hypotheses vs references) have different lengths. */
 export class MetricLengthMismatchError extends MetricInputError {
   override name = 'MetricLengthMismatchError';
+  override readonly code = 'eval-metric-length-mismatch';
   constructor(what: string, left: string, leftLen: number, right: string, rightLen: number) {
     super(
       `${what}: ${left} has ${leftLen} entries but ${right} has ${rightLen}. ` +
@@ -22,6 +25,7 @@ export class MetricLengthMismatchError extends MetricInputError {
 /** A metric averaged over nothing is undefined; the caller has selected no users or sentences. */
 export class EmptyEvaluationError extends MetricInputError {
   override name = 'EmptyEvaluationError';
+  override readonly code = 'eval-empty-evaluation';
   constructor(what: string) {
     super(`${what}: there is nothing to average over (0 users / sentence pairs). Check the test split you evaluate.`);
   }
@@ -30,6 +34,7 @@ export class EmptyEvaluationError extends MetricInputError {
 /** k must be a positive integer. */
 export class InvalidCutoffError extends MetricInputError {
   override name = 'InvalidCutoffError';
+  override readonly code = 'eval-invalid-cutoff';
   constructor(what: string, k: number) {
     super(`${what}: cutoff k=${k} is not a positive integer. Use k >= 1 (the reference reports 1, 5 and 10).`);
   }

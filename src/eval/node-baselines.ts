@@ -16,6 +16,7 @@ import { loadAmazonReviews } from '../data/node-fs.ts';
 import { reviewSentences } from '../data/explanations.ts';
 import type { ExplanationPair } from './batch.ts';
 import { explanationBaseline, scoreExplanations, type ExplanationBaselineName } from './explanation-baselines.ts';
+import { PeapodError } from '../errors.ts';
 export { EXPLANATION_BASELINES, type ExplanationBaselineName } from './explanation-baselines.ts';
 
 export type BaselineName = 'most-popular' | 'id-order' | 'pmf' | 'item-knn';
@@ -40,8 +41,9 @@ export interface FittedFactors {
 /** Fits factors on `trainSeqs` (each user's sequence without its last two items; ids 1..numItems). */
 export type FactorFit = (trainSeqs: Int32Array[], numItems: number, seed: number) => FittedFactors;
 
-export class BaselineSetupError extends Error {
+export class BaselineSetupError extends PeapodError {
   override name = 'BaselineSetupError';
+  override readonly code = 'eval-baseline-setup';
 }
 
 export interface BaselineEvalOptions {

@@ -15,12 +15,14 @@ import type { ExplanationPair } from './batch.ts';
 import { evaluateModel, DEFAULT_EVAL, type EvalMetrics, type EvalModel } from './evaluate.ts';
 import { validationNegatives, validationNegativesSeed } from './heldout.ts';
 import { ProgressLine } from './progress.ts';
+import { PeapodError } from '../errors.ts';
 
 /** Data array with the dataset item id of each pack item id (written by src/train/export.ts). */
 export const ITEM_DATASET_IDS = 'items/dataset_ids';
 
-export class PackDataMissingError extends Error {
+export class PackDataMissingError extends PeapodError {
   override name = 'PackDataMissingError';
+  override readonly code = 'eval-pack-data-missing';
 }
 
 function array(p: LoadedPack, dir: string, name: string): Float32Array | Int32Array {

@@ -6,6 +6,7 @@ import { loadDataset } from '../data/node-fs.ts';
 import { p5TestNegatives } from '../data/negatives.ts';
 import { remapItems } from '../data/remap.ts';
 import type { ExplanationPair } from './batch.ts';
+import { PeapodError } from '../errors.ts';
 
 export type IdMode = 'remap' | 'original';
 
@@ -29,8 +30,9 @@ export interface PreparedData {
   explanations: ExplanationSplit | null;
 }
 
-export class PrepareError extends Error {
+export class PrepareError extends PeapodError {
   override name = 'PrepareError';
+  override readonly code = 'eval-prepare';
 }
 
 /**

@@ -1,20 +1,38 @@
 // Typed errors of the model layer: one class per failure a user or a caller can hit (WebLLM style).
 // Each message names the file / tensor / token concerned, says what is wrong and what to do.
 // This module must stay free of tensors and I/O so that every layer (worker, CLI, app) can import it.
+// Every class carries a stable `code` (see src/errors.ts); none is shared with another class.
+import { PeapodError } from '../errors.ts';
 
 /** Base class: lets callers tell model-layer failures from programming errors with one instanceof. */
-export class PeapodModelError extends Error {
+export class PeapodModelError extends PeapodError {
   override name = 'PeapodModelError';
+  override readonly code: string = 'model-error';
+}
+
+// ---- weights (thrown and re-exported by params.ts) ---------------------------------------------
+
+/** A weight the model needs is not in the parameter map. */
+export class MissingParamError extends PeapodModelError {
+  override name = 'MissingParamError';
+  override readonly code = 'model-missing-param';
+}
+
+/** A weight is present but has the wrong shape for the config. */
+export class ParamShapeError extends PeapodModelError {
+  override name = 'ParamShapeError';
+  override readonly code = 'model-param-shape';
 }
 
 // ---- weight packs -------------------------------------------------------------------------------
 
-export type PackErrorCode = 'missing' | 'truncated' | 'corrupt' | 'mismatch' | 'version' | 'invalid';
+/** One per ModelPackError subclass. */
+export type PackErrorCode = 'pack-missing-file' | 'pack-truncated' | 'pack-corrupt' | 'pack-mismatch' | 'pack-version' | 'pack-invalid-manifest';
 
 export class ModelPackError extends PeapodModelError {
   override name = 'ModelPackError';
   constructor(
-    readonly code: PackErrorCode,
+    override readonly code: PackErrorCode,
     /** Path of the offending file inside the pack ('manifest.json', 'weights/group1-shard1of3.bin', ...). */
     readonly file: string,
     message: string,
@@ -28,7 +46,7 @@ export class ModelPackMissingFileError extends ModelPackError {
   override name = 'ModelPackMissingFileError';
   constructor(file: string, where: string, cause?: string) {
     super(
-      'missing',
+      'pack-missing-file',
       file,
       `Model pack file "${file}" could not be read from ${where}${cause ? ` (${cause})` : ''}. ` +
         'The pack is incomplete: copy the whole pack folder again or re-run `peapod export`.',
@@ -45,7 +63,7 @@ export class ModelPackTruncatedError extends ModelPackError {
     readonly actualBytes: number,
   ) {
     super(
-      'truncated',
+      'pack-truncated',
       file,
       `Model pack file "${file}" has ${actualBytes} bytes but the manifest says ${expectedBytes}. ` +
         'The download or copy was interrupted: reload the page (or copy the pack again) to fetch it anew.',
@@ -58,7 +76,7 @@ export class ModelPackCorruptError extends ModelPackError {
   override name = 'ModelPackCorruptError';
   constructor(file: string, detail: string) {
     super(
-      'corrupt',
+      'pack-corrupt',
       file,
       `Model pack file "${file}" is corrupt: ${detail}. ` +
         'Delete the cached copy and download the pack again; if it persists, re-export the pack.',
@@ -76,7 +94,7 @@ export class ModelPackMismatchError extends ModelPackError {
     detail: string,
   ) {
     super(
-      'mismatch',
+      'pack-mismatch',
       file,
       `Model pack "${file}" does not match the model${tensor ? ` at tensor "${tensor}"` : ''}: ${detail}. ` +
         'The pack was exported by a different model version or configuration: re-export it with this version of PeaPOD Web.',
@@ -89,7 +107,7 @@ export class ModelPackVersionError extends ModelPackError {
   override name = 'ModelPackVersionError';
   constructor(file: string, detail: string) {
     super(
-      'version',
+      'pack-version',
       file,
       `Model pack "${file}" has an unsupported format: ${detail}. ` +
         'Update PeaPOD Web, or re-export the pack with the version you are running.',
@@ -101,7 +119,7 @@ export class ModelPackVersionError extends ModelPackError {
 export class ModelPackInvalidManifestError extends ModelPackError {
   override name = 'ModelPackInvalidManifestError';
   constructor(file: string, detail: string) {
-    super('invalid', file, `Model pack manifest "${file}" is invalid: ${detail}. Re-export the pack with \`peapod export\`.`);
+    super('pack-invalid-manifest', file, `Model pack manifest "${file}" is invalid: ${detail}. Re-export the pack with \`peapod export\`.`);
   }
 }
 
@@ -110,6 +128,7 @@ export class ModelPackInvalidManifestError extends ModelPackError {
 /** Tokenizer JSON that cannot be loaded, or an input the tokenizer cannot represent. */
 export class TokenizerError extends PeapodModelError {
   override name = 'TokenizerError';
+  override readonly code = 'model-tokenizer';
 }
 
 // ---- generation ---------------------------------------------------------------------------------
@@ -117,6 +136,7 @@ export class TokenizerError extends PeapodModelError {
 /** Generation stopped because its AbortSignal fired; partial results are discarded. */
 export class GenerationAbortedError extends PeapodModelError {
   override name = 'GenerationAbortedError';
+  override readonly code = 'model-generation-aborted';
   constructor(readonly step: number) {
     super(`Generation was interrupted after ${step} decoding step(s). Nothing is wrong; start it again to get a result.`);
   }
@@ -125,10 +145,12 @@ export class GenerationAbortedError extends PeapodModelError {
 /** Inconsistent generation arguments or model outputs (e.g. logits of the wrong shape). */
 export class GenerationInputError extends PeapodModelError {
   override name = 'GenerationInputError';
+  override readonly code = 'model-generation-input';
 }
 
 // ---- checkpoints (safetensors, Hugging Face / PeaPOD PyTorch layouts) -------------------------
 
+/** Unlike the other classes, a CheckpointError's code names its problem (the CLI prints it); no other class uses these words. */
 export type CheckpointErrorCode =
   /** The file ends before its header or a tensor's data. */
   | 'truncated'
@@ -157,7 +179,7 @@ export type CheckpointErrorCode =
 export class CheckpointError extends PeapodModelError {
   override name = 'CheckpointError';
   constructor(
-    readonly code: CheckpointErrorCode,
+    override readonly code: CheckpointErrorCode,
     /** The tensor concerned (checkpoint name), if any. */
     readonly tensor: string | null,
     message: string,

@@ -5,9 +5,11 @@
 // i.e. x = (Y'Y + alpha sum_S y y' + lambda I)^-1 (1 + alpha) sum_S y. Training (src/train/cf.ts)
 // uses the same `ImplicitRowSolver` for every user and item, so folding in an existing user's items
 // reproduces its fitted vector. Plain typed arrays (runs in the browser); no tensors, no I/O.
+import { PeapodModelError } from './errors.ts';
 
-export class FoldInInputError extends Error {
+export class FoldInInputError extends PeapodModelError {
   override name = 'FoldInInputError';
+  override readonly code = 'model-fold-in-input';
 }
 
 export interface ImplicitAlsParams {

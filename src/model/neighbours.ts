@@ -2,9 +2,11 @@
 // §1.2), for every user at once or for one (cold-start) vector. Plain typed arrays so the same code
 // runs in the browser and in Node. It must never materialise an N x N matrix: rows are processed in
 // blocks against all columns and each row keeps only its running top-n (peak extra memory O(N*n)).
+import { PeapodModelError } from './errors.ts';
 
-export class NeighbourInputError extends Error {
+export class NeighbourInputError extends PeapodModelError {
   override name = 'NeighbourInputError';
+  override readonly code = 'model-neighbour-input';
 }
 
 export interface NeighbourTable {

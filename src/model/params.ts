@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { PeapodConfig, TaskName } from './types.ts';
 import { innerDim, validatePeapodConfig } from './t5/config.ts';
 import { mulberry32 } from '../data/rng.ts';
+import { MissingParamError, ParamShapeError } from './errors.ts';
 
 export type ParamMap = Map<string, tf.Variable>;
 
@@ -201,15 +202,8 @@ export function initPeapodParams(config: PeapodConfig, seed: number): ParamMap {
   return params;
 }
 
-/** A weight the model needs is not in the parameter map. */
-export class MissingParamError extends Error {
-  override name = 'MissingParamError';
-}
-
-/** A weight is present but has the wrong shape for the config. */
-export class ParamShapeError extends Error {
-  override name = 'ParamShapeError';
-}
+// Their classes live in errors.ts (no tensors there), so code that must not load tfjs can test for them.
+export { MissingParamError, ParamShapeError };
 
 export function getParam(params: ParamMap, name: string): tf.Variable {
   const v = params.get(name);

@@ -7,10 +7,12 @@
 //   embedding lookup), so training on wasm fails without it. Implemented in JS over the wasm heap.
 // Call after the wasm backend is ready. Registering touches only the 'wasm' backend's kernels.
 import * as tf from '@tensorflow/tfjs-core';
+import { PeapodModelError } from './errors.ts';
 
 /** The wasm backend is not loaded, so there are no kernels to replace. */
-export class WasmBackendMissingError extends Error {
+export class WasmBackendMissingError extends PeapodModelError {
   override name = 'WasmBackendMissingError';
+  override readonly code = 'model-wasm-backend-missing';
 }
 
 /** The slice of the wasm backend API the replacement kernels use. */

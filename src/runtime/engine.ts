@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { collate, disposeBatch, toTensors, type Sample } from '../eval/batch.ts';
 import { DEFAULT_EVAL, evaluateModel } from '../eval/evaluate.ts';
 import { heldOutTopn } from '../eval/heldout.ts';
+import { GenerationAbortedError } from '../model/errors.ts';
 import { peapodDecoder } from '../model/generate/peapod-decoder.ts';
 import { generateExplanations, recommendNext } from '../model/generate/recommend.ts';
 import { rankCandidates } from '../model/generate/topn.ts';
@@ -362,7 +363,7 @@ export class Engine {
             },
           });
         } catch (e) {
-          if ((e as Error).name === 'GenerationAbortedError') {
+          if (e instanceof GenerationAbortedError) {
             stopped = true;
             return null;
           }

@@ -1,15 +1,23 @@
 // Turns anything thrown inside the worker into the protocol's typed, user-facing error: a code,
 // a message naming what failed, and what the person can do. One class per failure the worker raises
-// itself; errors from model/ and fetch are recognised by their class name (no tfjs import here).
+// itself. Our own errors from the model layer and downloads are told apart by class (instanceof),
+// not by name, and their stable code travels along as `causeCode`; only errors of the browser or
+// TF.js (lost devices, out of memory) are recognised by their wording. No tfjs or DOM import here.
+import { errorCode, PeapodError } from '../errors.ts';
+import { MissingParamError, ModelPackError, ParamShapeError, TokenizerError } from '../model/errors.ts';
+import { PackFetchError } from './fetch-progress.ts';
 import type { ErrorCode, ProtocolError } from './protocol.ts';
 
-export class WorkerError extends Error {
+/** The worker's own failures: their code is the protocol's ErrorCode itself. */
+export class WorkerError extends PeapodError {
   constructor(
-    readonly code: ErrorCode,
+    override readonly code: ErrorCode,
     message: string,
     readonly action: string,
+    /** `cause`: the error this one reports, whose code then travels as the protocol's causeCode. */
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
     this.name = code;
   }
 }
@@ -39,8 +47,8 @@ export class DeviceLostError extends WorkerError {
 }
 
 export class PackLoadError extends WorkerError {
-  constructor(pack: string, detail: string) {
-    super('PackLoadFailed', `The “${pack}” model pack could not be loaded: ${detail}`, 'Check your connection and reload; if the pack is missing on the server, pick the other pack.');
+  constructor(pack: string, detail: string, options?: ErrorOptions) {
+    super('PackLoadFailed', `The “${pack}” model pack could not be loaded: ${detail}`, 'Check your connection and reload; if the pack is missing on the server, pick the other pack.', options);
   }
 }
 
@@ -53,24 +61,35 @@ function describeThrown(x: unknown): string {
   }
 }
 
+/** Failures of the pack's own files: its bytes, its tokenizer or its weights do not fit the model. */
+function isBadPack(e: unknown): boolean {
+  return e instanceof ModelPackError || e instanceof TokenizerError || e instanceof MissingParamError || e instanceof ParamShapeError;
+}
+
 export function toProtocolError(e: unknown, pack = 'current'): ProtocolError {
-  if (e instanceof WorkerError) return { code: e.code, message: e.message, action: e.action };
+  if (e instanceof WorkerError) {
+    const causeCode = errorCode(e.cause);
+    return { code: e.code, message: e.message, action: e.action, ...(causeCode === null ? {} : { causeCode }) };
+  }
   const err = e instanceof Error ? e : new Error(describeThrown(e));
   const name = err.name || err.constructor?.name || 'Error';
-  if (name === 'PackFetchError') return { code: 'PackLoadFailed', message: `The “${pack}” pack could not be downloaded. ${err.message}`, action: 'Check your connection and reload; if the file is missing on the server, pick the other pack.' };
+  // The failure's own code rides along (absent for errors that are not ours).
+  const code = errorCode(e);
+  const cause = code === null ? {} : { causeCode: code };
+  if (e instanceof PackFetchError) return { code: 'PackLoadFailed', message: `The “${pack}” pack could not be downloaded. ${err.message}`, action: 'Check your connection and reload; if the file is missing on the server, pick the other pack.', ...cause };
   // A static server answers a missing file with its index.html (SPA fallback), which then fails to parse.
-  if (/^ModelPack/.test(name) && /<!doctype|Unexpected token '<'/i.test(err.message))
-    return { code: 'PackLoadFailed', message: `The “${pack}” pack is not on this server (its manifest.json is missing).`, action: 'Pick the other pack, or export this one with `peapod train --out public/models/<pack>`.' };
+  if (e instanceof ModelPackError && /<!doctype|Unexpected token '<'/i.test(err.message))
+    return { code: 'PackLoadFailed', message: `The “${pack}” pack is not on this server (its manifest.json is missing).`, action: 'Pick the other pack, or export this one with `peapod train --out public/models/<pack>`.', ...cause };
   // A pack opened from disk: nothing to download again; the files or the export are at fault.
-  if (pack.startsWith('local:') && (/^ModelPack/.test(name) || name === 'TokenizerError' || name === 'MissingParamError' || name === 'ParamShapeError'))
-    return { code: 'PackCorrupt', message: err.message || `${name} (no details)`, action: 'Open the whole pack folder again (every file it lists); if it persists, write the pack again with `peapod import` or `peapod train`.' };
-  if (/^ModelPack/.test(name) || name === 'TokenizerError' || name === 'MissingParamError' || name === 'ParamShapeError')
-    return { code: 'PackCorrupt', message: err.message || `${name} (no details)`, action: 'Reload the page to download the pack again; if it persists the pack must be re-exported.' };
+  if (pack.startsWith('local:') && isBadPack(e))
+    return { code: 'PackCorrupt', message: err.message || `${name} (no details)`, action: 'Open the whole pack folder again (every file it lists); if it persists, write the pack again with `peapod import` or `peapod train`.', ...cause };
+  if (isBadPack(e))
+    return { code: 'PackCorrupt', message: err.message || `${name} (no details)`, action: 'Reload the page to download the pack again; if it persists the pack must be re-exported.', ...cause };
   // Out of memory on a GPU (or the wasm heap) leaves that backend unusable like a lost device: the
   // app answers both by moving to the next backend with the person's state kept.
   if (/out of memory|\bOOM\b|Array buffer allocation failed|Failed to allocate|WebAssembly\.Memory/i.test(err.message))
-    return { code: 'DeviceLost', message: `The model ran out of memory: ${err.message}`, action: 'Switching to the next backend; if it recurs, reload the page or close other tabs.' };
+    return { code: 'DeviceLost', message: `The model ran out of memory: ${err.message}`, action: 'Switching to the next backend; if it recurs, reload the page or close other tabs.', ...cause };
   if (/device (was )?lost|GPUDevice|context lost|CONTEXT_LOST/i.test(err.message))
-    return { code: 'DeviceLost', message: `The GPU device was lost: ${err.message}`, action: 'Switch to the wasm backend in the header, or reload the page.' };
-  return { code: 'Internal', message: `${name}: ${err.message}`, action: 'Reload the page; if it happens again, switch to the wasm backend in the header.' };
+    return { code: 'DeviceLost', message: `The GPU device was lost: ${err.message}`, action: 'Switch to the wasm backend in the header, or reload the page.', ...cause };
+  return { code: 'Internal', message: `${name}: ${err.message}`, action: 'Reload the page; if it happens again, switch to the wasm backend in the header.', ...cause };
 }

@@ -1,8 +1,10 @@
 // Downloads pack files with per-file byte progress (fetch + a stream reader). No tfjs, no DOM: it
 // runs in the worker and in Node tests. Failures become PackFetchError naming the URL and status.
+import { PeapodError } from '../errors.ts';
 
-export class PackFetchError extends Error {
+export class PackFetchError extends PeapodError {
   override name = 'PackFetchError';
+  override readonly code = 'runtime-pack-fetch';
   constructor(
     readonly url: string,
     readonly status: number | null,

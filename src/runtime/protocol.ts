@@ -285,6 +285,11 @@ export interface ProtocolError {
   message: string;
   /** What the person can do about it. */
   action: string;
+  /**
+   * The stable code of the error behind it (e.g. 'pack-truncated', 'model-config'), when one of ours
+   * was; absent for the worker's own errors (their code is `code`) and for foreign ones.
+   */
+  causeCode?: string;
 }
 
 /**

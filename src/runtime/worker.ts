@@ -125,7 +125,7 @@ async function load(req: Extract<Request, { type: 'load' }>): Promise<void> {
   } catch (e) {
     progress.stop();
     const p = toProtocolError(e, req.pack);
-    if (p.code === 'Internal') throw new PackLoadError(req.pack, p.message);
+    if (p.code === 'Internal') throw new PackLoadError(req.pack, p.message, { cause: e });
     throw e;
   }
   progress.stop();

@@ -9,9 +9,11 @@
 //  - `fitBiVae`: a small bilateral VAE (Truong et al. 2021) in plain JS (see bivae section below).
 // This module owns no I/O and no dataset parsing: inputs are CSR arrays of 0-based indices.
 import { ImplicitRowSolver, gramian, type ImplicitAlsParams } from '../model/foldin.ts';
+import { PeapodError } from '../errors.ts';
 
-export class CfInputError extends Error {
+export class CfInputError extends PeapodError {
   override name = 'CfInputError';
+  override readonly code = 'train-cf-input';
 }
 
 /** Binary interactions in CSR form: row u's items are items[offsets[u] .. offsets[u+1]), distinct, sorted. */

@@ -4,9 +4,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { PeapodError } from '../errors.ts';
 
-export class CheckpointError extends Error {
+export class CheckpointError extends PeapodError {
   override name = 'CheckpointError';
+  override readonly code = 'train-checkpoint';
 }
 
 export interface TensorEntry {

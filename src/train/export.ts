@@ -13,6 +13,7 @@ import { PACK_DATA, PACK_FILES, type PeapodConfig } from '../model/types.ts';
 import type { Tokenizer } from '../model/tokenizer.ts';
 import { PARAM, type ParamMap } from '../model/params.ts';
 import type { ExplanationPair } from '../eval/batch.ts';
+import { PeapodError } from '../errors.ts';
 
 /** Data array (besides PACK_DATA) holding the dataset item id of every pack item id (index 0 = 0). */
 export const ITEM_DATASET_IDS = 'items/dataset_ids';
@@ -50,8 +51,9 @@ export interface ExportInputs {
   training: Record<string, unknown>;
 }
 
-export class PackTooLargeError extends Error {
+export class PackTooLargeError extends PeapodError {
   override name = 'PackTooLargeError';
+  override readonly code = 'train-pack-too-large';
 }
 
 export function gitCommit(): string | null {

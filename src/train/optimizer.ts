@@ -3,6 +3,7 @@
 // (step, first and second moments) can be saved into checkpoints and restored bit for bit.
 // Owns parameter updates only; it must not compute losses or know about tasks.
 import * as tf from '@tensorflow/tfjs-core';
+import { PeapodError } from '../errors.ts';
 
 export interface AdamWConfig {
   beta1: number;
@@ -23,8 +24,9 @@ export function decays(shape: readonly number[]): boolean {
   return shape.length >= 2;
 }
 
-export class UnknownGradientError extends Error {
+export class UnknownGradientError extends PeapodError {
   override name = 'UnknownGradientError';
+  override readonly code = 'train-unknown-gradient';
 }
 
 export class AdamW {

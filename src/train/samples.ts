@@ -6,6 +6,7 @@ import { MAX_HISTORY, sampleTrainingExample } from '../data/splits.ts';
 import { TrainRng } from './random.ts';
 import { drawUnseenItems } from '../data/unseen.ts';
 import type { ExplanationPair, RecSample, Sample } from '../eval/batch.ts';
+import { PeapodError } from '../errors.ts';
 
 export type { ExplanationPair, RecSample, Sample, ExplanationSample } from '../eval/batch.ts';
 export { heldOutSequential, heldOutTopn, validationNegatives, validationNegativesSeed } from '../eval/heldout.ts';
@@ -17,8 +18,9 @@ export interface SplitSource {
   numItems: number;
 }
 
-export class UserTooShortError extends Error {
+export class UserTooShortError extends PeapodError {
   override name = 'UserTooShortError';
+  override readonly code = 'train-user-too-short';
 }
 
 function trainingPart(seq: Int32Array): Int32Array {

@@ -1,15 +1,18 @@
 // Config checks and derived sizes for the T5 core and the PeaPOD assembly. Pure functions over the
 // contracts in ../types.ts; no tensors are created here.
 import { t5SmallConfig, type ComposerConfig, type PeapodConfig, type T5Config } from '../types.ts';
+import { PeapodModelError } from '../errors.ts';
 
 /** A model config that cannot describe a working model (non-positive size, heads that do not divide, ...). */
-export class ModelConfigError extends Error {
+export class ModelConfigError extends PeapodModelError {
   override name = 'ModelConfigError';
+  override readonly code = 'model-config';
 }
 
 /** A tensor handed to the model has the wrong rank, shape or dtype. */
-export class ModelInputError extends Error {
+export class ModelInputError extends PeapodModelError {
   override name = 'ModelInputError';
+  override readonly code = 'model-input';
 }
 
 /** Width of the concatenated attention heads (T5 allows numHeads * dKv != dModel). */
