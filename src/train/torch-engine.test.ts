@@ -106,6 +106,10 @@ describe.skipIf(!torchReady)('tools/torch', () => {
     expect(Array.from(after)).not.toEqual(Array.from(before));
     const log = fs.readFileSync(path.join(tmp, 'run', 'training-log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(log.some((row) => row.task === 'validation')).toBe(true);
+    // Training rows pick similar users from their CF prefix; for the whole prefix that is the pack's own lists.
+    const nb = spawnSync(pythonCommand(), [path.join(tools, 'check_neighbours.py'), '--bundle', path.join(tmp, 'run', 'torch')], { encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: '1' } });
+    expect(nb.status, nb.stdout + nb.stderr).toBe(0);
+    expect(nb.stdout).toContain(' 0 of ');
   }, 120_000);
 
   it.skipIf(!dataPresent)('--engine torch trains the explanation task with sub-words and language pretraining', async () => {

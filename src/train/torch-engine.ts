@@ -41,6 +41,10 @@ export interface TorchTrainOptions {
   labelSmoothing?: number;
   /** Checkpoint score = seq NDCG@10 + top-n NDCG@10 - explValWeight * explanation validation loss. */
   explValWeight?: number;
+  /** Fraction of next-item rows whose window starts at a random later item (short contexts too). */
+  windowCrop?: number;
+  /** Similar users of a training row: chosen from its CF prefix (default) or the pack's lists. */
+  neighbours?: 'prefix' | 'pack';
 }
 
 export interface TorchTrainResult {

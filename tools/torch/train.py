@@ -68,6 +68,8 @@ DEFAULTS = {
     "labelSmoothing": 0.0,  # explanation and language-model targets
     "explValWeight": 0.1,  # checkpoint score = seq NDCG@10 + top-n NDCG@10 - explValWeight * explanation validation loss
     "explValidPairs": 1000,  # validation explanation pairs scored (the first N)
+    "windowCrop": 0.0,  # fraction of sequential rows whose window starts at a random later item (1 .. maxHistory items of context), so the T5 also learns from short contexts, as item-to-item transitions
+    "neighbours": "prefix",  # training rows' similar users: "prefix" = chosen from the row's CF prefix embedding, as the pack would choose them had it seen only those items; "pack" = the pack's lists (chosen from all training items)
 }
 
 
@@ -91,6 +93,7 @@ class Bundle:
         self.pre_cf = torch.from_numpy(self.np["prefix_cf"])
         self.nb = torch.from_numpy(self.np["neighbours"].astype(np.int64))
         self.valid_target = self.np["valid_target"]
+        self.cf_unit = None  # unit CF rows, for prefix neighbours (made on first use)
         self.users = len(self.seq_off) - 1
         self.num_items = len(self.item_token) - 1
         t = self.meta["tokens"]
@@ -123,6 +126,19 @@ def neighbour_emb(b: Bundle, users: list[int], n: int) -> torch.Tensor:
     return b.cf_user[idx]
 
 
+def prefix_neighbour_emb(b: Bundle, users: list[int], cf: torch.Tensor, n: int) -> torch.Tensor:
+    """Similar users of training rows whose CF prompt comes from a prefix: the n users whose CF rows
+    are nearest (cosine) to the prefix embedding, the user itself excluded, which is how the pack
+    picks neighbours from the full row. The pack's own lists were picked with every training item
+    of the user, so on a prefix row they would tell the T5 which items come later: a shortcut that
+    lowers the training loss and does nothing on validation or test."""
+    if b.cf_unit is None:
+        b.cf_unit = F.normalize(b.cf_user, dim=-1)
+    sims = F.normalize(cf, dim=-1) @ b.cf_unit.T
+    sims[torch.arange(len(users)), torch.tensor(users)] = -2.0
+    return b.cf_user[sims.topk(n, dim=1).indices]
+
+
 def seq_batch(b: Bundle, users: list[int], rng: np.random.Generator, o: dict, P: int):
     """One packed input per user, every target a bare prompt of its own (see the module doc).
 
@@ -141,6 +157,8 @@ def seq_batch(b: Bundle, users: list[int], rng: np.random.Generator, o: dict, P:
             continue
         e = n - 1 if n - 1 <= o["maxHistory"] else int(rng.integers(o["maxHistory"], n))  # last target index
         a = max(0, e - o["maxHistory"])  # first window item
+        if o["windowCrop"] > 0 and rng.random() < o["windowCrop"]:
+            a = int(rng.integers(a, e))
         s = int(rng.integers(1, e + 1))  # CF prefix length; targets are t[s..e]
         r = len(rows)
         toks = [b.user_tok]
@@ -233,7 +251,9 @@ def step_seq(model: PeapodT5, b: Bundle, users: list[int], rng, o: dict, n_nb: i
     rows, cf, targets, row_of, at = seq_batch(b, kept, rng, o, P)
     ids, mask = pad_rows(rows, b.pad)
     pos, allowed = packed_structure(rows, P, b.eos)
-    hidden, _, _ = model.encode("sequential", ids, mask, torch.stack(cf), neighbour_emb(b, kept, n_nb), structure=(pos, allowed))
+    cf = torch.stack(cf)
+    nbe = prefix_neighbour_emb(b, kept, cf, n_nb) if o["neighbours"] == "prefix" else neighbour_emb(b, kept, n_nb)
+    hidden, _, _ = model.encode("sequential", ids, mask, cf, nbe, structure=(pos, allowed))
     owner = torch.tensor(row_of)
     kv = [(k[owner], v[owner]) for k, v in model.cross_kv(hidden)]
     cross_bias = torch.where(allowed[owner, torch.tensor(at)], 0.0, MASKED)[:, None, None, :]
@@ -245,7 +265,9 @@ def step_topn(model: PeapodT5, b: Bundle, users: list[int], rng, o: dict, n_nb: 
     kept = [u for u in users if len(b.train_seq(u)) >= 2]
     rows, cf, targets = topn_batch(b, kept, rng, o)
     ids, mask = pad_rows(rows, b.pad)
-    hidden, full_mask, _ = model.encode("topn", ids, mask, torch.stack(cf), neighbour_emb(b, kept, n_nb))
+    cf = torch.stack(cf)
+    nbe = prefix_neighbour_emb(b, kept, cf, n_nb) if o["neighbours"] == "prefix" else neighbour_emb(b, kept, n_nb)
+    hidden, full_mask, _ = model.encode("topn", ids, mask, cf, nbe)
     kv = model.cross_kv(hidden)
     cross_bias = ((1 - full_mask) * MASKED)[:, None, None, :]
     loss, item = two_token_loss(model, b, targets, kv, cross_bias, o)
