@@ -18,7 +18,9 @@ test('the automatic backend is remembered across a reload, and Re-check runs the
   expect(first).toBe('wasm');
   const original = (await reason.textContent())!;
   expect(original).not.toMatch(/Remembered/);
-  expect(original).toMatch(info.project.name === 'webgpu' ? /CPU emulation/ : /No WebGPU adapter/);
+  // Either answer leads to wasm; which one comes depends on how fast this machine's adapter request
+  // answers (under load SwiftShader's can miss the start-up box), and no test may depend on that.
+  expect(original).toMatch(info.project.name === 'webgpu' ? /CPU emulation|did not answer within/ : /No WebGPU adapter|did not answer within/);
   await expect(timing).toHaveAttribute('data-remembered', 'false');
   await expect(timing).toHaveText(/^probe \d+ ms \(adapter \d+, memory \d+, failed \d+, smoke \d+\) \+ wasm start \d+ ms$/);
   await ready();

