@@ -33,6 +33,16 @@ in blocks), as the authors' precompute_cosine_similarities does.
 
 --self-test builds a small random model with the authors' parameter names (no transformers needed,
 only torch) and exports it: the repository's tests import that folder (src/cli/commands/import-authors.test.ts).
+
+--random-t5-small does the same at the authors' real size: T5-small (d_model 512, d_kv 64, 8 heads,
+d_ff 2048, 6 + 6 layers, relu, tied, vocabulary 32,100) with their extras (whole-word table of
+n_positions 512 rows, 512-d CF embeddings, 4-head composer over 20 neighbours, prompt length 3):
+62.3M parameters, initialised as Hugging Face initialises T5 (untrained), a T5-sized SentencePiece
+tokenizer.json (32,000 made-up pieces + 100 <extra_id_*>) and a small random dataset
+(data/random-t5-small/sequential_data.txt, --users x --items) so the import stays quick:
+
+    /usr/bin/python3 tools/export_authors_checkpoint.py --random-t5-small --out /tmp/t5s
+    npx peapod import --from /tmp/t5s --dataset /tmp/t5s/data/random-t5-small --out /tmp/t5s-pack
 """
 from __future__ import annotations
 
@@ -192,6 +202,45 @@ def export(args: argparse.Namespace) -> None:
     print(f"wrote {args.out}: config.json, tokenizer.json, model.safetensors, data.safetensors ({len(user_embeddings)} users)")
 
 
+def random_solomon(hf: dict, *, cf: int, prompt_length: int, init) -> dict:
+    """A random state dict of the authors' Solomon (T5ForConditionalGeneration + their additions) for
+    the sizes in `hf`; init(kind, *shape) draws each tensor (kind names what it is)."""
+    d, heads, dkv, dff, layers = hf["d_model"], hf["num_heads"], hf["d_kv"], hf["d_ff"], hf["num_layers"]
+    buckets, vocab = hf["relative_attention_num_buckets"], hf["vocab_size"]
+    sd = {"shared.weight": init("shared", vocab, d)}
+    sd["encoder.embed_tokens.weight"] = sd["shared.weight"]
+    sd["decoder.embed_tokens.weight"] = sd["shared.weight"]
+    sd["lm_head.weight"] = sd["shared.weight"]
+    for stack in ("encoder", "decoder"):
+        for i in range(layers):
+            p = f"{stack}.block.{i}.layer"
+            for w in "qkv":
+                sd[f"{p}.0.SelfAttention.{w}.weight"] = init(w, heads * dkv, d)
+            sd[f"{p}.0.SelfAttention.o.weight"] = init("o", d, heads * dkv)
+            if i == 0:
+                sd[f"{p}.0.SelfAttention.relative_attention_bias.weight"] = init("bias", buckets, heads)
+            sd[f"{p}.0.layer_norm.weight"] = init("norm", d)
+            f = 1
+            if stack == "decoder":
+                for w in "qkv":
+                    sd[f"{p}.1.EncDecAttention.{w}.weight"] = init(w, heads * dkv, d)
+                sd[f"{p}.1.EncDecAttention.o.weight"] = init("o", d, heads * dkv)
+                sd[f"{p}.1.layer_norm.weight"] = init("norm", d)
+                f = 2
+            sd[f"{p}.{f}.DenseReluDense.wi.weight"] = init("wi", dff, d)
+            sd[f"{p}.{f}.DenseReluDense.wo.weight"] = init("wo", d, dff)
+            sd[f"{p}.{f}.layer_norm.weight"] = init("norm", d)
+        sd[f"{stack}.final_layer_norm.weight"] = init("norm", d)
+    sd["whole_word_embeddings.weight"] = init("whole_word", hf["n_positions"], d)
+    for layer in ("query_layer", "key_layer", "value_layer"):
+        sd[f"{layer}.weight"] = init("linear", cf, cf)
+        sd[f"{layer}.bias"] = init("linear_bias", cf)
+    sd["prompt_projector.weight"] = init("linear", prompt_length * d, cf)
+    sd["prompt_projector.bias"] = init("linear_bias", prompt_length * d)
+    sd["task_embeddings"] = init("task", 3, prompt_length, d)
+    return sd
+
+
 def self_test(out: str) -> None:
     """A small random model with the authors' parameter names, exported like a real one."""
     g = torch.Generator().manual_seed(7)
@@ -201,37 +250,7 @@ def self_test(out: str) -> None:
           "layer_norm_epsilon": 1e-6, "feed_forward_proj": "relu", "tie_word_embeddings": True, "pad_token_id": 0, "eos_token_id": 1, "decoder_start_token_id": 0,
           "is_encoder_decoder": True, "n_positions": 128}
     r = lambda *shape: torch.randn(*shape, generator=g) * 0.3  # noqa: E731
-    sd = {"shared.weight": r(vocab, d)}
-    sd["encoder.embed_tokens.weight"] = sd["shared.weight"]
-    sd["decoder.embed_tokens.weight"] = sd["shared.weight"]
-    sd["lm_head.weight"] = sd["shared.weight"]
-    for stack in ("encoder", "decoder"):
-        for i in range(layers):
-            p = f"{stack}.block.{i}.layer"
-            for w in "qkv":
-                sd[f"{p}.0.SelfAttention.{w}.weight"] = r(heads * dkv, d)
-            sd[f"{p}.0.SelfAttention.o.weight"] = r(d, heads * dkv)
-            if i == 0:
-                sd[f"{p}.0.SelfAttention.relative_attention_bias.weight"] = r(buckets, heads)
-            sd[f"{p}.0.layer_norm.weight"] = 1 + r(d)
-            f = 1
-            if stack == "decoder":
-                for w in "qkv":
-                    sd[f"{p}.1.EncDecAttention.{w}.weight"] = r(heads * dkv, d)
-                sd[f"{p}.1.EncDecAttention.o.weight"] = r(d, heads * dkv)
-                sd[f"{p}.1.layer_norm.weight"] = 1 + r(d)
-                f = 2
-            sd[f"{p}.{f}.DenseReluDense.wi.weight"] = r(dff, d)
-            sd[f"{p}.{f}.DenseReluDense.wo.weight"] = r(d, dff)
-            sd[f"{p}.{f}.layer_norm.weight"] = 1 + r(d)
-        sd[f"{stack}.final_layer_norm.weight"] = 1 + r(d)
-    sd["whole_word_embeddings.weight"] = r(hf["n_positions"], d)
-    for layer in ("query_layer", "key_layer", "value_layer"):
-        sd[f"{layer}.weight"] = r(cf, cf)
-        sd[f"{layer}.bias"] = r(cf)
-    sd["prompt_projector.weight"] = r(l * d, cf)
-    sd["prompt_projector.bias"] = r(l * d)
-    sd["task_embeddings"] = r(3, l, d)
+    sd = random_solomon(hf, cf=cf, prompt_length=l, init=lambda kind, *shape: 1 + r(*shape) if kind == "norm" else r(*shape))
     users = {str(u): r(cf).tolist() for u in range(25, 0, -1)}  # a map, not in user order
     pieces = [["<pad>", 0.0], ["</s>", 0.0], ["<unk>", 0.0], ["\u2581", -3.0], ["\u2581user", -2.0], ["\u2581item", -2.0], ["_", -2.0]]
     pieces += [[str(x), -3.0] for x in range(10)] + [["\u2581" + str(x), -3.0] for x in range(10)]
@@ -242,6 +261,84 @@ def self_test(out: str) -> None:
     with open(os.path.join(out, "source-users.json"), "w") as f:
         json.dump(users, f)
     print(f"wrote {out} (self-test)")
+
+
+# T5-small as Hugging Face publishes it (t5-small/config.json), with the tokenizer's 32,100 rows.
+T5_SMALL = {"model_type": "t5", "architectures": ["T5ForConditionalGeneration"], "vocab_size": 32100, "d_model": 512, "d_kv": 64, "d_ff": 2048, "num_layers": 6,
+            "num_decoder_layers": 6, "num_heads": 8, "relative_attention_num_buckets": 32, "relative_attention_max_distance": 128, "dropout_rate": 0.1,
+            "layer_norm_epsilon": 1e-6, "initializer_factor": 1.0, "feed_forward_proj": "relu", "tie_word_embeddings": True, "pad_token_id": 0, "eos_token_id": 1,
+            "decoder_start_token_id": 0, "is_encoder_decoder": True, "n_positions": 512}
+RANDOM_T5_SMALL_DATASET = "random-t5-small"
+
+
+def t5_sized_tokenizer(vocab: int) -> dict:
+    """A SentencePiece unigram tokenizer.json of T5's shape: <pad> </s> <unk>, then pieces, then the
+    100 sentinels <extra_id_99> .. <extra_id_0> in the last rows (vocab rows in all). The pieces are
+    made up (digits and number pieces for ids, ▁user / ▁item / _, letters, then letter pairs and
+    triples, with and without ▁), so user_12 / item_345 tokenize as with T5's (▁user _ 12)."""
+    sentinels = [f"<extra_id_{i}>" for i in range(99, -1, -1)]
+    pieces = ["\u2581", "\u2581user", "\u2581item", "_"]
+    pieces += [str(x) for x in range(1000)] + ["\u2581" + str(x) for x in range(100)]
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    pieces += list(letters) + ["\u2581" + a for a in letters]
+    pairs = [a + b for a in letters for b in letters]
+    pieces += pairs + ["\u2581" + p for p in pairs]
+    n = vocab - 3 - len(sentinels)
+    triples = [a + p for a in letters for p in pairs]
+    pieces += [t for pair in zip(triples, ("\u2581" + t for t in triples)) for t in pair]
+    if len(pieces) < n:
+        raise SystemExit(f"a made-up tokenizer has at most {len(pieces) + 3 + len(sentinels)} pieces; vocab_size {vocab} is larger")
+    pieces = pieces[:n]
+    vocab_list = [["<pad>", 0.0], ["</s>", 0.0], ["<unk>", 0.0]]
+    vocab_list += [[p, -2.0 - 12.0 * i / len(pieces)] for i, p in enumerate(pieces)]
+    vocab_list += [[s, 0.0] for s in sentinels]
+    assert len(vocab_list) == vocab and len({p for p, _ in vocab_list}) == vocab
+    return {"version": "1.0", "model": {"type": "Unigram", "unk_id": 2, "vocab": vocab_list, "byte_fallback": False}}
+
+
+def random_t5_small(out: str, *, users: int, items: int, seed: int) -> None:
+    """A T5-small-sized random PeaPOD (the authors' Solomon at its real size), exported like a real
+    one, with a small random dataset to import it against."""
+    g = torch.Generator().manual_seed(seed)
+    hf = dict(T5_SMALL)
+    d, dkv, heads, dff = hf["d_model"], hf["d_kv"], hf["num_heads"], hf["d_ff"]
+    cf, l, k, comp_heads = 512, 3, 20, 4  # the authors' scripts: 512-d CF, --prompt_num 20 --prompt_length 3 --num_heads 4
+    # Hugging Face's T5 initialisation (T5PreTrainedModel._init_weights, factor 1.0); nn.Linear's and
+    # nn.Embedding's defaults for the additions; the authors' uniform(-0.1, 0.1) task prompts.
+    std = {"shared": 1.0, "q": (d * dkv) ** -0.5, "k": d ** -0.5, "v": d ** -0.5, "o": (heads * dkv) ** -0.5, "bias": d ** -0.5,
+           "wi": d ** -0.5, "wo": dff ** -0.5, "whole_word": 1.0, "linear": cf ** -0.5, "linear_bias": cf ** -0.5}
+
+    def init(kind: str, *shape: int) -> torch.Tensor:
+        if kind == "norm":
+            return torch.ones(*shape)
+        if kind == "task":
+            return torch.rand(*shape, generator=g) * 0.2 - 0.1
+        return torch.randn(*shape, generator=g) * std[kind]
+
+    sd = random_solomon(hf, cf=cf, prompt_length=l, init=init)
+    params = sum(t.numel() for name, t in sd.items() if name not in TIED_COPIES and name != "lm_head.weight")
+    # The dataset: users with 5-20 purchases each, drawn with a popularity skew; every item is bought.
+    rows = []
+    order = torch.randperm(items, generator=g) + 1
+    for u in range(users):
+        n = int(torch.randint(5, 21, (1,), generator=g))
+        picks = (torch.rand(n, generator=g) ** 2 * items).long()
+        rows.append([int(order[p]) for p in picks])
+    bought = {i for r in rows for i in r}
+    for i in range(1, items + 1):
+        if i not in bought:  # into a random user's history at a random place
+            r = rows[int(torch.randint(users, (1,), generator=g))]
+            r.insert(int(torch.randint(len(r) + 1, (1,), generator=g)), i)
+    data = os.path.join(out, "data", RANDOM_T5_SMALL_DATASET)
+    os.makedirs(data, exist_ok=True)
+    with open(os.path.join(data, "sequential_data.txt"), "w") as f:
+        f.writelines(f"{u + 1} {' '.join(map(str, r))}\n" for u, r in enumerate(rows))
+    cf_users = torch.randn(users, cf, generator=g) * cf ** -0.5
+    user_embeddings = {str(u + 1): cf_users[u].tolist() for u in range(users)}
+    write_folder(out, hf_config=hf, state=sd, user_embeddings=user_embeddings, neighbours=k, heads=comp_heads, prompt_length=l, dataset=RANDOM_T5_SMALL_DATASET,
+                 name="random-t5-small", tokenizer_json=t5_sized_tokenizer(hf["vocab_size"]))
+    print(f"wrote {out}: T5-small-sized random PeaPOD, {params / 1e6:.2f}M parameters (seed {seed}); dataset {data} ({users} users, {items} items)")
+    print(f"import it: npx peapod import --from {out} --dataset {data} --out PACK")
 
 
 def main() -> None:
@@ -255,9 +352,19 @@ def main() -> None:
     ap.add_argument("--name", help="pack name")
     ap.add_argument("--out", required=True, help="folder to write")
     ap.add_argument("--self-test", action="store_true", help="export a small random model with the authors' names (torch only)")
+    ap.add_argument("--random-t5-small", action="store_true", help="export a T5-small-sized random model (62M parameters) with the authors' names, "
+                    "a T5-sized tokenizer.json and a small random dataset under OUT/data (torch only)")
+    ap.add_argument("--users", type=int, default=500, help="--random-t5-small: users in the random dataset (default 500)")
+    ap.add_argument("--items", type=int, default=2000, help="--random-t5-small: items in the random dataset (default 2000)")
+    ap.add_argument("--seed", type=int, default=14, help="--random-t5-small: random seed (default 14)")
     args = ap.parse_args()
     if args.self_test:
         self_test(args.out)
+        return
+    if args.random_t5_small:
+        if args.users < 21 or args.items < 10:
+            ap.error("--users must be at least 21 (20 neighbours + the user) and --items at least 10")
+        random_t5_small(args.out, users=args.users, items=args.items, seed=args.seed)
         return
     missing = [f"--{k.replace('_', '-')}" for k in ("code", "model", "user_embeddings", "dataset") if not getattr(args, k)]
     if missing:
