@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, metricsTable, modelRows, parameterCount, trainingRows } from './pack-facts.ts';
+import { formatDuration, metricsTable, modelRows, parameterCount, trainingRows, weightBytes } from './pack-facts.ts';
 
 const manifest = {
   weightDtype: 'float16',
@@ -18,6 +18,18 @@ describe('pack facts', () => {
     expect(rows[0]![0]).toBe('parameters');
     expect(rows[0]![2]).toMatch(/^60\.51 M/);
     expect(rows.find((r) => r[0] === 'd_model')).toEqual(['d_model', '128', '512']);
+  });
+  it('weight bytes from the file list, or from the stored dtypes where the worker summarised the list', () => {
+    expect(weightBytes(manifest)).toBe(86);
+    const summarised = {
+      ...manifest,
+      files: '3 files, 1234 bytes',
+      weightsManifest: [{ paths: ['w1.bin'], weights: [{ name: 'a', shape: [10, 4], dtype: 'float32', quantization: { dtype: 'float16' } }, { name: 'b', shape: [3], dtype: 'int32' }] }],
+    };
+    expect(weightBytes(summarised)).toBe(40 * 2 + 3 * 4);
+    // A T5-small-sized pack: its size beside T5-small's to 2 digits, not "1×".
+    const big = { ...summarised, weightsManifest: [{ paths: ['w1.bin'], weights: [{ name: 'a', shape: [62_339_976], dtype: 'float32', quantization: { dtype: 'float16' } }] }] };
+    expect(modelRows(big)[0]).toEqual(['parameters', '62.34 M (118.9 MiB of float16)', '60.51 M (0.97× this pack)']);
   });
   it('training time from the whole run, the resumed session apart, samples/s to 1 digit', () => {
     const rows = Object.fromEntries(trainingRows(manifest));

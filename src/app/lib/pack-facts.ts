@@ -26,19 +26,37 @@ export function parameterCount(manifest: Record<string, unknown>): number | null
   return total;
 }
 
-/** Bytes of the weight shards (from the manifest's file list). */
+const BYTES_PER: Record<string, number> = { float32: 4, int32: 4, float16: 2, uint16: 2, uint8: 1 };
+
+/**
+ * Bytes of the weight shards: from the manifest's file list, or, where the list is not there (the
+ * app's worker sends a one-line summary of it), from each weight's shape and stored dtype.
+ */
 export function weightBytes(manifest: Record<string, unknown>): number | null {
   const groups = manifest['weightsManifest'];
   const files = manifest['files'];
-  if (!Array.isArray(groups) || !isObj(files)) return null;
+  if (!Array.isArray(groups)) return null;
   let total = 0;
+  if (isObj(files)) {
+    for (const g of groups) {
+      const paths = get(g, 'paths');
+      if (!Array.isArray(paths)) return null;
+      for (const p of paths) {
+        const b = num(get(files, String(p), 'bytes'));
+        if (b === null) return null;
+        total += b;
+      }
+    }
+    return total;
+  }
   for (const g of groups) {
-    const paths = get(g, 'paths');
-    if (!Array.isArray(paths)) return null;
-    for (const p of paths) {
-      const b = num(get(files, String(p), 'bytes'));
-      if (b === null) return null;
-      total += b;
+    const ws = get(g, 'weights');
+    if (!Array.isArray(ws)) return null;
+    for (const w of ws) {
+      const shape = get(w, 'shape');
+      const per = BYTES_PER[String(get(w, 'quantization', 'dtype') ?? get(w, 'dtype'))];
+      if (!Array.isArray(shape) || !shape.every((d) => typeof d === 'number') || per === undefined) return null;
+      total += (shape as number[]).reduce((a, b) => a * b, 1) * per;
     }
   }
   return total;
@@ -68,7 +86,7 @@ export function modelRows(manifest: Record<string, unknown>): [string, string, s
   const rows: [string, string, string][] = [];
   const params = parameterCount(manifest);
   const bytes = weightBytes(manifest);
-  if (params !== null) rows.push(['parameters', `${formatCount(params)}${bytes !== null ? ` (${(bytes / 1024 / 1024).toFixed(1)} MiB of ${String(manifest['weightDtype'] ?? 'weights')})` : ''}`, `${formatCount(T5_SMALL.parameters)} (${(T5_SMALL.parameters / params!).toFixed(0)}× this pack)`]);
+  if (params !== null) rows.push(['parameters', `${formatCount(params)}${bytes !== null ? ` (${(bytes / 1024 / 1024).toFixed(1)} MiB of ${String(manifest['weightDtype'] ?? 'weights')})` : ''}`, `${formatCount(T5_SMALL.parameters)} (${(T5_SMALL.parameters / params!).toFixed(T5_SMALL.parameters < 2 * params! ? 2 : 0)}× this pack)`]);
   const d = num(get(t5, 'dModel'));
   if (d !== null) rows.push(['d_model', String(d), String(T5_SMALL.dModel)]);
   const enc = num(get(t5, 'numEncoderLayers'));
