@@ -9,6 +9,10 @@
 //                BENCH_APP_LOADS=5 (cold loads per app row; the row keeps the median and every sample)
 //                BENCH_APP_URLS=http://a/,http://b/ (measure already-served builds instead of building
 //                  this tree; loads alternate between them so that both see the same machine load)
+//                BENCH_PACKS=/path/to/pack (any pack folder, e.g. one `peapod import` wrote: copied into
+//                  dist/bench-packs/<folder name>/ and measured under that name; over 50 MB of weights it
+//                  gets the T5-small-sized pack's cycles, reps and timeouts)
+//                BENCH_SKIP_APP=1 (no app cold-start rows)  BENCH_PAGE_TIMEOUT_S=N (per bench page)
 import { chromium, type Browser } from '@playwright/test';
 import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync, readdirSync, readFileSync, cpSync } from 'node:fs';
@@ -26,7 +30,11 @@ const backends = (process.env.BENCH_BACKENDS ?? 'wasm,webgpu,webgl,cpu').split('
 const appOnly = process.env.BENCH_ONLY === 'app';
 const appLoads = Math.max(1, Number(process.env.BENCH_APP_LOADS ?? 5));
 const appUrls = (process.env.BENCH_APP_URLS ?? '').split(',').filter(Boolean);
-const packs = (process.env.BENCH_PACKS ?? 'beauty,t5-small').split(',');
+const packArgs = (process.env.BENCH_PACKS ?? 'beauty,t5-small').split(',').filter(Boolean);
+/** A BENCH_PACKS entry with a slash is a pack folder, benchmarked under its folder name. */
+const packDirs = new Map(packArgs.filter((p) => p.includes('/')).map((p) => [path.basename(path.resolve(p)), path.resolve(p)]));
+const packs = packArgs.map((p) => (p.includes('/') ? path.basename(path.resolve(p)) : p));
+const pageTimeoutS = Number(process.env.BENCH_PAGE_TIMEOUT_S ?? 0);
 const baseCycles = Number(process.env.BENCH_CYCLES ?? 1000);
 
 function say(s: string): void {
@@ -63,8 +71,23 @@ function stopPreview(p: ChildProcess): void {
 }
 
 function packPath(name: string): string {
-  return name === 't5-small' ? 'bench-packs/t5-small/' : `models/${name}/`;
+  return name === 't5-small' || packDirs.has(name) ? `bench-packs/${name}/` : `models/${name}/`;
 }
+
+/** Packs given as folders are copied into dist; those over 50 MB of weights count as T5-small-sized. */
+const largeDirs = new Set<string>();
+function copyPackDirs(): void {
+  for (const [name, dir] of packDirs) {
+    const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { weightsManifest: { paths: string[] }[]; files: Record<string, { bytes: number }> };
+    const weightBytes = manifest.weightsManifest.flatMap((g) => g.paths).reduce((n, p) => n + (manifest.files[p]?.bytes ?? 0), 0);
+    if (weightBytes > 50e6) largeDirs.add(name);
+    say(`copying pack ${dir} (${(weightBytes / 1e6).toFixed(1)} MB of weights) to dist/bench-packs/${name}/…`);
+    cpSync(dir, path.join(root, 'dist', 'bench-packs', name), { recursive: true });
+  }
+}
+
+/** T5-small-sized: the random t5-small pack or a large pack folder (fewer cycles, longer timeouts). */
+const isLarge = (pack: string): boolean => pack === 't5-small' || largeDirs.has(pack);
 
 /** The T5-small-sized random pack is generated once (not committed: ~100 MB) and copied into dist. */
 function ensureT5SmallPack(): void {
@@ -77,7 +100,7 @@ function ensureT5SmallPack(): void {
 }
 
 function cyclesFor(backend: string, pack: string): number {
-  if (pack === 't5-small') return backend === 'wasm' ? 3 : 1; // ~10 s per cycle on wasm here
+  if (isLarge(pack)) return backend === 'wasm' ? 3 : 1; // ~10 s per cycle on wasm here
   // Software WebGPU (SwiftShader) takes seconds per cycle here; CPU and WebGL hundreds of ms.
   const cap: Record<string, number> = { webgpu: 10, webgl: 30, cpu: 20 };
   return backend === 'wasm' ? baseCycles : Math.min(baseCycles, cap[backend] ?? 20);
@@ -91,9 +114,9 @@ async function benchPage(browser: Browser, backend: string, pack: string): Promi
     if (len) bytes += len;
   });
   const cycles = cyclesFor(backend, pack);
-  const url = `${BASE}bench.html?backend=${backend}&pack=${encodeURIComponent(packPath(pack))}&cycles=${cycles}&reps=${pack === 't5-small' ? (backend === 'wasm' ? 2 : 1) : 5}`;
+  const url = `${BASE}bench.html?backend=${backend}&pack=${encodeURIComponent(packPath(pack))}&cycles=${cycles}&reps=${isLarge(pack) ? (backend === 'wasm' ? 2 : 1) : 5}`;
   // The T5-small pack on software WebGPU/WebGL/CPU needs far longer than a benchmark should wait.
-  const timeout = pack === 't5-small' && backend !== 'wasm' ? 150_000 : 570_000;
+  const timeout = pageTimeoutS > 0 ? pageTimeoutS * 1000 : isLarge(pack) && backend !== 'wasm' ? 150_000 : 570_000;
   await page.goto(url);
   const handle = await page.waitForFunction(() => (window as unknown as { __bench?: unknown; __benchError?: string }).__bench ?? (window as unknown as { __benchError?: string }).__benchError, null, { timeout, polling: 500 });
   const value = (await handle.jsonValue()) as Record<string, unknown> | string;
@@ -321,6 +344,7 @@ async function main(): Promise<void> {
     say('building…');
     sh('npx', ['vite', 'build', '--logLevel', 'warn']);
     if (packs.includes('t5-small') && !appOnly) ensureT5SmallPack();
+    if (!appOnly) copyPackDirs();
   }
   const server = appUrls.length ? null : await startPreview();
   const browser = await chromium.launch({ executablePath: chromiumPath, args });
@@ -340,7 +364,7 @@ async function main(): Promise<void> {
         say(`  done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
       }
     }
-    for (const b of [null, ...backends.filter((b) => b !== 'cpu')]) app.push(...(await appColdStart(browser, appUrls.length ? appUrls : [BASE], b)));
+    if (!process.env.BENCH_SKIP_APP) for (const b of [null, ...backends.filter((b) => b !== 'cpu')]) app.push(...(await appColdStart(browser, appUrls.length ? appUrls : [BASE], b)));
     if (!process.env.BENCH_SKIP_NODE && !appOnly) node = nodeThroughput();
   } finally {
     await browser.close();
@@ -354,7 +378,8 @@ async function main(): Promise<void> {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
   const browserVersion = sh(chromiumPath, ['--version']).trim();
-  const record = { date: new Date().toISOString(), machine: `${os.cpus().length} cores, ${os.cpus()[0]?.model ?? '?'}, ${browserVersion}, node ${process.version}`, pages, app, node };
+  const command = [...Object.entries(process.env).filter(([k]) => k.startsWith('BENCH_')).map(([k, v]) => `${k}=${v}`), 'npx tsx bench/run.ts'].join(' ');
+  const record = { date: new Date().toISOString(), machine: `${os.cpus().length} cores, ${os.cpus()[0]?.model ?? '?'}, ${browserVersion}, node ${process.version}`, command, pages, app, node };
   writeFileSync(path.join(root, 'bench', 'results', `${stamp}.json`), JSON.stringify(record, null, 1));
   writeMarkdown();
   say(`wrote bench/results/${stamp}.json and BENCHMARKS.md`);

@@ -386,6 +386,11 @@ async function run(): Promise<Timings> {
     r.cachedStepAllowedFlopsRatio = decoderStepFlops(cfg.t5, T, srcLen, true, allowedIds.length, folded) / (encoderFlops(cfg.t5, srcLen) / srcLen);
     if (folded) r.foldCrossFlopsPerInput = foldCrossFlops(cfg.t5, srcLen);
     r.crossKvFlopsPerInput = crossKvFlops(cfg.t5, srcLen);
+    // FLOP per token: one encoder token at this source length, and one cached decoder step of one row
+    // (at step T, output head over the whole vocabulary), from the config alone (flops.ts).
+    r.srcLen = srcLen;
+    r.encoderFlopsPerToken = encoderFlops(cfg.t5, srcLen) / srcLen;
+    r.decoderStepFlopsPerToken = decoderStepFlops(cfg.t5, T, srcLen, true, cfg.t5.vocabSize, folded);
     e.dispose();
   }
 
