@@ -53,6 +53,22 @@ describe('atomicConstrainedNext', () => {
       f.scores.forEach((s, k) => expect(s).toBeCloseTo(generic[b]!.scores[k]!, 4));
       expect(f.scores).toEqual([...f.scores].sort((x, y) => y - x));
     });
+    // Excluding items: with every other item in the beam, exactly the full ranking without them.
+    const exclude = [[3, 7, 9], [1], [40, 2, 2]];
+    const full = await atomicConstrainedNext(peapodDecoder(model, enc), tok, 40, 40);
+    const kept = await atomicConstrainedNext(peapodDecoder(model, enc), tok, 40, 10, exclude);
+    kept.forEach((k, b) => {
+      const want = full[b]!.items.filter((i) => !exclude[b]!.includes(i)).slice(0, 10);
+      expect(k.items).toEqual(want);
+      expect(k.items.some((i) => exclude[b]!.includes(i))).toBe(false);
+    });
+    // A narrower beam never returns an excluded item either, and still returns topK items.
+    const narrow = await atomicConstrainedNext(peapodDecoder(model, enc), tok, 20, 10, exclude);
+    narrow.forEach((k, b) => {
+      expect(k.items.length).toBe(10);
+      expect(k.items.some((i) => exclude[b]!.includes(i))).toBe(false);
+    });
+    await expect(atomicConstrainedNext(peapodDecoder(model, enc), tok, 20, 10, [[1]])).rejects.toThrow(/1 exclusion lists for 3 rows/);
     enc.hidden.dispose();
     enc.mask.dispose();
     model.dispose();

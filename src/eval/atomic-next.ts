@@ -12,29 +12,57 @@ export interface AtomicNext {
   scores: number[];
 }
 
-const itemColumns = new WeakMap<Tokenizer, { tokens: Int32Array; items: Int32Array }>();
+interface ItemColumns {
+  tokens: Int32Array;
+  items: Int32Array;
+  /** Column of each item id (-1: not an item of this tokenizer). */
+  columnOf: Map<number, number>;
+}
 
-function columns(tok: Tokenizer): { tokens: Int32Array; items: Int32Array } {
+const itemColumns = new WeakMap<Tokenizer, ItemColumns>();
+
+function columns(tok: Tokenizer): ItemColumns {
   let c = itemColumns.get(tok);
   if (!c) {
     const items = Int32Array.from(tok.items());
-    c = { items, tokens: Int32Array.from(items, (i) => tok.itemTokens(i)[0]!) };
+    c = { items, tokens: Int32Array.from(items, (i) => tok.itemTokens(i)[0]!), columnOf: new Map(Array.from(items, (item, k) => [item, k] as const)) };
     itemColumns.set(tok, c);
   }
   return c;
 }
 
-export async function atomicConstrainedNext(decoder: EncodedDecoder, tok: Tokenizer, beamWidth: number, topK: number): Promise<AtomicNext[]> {
+/**
+ * `exclude[b]` (optional): item ids row b may not return (e.g. the items already in its history).
+ * They are removed before the first step's top-k, so the beam still holds beamWidth other items.
+ */
+export async function atomicConstrainedNext(decoder: EncodedDecoder, tok: Tokenizer, beamWidth: number, topK: number, exclude?: readonly ArrayLike<number>[]): Promise<AtomicNext[]> {
   if (tok.idScheme !== 'atomic') throw new Error('atomicConstrainedNext needs the atomic id scheme');
   const B = decoder.batchSize;
-  const { tokens, items } = columns(tok);
-  const W = Math.min(beamWidth, items.length);
+  const { tokens, items, columnOf } = columns(tok);
+  if (exclude && exclude.length !== B) throw new Error(`atomicConstrainedNext: ${exclude.length} exclusion lists for ${B} rows`);
+  let banned: Float32Array | null = null;
+  let most = 0;
+  if (exclude) {
+    banned = new Float32Array(B * items.length);
+    exclude.forEach((list, b) => {
+      let n = 0;
+      for (let k = 0; k < list.length; k++) {
+        const c = columnOf.get(list[k]!);
+        if (c === undefined || banned![b * items.length + c] !== 0) continue;
+        banned![b * items.length + c] = -Infinity;
+        n++;
+      }
+      most = Math.max(most, n);
+    });
+  }
+  const W = Math.min(beamWidth, items.length - most);
   const session = decoder.startSession();
   try {
     const logits1 = session.step(new Int32Array(B).fill(tok.padId));
     const [v1, i1] = tf.tidy(() => {
       const lp = tf.logSoftmax(logits1);
-      const restricted = tf.gather(lp, tf.tensor1d(tokens, 'int32'), 1);
+      let restricted = tf.gather(lp, tf.tensor1d(tokens, 'int32'), 1);
+      if (banned) restricted = tf.add(restricted, tf.tensor2d(banned, [B, items.length]));
       const { values, indices } = tf.topk(restricted, W, true);
       return [values, indices];
     });

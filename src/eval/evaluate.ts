@@ -54,6 +54,8 @@ export interface EvalOptions {
   noRepeatNgram?: number;
   /** Add the model's output priors (config.composer.cfPrior / seqPrior) to the first decoded token; default true. false: the T5 alone. */
   priors?: boolean;
+  /** Next-item: never return an item already in the input history (default false, as the paper's protocol; atomic ids, constrained decoding only). */
+  excludeHistory?: boolean;
   onProgress?: (task: TaskName, done: number, total: number) => void;
 }
 
@@ -136,6 +138,7 @@ export function metricText(text: string): string {
 }
 
 export async function evaluateModel(e: EvalModel, o: EvalOptions): Promise<EvalResult> {
+  if (o.excludeHistory && !(o.constrained && e.tok.idScheme === 'atomic')) throw new Error('excludeHistory needs constrained decoding of atomic item ids (the pack\'s tokenizer and --constrained on).');
   const metrics: EvalMetrics = {};
   const predictions: PredictionRow[] = [];
   const seconds: Partial<Record<TaskName, number>> = {};
@@ -156,7 +159,7 @@ export async function evaluateModel(e: EvalModel, o: EvalOptions): Promise<EvalR
         const dec = peapodDecoder(e.model, enc);
         const res =
           o.constrained && e.tok.idScheme === 'atomic'
-            ? await atomicConstrainedNext(dec, e.tok, o.beamWidth, o.topK)
+            ? await atomicConstrainedNext(dec, e.tok, o.beamWidth, o.topK, o.excludeHistory ? samples.map((x) => (x.task === 'explanation' ? [] : x.items)) : undefined)
             : await recommendNext(dec, e.tok, { beamWidth: o.beamWidth, topK: o.topK, constrained: o.constrained, invalid: 'null' });
         res.forEach((r: { items: (number | null)[] }, k: number) => {
           const s = samples[k]!;

@@ -114,10 +114,14 @@ export interface PackEvalOptions {
   noRepeatNgram?: number;
   /** Add the pack's output priors (default true); false: the T5 alone (`--priors off`). */
   priors?: boolean;
+  /** Next-item lists skip the items already in the input history (`--exclude-history on`; default off, the paper's protocol). */
+  excludeHistory?: boolean;
 }
 
 /** RESULTS.md row label of a `--priors off` run when no --label is given. */
 export const T5_ONLY_LABEL = 'PeaPOD Web (ours), T5 only (priors off)';
+/** Appended to the default label of an `--exclude-history on` run. */
+export const SEEN_REMOVED_SUFFIX = ', seen items removed';
 
 export interface PackEvalReport {
   label: string;
@@ -139,6 +143,8 @@ export interface PackEvalReport {
   noRepeatNgram?: number;
   /** `--priors`: whether the pack's output priors were added ('off': the T5 alone). A pack without priors records 'off'. */
   priors: 'on' | 'off';
+  /** Present (true) when next-item lists skipped the items already in the input history. */
+  excludeHistory?: true;
   metrics: EvalMetrics;
   seconds: Partial<Record<TaskName, number>>;
   command: string;
@@ -162,6 +168,7 @@ export async function evaluatePack(o: PackEvalOptions): Promise<PackEvalReport> 
     constrained: o.constrained,
     noRepeatNgram: o.noRepeatNgram ?? 0,
     priors: o.priors ?? true,
+    ...(o.excludeHistory ? { excludeHistory: true } : {}),
     maxInputTokens: options.maxInputTokens ?? DEFAULT_EVAL.maxInputTokens,
     onProgress: o.quiet ? undefined : (task, done, total) => progress.update(done / total, `${task} ${done}/${total}`),
   });
@@ -171,7 +178,7 @@ export async function evaluatePack(o: PackEvalOptions): Promise<PackEvalReport> 
   const U = setup.evalModel.sequences.length;
   const result = (setup.training['result'] ?? {}) as { steps?: number; bestStep?: number };
   const report: PackEvalReport = {
-    label: o.label ?? (o.priors === false ? T5_ONLY_LABEL : 'PeaPOD Web (ours)'),
+    label: o.label ?? `${o.priors === false ? T5_ONLY_LABEL : 'PeaPOD Web (ours)'}${o.excludeHistory ? SEEN_REMOVED_SUFFIX : ''}`,
     trainSteps: result.steps ?? null,
     bestStep: result.bestStep ?? null,
     pack: o.pack,
@@ -185,6 +192,7 @@ export async function evaluatePack(o: PackEvalOptions): Promise<PackEvalReport> 
     constrained: o.constrained,
     ...(o.noRepeatNgram ? { noRepeatNgram: o.noRepeatNgram } : {}),
     priors: (o.priors ?? true) && Boolean(m.config.composer.cfPrior || m.config.composer.seqPrior) ? 'on' : 'off',
+    ...(o.excludeHistory ? { excludeHistory: true as const } : {}),
     metrics: res.metrics,
     seconds: res.seconds,
     command: o.command,

@@ -5,7 +5,7 @@ import { CliUsageError } from '../args.ts';
 import { makeTmpDir } from '../../data/testing.ts';
 import type { InteractionDataset } from '../../data/types.ts';
 import { evaluateBaseline } from '../../eval/node-baselines.ts';
-import { ITEM_DATASET_IDS, T5_ONLY_LABEL } from '../../eval/node-eval.ts';
+import { ITEM_DATASET_IDS, T5_ONLY_LABEL, SEEN_REMOVED_SUFFIX } from '../../eval/node-eval.ts';
 import type { PackContents } from '../../model/pack/build.ts';
 import { savePack } from '../../model/pack/node.ts';
 import { initialValues, PARAM, paramSpecs } from '../../model/params.ts';
@@ -139,6 +139,9 @@ describe('peapod eval --priors on|off', () => {
   it('rejects a bad value before loading anything, and --priors with a baseline', async () => {
     await expect(command.run(['--pack', '/nonexistent-pack', '--out', '/nonexistent-out', '--priors', 'maybe'])).rejects.toThrow(/--priors must be on .* got "maybe"/);
     await expect(command.run(['--baseline', 'most-popular', '--dataset', 'x', '--out', '/nonexistent-out', '--priors', 'off'])).rejects.toThrow(/baselines have none/);
+    await expect(command.run(['--pack', '/nonexistent-pack', '--out', '/nonexistent-out', '--exclude-history', 'yes'])).rejects.toThrow(/--exclude-history must be on or off, got "yes"/);
+    await expect(command.run(['--pack', '/nonexistent-pack', '--out', '/nonexistent-out', '--exclude-history'])).rejects.toThrow(/got nothing/);
+    await expect(command.run(['--baseline', 'most-popular', '--dataset', 'x', '--out', '/nonexistent-out', '--exclude-history', 'on'])).rejects.toThrow(/always skip history items/);
   });
 
   describe('on a tiny atomic pack with both priors', () => {
@@ -166,6 +169,22 @@ describe('peapod eval --priors on|off', () => {
       expect(off.label).toBe(T5_ONLY_LABEL);
       expect(off.command).toContain('--priors off');
       expect(off.metrics.sequential.users).toBe(4);
+      expect(off.excludeHistory).toBeUndefined();
+      // --exclude-history on: no next-item list holds an item of its input history (the test history
+      // is the sequence without its last item), recorded, and labelled.
+      const seen = await run(['--priors', 'off', '--exclude-history', 'on'], 'seen');
+      expect(seen.excludeHistory).toBe(true);
+      expect(seen.label).toBe(T5_ONLY_LABEL + SEEN_REMOVED_SUFFIX);
+      const histories = [[1, 2, 3, 4], [2, 3, 4, 5], [3, 4, 5, 1], [5, 1, 2, 3]];
+      const rows = readFileSync(path.join(tmp.dir, 'seen', 'predictions.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((r) => r.task === 'sequential');
+      expect(rows.length).toBe(4);
+      for (const r of rows) {
+        // Pack users 11..14 are rows 0..3; dataset item ids are 100 + the pack's.
+        const h = histories[r.user - 11]!;
+        expect(r.target).toBe(100 + h[3]!);
+        // 5 items, 3 in the input history: exactly the 2 others come back.
+        expect([...r.ranked].sort()).toEqual([1, 2, 3, 4, 5].filter((i) => !h.slice(0, 3).includes(i)).map((i) => 100 + i));
+      }
     }, 60_000);
   });
 });

@@ -26,7 +26,7 @@ export async function pmfFactorFit(d: number, quiet = true): Promise<FactorFit> 
   };
 }
 
-const HELP = `usage: peapod eval --pack DIR --out OUTDIR [--split test|valid] [--users N] [--constrained on|off] [--priors on|off] [--no-repeat-ngram N] [--tasks LIST] [--backend wasm|cpu] [--ablation TEXT]
+const HELP = `usage: peapod eval --pack DIR --out OUTDIR [--split test|valid] [--users N] [--constrained on|off] [--priors on|off] [--exclude-history on|off] [--no-repeat-ngram N] [--tasks LIST] [--backend wasm|cpu] [--ablation TEXT]
        peapod eval --baseline most-popular|id-order|pmf|item-knn --dataset NAME --out OUTDIR [--ids remap|original] [--seed N] [--cf-dim N]
        peapod eval --baseline item-explanation|user-explanation --dataset NAME --out OUTDIR [--ids remap|original] [--seed N]
 
@@ -48,6 +48,9 @@ const HELP = `usage: peapod eval --pack DIR --out OUTDIR [--split test|valid] [-
   --priors       on (default): the pack's output priors (collaborative + sequential logits, when its
                  config has them) are added to the first decoded token, as the app shows them; off:
                  the T5 alone (no prior, no end-of-id logit). Recorded as "priors" in metrics.json
+  --exclude-history  off (default, the paper's protocol): next-item lists may hold items already in
+                 the input history; on: they never do (removed before the beam's first step, as the
+                 most-popular and item-knn baselines do). Recorded as "excludeHistory" in metrics.json
   --no-repeat-ngram N  explanations: beam search never repeats an N-gram within a sentence (off by
                  default, as the reference decodes; the app's explanation panel offers it)`;
 
@@ -62,6 +65,7 @@ export const command: Command = {
     if (a.flags['baseline'] !== undefined) {
       if (a.flags['ablation'] !== undefined) throw new CliUsageError('--ablation describes a trained pack (--pack); baselines are not ablations.');
       if (a.flags['priors'] !== undefined) throw new CliUsageError('--priors switches a pack\'s output priors (--pack); baselines have none.');
+      if (a.flags['exclude-history'] !== undefined) throw new CliUsageError('--exclude-history is for packs (--pack); the most-popular and item-knn baselines always skip history items.');
       const { evaluateBaseline, evaluateExplanationBaseline, BASELINES, EXPLANATION_BASELINES } = await import('../../eval/node-baselines.ts');
       const baseline = stringFlag(a, 'baseline');
       const all = [...BASELINES, ...EXPLANATION_BASELINES] as readonly string[];
@@ -100,6 +104,8 @@ export const command: Command = {
     const constrained = stringFlag(a, 'constrained', 'on');
     if (constrained !== 'on' && constrained !== 'off') throw new CliUsageError(`--constrained must be on or off, got "${constrained}"`);
     const priors = parsePriorsFlag(a.flags['priors']);
+    const excludeHistory = a.flags['exclude-history'] ?? 'off';
+    if (excludeHistory !== 'on' && excludeHistory !== 'off') throw new CliUsageError(`--exclude-history must be on or off, got ${excludeHistory === true ? 'nothing' : `"${excludeHistory}"`}`);
     const noRepeatNgram = numberFlag(a, 'no-repeat-ngram', 0);
     if (!Number.isInteger(noRepeatNgram) || noRepeatNgram < 0) throw new CliUsageError(`--no-repeat-ngram must be a non-negative integer, got ${noRepeatNgram}`);
     const backendName = stringFlag(a, 'backend', 'wasm');
@@ -122,6 +128,7 @@ export const command: Command = {
       ...(boolFlag(a, 'sample') ? { sampleSeed: numberFlag(a, 'sample-seed', 7) } : {}),
       constrained: constrained === 'on',
       priors,
+      ...(excludeHistory === 'on' ? { excludeHistory: true } : {}),
       ...(noRepeatNgram ? { noRepeatNgram } : {}),
       ...(tasks ? { tasks } : {}),
       command: commandLine(argv),
