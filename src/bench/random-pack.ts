@@ -15,6 +15,7 @@ import { initialValues, paramSpecs, seededNormal } from '../model/params.ts';
 import { smallT5Config } from '../model/t5/config.ts';
 import { buildTokenizer } from '../model/tokenizer.ts';
 import { PACK_DATA, PACK_FILES, t5SmallConfig, type IdScheme, type PeapodConfig } from '../model/types.ts';
+import { PAPER_PROTOCOL } from '../paper-protocol.ts';
 
 export type RandomPreset = 't5-small' | 'small';
 
@@ -92,17 +93,18 @@ export async function buildRandomPack(catalogue: PackSource, o: RandomPackOption
   const n = config.composer.numNeighbours;
   if (U <= n) throw new RangeError(`the catalogue ${catalogue.description} has ${U} users; a pack needs at least ${n + 1} for ${n} neighbours.`);
   const { indices: nbIdx, similarity: nbSim } = randomNeighbours(U, n, rand);
-  const negatives = new Int32Array(U * 99);
+  const NEG = PAPER_PROTOCOL.topn.negatives;
+  const negatives = new Int32Array(U * NEG);
   for (let u = 0; u < U; u++) {
     const seen = new Set(history.subarray(offsets[u]!, offsets[u + 1]!));
     const kept = new Set<number>();
     const unseen = numItems - seen.size;
-    while (kept.size < Math.min(99, unseen)) {
+    while (kept.size < Math.min(NEG, unseen)) {
       const i = 1 + Math.floor(rand() * numItems);
       if (!seen.has(i)) kept.add(i);
     }
     const list = [...kept];
-    for (let k = 0; k < 99; k++) negatives[u * 99 + k] = list[k % Math.max(1, list.length)] ?? 1;
+    for (let k = 0; k < NEG; k++) negatives[u * NEG + k] = list[k % Math.max(1, list.length)] ?? 1;
   }
   const cfDim = config.composer.cfDim;
   const itemStore = numItems < 65536 ? 'uint16' : 'int32';
@@ -113,7 +115,7 @@ export async function buildRandomPack(catalogue: PackSource, o: RandomPackOption
     { name: PACK_DATA.cfUser, shape: [U, cfDim], values: seededNormal(seed, PACK_DATA.cfUser, U * cfDim, cfDim ** -0.5), store: 'float16' },
     { name: PACK_DATA.neighbourIndices, shape: [U, n], values: nbIdx, store: U < 65536 ? 'uint16' : 'int32' },
     { name: PACK_DATA.neighbourSimilarity, shape: [U, n], values: nbSim, store: 'float16' },
-    { name: PACK_DATA.topnNegatives, shape: [U, 99], values: negatives, store: itemStore },
+    { name: PACK_DATA.topnNegatives, shape: [U, NEG], values: negatives, store: itemStore },
   ];
   const built = await buildPack({
     name: `random-${o.preset}-${idScheme}-${cat.manifest.dataset.name}-in-page`,

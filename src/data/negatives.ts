@@ -2,6 +2,7 @@
 // MT19937 seeded 2022, per user `np.random.choice(all_item, 99, replace=False)` (= the first 99 of a
 // full legacy permutation) repeated until 99 kept. Also the reader/writer of negative_samples.txt.
 // Must not fix P5's quirks: the output is checked byte for byte against P5's Toys file.
+import { PAPER_PROTOCOL } from '../paper-protocol.ts';
 import { DatasetFormatError, DuplicateUserError, InvalidIdError, SplitError } from './errors.ts';
 import { LegacyMT19937 } from './mt19937.ts';
 import { parseIntLine, splitLines } from './text.ts';
@@ -45,8 +46,8 @@ export function itemsInFirstAppearanceOrder(sequences: readonly Int32Array[]): I
  * in the user's history) can repeat an item kept from the first. We keep exactly that behaviour.
  */
 export function p5TestNegatives(sequences: readonly Int32Array[], options: P5NegativesOptions = {}): Int32Array[] {
-  const seed = options.seed ?? 2022;
-  const count = options.count ?? 99;
+  const seed = options.seed ?? PAPER_PROTOCOL.topn.negativesSeed;
+  const count = options.count ?? PAPER_PROTOCOL.topn.negatives;
   const allItem = itemsInFirstAppearanceOrder(sequences);
   const n = allItem.length;
   if (n < count) {

@@ -1,11 +1,12 @@
 // Leave-one-out splits and sequential training samples exactly as P5/POD/PeaPOD use them: the last
 // item of each sequence is the test target, the second-to-last the validation target, and training
 // only ever sees the sequence without those two. No sampler here may reach the last two items.
+import { PAPER_PROTOCOL } from '../paper-protocol.ts';
 import { SplitError } from './errors.ts';
 import type { Rng } from './rng.ts';
 
-/** History length the paper's sequential prompts use. */
-export const MAX_HISTORY = 20;
+/** History length the paper's sequential prompts use (PAPER_PROTOCOL.sequential.maxHistory). */
+export const MAX_HISTORY = PAPER_PROTOCOL.sequential.maxHistory;
 
 export interface LeaveOneOutSplit {
   /** Per user: the sequence without its last two items (views, no copy). */

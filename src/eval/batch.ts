@@ -4,6 +4,7 @@
 // training and evaluation; must not run the model.
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tokenizer } from '../model/tokenizer.ts';
+import { PAPER_PROTOCOL } from '../paper-protocol.ts';
 import { barePrompt, templatePrompt } from './prompts.ts';
 
 export interface RecSample {
@@ -35,8 +36,8 @@ export interface ExplanationPair {
   text: string;
 }
 
-/** Explanation targets are truncated to 20 tokens (the paper), before </s>. */
-export const EXPLANATION_MAX_TOKENS = 20;
+/** Explanation targets are truncated to 20 tokens (the paper), before </s> (PAPER_PROTOCOL.explanation.targetTokens). */
+export const EXPLANATION_MAX_TOKENS = PAPER_PROTOCOL.explanation.targetTokens;
 
 export interface TextSample {
   input: string;

@@ -4,6 +4,7 @@
 import { MAX_HISTORY } from '../data/splits.ts';
 import { mulberry32, shuffleInPlace } from '../data/rng.ts';
 import { drawUnseenItems } from '../data/unseen.ts';
+import { PAPER_PROTOCOL } from '../paper-protocol.ts';
 import type { RecSample } from './batch.ts';
 
 export interface HeldOutSource {
@@ -35,7 +36,7 @@ export function heldOutTopn(src: HeldOutSource, user: number, split: 'valid' | '
  * Fixed validation negatives: `count` distinct items per user that the user never interacted with,
  * drawn once from `seed` (the reference resampled them on every call, which made early stopping noisy).
  */
-export function validationNegatives(src: HeldOutSource & { numItems: number }, seed: number, count = 99): Int32Array[] {
+export function validationNegatives(src: HeldOutSource & { numItems: number }, seed: number, count = PAPER_PROTOCOL.topn.negatives): Int32Array[] {
   const rng = mulberry32(seed);
   return src.sequences.map((seq, u) => {
     const seen = new Set<number>(seq);

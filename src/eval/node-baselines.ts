@@ -17,6 +17,7 @@ import { reviewSentences } from '../data/explanations.ts';
 import type { ExplanationPair } from './batch.ts';
 import { explanationBaseline, scoreExplanations, type ExplanationBaselineName } from './explanation-baselines.ts';
 import { PeapodError } from '../errors.ts';
+import { PAPER_PROTOCOL } from '../paper-protocol.ts';
 export { EXPLANATION_BASELINES, type ExplanationBaselineName } from './explanation-baselines.ts';
 
 export type BaselineName = 'most-popular' | 'id-order' | 'pmf' | 'item-knn';
@@ -111,10 +112,11 @@ export function evaluateBaseline(o: BaselineEvalOptions): BaselineReport {
   const cut = o.split === 'test' ? 1 : 2;
   const histories = ds.sequences.map((s) => s.subarray(0, s.length - cut));
   const targets = Int32Array.from(ds.sequences, (s) => s[s.length - cut]!);
-  const seqRanked = baselineRankings(b, histories, 10);
+  const { topK } = PAPER_PROTOCOL.sequential;
+  const seqRanked = baselineRankings(b, histories, topK);
   if (o.split !== 'test') throw new RangeError('baselines are evaluated on the test split only (their validation negatives are not fixed anywhere).');
-  const samples = ds.sequences.map((_, u) => heldOutTopn(ds, u, 'test', p.testNegatives[u]!, 2022));
-  const topnRanked = baselineRankings(b, histories, 10, samples.map((s) => s.items));
+  const samples = ds.sequences.map((_, u) => heldOutTopn(ds, u, 'test', p.testNegatives[u]!, PAPER_PROTOCOL.topn.orderSeed));
+  const topnRanked = baselineRankings(b, histories, topK, samples.map((s) => s.items));
   const dsItem = (i: number): number => (p.itemNewToOld ? p.itemNewToOld[i]! : i);
   const predictions: PredictionRow[] = [];
   ds.sequences.forEach((_, u) => predictions.push({ task: 'sequential', user: ds.users[u]!, target: dsItem(targets[u]!), ranked: seqRanked[u]!.map(dsItem) }));

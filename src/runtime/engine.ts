@@ -12,6 +12,7 @@ import { generateExplanations, recommendNext } from '../model/generate/recommend
 import { rankCandidates } from '../model/generate/topn.ts';
 import { neighboursOf } from '../model/neighbours.ts';
 import type { CollaborativeInput, EncoderOutput, PeapodModel } from '../model/peapod.ts';
+import { PAPER_PROTOCOL } from '../paper-protocol.ts';
 import { BadRequestError, UnknownUserError } from './errors.ts';
 import type { ByteProgress } from './fetch-progress.ts';
 import { fetchPackSource } from '../model/pack/fetch-source.ts';
@@ -41,12 +42,13 @@ import type {
 } from './protocol.ts';
 
 /** Reference decoding: 20 beams, 10 items (peapod-method.md §2). */
-const BEAMS = 20;
-const TOP_K = 10;
+const { beamWidth: BEAMS, topK: TOP_K } = PAPER_PROTOCOL.sequential;
 /** The sequential input keeps the last 20 items of the history (as training did). */
-const MAX_HISTORY = 20;
-/** Top-n candidate order seed, as the pack's evaluation used (eval/evaluate.ts DEFAULT_EVAL). */
-const ORDER_SEED = DEFAULT_EVAL.orderSeed;
+const MAX_HISTORY = PAPER_PROTOCOL.sequential.maxHistory;
+/** Top-n candidate order seed, as the pack's evaluation used (eval/evaluate.ts DEFAULT_EVAL.orderSeed is the same value). */
+const ORDER_SEED = PAPER_PROTOCOL.topn.orderSeed;
+/** Fixed top-n negatives per user in the pack's flat [users, 99] array. */
+const NEGATIVES = PAPER_PROTOCOL.topn.negatives;
 
 /** Identifies a pack user's prediction by every input it depends on. */
 function viewKey(target: Target & { kind: 'user' }, w: WhatIf, constrained: boolean, evaluation: boolean, priors: boolean): string {
@@ -312,7 +314,7 @@ export class Engine {
       const negatives = this.pack.arrays.topnNegatives;
       if (target.kind === 'user' && negatives && config.tasks.includes('topn') && r.history.length) {
         // Same candidates in the same order as the pack's evaluation (fixed negatives, seeded per user).
-        const real = heldOutTopn(this, target.index, 'test', negatives.subarray(target.index * 99, target.index * 99 + 99), ORDER_SEED);
+        const real = heldOutTopn(this, target.index, 'test', negatives.subarray(target.index * NEGATIVES, target.index * NEGATIVES + NEGATIVES), ORDER_SEED);
         const ranked = await this.withEncoded(
           real,
           r.userWord,
@@ -350,7 +352,7 @@ export class Engine {
       const res = await this.withEncoded(sample, r.userWord, input, async (dec) => {
         try {
           return await generateExplanations(dec, this.pack.tokenizer, {
-            maxLength: Math.min(maxTokens, 21) + 0,
+            maxLength: Math.min(maxTokens, PAPER_PROTOCOL.explanation.maxLength),
             noRepeatNgram,
             signal,
             onText: (texts, e) => {
@@ -402,7 +404,7 @@ export class Engine {
           numItems: this.pack.itemNames.length - 1,
           collab: { cfUser: a.cfUser, cfDim: this.model.config.composer.cfDim, neighbourIndices: a.neighbourIndices, nMax: this.pack.nMax },
           neighbours: this.pack.nDefault,
-          negatives: a.topnNegatives ? this.sequences.map((_, u) => a.topnNegatives!.subarray(u * 99, u * 99 + 99)) : [],
+          negatives: a.topnNegatives ? this.sequences.map((_, u) => a.topnNegatives!.subarray(u * NEGATIVES, u * NEGATIVES + NEGATIVES)) : [],
           explanations: pairs,
           datasetItem: (i) => i,
         },

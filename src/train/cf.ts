@@ -10,6 +10,7 @@
 // This module owns no I/O and no dataset parsing: inputs are CSR arrays of 0-based indices.
 import { ImplicitRowSolver, gramian, type ImplicitAlsParams } from '../model/foldin.ts';
 import { PeapodError } from '../errors.ts';
+import { PAPER_PROTOCOL } from '../paper-protocol.ts';
 
 export class CfInputError extends PeapodError {
   override name = 'CfInputError';
@@ -203,7 +204,8 @@ export function alsIterationFrom(x: Interactions, users: Float32Array, d: number
 /**
  * Sampled HR@k: for each user with a held-out item, rank it among `negatives` random items the user
  * never interacted with (`seen` rows, held-out included) by the inner product of the factors. Ties
- * count against the held-out item. Chance level is k / (negatives + 1).
+ * count against the held-out item. Chance level is k / (negatives + 1). Default negatives: the top-n
+ * protocol's (PAPER_PROTOCOL.topn.negatives, 99).
  */
 export function sampledHitRate(
   emb: CfEmbeddings,
@@ -211,7 +213,7 @@ export function sampledHitRate(
   seen: Interactions,
   options: { negatives?: number; k?: number; seed?: number; firstItem?: number } = {},
 ): number {
-  const negatives = options.negatives ?? 99;
+  const negatives = options.negatives ?? PAPER_PROTOCOL.topn.negatives;
   const k = options.k ?? 10;
   const first = options.firstItem ?? 0;
   const rnd = seededRandom(options.seed ?? 2022);

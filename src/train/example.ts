@@ -12,6 +12,7 @@ import { rankCandidates } from '../model/generate/topn.ts';
 import { collate, disposeBatch, toTensors, type Sample } from '../eval/batch.ts';
 import { disposeCollab, gatherCollab, type CollabTables } from '../eval/collab.ts';
 import { heldOutSequential, heldOutTopn } from '../eval/heldout.ts';
+import { PAPER_PROTOCOL } from '../paper-protocol.ts';
 
 interface ItemRef {
   id: number;
@@ -112,7 +113,7 @@ export async function buildExample(x: ExampleInputs): Promise<ExampleJson> {
   };
   const seqSample = heldOutSequential(x, u, 'test');
   let enc = encodeOne('sequential', seqSample);
-  const next = (await recommendNext(peapodDecoder(x.model, enc), x.tok, { beamWidth: 20, topK: 10, constrained: true }))[0]!;
+  const next = (await recommendNext(peapodDecoder(x.model, enc), x.tok, { beamWidth: PAPER_PROTOCOL.sequential.beamWidth, topK: PAPER_PROTOCOL.sequential.topK, constrained: true }))[0]!;
   disposeEncoderOutput(enc);
   const sequential: ScoredItem[] = [];
   next.items.forEach((it, k) => {
@@ -121,7 +122,7 @@ export async function buildExample(x: ExampleInputs): Promise<ExampleJson> {
 
   let topn: ExampleJson['result']['topn'] = null;
   if (x.model.config.tasks.includes('topn')) {
-    const s = heldOutTopn(x, u, 'test', x.testNegatives[u]!, 2022);
+    const s = heldOutTopn(x, u, 'test', x.testNegatives[u]!, PAPER_PROTOCOL.topn.orderSeed);
     enc = encodeOne('topn', s);
     const r = (await rankCandidates(peapodDecoder(x.model, enc), x.tok, [s.items]))[0]!;
     disposeEncoderOutput(enc);

@@ -14,6 +14,7 @@ import type { Tokenizer } from '../model/tokenizer.ts';
 import { PARAM, type ParamMap } from '../model/params.ts';
 import type { ExplanationPair } from '../eval/batch.ts';
 import { PeapodError } from '../errors.ts';
+import { PAPER_PROTOCOL } from '../paper-protocol.ts';
 
 /** Data array (besides PACK_DATA) holding the dataset item id of every pack item id (index 0 = 0). */
 export const ITEM_DATASET_IDS = 'items/dataset_ids';
@@ -91,7 +92,7 @@ export async function exportPack(x: ExportInputs, maxBytes = 15 * 1024 * 1024): 
     { name: PACK_DATA.cfItem, shape: [numItems + 1, x.cfDim], values: x.cfItem, store: 'float16' },
     { name: PACK_DATA.neighbourIndices, shape: [U, x.nMax], values: x.neighbourIndices, store: small ? 'uint16' : 'int32' },
     { name: PACK_DATA.neighbourSimilarity, shape: [U, x.nMax], values: x.neighbourSimilarity, store: 'float16' },
-    { name: PACK_DATA.topnNegatives, shape: [U, 99], values: flatten(x.testNegatives, 99), store: numItems < 65536 ? 'uint16' : 'int32' },
+    { name: PACK_DATA.topnNegatives, shape: [U, PAPER_PROTOCOL.topn.negatives], values: flatten(x.testNegatives, PAPER_PROTOCOL.topn.negatives), store: numItems < 65536 ? 'uint16' : 'int32' },
     { name: ITEM_DATASET_IDS, shape: [numItems + 1], values: x.itemDatasetIds, store: 'int32' },
   ];
   const jsonFiles: Record<string, unknown> = {

@@ -4,6 +4,7 @@
 // number of users is what this device gets through in about a minute.
 import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
+import { PAPER_PROTOCOL } from '../../paper-protocol.ts';
 import type { MetricsRow } from '../../runtime/protocol.ts';
 import { FEW_USERS, usersForSeconds, wilson95 } from '../lib/interval.ts';
 import { recordedMetrics } from '../lib/recorded-metrics.ts';
@@ -148,7 +149,7 @@ export function EvaluatePanel() {
         const rec: TableRow[] = recorded.filter((r) => r.task === task).map((r) => ({ label: `pack at export (${r.users ?? '?'} test users)`, values: r.values }));
         const refs: TableRow[] = refDataset ? referenceFor(refDataset, task).map((r) => ({ label: `${r.method} (published)`, values: r.values })) : [];
         const all = [...mine, ...rec, ...refs];
-        return <MetricsTable key={task} title={task === 'sequential' ? 'Sequential (next item)' : task === 'topn' ? 'Top-n (1 + 99 candidates)' : 'Explanation (×100)'} rows={all} testId={`metrics-${task}`} />;
+        return <MetricsTable key={task} title={task === 'sequential' ? 'Sequential (next item)' : task === 'topn' ? `Top-n (1 + ${PAPER_PROTOCOL.topn.negatives} candidates)` : 'Explanation (×100)'} rows={all} testId={`metrics-${task}`} />;
       })}
       <p className="small muted" data-testid="eval-footer">
         Published numbers: {REFERENCE_SOURCE}. {refDataset ? '' : 'No published numbers exist for this dataset.'} They use P5's sequential item ids, which leak order.

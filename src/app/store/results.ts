@@ -1,5 +1,6 @@
 // Results slice: the model's answers for the current target (and for the unmodified user, to show
 // what a what-if changed) plus the streaming explanation. Sends requests; never computes scores.
+import { PAPER_PROTOCOL } from '../../paper-protocol.ts';
 import { isDefaultWhatIf, type Target } from '../../runtime/protocol.ts';
 import type { AppState, ResultsSlice, Slice } from './types.ts';
 
@@ -45,7 +46,7 @@ export const resultsSlice: Slice<ResultsSlice> = (set, get) => ({
     const target = currentTarget(s);
     if (!s.client || !target) return;
     if (s.pending.explain !== null) s.client.send({ type: 'interrupt', target: s.pending.explain });
-    const id = s.client.send({ type: 'explain', target, item: item.id, whatIf: s.whatIf, maxTokens: 40, noRepeatNgram: s.explainNoRepeat ? 2 : 0 });
+    const id = s.client.send({ type: 'explain', target, item: item.id, whatIf: s.whatIf, maxTokens: PAPER_PROTOCOL.explanation.maxLength, noRepeatNgram: s.explainNoRepeat ? 2 : 0 });
     set({
       explanation: { requestId: id, item, text: '', streaming: true, stopped: false, reference: null, tokens: 0 },
       pending: { ...s.pending, explain: id },

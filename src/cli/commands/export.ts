@@ -25,6 +25,7 @@ import { gitCommit } from '../../train/export.ts';
 import { ProgressLine } from '../../train/progress.ts';
 import { boolFlag, CliUsageError, numberFlag, parseArgs, stringFlag } from '../args.ts';
 import type { Command } from './types.ts';
+import { PAPER_PROTOCOL } from '../../paper-protocol.ts';
 
 const HELP = `usage: peapod export --random --config t5-small|small --out DIR
          [--seed 1] [--dtype float16|float32] [--id-scheme p5|atomic]
@@ -108,23 +109,24 @@ function presetConfig(preset: ModelPreset, vocab: number, wholeWord: number, idS
 
 function randomNegatives(ds: InteractionDataset, rand: () => number): Int32Array {
   const U = ds.sequences.length;
-  const out = new Int32Array(U * 99);
+  const NEG = PAPER_PROTOCOL.topn.negatives;
+  const out = new Int32Array(U * NEG);
   for (let u = 0; u < U; u++) {
     const fixed = ds.negatives?.[u];
-    if (fixed && fixed.length >= 99) {
-      out.set(fixed.subarray(0, 99), u * 99);
+    if (fixed && fixed.length >= NEG) {
+      out.set(fixed.subarray(0, NEG), u * NEG);
       continue;
     }
     const seen = new Set(ds.sequences[u]);
     const kept = new Set<number>();
     // A user who saw nearly every item cannot get 99 unseen negatives; repeats are then allowed.
     const unseen = ds.numItems - seen.size;
-    while (kept.size < Math.min(99, unseen)) {
+    while (kept.size < Math.min(NEG, unseen)) {
       const i = 1 + Math.floor(rand() * ds.numItems);
       if (!seen.has(i)) kept.add(i);
     }
     const list = [...kept];
-    for (let k = 0; k < 99; k++) out[u * 99 + k] = list[k % Math.max(1, list.length)] ?? 1;
+    for (let k = 0; k < NEG; k++) out[u * NEG + k] = list[k % Math.max(1, list.length)] ?? 1;
   }
   return out;
 }
@@ -179,7 +181,7 @@ export async function exportRandomPack(o: RandomExportOptions): Promise<RandomEx
     { name: PACK_DATA.cfUser, shape: [U, cfDim], values: seededNormal(o.seed, PACK_DATA.cfUser, U * cfDim, cfDim ** -0.5), store: 'float16' },
     { name: PACK_DATA.neighbourIndices, shape: [U, n], values: nb.indices, store: U < 65536 ? 'uint16' : 'int32' },
     { name: PACK_DATA.neighbourSimilarity, shape: [U, n], values: nb.similarity, store: 'float16' },
-    { name: PACK_DATA.topnNegatives, shape: [U, 99], values: randomNegatives(ds, rand), store: itemStore },
+    { name: PACK_DATA.topnNegatives, shape: [U, PAPER_PROTOCOL.topn.negatives], values: randomNegatives(ds, rand), store: itemStore },
   ];
   progress.update(0.85, 'encoding and hashing', true);
   const datasetInfo: PackDataset = { name: ds.name, fingerprint, users: U, items: ds.numItems, ids: 'original' };

@@ -29,6 +29,7 @@ import { Tokenizer, type TokenizerJSON } from '../../model/tokenizer.ts';
 import { PACK_DATA, PACK_FILES, type PeapodConfig } from '../../model/types.ts';
 import { boolFlag, CliUsageError, numberFlag, parseArgs, stringFlag } from '../args.ts';
 import type { Command } from './types.ts';
+import { PAPER_PROTOCOL } from '../../paper-protocol.ts';
 
 const HELP = `usage: peapod import --from DIR --out PACK [--dataset NAME|DIR] [--dtype float16|float32]
          [--n-max 20] [--cf-dim 64] [--name NAME] [--quiet]
@@ -327,9 +328,10 @@ export async function importCheckpoint(o: ImportOptions): Promise<ImportResult> 
   const sequences = ds.sequences.map((s) => Int32Array.from(s, (d) => toModel[d]!));
   const itemNames = Array.from({ length: I + 1 }, (_, p) => (p === 0 ? '' : (ds.itemNames[toDataset[p]!] ?? '')));
   const datasetNegatives = ds.negatives ?? p5TestNegatives(ds.sequences);
-  const negatives = new Int32Array(U * 99);
+  const NEG = PAPER_PROTOCOL.topn.negatives;
+  const negatives = new Int32Array(U * NEG);
   datasetNegatives.forEach((row, u) => {
-    for (let k = 0; k < 99; k++) negatives[u * 99 + k] = toModel[row[k % row.length]!]!;
+    for (let k = 0; k < NEG; k++) negatives[u * NEG + k] = toModel[row[k % row.length]!]!;
   });
 
   const nMax = Math.min(Math.max(o.nMax ?? 20, config.composer.numNeighbours), U - 1);
@@ -349,7 +351,7 @@ export async function importCheckpoint(o: ImportOptions): Promise<ImportResult> 
     ...(cfItem ? [{ name: PACK_DATA.cfItem, shape: [I + 1, cfDim], values: cfItem, store: 'float16' as const }] : []),
     { name: PACK_DATA.neighbourIndices, shape: [U, nMax], values: nb.indices, store: U < 65536 ? 'uint16' : 'int32' },
     { name: PACK_DATA.neighbourSimilarity, shape: [U, nMax], values: nb.similarities, store: 'float16' },
-    { name: PACK_DATA.topnNegatives, shape: [U, 99], values: negatives, store: small ? 'uint16' : 'int32' },
+    { name: PACK_DATA.topnNegatives, shape: [U, NEG], values: negatives, store: small ? 'uint16' : 'int32' },
     { name: 'items/dataset_ids', shape: [I + 1], values: toDataset, store: 'int32' },
   ];
   // The prior's item table is the CF item factors, shipped once as data (cf/item) and rebuilt at load.

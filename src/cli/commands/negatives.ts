@@ -6,8 +6,9 @@ import { datasetDir, readTextFile, writeAtomic } from '../../data/node.ts';
 import { ProgressLine } from '../../train/progress.ts';
 import { boolFlag, numberFlag, parseArgs, stringFlag } from '../args.ts';
 import type { Command } from './types.ts';
+import { PAPER_PROTOCOL } from '../../paper-protocol.ts';
 
-const HELP = `usage: peapod negatives --data DIR|NAME --out FILE [--seed 2022] [--count 99]
+const HELP = `usage: peapod negatives --data DIR|NAME --out FILE [--seed ${PAPER_PROTOCOL.topn.negativesSeed}] [--count ${PAPER_PROTOCOL.topn.negatives}]
   Writes "user neg1 ... negN" per user, drawn with P5's procedure (numpy legacy MT19937).`;
 
 export const command: Command = {
@@ -20,8 +21,8 @@ export const command: Command = {
     }
     const dir = datasetDir(stringFlag(args, 'data'));
     const out = path.resolve(stringFlag(args, 'out'));
-    const seed = numberFlag(args, 'seed', 2022);
-    const count = numberFlag(args, 'count', 99);
+    const seed = numberFlag(args, 'seed', PAPER_PROTOCOL.topn.negativesSeed);
+    const count = numberFlag(args, 'count', PAPER_PROTOCOL.topn.negatives);
     const seqFile = path.join(dir, 'sequential_data.txt');
     const seq = parseSequentialData(readTextFile(seqFile), seqFile);
     const progress = new ProgressLine('negatives');

@@ -7,11 +7,12 @@ import { itemTrie, type TokenTrie } from './trie.ts';
 import type { EncodedDecoder, Hypothesis, StepEvent } from './types.ts';
 import type { Tokenizer } from '../tokenizer.ts';
 import { mulberry32 as seededRandom } from '../../data/rng.ts';
+import { PAPER_PROTOCOL } from '../../paper-protocol.ts';
 
 export interface NextItemOptions {
-  /** Reference: 20. */
+  /** Default PAPER_PROTOCOL.sequential.beamWidth (the reference's 20). */
   beamWidth?: number;
-  /** Items returned per example (reference: 10). */
+  /** Items returned per example; default PAPER_PROTOCOL.sequential.topK (the reference's 10). */
   topK?: number;
   /** Constrain beams to valid item ids (our addition; off = the reference's behaviour). */
   constrained?: boolean;
@@ -61,8 +62,8 @@ function maxItemLength(tokenizer: Tokenizer): number {
 
 /** Next-item recommendation for every example of the encoded batch. */
 export async function recommendNext(decoder: EncodedDecoder, tokenizer: Tokenizer, opts: NextItemOptions = {}): Promise<NextItemResult[]> {
-  const beamWidth = opts.beamWidth ?? 20;
-  const topK = Math.min(opts.topK ?? 10, beamWidth);
+  const beamWidth = opts.beamWidth ?? PAPER_PROTOCOL.sequential.beamWidth;
+  const topK = Math.min(opts.topK ?? PAPER_PROTOCOL.sequential.topK, beamWidth);
   const hyps = await beamSearch(decoder.startSession(), {
     beamWidth,
     numReturn: topK,
@@ -97,15 +98,16 @@ export async function recommendNext(decoder: EncodedDecoder, tokenizer: Tokenize
 }
 
 export interface ExplanationOptions {
-  /** Default 4 (ours to choose; the reference's width is not recorded here). */
+  /** Default PAPER_PROTOCOL.explanation.beamWidth: 4 (ours to choose; the reference's width is not recorded here). */
   beamWidth?: number;
-  /** Reference: 10 tokens before </s> may be generated. */
+  /** Default PAPER_PROTOCOL.explanation.minLength: the reference's 10 tokens before </s> may be generated. */
   minLength?: number;
-  /** Default 21: the 20-token target cap plus </s>. */
+  /** Default PAPER_PROTOCOL.explanation.maxLength: 21, the 20-token target cap plus </s>. */
   maxLength?: number;
+  /** Default PAPER_PROTOCOL.explanation.lengthPenalty (0). */
   lengthPenalty?: number;
   selection?: 'tf' | 'js';
-  /** Block repeated n-grams of this size (DecodeOptions.noRepeatNgram); default off, as the reference. */
+  /** Block repeated n-grams of this size (DecodeOptions.noRepeatNgram); default PAPER_PROTOCOL.explanation.noRepeatNgram: off, as the reference. */
   noRepeatNgram?: number;
   signal?: AbortSignal;
   /** Streaming: the best text so far per example, after every step. */
@@ -122,15 +124,15 @@ export interface ExplanationResult {
 export async function generateExplanations(decoder: EncodedDecoder, tokenizer: Tokenizer, opts: ExplanationOptions = {}): Promise<ExplanationResult[]> {
   const onText = opts.onText;
   const hyps = await beamSearch(decoder.startSession(), {
-    beamWidth: opts.beamWidth ?? 4,
+    beamWidth: opts.beamWidth ?? PAPER_PROTOCOL.explanation.beamWidth,
     numReturn: 1,
-    minLength: opts.minLength ?? 10,
-    maxLength: opts.maxLength ?? 21,
-    lengthPenalty: opts.lengthPenalty ?? 0,
+    minLength: opts.minLength ?? PAPER_PROTOCOL.explanation.minLength,
+    maxLength: opts.maxLength ?? PAPER_PROTOCOL.explanation.maxLength,
+    lengthPenalty: opts.lengthPenalty ?? PAPER_PROTOCOL.explanation.lengthPenalty,
     eosId: tokenizer.eosId,
     startId: tokenizer.padId,
     selection: opts.selection,
-    noRepeatNgram: opts.noRepeatNgram,
+    noRepeatNgram: opts.noRepeatNgram ?? PAPER_PROTOCOL.explanation.noRepeatNgram,
     signal: opts.signal,
     onStep: onText ? (e) => onText(e.best.map((h) => (h ? tokenizer.decode(h.tokens) : '')), e) : undefined,
   });

@@ -16,6 +16,7 @@ import {
 import { PARAM, paramShapes } from '../params.ts';
 import { Tokenizer } from '../tokenizer.ts';
 import { PACK_DATA } from '../types.ts';
+import { PAPER_PROTOCOL } from '../../paper-protocol.ts';
 import { sha256Hex } from './build.ts';
 import { limitedAll, READ_CONCURRENCY } from './limited.ts';
 import { decodeGroup, MANIFEST_FILE, PACK_FORMAT_VERSION, PACK_KIND, type NamedArray, type PackManifest, type WeightsManifestGroup } from './format.ts';
@@ -185,7 +186,8 @@ function checkData(manifest: PackManifest, data: Map<string, NamedArray>): void 
   if (off && users !== undefined && off.shape[0] !== users + 1) fail(PACK_DATA.historyOffsets, `${off.shape[0]} offsets but ${users} users need ${users + 1}`);
   if (off && items && off.values[off.values.length - 1] !== items.shape[0]) fail(PACK_DATA.historyOffsets, `the last offset is ${off.values[off.values.length - 1]} but ${PACK_DATA.historyItems} holds ${items.shape[0]} items`);
   const neg = get(PACK_DATA.topnNegatives);
-  if (neg && (neg.shape.length !== 2 || neg.shape[1] !== 99)) fail(PACK_DATA.topnNegatives, `shape [${neg.shape.join(', ')}] should be [users, 99]`);
+  const negatives = PAPER_PROTOCOL.topn.negatives;
+  if (neg && (neg.shape.length !== 2 || neg.shape[1] !== negatives)) fail(PACK_DATA.topnNegatives, `shape [${neg.shape.join(', ')}] should be [users, ${negatives}]`);
 }
 
 function configShapes(manifest: PackManifest): Map<string, number[]> {
