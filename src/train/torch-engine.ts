@@ -43,6 +43,8 @@ export interface TorchTrainOptions {
   explValWeight?: number;
   /** Fraction of next-item rows whose window starts at a random later item (short contexts too). */
   windowCrop?: number;
+  /** Item token rows: as the pipeline initialised them ('bundle') or from the training sequences' item-to-item co-occurrence ('transitions'). */
+  itemInit?: 'bundle' | 'transitions';
   /** Similar users of a training row: chosen from its CF prefix (default) or the pack's lists. */
   neighbours?: 'prefix' | 'pack';
 }

@@ -69,6 +69,7 @@ DEFAULTS = {
     "explValWeight": 0.1,  # checkpoint score = seq NDCG@10 + top-n NDCG@10 - explValWeight * explanation validation loss
     "explValidPairs": 1000,  # validation explanation pairs scored (the first N)
     "windowCrop": 0.0,  # fraction of sequential rows whose window starts at a random later item (1 .. maxHistory items of context), so the T5 also learns from short contexts, as item-to-item transitions
+    "itemInit": "bundle",  # item token rows: "bundle" = as the pipeline wrote them (e.g. from CF item factors); "transitions" = a rank-d factorisation of which items follow which in the training sequences (PPMI, within 3 positions)
     "neighbours": "prefix",  # training rows' similar users: "prefix" = chosen from the row's CF prefix embedding, as the pack would choose them had it seen only those items; "pack" = the pack's lists (chosen from all training items)
 }
 
@@ -124,6 +125,49 @@ class Bundle:
 def neighbour_emb(b: Bundle, users: list[int], n: int) -> torch.Tensor:
     idx = b.nb[users, :n]
     return b.cf_user[idx]
+
+
+def transition_init(b: Bundle, shared: torch.Tensor) -> torch.Tensor:
+    """Item rows from the training sequences' item-to-item co-occurrence: items within 3 positions of
+    each other (weight 1/gap, both directions), positive PMI, truncated SVD to the model width, rows
+    U * sqrt(S) rescaled to the mean norm the item rows had. The T5 then starts with items that
+    follow each other close together, which is what next-item prediction needs first."""
+    rows, cols, vals = [], [], []
+    for u in range(b.users):
+        t = b.train_seq(u)
+        for g in (1, 2, 3):
+            if len(t) > g:
+                rows += [t[:-g], t[g:]]
+                cols += [t[g:], t[:-g]]
+                vals += [np.full(len(t) - g, 1.0 / g)] * 2
+    r, c, v = (np.concatenate(x) for x in (rows, cols, vals))
+    n = b.num_items + 1
+    co = torch.sparse_coo_tensor(torch.from_numpy(np.stack([r, c]).astype(np.int64)), torch.from_numpy(v).float(), (n, n)).coalesce()
+    idx, val = co.indices(), co.values()
+    row_sum = torch.zeros(n).index_add_(0, idx[0], val)
+    total = float(val.sum())
+    pmi = torch.log(val * total / (row_sum[idx[0]] * row_sum[idx[1]]).clamp_min(1e-12)).clamp_min(0.0)
+    keep = pmi > 0
+    m = torch.sparse_coo_tensor(idx[:, keep], pmi[keep], (n, n)).coalesce()
+    d = shared.shape[1]
+    torch.manual_seed(0)
+    # The matrix is symmetric with a zero diagonal, so it has negative eigenvalues too: a pair that
+    # only ever co-occurs is a block [[0, p], [p, 0]] (eigenvalues +p on (1, 1), -p on (1, -1)).
+    # Rows U * sqrt(S) of the plain SVD would reproduce |eigenvalue| and make such a pair orthogonal,
+    # so only the components with positive eigenvalues are kept (u . v > 0): then two rows' dot
+    # product approximates the positive part of their PPMI.
+    U, S, V = torch.svd_lowrank(m, q=min(2 * d, n), niter=4)
+    pos = ((U * V).sum(0) > 0).nonzero().flatten()[:d]
+    U, S = U[:, pos], S[pos]
+    emb = torch.zeros(n, d)
+    emb[:, : len(S)] = U * S.sqrt()
+    out = shared.clone()
+    tok = torch.from_numpy(b.item_token[1:].astype(np.int64))
+    target = shared[tok].norm(dim=1).mean()
+    e = emb[1:]
+    e = e * (target / e.norm(dim=1).mean().clamp_min(1e-12))
+    out[tok] = e
+    return out
 
 
 def prefix_neighbour_emb(b: Bundle, users: list[int], cf: torch.Tensor, n: int) -> torch.Tensor:
@@ -386,6 +430,10 @@ def main() -> None:
 
     cfg = b.config
     init, _ = st.load(os.path.join(args.bundle, "init.safetensors"))
+    if o["itemInit"] == "transitions":
+        init["shared.weight"] = transition_init(b, init["shared.weight"])
+    elif o["itemInit"] != "bundle":
+        raise SystemExit(f"itemInit must be bundle or transitions, got {o['itemInit']!r}")
     model = PeapodT5.from_config(cfg, init)
     model.train()
     m = cfg["composer"]

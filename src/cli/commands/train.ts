@@ -54,6 +54,9 @@ const HELP = `usage: peapod train --dataset NAME|DIR --out DIR [options]
   --label-smoothing X     torch: label smoothing of explanation targets (0)
   --window-crop X         torch: fraction of next-item rows whose window starts at a random later item,
                           so the T5 also learns from 1..20 items of context (0)
+  --item-init-transitions torch: item token rows start as a rank-d factorisation of which items
+                          follow which within 3 positions in the training sequences (PPMI + SVD;
+                          replaces --item-init-cf's rows)
   --train-neighbours prefix|pack
                           torch: similar users of a training row chosen from its CF prefix, as the pack
                           would choose them (default), or the pack's lists (chosen from every training
@@ -182,7 +185,7 @@ export const command: Command = {
       freezeT5: boolFlag(a, 'freeze-t5'),
       seqPrior: boolFlag(a, 'seq-prior'),
       engine: choice(a, 'engine', ['tfjs', 'torch'] as const, 'tfjs'),
-      torch: { topnEvery: numberFlag(a, 'topn-every', 3), threads: numberFlag(a, 'threads', 1), lr: numberFlag(a, 'lr', 1e-3), warmupSteps: numberFlag(a, 'warmup', 300), weightDecay: numberFlag(a, 'weight-decay', 0.01), validateEveryMin: numberFlag(a, 'validate-every', 4), validUsers: numberFlag(a, 'valid-users', 2000), explanationShare: numberFlag(a, 'explanation-share', 0.5), lmFraction: numberFlag(a, 'lm-fraction', 0), lmMix: numberFlag(a, 'lm-mix', 0), labelSmoothing: numberFlag(a, 'label-smoothing', 0), explValWeight: numberFlag(a, 'expl-val-weight', 0.1), windowCrop: numberFlag(a, 'window-crop', 0), neighbours: choice(a, 'train-neighbours', ['prefix', 'pack'] as const, 'prefix') },
+      torch: { topnEvery: numberFlag(a, 'topn-every', 3), threads: numberFlag(a, 'threads', 1), lr: numberFlag(a, 'lr', 1e-3), warmupSteps: numberFlag(a, 'warmup', 300), weightDecay: numberFlag(a, 'weight-decay', 0.01), validateEveryMin: numberFlag(a, 'validate-every', 4), validUsers: numberFlag(a, 'valid-users', 2000), explanationShare: numberFlag(a, 'explanation-share', 0.5), lmFraction: numberFlag(a, 'lm-fraction', 0), lmMix: numberFlag(a, 'lm-mix', 0), labelSmoothing: numberFlag(a, 'label-smoothing', 0), explValWeight: numberFlag(a, 'expl-val-weight', 0.1), windowCrop: numberFlag(a, 'window-crop', 0), itemInit: boolFlag(a, 'item-init-transitions') ? 'transitions' : 'bundle', neighbours: choice(a, 'train-neighbours', ['prefix', 'pack'] as const, 'prefix') },
       subwords: numberFlag(a, 'subwords', 0),
       size: { dModel: d, layers: numberFlag(a, 'layers', 2), heads: numberFlag(a, 'heads', 4), dFf: numberFlag(a, 'd-ff', 4 * d), dropout: numberFlag(a, 'dropout', 0.1) },
       tasks,
