@@ -1,0 +1,80 @@
+"""Quick next-item probe of a torch-engine checkpoint, in PyTorch, without exporting a pack.
+
+Ranks every item by the first decoded token's log-probability (the T5 alone, no priors) for a seeded
+sample of users, on validation (history = training items, target = the second-to-last item) and test
+(history + the validation item, target = the last item), bare prompts of the last 20 items, the
+pack's CF row and neighbour lists; prints HR@1, HR@10, NDCG@10. `npx peapod eval` is the measurement
+of record (beam search over [item, </s>], every user); this is the quick look used to compare
+training variants, and to diagnose what a model relies on:
+
+    /usr/bin/python3 tools/torch/probe.py --bundle RUN/torch --weights RUN/torch/best.safetensors
+        [--users 3000] [--exclude-history] [--shuffle-neighbours]
+
+--exclude-history   items of the input history are never ranked (targets never repeat them here)
+--shuffle-neighbours  every user gets the next sampled user's neighbour list: how much of the score
+                    rests on the neighbour set itself (a model that memorised users through it collapses)
+"""
+import argparse
+import os
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import st  # noqa: E402
+from peapod_t5 import MASKED, PeapodT5  # noqa: E402
+from train import Bundle, neighbour_emb, pad_rows  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--bundle", required=True)
+    ap.add_argument("--weights", required=True)
+    ap.add_argument("--users", type=int, default=3000)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--exclude-history", action="store_true")
+    ap.add_argument("--shuffle-neighbours", action="store_true")
+    a = ap.parse_args()
+    torch.set_num_threads(1)
+    b = Bundle(a.bundle)
+    w, _ = st.load(a.weights)
+    model = PeapodT5.from_config(b.config, w)
+    model.eval()
+    n_nb = b.config["composer"]["numNeighbours"]
+    cols = torch.from_numpy(b.item_token[1:].astype(np.int64))
+    users = np.random.default_rng(a.seed).choice(np.arange(b.users), size=min(a.users, b.users), replace=False)
+    for split in ("valid", "test"):
+        h1 = h10 = nd = 0.0
+        with torch.no_grad():
+            for i in range(0, len(users), 128):
+                us = [int(u) for u in users[i : i + 128]]
+                rows, targets, hists = [], [], []
+                for u in us:
+                    f = b.full_seq(u)
+                    hist, t = (f[:-2], f[-2]) if split == "valid" else (f[:-1], f[-1])
+                    hist = hist[-20:]
+                    rows.append([b.user_tok] + [int(b.item_token[x]) for x in hist] + [b.eos])
+                    targets.append(int(t) - 1)
+                    hists.append(hist)
+                ids, mask = pad_rows(rows, b.pad)
+                nb = neighbour_emb(b, us, n_nb)
+                if a.shuffle_neighbours:
+                    nb = torch.roll(nb, 1, 0)
+                hidden, full_mask, _ = model.encode("sequential", ids, mask, b.cf_user[us], nb)
+                h = model.decode(torch.full((len(us), 1), b.pad, dtype=torch.long), hidden, ((1 - full_mask) * MASKED)[:, None, None, :])
+                scores = model.logits(h)[:, 0].log_softmax(-1)[:, cols]
+                if a.exclude_history:
+                    for j, hist in enumerate(hists):
+                        scores[j, torch.from_numpy(hist.astype(np.int64)) - 1] = -float("inf")
+                tgt = torch.tensor(targets)
+                rank = (scores > scores.gather(1, tgt[:, None])).sum(1)
+                h1 += float((rank < 1).sum())
+                h10 += float((rank < 10).sum())
+                nd += float(torch.where(rank < 10, 1 / torch.log2(rank.float() + 2), torch.zeros(())).sum())
+        n = len(users)
+        print(f"{split}: HR@1 {h1 / n:.4f}  HR@10 {h10 / n:.4f}  NDCG@10 {nd / n:.4f}  ({n} users)", flush=True)
+
+
+if __name__ == "__main__":
+    main()
