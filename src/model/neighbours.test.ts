@@ -101,21 +101,14 @@ describe('similarUsers', () => {
     expect(() => neighboursOf(new Float32Array(4), e, 3, 0)).toThrow(/only 2 candidate/);
   });
 
-  it('handles Beauty size (22,363 x 64, n = 40) well under a minute', () => {
+  it('handles Beauty size (22,363 x 64, n = 40): progress per 64-row block, rows equal neighboursOf', () => {
     const N = 22363;
     const d = 64;
     const rnd = lcg(3);
     const e = new Float32Array(N * d).map(() => rnd() - 0.5);
-    // CPU time, not wall time: the shared machines run several jobs at once and this is single-threaded.
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
+    // Its time is measured by scripts/bench-cpu.ts, not asserted here.
     let calls = 0;
     const t = similarUsers(e, d, 40, { onProgress: () => calls++ });
-    const wall = (performance.now() - t0) / 1000;
-    const c = process.cpuUsage(c0);
-    const cpu = (c.user + c.system) / 1e6;
-    console.log(`similarUsers 22363 x 64, n=40: ${cpu.toFixed(1)} s CPU (${wall.toFixed(1)} s wall)`);
-    expect(cpu).toBeLessThan(60);
     expect(calls).toBe(Math.ceil(N / 64));
     // Spot-check one user against neighboursOf (the independent single-row path).
     const u = 12345;

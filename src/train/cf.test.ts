@@ -5,7 +5,6 @@ import { describe, expect, it } from 'vitest';
 import { FoldIn } from '../model/foldin.ts';
 import {
   CfInputError,
-  PMF_DEFAULTS,
   fitBiVae,
   fitPmf,
   interactionsFromLists,
@@ -20,7 +19,8 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 const dataDir = process.env.PEAPOD_DATA_DIR ?? path.resolve(repoRoot, '../shared/data');
 const beautyFile = path.join(dataDir, 'amazon-beauty-p5', 'sequential_data.txt');
 const hasBeauty = existsSync(beautyFile);
-if (!hasBeauty) console.warn(`cf.test: ${beautyFile} not found; skipping the real-data checks (set PEAPOD_DATA_DIR).`);
+// Without the file (set PEAPOD_DATA_DIR) the real-data checks below are skipped, silently: the runner's
+// summary counts them. Fit times are measured by scripts/bench-cpu.ts, not asserted here.
 
 function cosine(a: Float32Array, i: number, j: number, d: number): number {
   let s = 0;
@@ -141,17 +141,9 @@ describe.skipIf(!hasBeauty)('CF embeddings on real Amazon Beauty (training prefi
     expect(train.items.length).toBeGreaterThan(150_000);
   });
 
-  it('PMF fits in well under 2 minutes and ranks validation items far above chance; fold-in matches', () => {
-    // CPU time, not wall time: the shared machines run several jobs at once and the fit is single-threaded.
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
+  it('PMF ranks validation items far above chance, leaves the unused item row at zero; fold-in matches', () => {
     const m = fitPmf(train);
-    const wall = (performance.now() - t0) / 1000;
-    const c = process.cpuUsage(c0);
-    const cpu = (c.user + c.system) / 1e6;
     const hr = sampledHitRate(m, valid, train, { firstItem: 1 });
-    console.log(`PMF d=${m.d} ${PMF_DEFAULTS.iterations} sweeps: ${cpu.toFixed(1)} s CPU (${wall.toFixed(1)} s wall), validation HR@10 (1+99 sampled) ${hr.toFixed(4)}`);
-    expect(cpu).toBeLessThan(120);
     expect(hr).toBeGreaterThan(0.4); // chance = 0.10; measured 0.48 with the defaults
     // Item row 0 (unused id) has no users, so it solves to exactly zero.
     expect(Array.from(m.itemFactors.subarray(0, m.d))).toEqual(new Array(m.d).fill(0));
@@ -163,11 +155,8 @@ describe.skipIf(!hasBeauty)('CF embeddings on real Amazon Beauty (training prefi
   }, 300_000);
 
   it('BiVAE ranks validation items clearly above chance', () => {
-    const c0 = process.cpuUsage();
     const m = fitBiVae(train);
-    const c = process.cpuUsage(c0);
     const hr = sampledHitRate(m, valid, train, { firstItem: 1 });
-    console.log(`BiVAE d=${m.d}: ${((c.user + c.system) / 1e6).toFixed(1)} s CPU, validation HR@10 (1+99 sampled) ${hr.toFixed(4)}`);
     expect(hr).toBeGreaterThan(0.25); // chance = 0.10; measured 0.33 with the defaults
   }, 400_000);
 });

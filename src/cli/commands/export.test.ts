@@ -113,4 +113,4 @@ describe.skipIf(!existsSync(beauty))('peapod export --random on the real Beauty 
     expect(pack.json<string[]>(PACK_FILES.items)![1]).toBe('nail lacquer simmer and shimmer');
   });
 });
-if (!existsSync(beauty)) console.warn(`export.test: ${beauty} is absent; set PEAPOD_DATA_DIR to run the Beauty export test.`);
+// Without it (set PEAPOD_DATA_DIR) the Beauty export test is skipped, silently: the runner's summary counts it.
