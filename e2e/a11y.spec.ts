@@ -14,6 +14,8 @@ async function focused(page: Page): Promise<{ cell: string | null; label: string
 
 test('skip links, the heatmap grid, focus after the tour, and axe on every tab', async ({ page }, info) => {
   test.skip(info.project.name === 'webgpu', 'UI only; run once');
+  // axe on every tab takes ~45 s on a quiet 2-core machine and over 2 minutes on a busy one.
+  test.setTimeout(360_000);
   await openReady(page, '?uid=12');
   await settled(page);
 

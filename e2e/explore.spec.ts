@@ -3,7 +3,18 @@
 import { expect, test } from '@playwright/test';
 import { heatmapWeights, openReady, READY_TIMEOUT, sequentialScores, settled, shot } from './helpers.ts';
 
+test.describe('loading', () => {
+  // The pack's files are held back briefly so the download is seen however fast this machine and its
+  // local server are (a fast load can finish between two checks); page.route cannot see requests a
+  // service worker answers, so it is off for this test.
+  test.use({ serviceWorkers: 'block' });
+
 test('loads with per-file progress and a warm-up step, showing the example meanwhile', async ({ page }, info) => {
+  await page.route(/\/models\/beauty\/[^/]+\.bin$/, async (route) => {
+    const res = await route.fetch();
+    await new Promise((r) => setTimeout(r, 1500));
+    await route.fulfill({ response: res });
+  });
   const phases: string[] = [];
   await page.exposeFunction('recordPhase', (p: string) => phases.push(p));
   await page.addInitScript(() => {
@@ -26,6 +37,7 @@ test('loads with per-file progress and a warm-up step, showing the example meanw
   expect(phases.at(-1)).toBe('ready');
   await expect(page.getByTestId('heatmap')).toBeVisible();
   await shot(page, info, 'ready');
+});
 });
 
 test('user -> heatmap (rows sum to 1) -> recommendations -> mask a neighbour -> URL restores it', async ({ page }, info) => {
