@@ -24,7 +24,8 @@ import { parseSequentialData } from '../src/data/p5.ts';
 import { similarUsers } from '../src/model/neighbours.ts';
 import { loadPack } from '../src/model/pack/load.ts';
 import { nodePackSource } from '../src/model/pack/node.ts';
-import { trainingParts, transitionTableFromHistories, type TransitionTable } from '../src/model/transitions.ts';
+import { trainingParts, transitionTableFromHistories } from '../src/model/transitions.ts';
+import { referenceTransitionTable as referenceTable } from '../src/model/transitions-reference.ts';
 import { PACK_DATA } from '../src/model/types.ts';
 import { BIVAE_DEFAULTS, PMF_DEFAULTS, fitBiVae, fitPmf, interactionsFromLists, sampledHitRate, type Interactions } from '../src/train/cf.ts';
 
@@ -164,35 +165,6 @@ if (want('negatives')) {
       return { cpuS: t.cpuS, wallS: t.wallS, info: { bytes: t.value.length } };
     });
   }
-}
-
-/** The definition, as in src/model/transition-table.test.ts: a Map per item, float64 sums in occurrence order, rows sorted by target. */
-function referenceTable(sequences: ArrayLike<ArrayLike<number>>, numItems: number, window = 3): TransitionTable {
-  const rows: Map<number, number>[] = Array.from({ length: numItems + 1 }, () => new Map());
-  for (let s = 0; s < sequences.length; s++) {
-    const q = sequences[s]!;
-    for (let i = 0; i < q.length; i++) {
-      const a = q[i]!;
-      if (a < 1 || a > numItems) continue;
-      for (let g = 1; g <= window && i + g < q.length; g++) {
-        const b = q[i + g]!;
-        if (b < 1 || b > numItems || b === a) continue;
-        rows[a]!.set(b, (rows[a]!.get(b) ?? 0) + 1 / g);
-      }
-    }
-  }
-  const offsets = new Int32Array(numItems + 2);
-  for (let a = 0; a <= numItems; a++) offsets[a + 1] = offsets[a]! + rows[a]!.size;
-  const targets = new Int32Array(offsets[numItems + 1]!);
-  const weights = new Float32Array(targets.length);
-  for (let a = 0; a <= numItems; a++) {
-    let k = offsets[a]!;
-    for (const [b, w] of [...rows[a]!].sort((x, y) => x[0] - y[0])) {
-      targets[k] = b;
-      weights[k++] = w;
-    }
-  }
-  return { numItems, offsets, targets, weights };
 }
 
 // --- Transition table of the shipped Beauty pack: the fast count vs the reference (the item's time is their sum).
