@@ -20,6 +20,7 @@ import { trainingSequences, type ExplanationSplit } from '../eval/prepare.ts';
 import { fitUserEmbeddings } from './cf-fit.ts';
 import { FoldIn } from '../model/foldin.ts';
 import { alsIterationFrom, interactionsFromLists, PMF_DEFAULTS } from './cf.ts';
+import { TINY } from './tiny-run.ts';
 
 const DATASET = 'amazon-musical-instruments-5core';
 const dataDir = resolveDataDir();
@@ -35,18 +36,7 @@ describe.skipIf(!present)('training pipeline on a tiny slice', () => {
     dataset: ds,
     out: path.join(tmp, 'pack'),
     runDir,
-    idMode: 'remap',
-    idScheme: 'atomic',
-    cf: 'pmf',
-    cfDim: 8,
-    nMax: 6,
-    neighbours: 4,
-    composerHeads: 2,
-    promptLength: 2,
-    taskPrompts: true,
-    collaborative: true,
-    userTokens: false,
-    size: { dModel: 16, layers: 1, heads: 2, dFf: 32, dropout: 0 },
+    ...TINY,
     tasks: ['explanation', 'sequential', 'topn'],
     users: 30,
     seed: 3,

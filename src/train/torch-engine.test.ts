@@ -17,6 +17,7 @@ import { DEFAULT_ADAMW } from './optimizer.ts';
 import { PRIOR_MIX_GRID } from './prior-mix.ts';
 import { pythonCommand, torchTrainerPath } from './torch-engine.ts';
 import { reviewExplanations } from './run.ts';
+import { TINY } from './tiny-run.ts';
 
 const torchReady = spawnSync(pythonCommand(), ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
 const DATASET = 'amazon-musical-instruments-5core';
@@ -24,21 +25,6 @@ const dataPresent = fs.existsSync(path.join(resolveDataDir(), DATASET));
 const tools = path.dirname(torchTrainerPath());
 const repo = path.resolve(tools, '../..');
 
-/** A tiny model and a few seconds of training: what both end-to-end runs below share. */
-const TINY = {
-  idMode: 'remap',
-  idScheme: 'atomic',
-  cf: 'pmf',
-  cfDim: 8,
-  nMax: 6,
-  neighbours: 4,
-  composerHeads: 2,
-  promptLength: 2,
-  taskPrompts: true,
-  collaborative: true,
-  userTokens: false,
-  size: { dModel: 16, layers: 1, heads: 2, dFf: 32, dropout: 0 },
-} as const;
 const TINY_RUN = { users: 80, seed: 3, resume: false, dtype: 'float32' } as const;
 const TINY_TRAIN = { batchSize: 16, topnCandidates: 5, maxInputTokens: 64, maxSteps: Infinity, maxMinutes: 0.15, validateEveryMinutes: 1, patience: 3, checkpointEveryMinutes: 1, validationUsers: 40, schedule: { peakLr: 1e-3, warmupSteps: 10, finalFraction: 0.1 }, adamw: DEFAULT_ADAMW };
 
