@@ -70,6 +70,8 @@ DEFAULTS = {
     "explValidPairs": 1000,  # validation explanation pairs scored (the first N)
     "windowCrop": 0.0,  # fraction of sequential rows whose window starts at a random later item (1 .. maxHistory items of context), so the T5 also learns from short contexts, as item-to-item transitions
     "itemInit": "bundle",  # item token rows: "bundle" = as the pipeline wrote them (e.g. from CF item factors); "transitions" = a rank-d factorisation of which items follow which in the training sequences (PPMI, within 3 positions)
+    "itemNoise": 0.0,  # fraction of input history items of sequential rows replaced by a random item in training (the targets stay real), so the T5 cannot recall a training sequence by its exact items
+    "itemLabelSmoothing": 0.0,  # label smoothing of the item targets (sequential and top-n)
     "neighbours": "prefix",  # training rows' similar users: "prefix" = chosen from the row's CF prefix embedding, as the pack would choose them had it seen only those items; "pack" = the pack's lists (chosen from all training items)
 }
 
@@ -207,7 +209,8 @@ def seq_batch(b: Bundle, users: list[int], rng: np.random.Generator, o: dict, P:
         r = len(rows)
         toks = [b.user_tok]
         for k, j in enumerate(range(a, e)):
-            toks += [int(b.item_token[t[j]]), b.eos]
+            x = t[j] if o["itemNoise"] <= 0 or rng.random() >= o["itemNoise"] else int(rng.integers(1, b.num_items + 1))
+            toks += [int(b.item_token[x]), b.eos]
             if j + 1 >= s:
                 tgt.append(int(b.item_token[t[j + 1]]))
                 row_of.append(r)
@@ -282,7 +285,7 @@ def two_token_loss(model: PeapodT5, b: Bundle, targets: list[int], memory_kv, cr
     tgt = torch.tensor(targets, dtype=torch.long)
     start = torch.full((len(targets), 1), b.pad, dtype=torch.long)
     h = model.decode(start, None, cross_bias, memory_kv)
-    item = F.cross_entropy(model.logits(h[:, 0]), tgt)
+    item = F.cross_entropy(model.logits(h[:, 0]), tgt, label_smoothing=o["itemLabelSmoothing"])
     k = max(1, int(len(targets) * o["eosRows"]))
     kv = [(kk[:k], vv[:k]) for kk, vv in memory_kv]
     h2 = model.decode(torch.cat([start[:k], tgt[:k, None]], 1), None, cross_bias[:k], kv)
