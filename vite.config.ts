@@ -1,6 +1,6 @@
 // Vite config: the app under src/app, static model packs under public/, COOP/COEP so the page is
 // cross-origin isolated (needed for SharedArrayBuffer; the WASM backend runs single-threaded anyway,
-// see machine-facts.md: the threaded build hangs in a minified bundle).
+// see docs/machine-notes.md §3: the threaded build hangs in a minified bundle).
 import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 

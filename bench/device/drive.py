@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Drives bench.html in a relocated headless Chromium on a machine without Node or Playwright (the
 lent GPU machine): serves the built app, opens one Chromium per (pack, backend) page, and collects
-what the page POSTs to /__result (src/bench/page.ts, ?report=). Writes one results JSON in the shape
+what the page POSTs to /__result (bench/page.ts, ?report=). Writes one results JSON in the shape
 bench/run.ts writes, plus a `device` block. Python standard library only.
 
 With --app, it also times the app's own cold start (index.html?backend=B, fresh profile): the server

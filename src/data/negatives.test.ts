@@ -69,7 +69,7 @@ describe.skipIf(!hasDataset('amazon-toys-p5'))('Toys negatives, byte-identical t
   it('SHA-256 of the generated file equals the shipped negative_samples.txt', { timeout: 120_000 }, () => {
     const dir = path.join(DATA_DIR, 'amazon-toys-p5');
     const seq = parseSequentialData(readTextFile(path.join(dir, 'sequential_data.txt')), 'seq');
-    const text = formatNegatives(seq.users, p5TestNegatives(seq.sequences)); // timed by scripts/bench-cpu.ts
+    const text = formatNegatives(seq.users, p5TestNegatives(seq.sequences)); // timed by bench/cpu.ts
     const got = createHash('sha256').update(text).digest('hex');
     expect(got).toBe('a349a543365f0b4b8b8c95ab7123bd7cf470ea42c2952a16ae358ac5fb398d7a');
     const shipped = createHash('sha256').update(readTextFile(path.join(dir, 'negative_samples.txt'))).digest('hex');

@@ -41,6 +41,13 @@ export interface DatasetStats {
   maxLength: number;
 }
 
+/** One explanation target: a user index, an item id and the sentence (training, validation or test pair). */
+export interface ExplanationPair {
+  user: number;
+  item: number;
+  text: string;
+}
+
 export function datasetStats(ds: InteractionDataset): DatasetStats {
   let min = Infinity;
   let max = 0;

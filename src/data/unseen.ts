@@ -1,6 +1,6 @@
 // Rejection sampling of items a user never interacted with: the one loop behind the fixed validation
-// negatives (src/eval/heldout.ts) and the fresh training negatives (src/train/samples.ts). Its draw
-// order is part of their seeded outputs, so changing it changes every recorded negative set.
+// negatives (src/model/inputs/heldout.ts) and the fresh training negatives (src/train/samples.ts).
+// Its draw order is part of their seeded outputs, so changing it changes every recorded negative set.
 // Imports only the shared error base; the caller brings the generator and reports its own shortfall errors.
 import { PeapodError } from '../errors.ts';
 

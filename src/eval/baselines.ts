@@ -1,7 +1,7 @@
 // Simple recommenders evaluated on the same splits as PeaPOD, so a reader can see what a number is
 // worth: most-popular (training counts), "id-order", which exploits P5's sequential item ids (items
 // are numbered in order of first appearance, so the next item is often last id + 1; see
-// docs/peapod-method.md §4), a scorer-driven baseline (PMF dot products; the fit itself lives in
+// docs/method.md §4), a scorer-driven baseline (PMF dot products; the fit itself lives in
 // src/train and is passed in as a scorer, since eval must not import train) and an item-to-item
 // transition rule. Produces ranked lists for the sequential task (all items) and the top-n task
 // (given candidates) to feed `rankingMetrics`. Pure functions; no I/O, no tensors, no fitting.

@@ -11,9 +11,10 @@ import { peapodDecoder } from '../model/generate/peapod-decoder.ts';
 import { generateExplanations, recommendNext } from '../model/generate/recommend.ts';
 import { rankCandidates } from '../model/generate/topn.ts';
 import { catalogueCoverage, explanationMetrics, rankingMetrics, type RankingMetrics, type TextMetrics } from './metrics.ts';
-import { collate, disposeBatch, toTensors, type ExplanationPair, type Sample } from './batch.ts';
-import { disposeCollab, gatherCollab, type CollabTables } from './collab.ts';
-import { heldOutSequential, heldOutTopn } from './heldout.ts';
+import type { ExplanationPair } from '../data/types.ts';
+import { collate, disposeBatch, toTensors, type Sample } from '../model/inputs/batch.ts';
+import { disposeCollab, gatherCollab, type CollabTables } from '../model/inputs/collab.ts';
+import { heldOutSequential, heldOutTopn } from '../model/inputs/heldout.ts';
 import { atomicConstrainedNext } from './atomic-next.ts';
 import { explanationQuality, type ExplanationQuality } from './explanation-quality.ts';
 

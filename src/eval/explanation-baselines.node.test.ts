@@ -5,7 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadDataset } from '../data/node-fs.ts';
-import { evaluateExplanationBaseline, reviewExplanationSplit } from './node-baselines.ts';
+import { reviewExplanationSplit } from '../data/node-review-pairs.ts';
+import { evaluateExplanationBaseline } from './node-baselines.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 const dataDir = process.env.PEAPOD_DATA_DIR ?? path.resolve(repoRoot, '../shared/data');

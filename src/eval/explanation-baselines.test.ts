@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ExplanationPair } from './batch.ts';
+import type { ExplanationPair } from '../data/types.ts';
 import { explanationBaseline, ExplanationBaselineInputError, scoreExplanations } from './explanation-baselines.ts';
 
 // Training explanations in training order (index = tie-break order).

@@ -1,7 +1,7 @@
 // Explanation baselines: for each (user, item) pair, a sentence copied from the TRAINING
 // explanations (the item's most frequent one, or the user's), scored with the model's own
 // explanation metrics. Pure; must never read the pairs' reference texts to choose an output.
-import type { ExplanationPair } from './batch.ts';
+import type { ExplanationPair } from '../data/types.ts';
 import { metricText, type EvalMetrics } from './evaluate.ts';
 import { explanationMetrics } from './metrics.ts';
 import { PeapodError } from '../errors.ts';

@@ -1,4 +1,4 @@
-// Evaluation metrics exactly as the PeaPOD/POD reference computes them (docs/peapod-method.md §3):
+// Evaluation metrics exactly as the PeaPOD/POD reference computes them (docs/method.md §3):
 // HR@k / NDCG@k over generated ranked lists, corpus BLEU (TF-NMT `compute_bleu`), per-pair ROUGE-1/2/L
 // F-scores (TF-NMT `rouge.py`, as used by P5/POD), plus catalogue coverage and novelty.
 // Pure functions over plain arrays: no tensors, no I/O, no knowledge of how the lists were produced.

@@ -7,14 +7,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { baselineRankings, dotProductScorer, idOrderBaseline, itemKnnBaseline, itemPopularity, itemTransitions, mostPopularBaseline, scoredBaseline, type Baseline } from './baselines.ts';
 import type { InteractionDataset } from '../data/types.ts';
-import { heldOutTopn } from './heldout.ts';
+import { heldOutTopn } from '../model/inputs/heldout.ts';
 import { rankingMetrics } from './metrics.ts';
-import { prepareData, trainingSequences, type IdMode } from './prepare.ts';
+import { prepareData, trainingSequences, type IdMode } from '../data/prepare.ts';
 import type { EvalMetrics, PredictionRow } from './evaluate.ts';
-import { loadExplanations } from '../data/node-explanations.ts';
-import { loadAmazonReviews } from '../data/node-fs.ts';
-import { reviewSentences } from '../data/explanations.ts';
-import type { ExplanationPair } from './batch.ts';
+import { reviewExplanationSplit } from '../data/node-review-pairs.ts';
 import { explanationBaseline, scoreExplanations, type ExplanationBaselineName } from './explanation-baselines.ts';
 import { PeapodError } from '../errors.ts';
 import { PAPER_PROTOCOL } from '../paper-protocol.ts';
@@ -142,49 +139,6 @@ export function evaluateBaseline(o: BaselineEvalOptions): BaselineReport {
   return report;
 }
 
-/**
- * The explanation split training uses (src/train/run.ts reviewExplanations: review datasets, split
- * seed 1 whatever --seed is), in user-index / dataset-item space. Rebuilt here because src/eval
- * may not import src/train; the explanation baseline test checks it against a pack's references.
- */
-export function reviewExplanationSplit(ds: InteractionDataset, dataDir?: string): { train: ExplanationPair[]; valid: ExplanationPair[]; test: ExplanationPair[] } {
-  if (ds.kind !== 'amazon-reviews')
-    throw new BaselineSetupError(`${ds.name}: explanation baselines need a review dataset (kind amazon-reviews, e.g. amazon-musical-instruments-5core); this one is ${ds.kind}, on which the model is not evaluated on explanations.`);
-  const loaded = loadExplanations(ds.dir, 1, dataDir ? { dataDir } : {});
-  const index = new Map<number, number>();
-  ds.users.forEach((id, u) => index.set(id, u));
-  const conv = (rs: readonly { user: number; item: number; explanation: string }[]): ExplanationPair[] =>
-    rs.filter((r) => index.has(r.user)).map((r) => ({ user: index.get(r.user)!, item: r.item, text: r.explanation }));
-  return { train: conv(loaded.split.train), valid: conv(loaded.split.val), test: conv(loaded.split.test) };
-}
-
-/**
- * Language-model text for the explanation task (review datasets): every sentence (as targets are
- * written, reviewSentences) of every TRAINING review, with its user index and item: the reviews of
- * the explanation training pairs, and the reviews of items in a user's training part (the sequence
- * without its last two items) that are not validation or test explanation pairs. Validation and test
- * reviews never contribute.
- */
-export function reviewLanguageSentences(ds: InteractionDataset, split: { valid: readonly ExplanationPair[]; test: readonly ExplanationPair[]; train: readonly ExplanationPair[] }, dataDir?: string): ExplanationPair[] {
-  if (ds.kind !== 'amazon-reviews' || !ds.dir) return [];
-  const index = new Map<number, number>();
-  ds.users.forEach((id, u) => index.set(id, u));
-  const key = (u: number, i: number): string => `${u}:${i}`;
-  const held = new Set([...split.valid, ...split.test].map((p) => key(p.user, p.item)));
-  const trainPairs = new Set(split.train.map((p) => key(p.user, p.item)));
-  const trainingPart = trainingSequences(ds).map((s) => new Set(s));
-  const out: ExplanationPair[] = [];
-  for (const r of loadAmazonReviews(ds.dir, dataDir).reviews) {
-    const u = index.get(r.user);
-    if (u === undefined) continue;
-    const k = key(u, r.item);
-    if (held.has(k)) continue;
-    if (!trainPairs.has(k) && !trainingPart[u]!.has(r.item)) continue;
-    for (const text of reviewSentences(r.text)) out.push({ user: u, item: r.item, text });
-  }
-  return out;
-}
-
 const EXPLANATION_NOTES: Record<ExplanationBaselineName, string> = {
   'item-explanation':
     "outputs the item's most frequent training explanation sentence (counted after the metrics' lower-casing and word split; ties: the earliest in training order; an item without training explanations gets the most frequent training sentence overall)",
@@ -213,7 +167,11 @@ export function evaluateExplanationBaseline(o: ExplanationBaselineEvalOptions): 
     idMode: o.idMode,
     seed: o.seed,
     ...(o.dataDir ? { dataDir: o.dataDir } : {}),
-    explanations: (ds) => reviewExplanationSplit(ds, o.dataDir),
+    explanations: (ds) => {
+      if (ds.kind !== 'amazon-reviews')
+        throw new BaselineSetupError(`${ds.name}: explanation baselines need a review dataset (kind amazon-reviews, e.g. amazon-musical-instruments-5core); this one is ${ds.kind}, on which the model is not evaluated on explanations.`);
+      return reviewExplanationSplit(ds, o.dataDir);
+    },
   });
   const ex = p.explanations!;
   if (ex.test.length === 0) throw new BaselineSetupError(`${p.ds.name}: the explanation split has no test pairs; nothing to evaluate.`);

@@ -11,10 +11,10 @@ import { packParams } from '../model/pack/params.ts';
 import { PeapodModel } from '../model/peapod.ts';
 import { PACK_DATA, PACK_FILES, type TaskName } from '../model/types.ts';
 import { loadExplanations } from '../data/node-explanations.ts';
-import type { ExplanationPair } from './batch.ts';
+import type { ExplanationPair } from '../data/types.ts';
 import { evaluateModel, DEFAULT_EVAL, type EvalMetrics, type EvalModel } from './evaluate.ts';
-import { validationNegatives, validationNegativesSeed } from './heldout.ts';
-import { ProgressLine } from './progress.ts';
+import { validationNegatives, validationNegativesSeed } from '../model/inputs/heldout.ts';
+import { ProgressLine } from '../progress-line.ts';
 import { PeapodError } from '../errors.ts';
 
 /** Data array with the dataset item id of each pack item id (written by src/train/export.ts). */

@@ -1,4 +1,4 @@
-// PeaPOD's prompt composer (peapod-method.md §1): multi-head attention from a user's CF embedding
+// PeaPOD's prompt composer (docs/method.md §1): multi-head attention from a user's CF embedding
 // (query) over the CF embeddings of the user's most similar users (keys/values), mapped by a linear
 // layer to l collaborative prompt vectors; plus the per-task learned prompt vectors. Pure tensor
 // maths over weights in the ParamMap; it knows nothing of tokens or the T5 stacks.

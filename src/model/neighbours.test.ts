@@ -106,7 +106,7 @@ describe('similarUsers', () => {
     const d = 64;
     const rnd = lcg(3);
     const e = new Float32Array(N * d).map(() => rnd() - 0.5);
-    // Its time is measured by scripts/bench-cpu.ts, not asserted here.
+    // Its time is measured by bench/cpu.ts, not asserted here.
     let calls = 0;
     const t = similarUsers(e, d, 40, { onProgress: () => calls++ });
     expect(calls).toBe(Math.ceil(N / 64));

@@ -1,4 +1,4 @@
-// Most similar users by cosine similarity of their CF embeddings (PeaPOD's S_u, docs/peapod-method.md
+// Most similar users by cosine similarity of their CF embeddings (PeaPOD's S_u, docs/method.md
 // §1.2), for every user at once or for one (cold-start) vector. Plain typed arrays so the same code
 // runs in the browser and in Node. It must never materialise an N x N matrix: rows are processed in
 // blocks against all columns and each row keeps only its running top-n (peak extra memory O(N*n)).

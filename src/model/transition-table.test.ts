@@ -13,7 +13,7 @@ import { referenceTransitionTable as referenceTable } from './transitions-refere
 const PACK_DIR = path.resolve(import.meta.dirname, '../../public/models/beauty');
 const HAVE_PACK = existsSync(path.join(PACK_DIR, 'manifest.json'));
 // Without the pack the Beauty check is skipped, silently (the runner's summary counts it). The two
-// counts' times are measured by scripts/bench-cpu.ts, not here.
+// counts' times are measured by bench/cpu.ts, not here.
 
 describe('transitionTableFromHistories (the fast count)', () => {
   it('counts gaps 1..3 on the training part only, skips self-pairs and ids outside 1..numItems', () => {

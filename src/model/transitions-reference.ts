@@ -1,6 +1,6 @@
 // The transition table's definition, written the plain way: a Map per item, float64 sums in
 // occurrence order, rows sorted by target. transitions.ts counts the same thing with typed-array
-// counting sorts; its test checks the two agree bit for bit and scripts/bench-cpu.ts times both.
+// counting sorts; its test checks the two agree bit for bit and bench/cpu.ts times both.
 import type { TransitionTable } from './transitions.ts';
 
 /** The definition: a Map per item, float64 sums in occurrence order, rows sorted by target. */

@@ -1,6 +1,6 @@
 // Kernel replacements this project registers on the TensorFlow.js wasm backend (4.22):
 // - BatchMatMul and _FusedMatMul: with transposeA/transposeB the wasm kernel takes a path 10-15x
-//   slower than a plain matmul (machine-facts.md), and backpropagation issues exactly those calls.
+//   slower than a plain matmul (docs/machine-notes.md §4), and backpropagation issues exactly those calls.
 //   The replacements transpose explicitly with the wasm Transpose kernel, then run the original
 //   kernel untransposed. Results are unchanged.
 // - UnsortedSegmentSum: missing from the wasm backend, yet it is the gradient of tf.gather (every

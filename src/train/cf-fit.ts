@@ -2,7 +2,7 @@
 // training parts of the sequences (item ids 1..I map to columns 1..I; column 0 stays empty so item
 // factors are indexed by item id, as PACK_DATA.cfItem expects) and reports progress.
 import { fitBiVae, fitPmf, interactionsFromLists } from './cf.ts';
-import { ProgressLine } from '../eval/progress.ts';
+import { ProgressLine } from '../progress-line.ts';
 
 export type CfKind = 'pmf' | 'bivae';
 

@@ -9,9 +9,9 @@ import type { Tokenizer } from '../model/tokenizer.ts';
 import { peapodDecoder } from '../model/generate/peapod-decoder.ts';
 import { generateExplanations, recommendNext } from '../model/generate/recommend.ts';
 import { rankCandidates } from '../model/generate/topn.ts';
-import { collate, disposeBatch, toTensors, type Sample } from '../eval/batch.ts';
-import { disposeCollab, gatherCollab, type CollabTables } from '../eval/collab.ts';
-import { heldOutSequential, heldOutTopn } from '../eval/heldout.ts';
+import { collate, disposeBatch, toTensors, type Sample } from '../model/inputs/batch.ts';
+import { disposeCollab, gatherCollab, type CollabTables } from '../model/inputs/collab.ts';
+import { heldOutSequential, heldOutTopn } from '../model/inputs/heldout.ts';
 import { PAPER_PROTOCOL } from '../paper-protocol.ts';
 
 interface ItemRef {

@@ -12,7 +12,7 @@ import { MANIFEST_FILE, type NamedArray, type PackDataset } from '../model/pack/
 import { PACK_DATA, PACK_FILES, type PeapodConfig } from '../model/types.ts';
 import type { Tokenizer } from '../model/tokenizer.ts';
 import { PARAM, type ParamMap } from '../model/params.ts';
-import type { ExplanationPair } from '../eval/batch.ts';
+import type { ExplanationPair } from '../data/types.ts';
 import { PeapodError } from '../errors.ts';
 import { PAPER_PROTOCOL } from '../paper-protocol.ts';
 

@@ -16,7 +16,7 @@ import { runTrainPipeline, type PipelineOptions } from './pipeline.ts';
 import { reviewExplanations, runTrainAndExport } from './run.ts';
 import { loadCheckpoint } from './checkpoint.ts';
 import { TRAINING_LOG, type LogRow } from './trainer.ts';
-import { trainingSequences, type ExplanationSplit } from '../eval/prepare.ts';
+import { trainingSequences, type ExplanationSplit } from '../data/prepare.ts';
 import { fitUserEmbeddings } from './cf-fit.ts';
 import { FoldIn } from '../model/foldin.ts';
 import { alsIterationFrom, interactionsFromLists, PMF_DEFAULTS } from './cf.ts';

@@ -17,12 +17,12 @@ import { buildTokenizer, Tokenizer } from '../model/tokenizer.ts';
 import type { IdScheme, PeapodConfig, TaskName } from '../model/types.ts';
 import type { InteractionDataset } from '../data/types.ts';
 import { fitUserEmbeddings, type CfKind, type CfResult } from './cf-fit.ts';
-import { prepareData, trainingSequences, type ExplanationSplit, type IdMode, type PreparedData } from '../eval/prepare.ts';
-import { validationNegatives, validationNegativesSeed } from './samples.ts';
-import { templateWords } from '../eval/prompts.ts';
+import { prepareData, trainingSequences, type ExplanationSplit, type IdMode, type PreparedData } from '../data/prepare.ts';
+import { validationNegatives, validationNegativesSeed } from '../model/inputs/heldout.ts';
+import { templateWords } from '../model/inputs/prompts.ts';
 import { restoreBest, train, type TrainOptions, type TrainResult } from './trainer.ts';
 import { DEFAULT_ADAMW } from './optimizer.ts';
-import type { CollabTables } from '../eval/collab.ts';
+import type { CollabTables } from '../model/inputs/collab.ts';
 import { importTorchBest, runTorchTrainer, thinTrainingLog, writeTorchBundle, type TorchTrainOptions } from './torch-engine.ts';
 import { fitPriorMix, type PriorMixResult } from './prior-mix.ts';
 

@@ -1,6 +1,6 @@
 // `peapod train` as one call: the training pipeline, then a quick test evaluation for the manifest,
 // the example for the app, and the pack export. Node only; owns the order of these steps.
-import { reviewExplanationSplit, reviewLanguageSentences } from '../eval/node-baselines.ts';
+import { reviewExplanationSplit, reviewLanguageSentences } from '../data/node-review-pairs.ts';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { datasetFingerprint } from '../data/fingerprint.ts';
@@ -9,8 +9,8 @@ import { evaluateModel, DEFAULT_EVAL, type EvalMetrics } from '../eval/evaluate.
 import { buildExample } from './example.ts';
 import { exportPack } from './export.ts';
 import { runTrainPipeline, type PipelineOptions } from './pipeline.ts';
-import type { ExplanationSplit } from '../eval/prepare.ts';
-import { ProgressLine } from '../eval/progress.ts';
+import type { ExplanationSplit } from '../data/prepare.ts';
+import { ProgressLine } from '../progress-line.ts';
 import { TRAINING_LOG } from './trainer.ts';
 
 export interface RunOptions extends PipelineOptions {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TrainRng } from './random.ts';
-import { heldOutSequential, heldOutTopn, lastTrainingSequential, sampleSequential, sampleTopn, SampleStream, validationNegatives, validationUsers, type SplitSource } from './samples.ts';
+import { heldOutSequential, heldOutTopn, validationNegatives } from '../model/inputs/heldout.ts';
+import { lastTrainingSequential, sampleSequential, sampleTopn, SampleStream, validationUsers, type SplitSource } from './samples.ts';
 
 // 3 users; items 1..30. User 0's validation item is 9, test item 10.
 const src: SplitSource = {

@@ -5,11 +5,10 @@ import type { TaskName } from '../model/types.ts';
 import { MAX_HISTORY, sampleTrainingExample } from '../data/splits.ts';
 import { TrainRng } from './random.ts';
 import { drawUnseenItems } from '../data/unseen.ts';
-import type { ExplanationPair, RecSample, Sample } from '../eval/batch.ts';
+import type { ExplanationPair } from '../data/types.ts';
+import type { RecSample, Sample } from '../model/inputs/batch.ts';
 import { PeapodError } from '../errors.ts';
 
-export type { ExplanationPair, RecSample, Sample, ExplanationSample } from '../eval/batch.ts';
-export { heldOutSequential, heldOutTopn, validationNegatives, validationNegativesSeed } from '../eval/heldout.ts';
 
 
 /** Interactions by user index, items 1..numItems, chronological; each sequence has >= 3 items. */

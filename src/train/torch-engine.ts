@@ -13,10 +13,11 @@ import { parseSafetensors, writeSafetensors, type SafetensorsInput } from '../mo
 import type { PeapodModel } from '../model/peapod.ts';
 import type { Tokenizer } from '../model/tokenizer.ts';
 import type { InteractionDataset } from '../data/types.ts';
-import { trainingSequences } from '../eval/prepare.ts';
+import { trainingSequences } from '../data/prepare.ts';
 import type { CfResult } from './cf-fit.ts';
-import type { ExplanationPair } from '../eval/batch.ts';
-import { EXPLANATION_MAX_TOKENS } from '../eval/batch.ts';
+import type { ExplanationPair } from '../data/types.ts';
+import { EXPLANATION_MAX_TOKENS } from '../model/inputs/batch.ts';
+import { userWord } from '../model/inputs/prompts.ts';
 import { PMF_DEFAULTS } from './cf.ts';
 
 /** Options of tools/torch/train.py (its DEFAULTS block documents each; unknown keys are refused there). */
@@ -43,6 +44,10 @@ export interface TorchTrainOptions {
   explValWeight?: number;
   /** Fraction of next-item rows whose window starts at a random later item (short contexts too). */
   windowCrop?: number;
+  /** Fraction of input history items of next-item training rows replaced by a random item (the targets stay real). */
+  itemNoise?: number;
+  /** Label smoothing of the item targets (next-item and top-n). */
+  itemLabelSmoothing?: number;
   /** Item token rows: as the pipeline initialised them ('bundle') or from the training sequences' item-to-item co-occurrence ('transitions'). */
   itemInit?: 'bundle' | 'transitions';
   /** Similar users of a training row: chosen from its CF prefix (default) or the pack's lists. */
@@ -108,6 +113,20 @@ export function textTensors(part: string, pairs: readonly ExplanationPair[], tok
 }
 
 /**
+ * The token of each user's word in a bare prompt (the runtime writes `user_<index>`): its own token
+ * with `--user-tokens`, otherwise the one token every unknown user word maps to.
+ */
+export function userTokens(tok: Tokenizer, users: number): Int32Array {
+  const out = new Int32Array(users);
+  for (let u = 0; u < users; u++) {
+    const ids = tok.encodeText(userWord(u), { addEos: false }).ids;
+    if (ids.length !== 1) throw new Error(`the torch engine needs the atomic id scheme (a user is one token); got ${ids.length} tokens for ${userWord(u)}`);
+    out[u] = ids[0]!;
+  }
+  return out;
+}
+
+/**
  * Writes bundle.json, init.safetensors and data.safetensors. CF prefix fold-ins: for every user and
  * every prefix length s = 1 .. n-1 of its n training items, the iALS fold-in of those s items against
  * the fitted item factors (row prefix_offsets[u] + s - 1); s = n is the user's own CF row.
@@ -150,6 +169,7 @@ export function writeTorchBundle(dir: string, x: BundleInputs, options: TorchTra
     { name: 'prefix_cf', dtype: 'F32', shape: [preOff[U]!, cf.d], data: preCf },
     { name: 'neighbours', dtype: 'I32', shape: [U, x.nMax], data: x.neighbourIndices },
     { name: 'valid_target', dtype: 'I32', shape: [U], data: validTarget },
+    { name: 'user_token', dtype: 'I32', shape: [U], data: userTokens(tok, U) },
     ...(x.text && x.text.train.length > 0
       ? [...textTensors('expl_train', x.text.train, tok), ...textTensors('expl_valid', x.text.valid, tok), ...(x.text.lm?.length ? textTensors('lm', x.text.lm, tok) : [])]
       : []),

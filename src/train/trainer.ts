@@ -8,22 +8,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { PeapodConfig, TaskName } from '../model/types.ts';
 import type { Tokenizer } from '../model/tokenizer.ts';
 import { AdamW, learningRate, type AdamWConfig, type ScheduleConfig } from './optimizer.ts';
-import { collate, disposeBatch, toTensors, type HostBatch } from '../eval/batch.ts';
+import { collate, disposeBatch, toTensors, type HostBatch, type Sample } from '../model/inputs/batch.ts';
 import { IGNORE_LABEL } from '../model/peapod.ts';
-import { disposeCollab, gatherCollab, type CollabTables, type CollabTensors } from '../eval/collab.ts';
+import { disposeCollab, gatherCollab, type CollabTables, type CollabTensors } from '../model/inputs/collab.ts';
 import { checkpointExists, loadCheckpoint, restoreVariables, saveCheckpoint } from './checkpoint.ts';
-import { ProgressLine } from '../eval/progress.ts';
-import {
-  heldOutSequential,
-  heldOutTopn,
-  SampleStream,
-  validationUsers,
-  type ExplanationPair,
-  type Sample,
-  type SplitSource,
-  type StreamState,
-} from './samples.ts';
-import { TEMPLATES } from '../eval/prompts.ts';
+import { ProgressLine } from '../progress-line.ts';
+import type { ExplanationPair } from '../data/types.ts';
+import { heldOutSequential, heldOutTopn } from '../model/inputs/heldout.ts';
+import { SampleStream, validationUsers, type SplitSource, type StreamState } from './samples.ts';
+import { TEMPLATES } from '../model/inputs/prompts.ts';
 
 /** What the trainer needs of the model (PeapodModel satisfies it). */
 export interface LossModel {

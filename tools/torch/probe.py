@@ -54,7 +54,7 @@ def main() -> None:
                     f = b.full_seq(u)
                     hist, t = (f[:-2], f[-2]) if split == "valid" else (f[:-1], f[-1])
                     hist = hist[-20:]
-                    rows.append([b.user_tok] + [int(b.item_token[x]) for x in hist] + [b.eos])
+                    rows.append([int(b.user_token[u])] + [int(b.item_token[x]) for x in hist] + [b.eos])
                     targets.append(int(t) - 1)
                     hists.append(hist)
                 ids, mask = pad_rows(rows, b.pad)

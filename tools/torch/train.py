@@ -100,7 +100,9 @@ class Bundle:
         self.users = len(self.seq_off) - 1
         self.num_items = len(self.item_token) - 1
         t = self.meta["tokens"]
-        self.pad, self.eos, self.user_tok = t["pad"], t["eos"], t["user"]
+        self.pad, self.eos = t["pad"], t["eos"]
+        # each user's token in a bare prompt (its own with --user-tokens; older bundles: one for all)
+        self.user_token = self.np["user_token"] if "user_token" in self.np else np.full(self.users, t["user"], dtype=np.int32)
         # Explanation pairs and language-model sentences: (user index, item, target ids ending </s>).
         self.text = {}
         for part in ("expl_train", "expl_valid", "lm"):
@@ -207,7 +209,7 @@ def seq_batch(b: Bundle, users: list[int], rng: np.random.Generator, o: dict, P:
             a = int(rng.integers(a, e))
         s = int(rng.integers(1, e + 1))  # CF prefix length; targets are t[s..e]
         r = len(rows)
-        toks = [b.user_tok]
+        toks = [int(b.user_token[u])]
         for k, j in enumerate(range(a, e)):
             x = t[j] if o["itemNoise"] <= 0 or rng.random() >= o["itemNoise"] else int(rng.integers(1, b.num_items + 1))
             toks += [int(b.item_token[x]), b.eos]
@@ -262,7 +264,7 @@ def topn_batch(b: Bundle, users: list[int], rng: np.random.Generator, o: dict):
                 negs.append(c)
         cands = negs + [pos]
         rng.shuffle(cands)
-        rows.append([b.user_tok] + [int(b.item_token[i]) for i in cands] + [b.eos])
+        rows.append([int(b.user_token[u])] + [int(b.item_token[i]) for i in cands] + [b.eos])
         cf.append(b.prefix_cf(u, s))
         targets.append(int(b.item_token[pos]))
     return rows, cf, targets
@@ -328,7 +330,7 @@ def text_batch(b: Bundle, part: str, idx) -> tuple:
     for k in idx:
         k = int(k)
         u = int(users[k])
-        rows.append([b.user_tok, int(b.item_token[int(items[k])]), b.eos])
+        rows.append([int(b.user_token[u]), int(b.item_token[int(items[k])]), b.eos])
         us.append(u)
         tg.append([int(x) for x in ids[off[k] : off[k + 1]]])
     T = max(len(t) for t in tg)
@@ -383,7 +385,7 @@ def validate(model: PeapodT5, b: Bundle, users: np.ndarray, o: dict, n_nb: int, 
         rows = []
         for u in us:
             t = b.train_seq(u)[-o["maxHistory"] :]
-            rows.append([b.user_tok] + [int(b.item_token[x]) for x in t] + [b.eos])
+            rows.append([int(b.user_token[u])] + [int(b.item_token[x]) for x in t] + [b.eos])
         ids, mask = pad_rows(rows, b.pad)
         user = b.cf_user[us]
         nbe = neighbour_emb(b, us, n_nb)
@@ -392,7 +394,7 @@ def validate(model: PeapodT5, b: Bundle, users: np.ndarray, o: dict, n_nb: int, 
                 rows = []
                 for j, u in enumerate(us):
                     cands = [int(x) for x in negatives[i + j]] + [int(b.valid_target[u])]
-                    rows.append([b.user_tok] + [int(b.item_token[x]) for x in cands] + [b.eos])
+                    rows.append([int(b.user_token[u])] + [int(b.item_token[x]) for x in cands] + [b.eos])
                 ids, mask = pad_rows(rows, b.pad)
             hidden, full_mask, _ = model.encode(task, ids, mask, user, nbe)
             dec = torch.full((len(us), 1), b.pad, dtype=torch.long)

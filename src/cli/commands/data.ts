@@ -3,26 +3,61 @@
 import path from 'node:path';
 import { datasetStats, DATASET_NAMES, DATASET_SOURCES, datasetSource, DatasetError, leaveOneOut, type InteractionDataset } from '../../data/index.ts';
 import { datasetFingerprint, downloadDatasets, loadDataset, loadExplanations, resolveDataDir, verifyLocalDataset } from '../../data/node.ts';
-import { ProgressLine } from '../../train/progress.ts';
-import { boolFlag, CliUsageError, parseArgs, stringFlag, type ParsedArgs } from '../args.ts';
-import type { Command } from './types.ts';
+import { ProgressLine } from '../../progress-line.ts';
+import { CliUsageError } from '../args.ts';
+import { defineCommand, optionLines, parseCommand, wantsHelp, wrap, type OptionValues } from '../options.ts';
+import type { CommandModule } from './types.ts';
 import { existsSync } from 'node:fs';
 
-const HELP = `usage:
-  peapod data download [--dest DIR] [--dataset NAME] [--mirror URL]
-      Fetch missing dataset files from their original sources (or PEAPOD_DATA_MIRROR / --mirror,
-      laid out as <mirror>/<dataset>/<file>), verify size + SHA-256, write atomically.
-  peapod data info [--data-dir DIR] [--dataset NAME]
-      Users, items, interactions, sequence lengths, parse time; explanation count for review data.
-  peapod data check [--data-dir DIR] [--dataset NAME]
-      Validate every dataset folder: checksums, parsing, counts, splits, negatives. Exit 1 on problems.
-  peapod data fingerprint [--data-dir DIR] [--dataset NAME]
-      SHA-256 fingerprint of each dataset's files (what model packs record).
-Datasets: ${DATASET_NAMES.join(', ')}. Data dir: PEAPOD_DATA_DIR or ../shared/data.`;
+const DATA_DIR = { kind: 'string', meta: 'DIR', defaultText: 'PEAPOD_DATA_DIR or ../shared/data', help: 'the data dir' } as const;
 
-function chosen(args: ParsedArgs, dataDir: string): string[] {
-  const one = args.flags['dataset'];
-  if (typeof one === 'string') return [one];
+/** One table per subcommand; `peapod data --help` prints them all. */
+export const DATA = {
+  download: defineCommand({
+    command: 'peapod data download',
+    usage: ['[--dest DIR] [--dataset NAME] [--mirror URL]'],
+    about: 'Fetch missing dataset files from their original sources (or a mirror laid out as <mirror>/<dataset>/<file>), verify size + SHA-256, write atomically.',
+    options: {
+      dest: { ...DATA_DIR, help: 'where the dataset folders go' },
+      dataset: { kind: 'choice', choices: DATASET_NAMES, meta: 'NAME', defaultText: 'all', help: 'fetch this dataset only' },
+      mirror: { kind: 'string', meta: 'URL', defaultText: 'PEAPOD_DATA_MIRROR, else the original sources', help: 'fetch from this copy' },
+    },
+  }),
+  info: defineCommand({
+    command: 'peapod data info',
+    usage: ['[--data-dir DIR] [--dataset NAME]'],
+    about: 'Users, items, interactions, sequence lengths, parse time; explanation count for review data.',
+    options: { 'data-dir': DATA_DIR, dataset: { kind: 'string', meta: 'NAME', defaultText: 'every dataset present', help: 'this dataset only' } },
+  }),
+  check: defineCommand({
+    command: 'peapod data check',
+    usage: ['[--data-dir DIR] [--dataset NAME]'],
+    about: 'Validate every dataset folder: checksums, parsing, counts, splits, negatives. Exit 1 on problems.',
+    options: { 'data-dir': DATA_DIR, dataset: { kind: 'string', meta: 'NAME', defaultText: 'every known dataset', help: 'this dataset only' } },
+  }),
+  fingerprint: defineCommand({
+    command: 'peapod data fingerprint',
+    usage: ['[--data-dir DIR] [--dataset NAME]'],
+    about: "SHA-256 fingerprint of each dataset's files (what model packs record).",
+    options: { 'data-dir': DATA_DIR, dataset: { kind: 'string', meta: 'NAME', defaultText: 'every dataset present', help: 'this dataset only' } },
+  }),
+};
+
+type Sub = keyof typeof DATA;
+type Values<S extends Sub> = OptionValues<(typeof DATA)[S]['options']>;
+
+/** `peapod data --help`: each subcommand with what it does and its options. */
+export function dataHelp(): string {
+  const out = ['usage:'];
+  for (const spec of Object.values(DATA)) {
+    out.push(`  ${spec.command} ${spec.usage[0]}`, ...wrap(spec.about ?? '', 94).map((l) => `      ${l}`), ...optionLines(spec.options, '      ').filter(Boolean), '');
+  }
+  out.push(`Datasets: ${DATASET_NAMES.join(', ')}.`);
+  return out.join('\n');
+}
+
+function chosen(dataset: string | undefined, dataDir: string): string[] {
+  if (dataset !== undefined) return [dataset];
   return DATASET_NAMES.filter((n) => existsSync(path.join(dataDir, n)));
 }
 
@@ -30,12 +65,10 @@ function mib(n: number): string {
   return `${(n / 1048576).toFixed(1)} MiB`;
 }
 
-async function download(args: ParsedArgs): Promise<number> {
-  const dest = path.resolve(stringFlag(args, 'dest', resolveDataDir()));
-  const one = args.flags['dataset'];
-  if (typeof one === 'string' && !datasetSource(one)) throw new CliUsageError(`unknown dataset "${one}"; known: ${DATASET_NAMES.join(', ')}`);
-  const mirror = typeof args.flags['mirror'] === 'string' ? args.flags['mirror'] : process.env['PEAPOD_DATA_MIRROR'] || undefined;
-  const names = typeof one === 'string' ? [one] : DATASET_NAMES;
+async function download(o: Values<'download'>): Promise<number> {
+  const dest = path.resolve(o.dest ?? resolveDataDir());
+  const mirror = o.mirror ?? (process.env['PEAPOD_DATA_MIRROR'] || undefined);
+  const names = o.dataset !== undefined ? [o.dataset] : DATASET_NAMES;
   const totalBytes = DATASET_SOURCES.filter((d) => names.includes(d.name)).reduce((s, d) => s + d.files.reduce((t, f) => t + f.bytes, 0), 0);
   let doneBytes = 0;
   const progress = new ProgressLine('download');
@@ -66,9 +99,9 @@ function describe(ds: InteractionDataset, ms: number): string {
   return `${ds.name} (${ds.kind}): users ${s.users}, items ${s.items}, interactions ${s.interactions}, sequence length min ${s.minLength} / mean ${s.meanLength.toFixed(2)} / max ${s.maxLength}${neg}; parsed in ${ms.toFixed(0)} ms`;
 }
 
-async function info(args: ParsedArgs): Promise<number> {
-  const dataDir = path.resolve(stringFlag(args, 'data-dir', resolveDataDir()));
-  const names = chosen(args, dataDir);
+async function info(o: Values<'info'>): Promise<number> {
+  const dataDir = path.resolve(o.dataDir ?? resolveDataDir());
+  const names = chosen(o.dataset, dataDir);
   if (names.length === 0) {
     console.log(`No datasets in ${dataDir}. Run \`npx peapod data download\`.`);
     return 1;
@@ -125,9 +158,9 @@ function checkDataset(dataDir: string, name: string): string[] {
   return problems;
 }
 
-async function check(args: ParsedArgs): Promise<number> {
-  const dataDir = path.resolve(stringFlag(args, 'data-dir', resolveDataDir()));
-  const names = typeof args.flags['dataset'] === 'string' ? [args.flags['dataset']] : DATASET_NAMES;
+async function check(o: Values<'check'>): Promise<number> {
+  const dataDir = path.resolve(o.dataDir ?? resolveDataDir());
+  const names = o.dataset !== undefined ? [o.dataset] : DATASET_NAMES;
   let failed = 0;
   for (const name of names) {
     const [problems, ms] = timed(() => checkDataset(dataDir, name));
@@ -142,35 +175,33 @@ async function check(args: ParsedArgs): Promise<number> {
   return failed === 0 ? 0 : 1;
 }
 
-async function fingerprint(args: ParsedArgs): Promise<number> {
-  const dataDir = path.resolve(stringFlag(args, 'data-dir', resolveDataDir()));
-  for (const name of chosen(args, dataDir)) {
+async function fingerprint(o: Values<'fingerprint'>): Promise<number> {
+  const dataDir = path.resolve(o.dataDir ?? resolveDataDir());
+  for (const name of chosen(o.dataset, dataDir)) {
     const fp = datasetFingerprint(path.join(dataDir, name));
     console.log(`${fp.fingerprint}  ${name} (${fp.files.length} files)`);
   }
   return 0;
 }
 
-export const command: Command = {
-  summary: 'download, describe (info) and validate (check) the datasets',
+export const command: CommandModule = {
   async run(argv) {
     const [sub, ...rest] = argv;
-    const args = parseArgs(rest);
-    if (!sub || sub === '--help' || boolFlag(args, 'help')) {
-      console.log(HELP);
+    if (!sub || wantsHelp(argv)) {
+      console.log(dataHelp());
       return sub ? 0 : 2;
     }
     switch (sub) {
       case 'download':
-        return download(args);
+        return download(parseCommand(DATA.download, rest).values);
       case 'info':
-        return info(args);
+        return info(parseCommand(DATA.info, rest).values);
       case 'check':
-        return check(args);
+        return check(parseCommand(DATA.check, rest).values);
       case 'fingerprint':
-        return fingerprint(args);
+        return fingerprint(parseCommand(DATA.fingerprint, rest).values);
       default:
-        throw new CliUsageError(`unknown subcommand "${sub}"\n${HELP}`);
+        throw new CliUsageError(`unknown subcommand "${sub}"\n${dataHelp()}`);
     }
   },
 };

@@ -4,13 +4,11 @@
 // The evaluation work is in src/eval/node-eval.ts and src/eval/node-baselines.ts.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { boolFlag, CliUsageError, numberFlag, parseArgs, stringFlag } from '../args.ts';
-import type { Command } from './types.ts';
-import type { TaskName } from '../../model/types.ts';
-import type { BaselineName, ExplanationBaselineName, FactorFit } from '../../eval/node-baselines.ts';
-
-/** `peapod train --cf-dim` default; the PMF baseline uses the same so it measures the CF embeddings training gets. */
-export const PMF_BASELINE_DIM = 32;
+import { CliUsageError } from '../args.ts';
+import { defineCommand, helpText, need, parseCommand, wantsHelp } from '../options.ts';
+import type { CommandModule } from './types.ts';
+import { BASELINES, EXPLANATION_BASELINES, type BaselineName, type ExplanationBaselineName, type FactorFit } from '../../eval/node-baselines.ts';
+import { DEFAULT_CF_DIM } from './train.ts';
 
 /**
  * The PMF fit of training (fitUserEmbeddings('pmf', ...): iALS with PMF_DEFAULTS except d) as a
@@ -26,117 +24,123 @@ export async function pmfFactorFit(d: number, quiet = true): Promise<FactorFit> 
   };
 }
 
-const HELP = `usage: peapod eval --pack DIR --out OUTDIR [--split test|valid] [--users N] [--constrained on|off] [--priors on|off] [--exclude-history on|off] [--no-repeat-ngram N] [--tasks LIST] [--backend wasm|cpu] [--ablation TEXT]
-       peapod eval --baseline most-popular|id-order|pmf|item-knn --dataset NAME --out OUTDIR [--ids remap|original] [--seed N] [--cf-dim N]
-       peapod eval --baseline item-explanation|user-explanation --dataset NAME --out OUTDIR [--ids remap|original] [--seed N]
+export const EVAL = defineCommand({
+  command: 'peapod eval',
+  usage: [
+    '--pack DIR --out OUTDIR [options]',
+    `--baseline ${BASELINES.join('|')} --dataset NAME --out OUTDIR [--ids remap|original] [--seed N] [--cf-dim N]`,
+    `--baseline ${EXPLANATION_BASELINES.join('|')} --dataset NAME --out OUTDIR [--ids remap|original] [--seed N]`,
+  ],
+  about: [
+    '  sequential: all items ranked, beam 20, 10 returned; top-n: 1 positive + 99 fixed negatives;',
+    '  explanation: beam search, min length 10, BLEU-1/4 and ROUGE-1/2/L (x100).',
+    "  item-explanation / user-explanation: the item's / the user's most frequent training explanation",
+    '  sentence for each test explanation pair (review datasets, training\'s split).',
+  ].join('\n'),
+  options: {
+    out: { kind: 'string', meta: 'OUTDIR', required: true, help: 'where metrics.json and predictions.jsonl go' },
 
-  sequential: all items ranked, beam 20, 10 returned; top-n: 1 positive + 99 fixed negatives;
-  explanation: beam search, min length 10, BLEU-1/4 and ROUGE-1/2/L (x100).
-  --label TEXT   row label in RESULTS.md (default "PeaPOD Web (ours)"; with --priors off
-                 "PeaPOD Web (ours), T5 only (priors off)")
-  --ablation TEXT  this pack is an ablation (e.g. "composer heads = 1"): metrics.json records the text
-                 and the pack's training time, and RESULTS.md lists it in the dataset's ablation table
-  --seed N       baselines: seed of the id re-mapping and of the PMF fit (training's default: 1)
-  item-explanation / user-explanation: the item's / the user's most frequent training explanation
-                 sentence for each test explanation pair (review datasets, training's split)
-  --cf-dim N     pmf baseline: factor dimension (training's default --cf-dim: 32)
-  --users N      first N users (and first N explanation pairs); 0 = all (default)
-  --sample       with --users N: a seeded uniform random sample of N users instead of the first N
-                 (P5's first users are atypical); --sample-seed S (7)
-  --constrained  on (default): beams spell valid item ids only; off: the reference's unconstrained
-                 decoding, invalid outputs count as misses (written as null in predictions.jsonl)
-  --priors       on (default): the pack's output priors (collaborative + sequential logits, when its
-                 config has them) are added to the first decoded token, as the app shows them; off:
-                 the T5 alone (no prior, no end-of-id logit). Recorded as "priors" in metrics.json
-  --exclude-history  off (default, the paper's protocol): next-item lists may hold items already in
-                 the input history; on: they never do (removed before the beam's first step, as the
-                 most-popular and item-knn baselines do). Recorded as "excludeHistory" in metrics.json
-  --no-repeat-ngram N  explanations: beam search never repeats an N-gram within a sentence (off by
-                 default, as the reference decodes; the app's explanation panel offers it)`;
+    pack: { group: 'A weight pack', kind: 'string', meta: 'DIR', help: 'the pack to evaluate' },
+    split: { kind: 'choice', choices: ['test', 'valid'], default: 'test', help: 'which held-out item (and explanation split) is the target' },
+    users: { kind: 'integer', default: 0, help: 'first N users (and first N explanation pairs); 0 = all' },
+    sample: { kind: 'switch', help: "with --users N: a seeded uniform random sample of N users instead of the first N (P5's first users are atypical)" },
+    'sample-seed': { kind: 'integer', default: 7, help: 'seed of --sample' },
+    constrained: { kind: 'choice', choices: ['on', 'off'], default: 'on', help: "on: beams spell valid item ids only; off: the reference's unconstrained decoding, invalid outputs count as misses (written as null in predictions.jsonl)" },
+    priors: {
+      kind: 'choice',
+      choices: ['on', 'off'],
+      default: 'on',
+      help: 'on: the pack\'s output priors (collaborative + sequential logits, when its config has them) are added to the first decoded token, as the app shows them; off: the T5 alone (no prior, no end-of-id logit). Recorded as "priors" in metrics.json',
+    },
+    'exclude-history': {
+      kind: 'choice',
+      choices: ['on', 'off'],
+      default: 'off',
+      help: 'off: the paper\'s protocol, next-item lists may hold items already in the input history; on: they never do (removed before the beam\'s first step, as the most-popular and item-knn baselines do). Recorded as "excludeHistory" in metrics.json',
+    },
+    'no-repeat-ngram': { kind: 'integer', default: 0, min: 0, help: "explanations: beam search never repeats an N-gram within a sentence (0: off, as the reference decodes; the app's explanation panel offers it)" },
+    tasks: { kind: 'list', choices: ['sequential', 'topn', 'explanation'], defaultText: "the pack's tasks", help: 'tasks to evaluate' },
+    backend: { kind: 'choice', choices: ['wasm', 'cpu'], default: 'wasm', help: 'TF.js backend in Node' },
+    label: { kind: 'string', meta: 'TEXT', defaultText: '"PeaPOD Web (ours)"; with --priors off "PeaPOD Web (ours), T5 only (priors off)"', help: 'row label in RESULTS.md' },
+    ablation: {
+      kind: 'string',
+      meta: 'TEXT',
+      help: 'this pack is an ablation (e.g. "composer heads = 1"): metrics.json records the text and the pack\'s training time, and RESULTS.md lists it in the dataset\'s ablation table',
+    },
+    quiet: { kind: 'switch', help: 'no progress lines' },
 
-export const command: Command = {
-  summary: "evaluate a weight pack with the paper's protocol (metrics.json + predictions.jsonl)",
+    baseline: { group: 'A baseline', kind: 'choice', choices: [...BASELINES, ...EXPLANATION_BASELINES], help: 'evaluate this baseline instead of a pack' },
+    dataset: { kind: 'string', meta: 'NAME|DIR', help: 'baselines: the dataset' },
+    ids: { kind: 'choice', choices: ['remap', 'original'], default: 'remap', help: "baselines: leak-free seeded item re-mapping (as training's default) or P5's original ids" },
+    seed: { kind: 'integer', default: 1, help: "baselines: seed of the id re-mapping and of the PMF fit (training's default too)" },
+    'cf-dim': { kind: 'integer', default: DEFAULT_CF_DIM, help: "pmf baseline: factor dimension (training's --cf-dim default too)" },
+  },
+});
+
+export const command: CommandModule = {
   async run(argv) {
-    const a = parseArgs(argv);
-    if (a.flags['help']) {
-      console.log(HELP);
+    if (wantsHelp(argv)) {
+      console.log(helpText(EVAL));
       return 0;
     }
-    if (a.flags['baseline'] !== undefined) {
-      if (a.flags['ablation'] !== undefined) throw new CliUsageError('--ablation describes a trained pack (--pack); baselines are not ablations.');
-      if (a.flags['priors'] !== undefined) throw new CliUsageError('--priors switches a pack\'s output priors (--pack); baselines have none.');
-      if (a.flags['exclude-history'] !== undefined) throw new CliUsageError('--exclude-history is for packs (--pack); the most-popular and item-knn baselines always skip history items.');
-      const { evaluateBaseline, evaluateExplanationBaseline, BASELINES, EXPLANATION_BASELINES } = await import('../../eval/node-baselines.ts');
-      const baseline = stringFlag(a, 'baseline');
-      const all = [...BASELINES, ...EXPLANATION_BASELINES] as readonly string[];
-      if (!all.includes(baseline)) throw new CliUsageError(`--baseline must be one of ${all.join(', ')}, got "${baseline}"`);
-      const ids = stringFlag(a, 'ids', 'remap');
-      if (ids !== 'remap' && ids !== 'original') throw new CliUsageError(`--ids must be remap or original, got "${ids}"`);
+    const { values: o, given } = parseCommand(EVAL, argv);
+    if (o.baseline !== undefined) {
+      if (given.has('ablation')) throw new CliUsageError('--ablation describes a trained pack (--pack); baselines are not ablations.');
+      if (given.has('priors')) throw new CliUsageError('--priors switches a pack\'s output priors (--pack); baselines have none.');
+      if (given.has('exclude-history')) throw new CliUsageError('--exclude-history is for packs (--pack); the most-popular and item-knn baselines always skip history items.');
+      const { evaluateBaseline, evaluateExplanationBaseline } = await import('../../eval/node-baselines.ts');
+      const baseline = o.baseline;
+      const dataset = need(o.dataset, 'dataset', 'NAME|DIR');
       if ((EXPLANATION_BASELINES as readonly string[]).includes(baseline)) {
         const report = evaluateExplanationBaseline({
           baseline: baseline as ExplanationBaselineName,
-          dataset: stringFlag(a, 'dataset'),
-          idMode: ids,
-          out: stringFlag(a, 'out'),
-          seed: numberFlag(a, 'seed', 1),
+          dataset,
+          idMode: o.ids,
+          out: o.out,
+          seed: o.seed,
           command: commandLine(argv),
         });
         console.log(JSON.stringify(report.metrics, null, 2));
         return 0;
       }
-      const cfDim = numberFlag(a, 'cf-dim', PMF_BASELINE_DIM);
-      const quiet = boolFlag(a, 'quiet');
       const report = evaluateBaseline({
         baseline: baseline as BaselineName,
-        ...(baseline === 'pmf' ? { fitFactors: await pmfFactorFit(cfDim, quiet) } : {}),
-        dataset: stringFlag(a, 'dataset'),
-        idMode: ids,
+        ...(baseline === 'pmf' ? { fitFactors: await pmfFactorFit(o.cfDim, o.quiet) } : {}),
+        dataset,
+        idMode: o.ids,
         split: 'test',
-        out: stringFlag(a, 'out'),
-        seed: numberFlag(a, 'seed', 1),
+        out: o.out,
+        seed: o.seed,
         command: commandLine(argv),
       });
       console.log(JSON.stringify(report.metrics, null, 2));
       return 0;
     }
-    const split = stringFlag(a, 'split', 'test');
-    if (split !== 'test' && split !== 'valid') throw new CliUsageError(`--split must be test or valid, got "${split}"`);
-    const constrained = stringFlag(a, 'constrained', 'on');
-    if (constrained !== 'on' && constrained !== 'off') throw new CliUsageError(`--constrained must be on or off, got "${constrained}"`);
-    const priors = parsePriorsFlag(a.flags['priors']);
-    const excludeHistory = a.flags['exclude-history'] ?? 'off';
-    if (excludeHistory !== 'on' && excludeHistory !== 'off') throw new CliUsageError(`--exclude-history must be on or off, got ${excludeHistory === true ? 'nothing' : `"${excludeHistory}"`}`);
-    const noRepeatNgram = numberFlag(a, 'no-repeat-ngram', 0);
-    if (!Number.isInteger(noRepeatNgram) || noRepeatNgram < 0) throw new CliUsageError(`--no-repeat-ngram must be a non-negative integer, got ${noRepeatNgram}`);
-    const backendName = stringFlag(a, 'backend', 'wasm');
-    if (backendName !== 'wasm' && backendName !== 'cpu') throw new CliUsageError(`--backend must be wasm or cpu`);
+    const pack = need(o.pack, 'pack', 'DIR');
     // Checked before the (long) evaluation, not after it.
-    const ablationFlag = a.flags['ablation'];
-    if (ablationFlag !== undefined && (typeof ablationFlag !== 'string' || !ablationFlag.trim())) throw new CliUsageError('--ablation needs a description, e.g. --ablation "composer heads = 1"');
-    const ablation = typeof ablationFlag === 'string' ? ablationFlag.trim() : null;
-    const tasksFlag = a.flags['tasks'];
-    const tasks = typeof tasksFlag === 'string' ? (tasksFlag.split(',') as TaskName[]) : undefined;
+    if (o.ablation !== undefined && !o.ablation.trim()) throw new CliUsageError('--ablation needs a description, e.g. --ablation "composer heads = 1"');
+    const ablation = o.ablation?.trim() || null;
     const { initNodeBackend } = await import('../../train/backend-node.ts');
     const { evaluatePack } = await import('../../eval/node-eval.ts');
-    const backend = await initNodeBackend(backendName);
+    const backend = await initNodeBackend(o.backend);
     process.stderr.write(`backend: ${backend.reason}\n`);
     const report = await evaluatePack({
-      pack: stringFlag(a, 'pack'),
-      split,
-      out: stringFlag(a, 'out'),
-      users: numberFlag(a, 'users', 0),
-      ...(boolFlag(a, 'sample') ? { sampleSeed: numberFlag(a, 'sample-seed', 7) } : {}),
-      constrained: constrained === 'on',
-      priors,
-      ...(excludeHistory === 'on' ? { excludeHistory: true } : {}),
-      ...(noRepeatNgram ? { noRepeatNgram } : {}),
-      ...(tasks ? { tasks } : {}),
+      pack,
+      split: o.split,
+      out: o.out,
+      users: o.users,
+      ...(o.sample ? { sampleSeed: o.sampleSeed } : {}),
+      constrained: o.constrained === 'on',
+      priors: parsePriorsFlag(o.priors),
+      ...(o.excludeHistory === 'on' ? { excludeHistory: true } : {}),
+      ...(o.noRepeatNgram ? { noRepeatNgram: o.noRepeatNgram } : {}),
+      ...(o.tasks ? { tasks: o.tasks } : {}),
       command: commandLine(argv),
       backend: backend.reason,
-      quiet: boolFlag(a, 'quiet'),
-      ...(typeof a.flags['label'] === 'string' ? { label: a.flags['label'] } : {}),
+      quiet: o.quiet,
+      ...(o.label !== undefined ? { label: o.label } : {}),
     });
-    if (ablation) annotateAblation(stringFlag(a, 'out'), stringFlag(a, 'pack'), ablation);
+    if (ablation) annotateAblation(o.out, pack, ablation);
     console.log(JSON.stringify(report.metrics, null, 2));
     return 0;
   },

@@ -88,7 +88,7 @@ describe('peapod export --random', () => {
     expect(await main(['export', '--config', 'small', '--out', path.join(root, 'x')])).toBe(2);
     expect(String(err.mock.calls.at(-1)?.[0])).toMatch(/only --random export is supported/);
     expect(await main(['export', '--random', '--config', 'huge', '--out', path.join(root, 'x')])).toBe(2);
-    expect(String(err.mock.calls.at(-1)?.[0])).toMatch(/--config must be one of t5-small, small; got "huge"/);
+    expect(String(err.mock.calls.at(-1)?.[0])).toMatch(/--config must be t5-small or small, got "huge"/);
     expect(await main(['export', '--random', '--config', 'small'])).toBe(2);
     expect(String(err.mock.calls.at(-1)?.[0])).toMatch(/missing --out/);
     err.mockRestore();

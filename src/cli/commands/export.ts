@@ -13,7 +13,7 @@ import path from 'node:path';
 import { datasetFingerprint } from '../../data/fingerprint.ts';
 import { loadDataset, resolveDataDir } from '../../data/node.ts';
 import type { InteractionDataset } from '../../data/types.ts';
-import { templateWords } from '../../eval/prompts.ts';
+import { templateWords } from '../../model/inputs/prompts.ts';
 import { paramSpecs, initialValues, seededNormal } from '../../model/params.ts';
 import { smallT5Config } from '../../model/t5/config.ts';
 import { buildTokenizer } from '../../model/tokenizer.ts';
@@ -22,20 +22,39 @@ import { savePack } from '../../model/pack/node.ts';
 import type { NamedArray, PackDataset } from '../../model/pack/format.ts';
 import { PACK_DATA, PACK_FILES, t5SmallConfig, type IdScheme, type PeapodConfig, type T5Config } from '../../model/types.ts';
 import { gitCommit } from '../../train/export.ts';
-import { ProgressLine } from '../../train/progress.ts';
-import { boolFlag, CliUsageError, numberFlag, parseArgs, stringFlag } from '../args.ts';
-import type { Command } from './types.ts';
+import { ProgressLine } from '../../progress-line.ts';
+import { CliUsageError } from '../args.ts';
+import { defineCommand, helpText, parseCommand, wantsHelp } from '../options.ts';
+import type { CommandModule } from './types.ts';
 import { PAPER_PROTOCOL } from '../../paper-protocol.ts';
 
-const HELP = `usage: peapod export --random --config t5-small|small --out DIR
-         [--seed 1] [--dtype float16|float32] [--id-scheme p5|atomic]
-         [--dataset amazon-beauty-p5|synthetic|NAME|DIR] [--users 1000 --items 2000 (synthetic)]
-         [--name NAME]
-  Writes a weight pack with seeded random weights (a benchmark / smoke-test pack).
-  t5-small: d 512, 6+6 layers, 8 heads, d_ff 2048, CF dim 512; small: d 128, 2+2 layers, CF dim 64.
-  Both: 20 neighbours, 4 composer heads, prompt length 3, all three tasks.
-  The catalogue is the real dataset when its folder exists (default amazon-beauty-p5 under
-  PEAPOD_DATA_DIR or ../shared/data), else a synthetic one.`;
+export const EXPORT = defineCommand({
+  command: 'peapod export',
+  usage: ['--random --config t5-small|small --out DIR [options]'],
+  about: [
+    '  Writes a weight pack with seeded random weights (a benchmark / smoke-test pack).',
+    '  t5-small: d 512, 6+6 layers, 8 heads, d_ff 2048, CF dim 512; small: d 128, 2+2 layers, CF dim 64.',
+    '  Both: 20 neighbours, 4 composer heads, prompt length 3, all three tasks.',
+    '  The catalogue is the real dataset when its folder exists, else a synthetic one.',
+  ].join('\n'),
+  options: {
+    random: { kind: 'switch', help: 'seeded random weights (the only export here; trained packs come from `peapod train`)' },
+    config: { kind: 'choice', choices: ['t5-small', 'small'], required: true, help: 'model size preset' },
+    out: { kind: 'string', meta: 'DIR', required: true, help: 'pack folder to write' },
+    seed: { kind: 'integer', default: 1, help: 'seed of the weights, the CF embeddings and the neighbours' },
+    dtype: { kind: 'choice', choices: ['float16', 'float32'], default: 'float16', help: 'weight storage in the pack' },
+    'id-scheme': { kind: 'choice', choices: ['p5', 'atomic'], default: 'p5', help: 'P5 digit pieces + whole-word ids, or one token per id' },
+    dataset: {
+      kind: 'string',
+      meta: 'NAME|DIR',
+      defaultText: 'amazon-beauty-p5 under PEAPOD_DATA_DIR or ../shared/data when present, else synthetic',
+      help: 'the catalogue: a dataset name or folder, or synthetic',
+    },
+    users: { kind: 'integer', default: 1000, help: 'synthetic catalogue: users' },
+    items: { kind: 'integer', default: 2000, help: 'synthetic catalogue: items' },
+    name: { kind: 'string', meta: 'NAME', defaultText: 'random-<config>-<id scheme>-<dataset>', help: 'pack name in the manifest' },
+  },
+});
 
 export type ModelPreset = 't5-small' | 'small';
 
@@ -205,26 +224,16 @@ export async function exportRandomPack(o: RandomExportOptions): Promise<RandomEx
   return { out: o.out, config, dataset: ds.name, bytes, files: built.files.size, params: totalValues, seconds };
 }
 
-function oneOf<T extends string>(value: string, allowed: readonly T[], flag: string): T {
-  if (!(allowed as readonly string[]).includes(value)) throw new CliUsageError(`--${flag} must be one of ${allowed.join(', ')}; got "${value}"`);
-  return value as T;
-}
-
-export const command: Command = {
-  summary: 'write a weight pack with seeded random weights (--random), for benchmarks',
+export const command: CommandModule = {
   async run(argv) {
-    const args = parseArgs(argv);
-    if (boolFlag(args, 'help')) {
-      console.log(HELP);
+    if (wantsHelp(argv)) {
+      console.log(helpText(EXPORT));
       return 0;
     }
-    if (!boolFlag(args, 'random')) throw new CliUsageError('only --random export is supported here; trained packs are written by `peapod train`.\n' + HELP);
-    const preset = oneOf(stringFlag(args, 'config'), ['t5-small', 'small'] as const, 'config');
-    const dtype = oneOf(stringFlag(args, 'dtype', 'float16'), ['float16', 'float32'] as const, 'dtype');
-    const idScheme = oneOf(stringFlag(args, 'id-scheme', 'p5'), ['p5', 'atomic'] as const, 'id-scheme');
-    const seed = numberFlag(args, 'seed', 1);
-    const out = path.resolve(stringFlag(args, 'out'));
-    let dataset = stringFlag(args, 'dataset', '');
+    const { values: o } = parseCommand(EXPORT, argv);
+    if (!o.random) throw new CliUsageError('only --random export is supported here; trained packs are written by `peapod train`.\n' + helpText(EXPORT));
+    const out = path.resolve(o.out);
+    let dataset = o.dataset ?? '';
     const dataDir = resolveDataDir();
     if (!dataset) {
       const { existsSync } = await import('node:fs');
@@ -232,16 +241,16 @@ export const command: Command = {
       if (dataset === 'synthetic') process.stderr.write(`export: ${path.join(dataDir, 'amazon-beauty-p5')} not found; using a synthetic catalogue.\n`);
     }
     const r = await exportRandomPack({
-      preset,
+      preset: o.config,
       out,
-      seed,
-      dtype,
-      idScheme,
+      seed: o.seed,
+      dtype: o.dtype,
+      idScheme: o.idScheme,
       dataset,
       dataDir,
-      syntheticUsers: numberFlag(args, 'users', 1000),
-      syntheticItems: numberFlag(args, 'items', 2000),
-      ...(typeof args.flags.name === 'string' ? { name: args.flags.name } : {}),
+      syntheticUsers: o.users,
+      syntheticItems: o.items,
+      ...(o.name !== undefined ? { name: o.name } : {}),
       command: ['peapod', 'export', ...argv].join(' '),
     });
     console.log(`wrote ${r.out}: ${r.dataset}, ${(r.params / 1e6).toFixed(2)}M parameters, ${r.files} files, ${(r.bytes / 1e6).toFixed(1)} MB in ${r.seconds.toFixed(1)} s`);

@@ -13,7 +13,7 @@ import { datasetFingerprint } from '../../data/fingerprint.ts';
 import { loadDataset, resolveDataDir } from '../../data/node.ts';
 import { p5TestNegatives } from '../../data/negatives.ts';
 import type { InteractionDataset } from '../../data/types.ts';
-import { ProgressLine } from '../../eval/progress.ts';
+import { ProgressLine } from '../../progress-line.ts';
 import { CheckpointError } from '../../model/errors.ts';
 import { cfPriorItemTable } from '../../model/composer.ts';
 import { similarUsers } from '../../model/neighbours.ts';
@@ -27,20 +27,38 @@ import { PARAM } from '../../model/params.ts';
 import { unigramFromTokenizerJson } from '../../model/sentencepiece.ts';
 import { Tokenizer, type TokenizerJSON } from '../../model/tokenizer.ts';
 import { PACK_DATA, PACK_FILES, type PeapodConfig } from '../../model/types.ts';
-import { boolFlag, CliUsageError, numberFlag, parseArgs, stringFlag } from '../args.ts';
-import type { Command } from './types.ts';
+import { CliUsageError } from '../args.ts';
+import { defineCommand, helpText, parseCommand, wantsHelp } from '../options.ts';
+import type { CommandModule } from './types.ts';
 import { PAPER_PROTOCOL } from '../../paper-protocol.ts';
 
-const HELP = `usage: peapod import --from DIR --out PACK [--dataset NAME|DIR] [--dtype float16|float32]
-         [--n-max 20] [--cf-dim 64] [--name NAME] [--quiet]
-  Turns a checkpoint folder into a weight pack.
-  DIR holds config.json + model.safetensors (+ data.safetensors, tokenizer.json). A checkpoint of
-  ours has a "peapod" block in config.json (model config, tokenizer or tokenizer.json) and is joined
-  with its dataset (--dataset, default the dataset the block names, read from PEAPOD_DATA_DIR or
-  ../shared/data). Neighbours (--n-max most similar users, at least the model's own n) are computed
-  from the CF user embeddings in data.safetensors.
-  A plain Hugging Face T5 (config.json without the block + tokenizer.json) becomes a T5-only pack
-  joined with --dataset; its CF embeddings (--cf-dim) are fitted on the dataset's training parts.`;
+/** `--n-max` and `--cf-dim` defaults (importCheckpoint uses them when its options leave them out). */
+const IMPORT_N_MAX = 20;
+const IMPORT_CF_DIM = 64;
+
+export const IMPORT = defineCommand({
+  command: 'peapod import',
+  usage: ['--from DIR --out PACK [options]'],
+  about: [
+    '  Turns a checkpoint folder into a weight pack.',
+    '  DIR holds config.json + model.safetensors (+ data.safetensors, tokenizer.json). A checkpoint of',
+    '  ours has a "peapod" block in config.json (model config, tokenizer or tokenizer.json) and is joined',
+    '  with its dataset (read from PEAPOD_DATA_DIR or ../shared/data). Neighbours are computed from the',
+    '  CF user embeddings in data.safetensors.',
+    '  A plain Hugging Face T5 (config.json without the block + tokenizer.json) becomes a T5-only pack',
+    "  joined with --dataset; its CF embeddings are fitted on the dataset's training parts.",
+  ].join('\n'),
+  options: {
+    from: { kind: 'string', meta: 'DIR', required: true, help: 'the checkpoint folder' },
+    out: { kind: 'string', meta: 'PACK', required: true, help: 'pack folder to write' },
+    dataset: { kind: 'string', meta: 'NAME|DIR', defaultText: 'the dataset the checkpoint names', help: 'the dataset the model was trained on (required for a plain T5)' },
+    dtype: { kind: 'choice', choices: ['float16', 'float32'], default: 'float16', help: 'weight storage in the pack' },
+    'n-max': { kind: 'integer', default: IMPORT_N_MAX, help: "neighbours stored per user (at least the model's own number)" },
+    'cf-dim': { kind: 'integer', default: IMPORT_CF_DIM, help: 'plain Hugging Face T5: width of the CF embeddings fitted at import' },
+    name: { kind: 'string', meta: 'NAME', defaultText: "the checkpoint's name, else imported-<folder>", help: 'pack name in the manifest' },
+    quiet: { kind: 'switch', help: 'no progress lines or notes' },
+  },
+});
 
 export interface ImportOptions {
   from: string;
@@ -214,7 +232,7 @@ export async function importCheckpoint(o: ImportOptions): Promise<ImportResult> 
     // dataset joined; CF embeddings are fitted here for the neighbour view and cold start.
     if (!o.dataset) throw new CliUsageError('a plain Hugging Face T5 names no dataset; pass --dataset NAME|DIR (the catalogue its ids refer to).');
     const ww = weightsFile.tensors.get('peapod.whole_word.weight');
-    const cfDim = o.cfDim ?? 64;
+    const cfDim = o.cfDim ?? IMPORT_CF_DIM;
     meta = {
       format: 'peapod-checkpoint',
       version: 1,
@@ -334,7 +352,7 @@ export async function importCheckpoint(o: ImportOptions): Promise<ImportResult> 
     for (let k = 0; k < NEG; k++) negatives[u * NEG + k] = toModel[row[k % row.length]!]!;
   });
 
-  const nMax = Math.min(Math.max(o.nMax ?? 20, config.composer.numNeighbours), U - 1);
+  const nMax = Math.min(Math.max(o.nMax ?? IMPORT_N_MAX, config.composer.numNeighbours), U - 1);
   if (nMax < config.composer.numNeighbours) throw datasetError(null, `${ds.name} has ${U} users; the model attends over ${config.composer.numNeighbours} neighbours`);
   const nb = similarUsers(cfUser, cfDim, nMax, { onProgress: (done, total) => progress.update(0.35 + (0.45 * done) / total, `neighbours ${done}/${total} users`) });
 
@@ -398,28 +416,24 @@ export async function importCheckpoint(o: ImportOptions): Promise<ImportResult> 
   return { out, kind: cc.kind, config, dataset: ds.name, params, ignored, files: built.files.size, bytes, seconds: (performance.now() - t0) / 1000 };
 }
 
-export const command: Command = {
-  summary: 'turn a checkpoint folder (config.json + model.safetensors) into a weight pack',
+export const command: CommandModule = {
   async run(argv) {
-    const args = parseArgs(argv);
-    if (boolFlag(args, 'help')) {
-      console.log(HELP);
+    if (wantsHelp(argv)) {
+      console.log(helpText(IMPORT));
       return 0;
     }
-    const dtype = stringFlag(args, 'dtype', 'float16');
-    if (dtype !== 'float16' && dtype !== 'float32') throw new CliUsageError(`--dtype must be float16 or float32; got "${dtype}"`);
-    const dataset = stringFlag(args, 'dataset', '');
+    const { values: o } = parseCommand(IMPORT, argv);
     try {
       const r = await importCheckpoint({
-        from: stringFlag(args, 'from'),
-        out: stringFlag(args, 'out'),
-        ...(dataset ? { dataset } : {}),
+        from: o.from,
+        out: o.out,
+        ...(o.dataset ? { dataset: o.dataset } : {}),
         dataDir: resolveDataDir(),
-        dtype,
-        nMax: numberFlag(args, 'n-max', 20),
-        cfDim: numberFlag(args, 'cf-dim', 64),
-        ...(typeof args.flags['name'] === 'string' ? { name: args.flags['name'] } : {}),
-        quiet: boolFlag(args, 'quiet'),
+        dtype: o.dtype,
+        nMax: o.nMax,
+        cfDim: o.cfDim,
+        ...(o.name !== undefined ? { name: o.name } : {}),
+        quiet: o.quiet,
         command: ['npx', 'peapod', 'import', ...argv].join(' '),
       });
       console.log(`wrote ${r.out}: ${r.dataset}, ${(r.params / 1e6).toFixed(2)}M parameters, ${r.files} files, ${(r.bytes / 1e6).toFixed(1)} MB in ${r.seconds.toFixed(1)} s`);

@@ -3,26 +3,33 @@
 import path from 'node:path';
 import { formatNegatives, p5TestNegatives, parseSequentialData } from '../../data/index.ts';
 import { datasetDir, readTextFile, writeAtomic } from '../../data/node.ts';
-import { ProgressLine } from '../../train/progress.ts';
-import { boolFlag, numberFlag, parseArgs, stringFlag } from '../args.ts';
-import type { Command } from './types.ts';
+import { ProgressLine } from '../../progress-line.ts';
+import { defineCommand, helpText, parseCommand, wantsHelp } from '../options.ts';
+import type { CommandModule } from './types.ts';
 import { PAPER_PROTOCOL } from '../../paper-protocol.ts';
 
-const HELP = `usage: peapod negatives --data DIR|NAME --out FILE [--seed ${PAPER_PROTOCOL.topn.negativesSeed}] [--count ${PAPER_PROTOCOL.topn.negatives}]
-  Writes "user neg1 ... negN" per user, drawn with P5's procedure (numpy legacy MT19937).`;
+export const NEGATIVES = defineCommand({
+  command: 'peapod negatives',
+  usage: ['--data DIR|NAME --out FILE [--seed N] [--count N]'],
+  about: '  Writes "user neg1 ... negN" per user, drawn with P5\'s procedure (numpy legacy MT19937).',
+  options: {
+    data: { kind: 'string', meta: 'DIR|NAME', required: true, help: 'a P5-format dataset folder (sequential_data.txt), or its name under the data dir' },
+    out: { kind: 'string', meta: 'FILE', required: true, help: 'the negatives file to write' },
+    seed: { kind: 'integer', default: PAPER_PROTOCOL.topn.negativesSeed, help: "numpy seed (P5's)" },
+    count: { kind: 'integer', default: PAPER_PROTOCOL.topn.negatives, help: 'negatives per user' },
+  },
+});
 
-export const command: Command = {
-  summary: "generate P5's fixed top-n test negatives (byte-identical to P5's Toys file)",
+export const command: CommandModule = {
   async run(argv) {
-    const args = parseArgs(argv);
-    if (boolFlag(args, 'help')) {
-      console.log(HELP);
+    if (wantsHelp(argv)) {
+      console.log(helpText(NEGATIVES));
       return 0;
     }
-    const dir = datasetDir(stringFlag(args, 'data'));
-    const out = path.resolve(stringFlag(args, 'out'));
-    const seed = numberFlag(args, 'seed', PAPER_PROTOCOL.topn.negativesSeed);
-    const count = numberFlag(args, 'count', PAPER_PROTOCOL.topn.negatives);
+    const { values: o } = parseCommand(NEGATIVES, argv);
+    const dir = datasetDir(o.data);
+    const out = path.resolve(o.out);
+    const { seed, count } = o;
     const seqFile = path.join(dir, 'sequential_data.txt');
     const seq = parseSequentialData(readTextFile(seqFile), seqFile);
     const progress = new ProgressLine('negatives');

@@ -3,8 +3,8 @@
 // labels out of the loss). Owns the sample types and the text form of every sample, shared by
 // training and evaluation; must not run the model.
 import * as tf from '@tensorflow/tfjs-core';
-import type { Tokenizer } from '../model/tokenizer.ts';
-import { PAPER_PROTOCOL } from '../paper-protocol.ts';
+import type { Tokenizer } from '../tokenizer.ts';
+import { PAPER_PROTOCOL } from '../../paper-protocol.ts';
 import { barePrompt, templatePrompt } from './prompts.ts';
 
 export interface RecSample {
@@ -29,12 +29,6 @@ export interface ExplanationSample {
 }
 
 export type Sample = RecSample | ExplanationSample;
-
-export interface ExplanationPair {
-  user: number;
-  item: number;
-  text: string;
-}
 
 /** Explanation targets are truncated to 20 tokens (the paper), before </s> (PAPER_PROTOCOL.explanation.targetTokens). */
 export const EXPLANATION_MAX_TOKENS = PAPER_PROTOCOL.explanation.targetTokens;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { t5SmallConfig } from '../model/types.ts';
+import { t5SmallConfig } from './types.ts';
 import { decoderStepFlops, encoderFlops, crossKvFlops, decoderFullFlops, foldCrossFlops } from './flops.ts';
 
 describe('FLOP counts', () => {

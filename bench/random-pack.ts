@@ -4,18 +4,18 @@
 // catalogue (users, histories, item names) from an already-shipped pack instead of the dataset folder.
 // The result is a PackSource over the built bytes, so the page loads it through the same openPack path
 // (hash checks included) as a downloaded pack. Must not be imported by the app.
-import { randomNeighbours } from '../model/neighbours.ts';
-import { templateWords } from '../eval/prompts.ts';
-import { ModelPackMissingFileError } from '../model/errors.ts';
-import { mulberry32 } from '../model/generate/recommend.ts';
-import { buildPack } from '../model/pack/build.ts';
-import type { NamedArray } from '../model/pack/format.ts';
-import { loadPack, type PackSource } from '../model/pack/load.ts';
-import { initialValues, paramSpecs, seededNormal } from '../model/params.ts';
-import { smallT5Config } from '../model/t5/config.ts';
-import { buildTokenizer } from '../model/tokenizer.ts';
-import { PACK_DATA, PACK_FILES, t5SmallConfig, type IdScheme, type PeapodConfig } from '../model/types.ts';
-import { PAPER_PROTOCOL } from '../paper-protocol.ts';
+import { randomNeighbours } from '../src/model/neighbours.ts';
+import { templateWords } from '../src/model/inputs/prompts.ts';
+import { ModelPackMissingFileError } from '../src/model/errors.ts';
+import { mulberry32 } from '../src/model/generate/recommend.ts';
+import { buildPack } from '../src/model/pack/build.ts';
+import type { NamedArray } from '../src/model/pack/format.ts';
+import { loadPack, type PackSource } from '../src/model/pack/load.ts';
+import { initialValues, paramSpecs, seededNormal } from '../src/model/params.ts';
+import { smallT5Config } from '../src/model/t5/config.ts';
+import { buildTokenizer } from '../src/model/tokenizer.ts';
+import { PACK_DATA, PACK_FILES, t5SmallConfig, type IdScheme, type PeapodConfig } from '../src/model/types.ts';
+import { PAPER_PROTOCOL } from '../src/paper-protocol.ts';
 
 export type RandomPreset = 't5-small' | 'small';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildTokenizer } from '../model/tokenizer.ts';
+import { buildTokenizer } from '../tokenizer.ts';
 import { collate, sampleText, EXPLANATION_MAX_TOKENS } from './batch.ts';
 import { barePrompt, templatePrompt, templateWords, TEMPLATES } from './prompts.ts';
 

@@ -11,7 +11,7 @@
 // wall time on a shared machine) and of wall seconds, to bench/results/cpu/<timestamp>.json (a folder
 // of its own: bench/run.ts reads every bench/results/*.json as one of its runs). A dataset or pack that
 // is absent is skipped with a one-line message. Numbers, not timed tests.
-// Usage: npx tsx scripts/bench-cpu.ts [runs=3] [--only pmf,bivae,similarUsers,negatives,transitions]
+// Usage: npx tsx bench/cpu.ts [runs=3] [--only pmf,bivae,similarUsers,negatives,transitions]
 //        (env PEAPOD_DATA_DIR, as for the tests)
 import { execSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -202,7 +202,7 @@ const load = os.loadavg().map((x) => round(x, 2));
 const record = {
   kind: 'cpu',
   date,
-  command: `npx tsx scripts/bench-cpu.ts ${args.join(' ')}`.trim(),
+  command: `npx tsx bench/cpu.ts ${args.join(' ')}`.trim(),
   commit,
   machine: `${os.cpus()[0]?.model ?? 'cpu'} x ${os.cpus().length}, ${os.platform()} ${os.release()}, node ${process.version}`,
   loadAverageAtEnd: load,

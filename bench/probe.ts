@@ -2,9 +2,9 @@
 // headless Chromium, with the SwiftShader WebGPU adapter (--enable-unsafe-webgpu) and without WebGPU.
 // Reads the header's timing line (the worker's own measurements), prints medians and saves every
 // sample to results/backend-probe/<timestamp>.json. A number, not a timed test.
-// Usage: npm run build && npx tsx scripts/probe-bench.ts [loads=5]   (env PEAPOD_CHROMIUM, PROBE_PORT)
+// Usage: npm run build && npx tsx bench/probe.ts [loads=5]   (env PEAPOD_CHROMIUM, PROBE_PORT)
 import { chromium, type Browser, type Page } from '@playwright/test';
-import { startPreview } from './preview.ts';
+import { startPreview } from '../scripts/preview.ts';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -2,15 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ModelPackMissingFileError } from '../model/errors.ts';
-import { loadPack } from '../model/pack/load.ts';
-import { nodePackSource } from '../model/pack/node.ts';
-import { initialValues, paramSpecs } from '../model/params.ts';
-import { smallT5Config } from '../model/t5/config.ts';
-import { PACK_DATA, PACK_FILES } from '../model/types.ts';
+import { ModelPackMissingFileError } from '../src/model/errors.ts';
+import { loadPack } from '../src/model/pack/load.ts';
+import { nodePackSource } from '../src/model/pack/node.ts';
+import { initialValues, paramSpecs } from '../src/model/params.ts';
+import { smallT5Config } from '../src/model/t5/config.ts';
+import { PACK_DATA, PACK_FILES } from '../src/model/types.ts';
 import { buildRandomPack, memoryPackSource } from './random-pack.ts';
 
-const beauty = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../public/models/beauty');
+const beauty = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../public/models/beauty');
 const haveBeauty = existsSync(path.join(beauty, 'manifest.json'));
 // Without the shipped Beauty pack the tests that need it are skipped, silently: the runner's summary counts them.
 

@@ -3,19 +3,19 @@
 // code as the app's worker, on the page's main thread so timings are not blurred by messaging.
 // It must not be imported by the app.
 import * as tf from '@tensorflow/tfjs-core';
-import { chooseBackend, parseBackendName } from '../runtime/backend.ts';
-import { fetchPackSource } from '../model/pack/fetch-source.ts';
-import type { PackSource } from '../model/pack/load.ts';
-import { openPack } from '../runtime/pack-source.ts';
-import { Engine } from '../runtime/engine.ts';
-import { collate, disposeBatch, toTensors, type Sample } from '../eval/batch.ts';
-import { peapodDecoder } from '../model/generate/peapod-decoder.ts';
-import type { DecoderSession } from '../model/generate/types.ts';
-import { cachedItemTrie, generateExplanations, recommendNext } from '../model/generate/recommend.ts';
-import { rankCandidates } from '../model/generate/topn.ts';
-import { registerWasmMatmulFix, wasmMatmulFixActive } from '../model/wasm-kernels.ts';
-import { crossKvFlops, decoderStepFlops, encoderFlops, foldCrossFlops } from './flops.ts';
-import { shouldFoldCrossMemory } from '../model/t5/stacks.ts';
+import { chooseBackend, parseBackendName } from '../src/runtime/backend.ts';
+import { fetchPackSource } from '../src/model/pack/fetch-source.ts';
+import type { PackSource } from '../src/model/pack/load.ts';
+import { openPack } from '../src/runtime/pack-source.ts';
+import { Engine } from '../src/runtime/engine.ts';
+import { collate, disposeBatch, toTensors, type Sample } from '../src/model/inputs/batch.ts';
+import { peapodDecoder } from '../src/model/generate/peapod-decoder.ts';
+import type { DecoderSession } from '../src/model/generate/types.ts';
+import { cachedItemTrie, generateExplanations, recommendNext } from '../src/model/generate/recommend.ts';
+import { rankCandidates } from '../src/model/generate/topn.ts';
+import { registerWasmMatmulFix, wasmMatmulFixActive } from '../src/model/wasm-kernels.ts';
+import { crossKvFlops, decoderStepFlops, encoderFlops, foldCrossFlops } from '../src/model/flops.ts';
+import { shouldFoldCrossMemory } from '../src/model/t5/stacks.ts';
 import { buildRandomPack, type RandomPreset } from './random-pack.ts';
 
 type Timings = Record<string, number | string | boolean | null | Record<string, number>>;
@@ -402,12 +402,12 @@ async function run(): Promise<Timings> {
 
   // Memory over repeated recommendation cycles (the app's full infer: prompt, beam 20, top-n).
   const whatIf = { masked: [], n, individualOnly: false };
-  await engine.infer({ kind: 'user', index: 1 }, whatIf, false, false);
+  await engine.infer({ target: { kind: 'user', index: 1 }, whatIf, constrained: false, evaluation: false });
   const m0 = tf.memory();
   const heap0 = (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? null;
   const tCycles = performance.now();
   for (let i = 0; i < cycles; i++) {
-    await engine.infer({ kind: 'user', index: i % Math.min(50, engine.numUsers) }, whatIf, i % 2 === 0, false);
+    await engine.infer({ target: { kind: 'user', index: i % Math.min(50, engine.numUsers) }, whatIf, constrained: i % 2 === 0, evaluation: false });
     if (i % 50 === 0) status.textContent = `cycle ${i}/${cycles}`;
   }
   const m1 = tf.memory();

@@ -1,11 +1,11 @@
 // Data preparation for training and evaluation: loads a dataset, fixes the P5 test negatives (on the
 // ORIGINAL ids, as P5's procedure defines them), re-maps item ids leak-free when asked, optionally
 // keeps a small user slice (tests), and splits explanation pairs. Must not fit models or touch tfjs.
-import type { InteractionDataset } from '../data/types.ts';
-import { loadDataset } from '../data/node-fs.ts';
-import { p5TestNegatives } from '../data/negatives.ts';
-import { remapItems } from '../data/remap.ts';
-import type { ExplanationPair } from './batch.ts';
+import type { InteractionDataset } from './types.ts';
+import { loadDataset } from './node-fs.ts';
+import { p5TestNegatives } from './negatives.ts';
+import { remapItems } from './remap.ts';
+import type { ExplanationPair } from './types.ts';
 import { PeapodError } from '../errors.ts';
 
 export type IdMode = 'remap' | 'original';

@@ -1,10 +1,10 @@
 // Held-out (validation / test) samples in the bare prompt form: the paper's leave-one-out targets,
 // and top-n candidate lists built from FIXED negatives with a per-user seeded order. Shared by
 // validation during training and by evaluation; must not draw fresh randomness per call.
-import { MAX_HISTORY } from '../data/splits.ts';
-import { mulberry32, shuffleInPlace } from '../data/rng.ts';
-import { drawUnseenItems } from '../data/unseen.ts';
-import { PAPER_PROTOCOL } from '../paper-protocol.ts';
+import { MAX_HISTORY } from '../../data/splits.ts';
+import { mulberry32, shuffleInPlace } from '../../data/rng.ts';
+import { drawUnseenItems } from '../../data/unseen.ts';
+import { PAPER_PROTOCOL } from '../../paper-protocol.ts';
 import type { RecSample } from './batch.ts';
 
 export interface HeldOutSource {

@@ -1,7 +1,7 @@
 // Natural-language prompt templates (prompt distillation): several wordings per task for training,
 // and the bare `user_{u} item_{...}` form used at validation and test. Owns wording only; it must not
 // know about tokens or tensors. The tokenizer's vocabulary is built from these strings (templateWords).
-import type { TaskName } from '../model/types.ts';
+import type { TaskName } from '../types.ts';
 
 export interface PromptFields {
   user: number;

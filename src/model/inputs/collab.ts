@@ -1,7 +1,7 @@
 // Gathers the collaborative inputs of a batch (user CF embedding + its n nearest neighbours'
 // embeddings) from the frozen tables on the host. Owns no weights; must not run the model.
 import * as tf from '@tensorflow/tfjs-core';
-import { PeapodError } from '../errors.ts';
+import { PeapodError } from '../../errors.ts';
 
 export interface CollabTables {
   /** [U * cfDim] frozen CF user embeddings. */

@@ -1,7 +1,8 @@
-// FLOP counts of the PeaPOD T5 forward pass, derived from the config alone, so the benchmark can turn
-// measured times into achieved GFLOP/s. A multiply-add counts as 2 FLOPs; softmax, norms and the
-// relative-position bias are ignored (they are O(L^2 h) or O(L d), small next to the matmuls).
-import type { T5Config } from '../model/types.ts';
+// FLOP counts of the PeaPOD T5 forward pass, derived from the config alone: the runtime's backend
+// choice sizes a model by them (src/runtime/backend-choice.ts), and the benchmark turns measured
+// times into achieved GFLOP/s with them (bench/page.ts). A multiply-add counts as 2 FLOPs; softmax,
+// norms and the relative-position bias are ignored (O(L^2 h) or O(L d), small next to the matmuls).
+import type { T5Config } from './types.ts';
 
 function ffnFlopsPerToken(c: T5Config): number {
   // gated-gelu has two input projections (wi_0, wi_1), relu one.
