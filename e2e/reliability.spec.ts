@@ -125,6 +125,8 @@ test('a manifest of another format version: a ModelPackVersionError sentence', a
   const banner = page.getByTestId('error-banner');
   await expect(banner).toHaveAttribute('data-code', 'PackCorrupt', { timeout: READY_TIMEOUT });
   await expect(banner).toContainText('formatVersion is 99');
+  // The stable codes beside the sentence: the protocol's, and the model layer's behind it.
+  await expect(page.getByTestId('error-code')).toHaveText('code: PackCorrupt, cause: pack-version');
   await expect(page.getByTestId('error-retry')).toBeVisible();
   await shot(page, info, 'pack-version');
 });
@@ -134,6 +136,7 @@ test('unknown user and pack in the URL: the pack falls back to beauty, the user 
   await expect(page.getByTestId('load-status')).toHaveAttribute('data-phase', 'ready', { timeout: READY_TIMEOUT });
   await expect(page.getByTestId('pack-picker')).toHaveValue('beauty');
   await expect(page.getByTestId('error-banner')).toHaveAttribute('data-code', 'UnknownUser', { timeout: READY_TIMEOUT });
+  await expect(page.getByTestId('error-code')).toHaveText('code: UnknownUser');
   // Still usable: Random picks a real user.
   await page.getByTestId('random-user').click();
   await expect(page.getByTestId('sequential-results').locator('li')).toHaveCount(10, { timeout: READY_TIMEOUT });

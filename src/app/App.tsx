@@ -1,5 +1,6 @@
 // The app shell: header, loading status, errors, and the panel in view. The explore panel lays the
-// five columns out left to right in the order the data flows (ux.md). While the model loads, the
+// five columns out left to right in the order the data flows (user and history, similar users,
+// attention over them, the composed prompt, the outputs). While the model loads, the
 // precomputed example fills the columns.
 import type { MouseEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';

@@ -3,7 +3,7 @@
 // probe, the model-size rule, the background retry for an adapter that answers late, the timing
 // split and the sentence the header shows. Starting a backend is the caller's (backend.ts passes
 // tfjs's setBackend + a smoke test); this module must not import tfjs.
-import { decoderStepFlops, encoderFlops } from '../bench/flops.ts';
+import { decoderStepFlops, encoderFlops } from '../model/flops.ts';
 import type { T5Config } from '../model/types.ts';
 import { formatWhen, memoryKey, readRemembered, type AdapterFacts, type ChoiceStore, type RememberedChoice, type SizeClass } from './backend-memory.ts';
 import type { BackendName, BackendTiming } from './protocol.ts';
@@ -34,7 +34,7 @@ export interface BackendEnv {
 
 /** The model's size, as the automatic choice sees it. */
 export interface ModelSize {
-  /** One encoder token plus one cached decoder step (output head included), in MFLOP (src/bench/flops.ts). */
+  /** One encoder token plus one cached decoder step (output head included), in MFLOP (src/model/flops.ts). */
   mflopsPerToken: number;
 }
 

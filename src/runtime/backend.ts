@@ -1,6 +1,6 @@
 // Chooses the TensorFlow.js backend for the browser ourselves instead of trusting tfjs's priority
 // list: importing the webgpu backend gives it top priority, so tfjs would otherwise pick a *software*
-// WebGPU adapter (SwiftShader, ~30x slower than WASM here; see machine-facts.md).
+// WebGPU adapter (SwiftShader, ~30x slower than WASM here; docs/machine-notes.md §2-3).
 // Order: real WebGPU adapter -> webgpu; fallback adapter or none -> wasm; then webgl; then cpu.
 // This module is the tfjs glue (wasm paths, setBackend + smoke test); the decision and its memory
 // live in backend-choice.ts / backend-memory.ts.

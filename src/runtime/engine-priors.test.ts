@@ -101,7 +101,7 @@ describe('score decomposition (T5 / collaborative prior / sequence prior)', () =
 
   it('splits every row; top-n score gaps equal the gaps of T5 + cf + seq (within 1e-4)', async () => {
     const before = tf.memory().numTensors;
-    const r = await engine.infer({ kind: 'user', index: 2 }, base, true, false, true);
+    const r = await engine.infer({ target: { kind: 'user', index: 2 }, whatIf: base, constrained: true, evaluation: false, priors: true });
     expect(tf.memory().numTensors).toBe(before);
     expect(r.priors).toBe(true);
     expect(r.sequential).toHaveLength(10);
@@ -123,15 +123,15 @@ describe('score decomposition (T5 / collaborative prior / sequence prior)', () =
   });
 
   it('the sequential rows total the decoded first-token logit (within 1e-4)', async () => {
-    const r = await engine.infer({ kind: 'user', index: 4 }, base, true, false, true);
+    const r = await engine.infer({ target: { kind: 'user', index: 4 }, whatIf: base, constrained: true, evaluation: false, priors: true });
     // Constrained atomic beams are [item, </s>]; with the priors </s> gets END_OF_ID_LOGIT, so
     // log p(</s> | item) ~ 0 and the beam score is the item's first-step log-probability.
     for (let k = 1; k < r.sequential.length; k++) expect(Math.abs(r.sequential[0]!.score - r.sequential[k]!.score - (total(r.sequential[0]!) - total(r.sequential[k]!)))).toBeLessThan(1e-4);
   });
 
   it('T5 only: the same T5 logits, no priors, and the ranking follows the T5 alone', async () => {
-    const on = await engine.infer({ kind: 'user', index: 2 }, base, true, false, true);
-    const off = await engine.infer({ kind: 'user', index: 2 }, base, true, false, false);
+    const on = await engine.infer({ target: { kind: 'user', index: 2 }, whatIf: base, constrained: true, evaluation: false, priors: true });
+    const off = await engine.infer({ target: { kind: 'user', index: 2 }, whatIf: base, constrained: true, evaluation: false, priors: false });
     expect(off.priors).toBe(false);
     const t5On = new Map(on.topn!.ranked.map((s) => [s.item.id, s.parts!.t5]));
     for (const s of off.topn!.ranked) {
@@ -145,9 +145,9 @@ describe('score decomposition (T5 / collaborative prior / sequence prior)', () =
   });
 
   it('a what-if reports how much each part moved against the unmodified user', async () => {
-    const plain = await engine.infer({ kind: 'user', index: 2 }, base, true, false, true);
+    const plain = await engine.infer({ target: { kind: 'user', index: 2 }, whatIf: base, constrained: true, evaluation: false, priors: true });
     const victim = plain.attention!.neighbours[0]!;
-    const masked = await engine.infer({ kind: 'user', index: 2 }, { ...base, masked: [victim] }, true, false, true);
+    const masked = await engine.infer({ target: { kind: 'user', index: 2 }, whatIf: { ...base, masked: [victim] }, constrained: true, evaluation: false, priors: true });
     const before = new Map(plain.topn!.ranked.map((s) => [s.item.id, s.parts!]));
     let cfMoved = 0;
     for (const s of masked.topn!.ranked) {
@@ -162,7 +162,7 @@ describe('score decomposition (T5 / collaborative prior / sequence prior)', () =
     // Sequential rows: the sequence prior reads only the history, so masking never moves it.
     for (const s of masked.sequential) expect(Math.abs(s.parts!.delta!.seq)).toBeLessThan(1e-6);
     // Individual-only: no collaborative input, so no collaborative prior; its delta is minus the old one.
-    const solo = await engine.infer({ kind: 'user', index: 2 }, { ...base, individualOnly: true }, true, false, true);
+    const solo = await engine.infer({ target: { kind: 'user', index: 2 }, whatIf: { ...base, individualOnly: true }, constrained: true, evaluation: false, priors: true });
     for (const s of solo.topn!.ranked) {
       expect(s.parts!.cf).toBeNull();
       expect(s.parts!.delta!.cf).toBeCloseTo(-before.get(s.item.id)!.cf!, 5);
@@ -172,7 +172,7 @@ describe('score decomposition (T5 / collaborative prior / sequence prior)', () =
   it('the in-app evaluation passes the switch on to the model', async () => {
     const spy = vi.spyOn(model, 'composePrompt');
     try {
-      await engine.evaluate(2, true, () => {}, new AbortController().signal, false);
+      await engine.evaluate({ numUsers: 2, constrained: true, priors: false }, () => {}, new AbortController().signal);
       expect(spy.mock.calls.length).toBeGreaterThan(0);
       for (const call of spy.mock.calls) expect(call[5]).toEqual({ priors: false });
     } finally {

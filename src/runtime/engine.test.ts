@@ -138,7 +138,7 @@ describe('Engine users', () => {
 describe('Engine inference', () => {
   it('gives attention rows that sum to 1 per head, a prompt of l task + l collaborative vectors, 10 next items and 100 ranked candidates', async () => {
     const before = tf.memory().numTensors;
-    const r = await engine.infer({ kind: 'user', index: 2 }, base, true, false);
+    const r = await engine.infer({ target: { kind: 'user', index: 2 }, whatIf: base, constrained: true, evaluation: false });
     expect(tf.memory().numTensors).toBe(before);
     const att = r.attention!;
     expect(att.weights).toHaveLength(2);
@@ -161,9 +161,9 @@ describe('Engine inference', () => {
   });
 
   it('masking a neighbour zeroes its weight, renormalises the rest and changes the prompt', async () => {
-    const r0 = await engine.infer({ kind: 'user', index: 2 }, base, true, false);
+    const r0 = await engine.infer({ target: { kind: 'user', index: 2 }, whatIf: base, constrained: true, evaluation: false });
     const victim = r0.attention!.neighbours[0]!;
-    const r1 = await engine.infer({ kind: 'user', index: 2 }, { ...base, masked: [victim] }, true, false);
+    const r1 = await engine.infer({ target: { kind: 'user', index: 2 }, whatIf: { ...base, masked: [victim] }, constrained: true, evaluation: false });
     for (let h = 0; h < 2; h++) {
       const w0 = r0.attention!.weights[h]!;
       const w1 = r1.attention!.weights[h]!;
@@ -177,9 +177,9 @@ describe('Engine inference', () => {
   });
 
   it('n changes the attended set; individual-only drops the attention and the collaborative prompt', async () => {
-    const r = await engine.infer({ kind: 'user', index: 2 }, { ...base, n: 2 }, true, false);
+    const r = await engine.infer({ target: { kind: 'user', index: 2 }, whatIf: { ...base, n: 2 }, constrained: true, evaluation: false });
     expect(r.attention!.weights[0]).toHaveLength(2);
-    const solo = await engine.infer({ kind: 'user', index: 2 }, { ...base, individualOnly: true }, true, false);
+    const solo = await engine.infer({ target: { kind: 'user', index: 2 }, whatIf: { ...base, individualOnly: true }, constrained: true, evaluation: false });
     expect(solo.attention).toBeNull();
     expect(solo.prompt.collaborative).toHaveLength(0);
     expect(solo.prompt.task).toHaveLength(2);
@@ -187,8 +187,8 @@ describe('Engine inference', () => {
   });
 
   it('the evaluation view predicts from the history without the test item', async () => {
-    const a = await engine.infer({ kind: 'user', index: 2 }, base, false, true);
-    const b = await engine.infer({ kind: 'user', index: 2 }, base, false, false);
+    const a = await engine.infer({ target: { kind: 'user', index: 2 }, whatIf: base, constrained: false, evaluation: true });
+    const b = await engine.infer({ target: { kind: 'user', index: 2 }, whatIf: base, constrained: false, evaluation: false });
     expect(a.evaluation).toBe(true);
     expect(b.evaluation).toBe(false);
     // Different encoder inputs give different beam scores (random weights, but not identical inputs).
@@ -220,8 +220,8 @@ describe('Engine warm-up on the first view', () => {
   it('answers the next request with the same inputs from the warm-up, and only that one', async () => {
     const first = { user: 5, whatIf: { masked: [], n: 3, individualOnly: false }, constrained: true, evaluation: false };
     const warm = await engine.warmup(first, null);
-    const a = await engine.infer({ kind: 'user', index: 5 }, { masked: [], n: 3, individualOnly: false }, true, false);
-    const b = await engine.infer({ kind: 'user', index: 5 }, { masked: [], n: 3, individualOnly: false }, true, false);
+    const a = await engine.infer({ target: { kind: 'user', index: 5 }, whatIf: { masked: [], n: 3, individualOnly: false }, constrained: true, evaluation: false });
+    const b = await engine.infer({ target: { kind: 'user', index: 5 }, whatIf: { masked: [], n: 3, individualOnly: false }, constrained: true, evaluation: false });
     expect(a).toBe(warm);
     expect(b).not.toBe(warm);
     // The kept answer is the model's own: a fresh run of the same inputs gives the same result.
@@ -229,9 +229,9 @@ describe('Engine warm-up on the first view', () => {
     expect(a.sequential).toHaveLength(10);
     // A different first request computes afresh, and the kept answer is gone for good.
     const warm2 = await engine.warmup(first, null);
-    const c = await engine.infer({ kind: 'user', index: 5 }, { masked: [], n: 3, individualOnly: false }, false, false);
+    const c = await engine.infer({ target: { kind: 'user', index: 5 }, whatIf: { masked: [], n: 3, individualOnly: false }, constrained: false, evaluation: false });
     expect(c.constrained).toBe(false);
-    const d = await engine.infer({ kind: 'user', index: 5 }, { masked: [], n: 3, individualOnly: false }, true, false);
+    const d = await engine.infer({ target: { kind: 'user', index: 5 }, whatIf: { masked: [], n: 3, individualOnly: false }, constrained: true, evaluation: false });
     expect(d).not.toBe(warm2);
     expect({ ...d, elapsedMs: 0 }).toEqual({ ...a, elapsedMs: 0 });
   });
@@ -240,14 +240,14 @@ describe('Engine warm-up on the first view', () => {
 describe('Engine explanation and evaluation', () => {
   it('streams the explanation, returns the reference, and stops when aborted', async () => {
     const seen: string[] = [];
-    const r = await engine.explain({ kind: 'user', index: 2 }, 5, base, 21, (t) => seen.push(t), new AbortController().signal);
+    const r = await engine.explain({ target: { kind: 'user', index: 2 }, item: 5, whatIf: base, maxTokens: 21 }, (t) => seen.push(t), new AbortController().signal);
     expect(r.stopped).toBe(false);
     expect(r.reference).toBe('the strings feel nice');
     expect(r.tokens).toBeGreaterThanOrEqual(10); // minimum length 10 (the reference's rule)
     expect(seen.length).toBeGreaterThan(0);
     const ac = new AbortController();
     let calls = 0;
-    const s = await engine.explain({ kind: 'user', index: 3 }, 5, base, 21, () => {
+    const s = await engine.explain({ target: { kind: 'user', index: 3 }, item: 5, whatIf: base, maxTokens: 21 }, () => {
       if (++calls === 3) ac.abort();
     }, ac.signal);
     expect(s.stopped).toBe(true);
@@ -256,7 +256,7 @@ describe('Engine explanation and evaluation', () => {
 
   it('passes noRepeatNgram to beam search (blocking itself is tested in beam.test.ts)', async () => {
     // This untrained model repeats one digit piece ("and 1111..."); blocked, beam search must leave it.
-    const run = (n: number) => engine.explain({ kind: 'user', index: 2 }, 5, base, 21, () => {}, new AbortController().signal, n);
+    const run = (n: number) => engine.explain({ target: { kind: 'user', index: 2 }, item: 5, whatIf: base, maxTokens: 21, noRepeatNgram: n }, () => {}, new AbortController().signal);
     const plain = await run(0);
     expect(plain.text).toMatch(/^and 1{20,}$/);
     const blocked = await run(2);
@@ -266,7 +266,7 @@ describe('Engine explanation and evaluation', () => {
 
   it('computes HR/NDCG over the first users and BLEU/ROUGE where references exist', async () => {
     const progress: number[] = [];
-    const r = await engine.evaluate(3, true, (d) => progress.push(d), new AbortController().signal);
+    const r = await engine.evaluate({ numUsers: 3, constrained: true }, (d) => progress.push(d), new AbortController().signal);
     // 3 tasks x 3 users, reported as batches finish.
     expect(progress[0]).toBe(0);
     expect(progress.at(-1)).toBe(9);

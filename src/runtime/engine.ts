@@ -1,34 +1,40 @@
 // The worker's engine: one loaded pack on one backend, answering the protocol's questions with the
 // real PeapodModel (composer attention, T5, beam search, candidate ranking). It turns tensors into
 // plain numbers before anything leaves this module; the worker posts them, the UI never sees tensors.
-// It must not touch the DOM or the message port (worker.ts does that).
+// It must not touch the DOM or the message port (worker.ts does that). The pack's users live in
+// user-directory.ts and cold-start profiles in profile-cache.ts; this file is inference only.
+// Each method takes one options object (protocol.ts InferOptions, ExplainOptions, EvaluateOptions).
 import * as tf from '@tensorflow/tfjs-core';
-import { collate, disposeBatch, toTensors, type Sample } from '../eval/batch.ts';
+import { collate, disposeBatch, toTensors, type Sample } from '../model/inputs/batch.ts';
 import { DEFAULT_EVAL, evaluateModel } from '../eval/evaluate.ts';
-import { heldOutTopn } from '../eval/heldout.ts';
+import { heldOutTopn } from '../model/inputs/heldout.ts';
 import { GenerationAbortedError } from '../model/errors.ts';
 import { peapodDecoder } from '../model/generate/peapod-decoder.ts';
 import { generateExplanations, recommendNext } from '../model/generate/recommend.ts';
 import { rankCandidates } from '../model/generate/topn.ts';
-import { neighboursOf } from '../model/neighbours.ts';
 import type { CollaborativeInput, EncoderOutput, PeapodModel } from '../model/peapod.ts';
 import { PAPER_PROTOCOL } from '../paper-protocol.ts';
-import { BadRequestError, UnknownUserError } from './errors.ts';
+import { BadRequestError } from './errors.ts';
 import type { ByteProgress } from './fetch-progress.ts';
 import { fetchPackSource } from '../model/pack/fetch-source.ts';
 import type { PackSource } from '../model/pack/load.ts';
 import { cachedPackFetch } from './pack-cache.ts';
 import { openPack, type PackContents } from './pack-source.ts';
-import { isDefaultWhatIf } from './protocol.ts';
+import { ProfileCache } from './profile-cache.ts';
+import { defaultWhatIf, isDefaultWhatIf } from './protocol.ts';
+import { UserDirectory } from './user-directory.ts';
 import type {
   AttentionInfo,
   BackendInfo,
+  EvaluateOptions,
+  EvaluateResult,
+  ExplainOptions,
+  ExplainResult,
   FileProgress,
   FirstView,
+  InferOptions,
   InferResult,
-  ItemRef,
   MetricsRow,
-  NeighbourInfo,
   PackId,
   PackSummary,
   ProgressStage,
@@ -41,7 +47,7 @@ import type {
   WhatIf,
 } from './protocol.ts';
 
-/** Reference decoding: 20 beams, 10 items (peapod-method.md §2). */
+/** Reference decoding: 20 beams, 10 items (docs/method.md §2). */
 const { beamWidth: BEAMS, topK: TOP_K } = PAPER_PROTOCOL.sequential;
 /** The sequential input keeps the last 20 items of the history (as training did). */
 const MAX_HISTORY = PAPER_PROTOCOL.sequential.maxHistory;
@@ -50,9 +56,10 @@ const ORDER_SEED = PAPER_PROTOCOL.topn.orderSeed;
 /** Fixed top-n negatives per user in the pack's flat [users, 99] array. */
 const NEGATIVES = PAPER_PROTOCOL.topn.negatives;
 
-/** Identifies a pack user's prediction by every input it depends on. */
-function viewKey(target: Target & { kind: 'user' }, w: WhatIf, constrained: boolean, evaluation: boolean, priors: boolean): string {
-  return JSON.stringify([target.index, [...w.masked].sort((a, b) => a - b), w.n, w.individualOnly, constrained, evaluation, priors]);
+/** Identifies a pack user's prediction by every input it depends on (priors: whether they are added). */
+function viewKey(o: InferOptions & { target: { kind: 'user' } }, priors: boolean): string {
+  const w = o.whatIf;
+  return JSON.stringify([o.target.index, [...w.masked].sort((a, b) => a - b), w.n, w.individualOnly, o.constrained, o.evaluation, priors]);
 }
 
 export type ProgressFn = (stage: ProgressStage, files: FileProgress[], done: number, total: number) => void;
@@ -67,12 +74,10 @@ interface Resolved {
 
 export class Engine {
   readonly summary: PackSummary;
+  /** The pack's users: lookup, history, neighbours. */
+  readonly users: UserDirectory;
+  private readonly profiles: ProfileCache;
   private readonly model: PeapodModel;
-  private readonly byDatasetId = new Map<string, number>();
-  /** Every user's full sequence as views into the pack's history array (eval's HeldOutSource). */
-  readonly sequences: Int32Array[];
-  private readonly explainable = new Map<number, number[]>();
-  private readonly profiles = new Map<string, { items: string; cf: Float32Array; neighbours: NeighbourInfo[] }>();
   /** The warm-up's prediction, kept for the one request that follows it. */
   private primed: { key: string; result: InferResult } | null = null;
 
@@ -81,10 +86,9 @@ export class Engine {
     packId: PackId,
   ) {
     this.model = pack.model;
+    this.users = new UserDirectory(pack);
+    this.profiles = new ProfileCache(pack, this.users);
     const a = pack.arrays;
-    a.userIds.forEach((id, u) => this.byDatasetId.set(String(id), u));
-    for (const p of pack.explanationPairs ?? []) this.explainable.set(p.user, [...(this.explainable.get(p.user) ?? []), p.item]);
-    this.sequences = Array.from(a.userIds, (_, u) => a.historyItems.subarray(a.historyOffsets[u]!, a.historyOffsets[u + 1]!));
     this.summary = {
       pack: packId,
       name: pack.name,
@@ -109,95 +113,33 @@ export class Engine {
   }
 
   get numUsers(): number {
-    return this.pack.arrays.userIds.length;
+    return this.users.numUsers;
   }
 
-  private item(id: number): ItemRef {
-    return { id, name: this.pack.itemNames[id] ?? '' };
-  }
-
-  private checkUser(index: number): void {
-    if (!Number.isInteger(index) || index < 0 || index >= this.numUsers) throw new UnknownUserError(`#${index}`, this.numUsers);
+  /** Every user's full sequence (eval's HeldOutSource). */
+  get sequences(): Int32Array[] {
+    return this.users.sequences;
   }
 
   findUser(query: string): number {
-    if (query === 'random') return Math.floor(Math.random() * this.numUsers);
-    const m = /^#(\d+)$/.exec(query);
-    if (m) {
-      const i = Number(m[1]);
-      this.checkUser(i);
-      return i;
-    }
-    const bare = query.replace(/^user_/, '');
-    const u = this.byDatasetId.get(bare);
-    if (u === undefined) throw new UnknownUserError(query, this.numUsers);
-    return u;
+    return this.users.findUser(query);
   }
 
   historyOf(index: number): number[] {
-    const a = this.pack.arrays;
-    return Array.from(a.historyItems.subarray(a.historyOffsets[index]!, a.historyOffsets[index + 1]!));
-  }
-
-  private sharedWith(items: readonly number[], neighbour: number): number[] {
-    const mine = new Set(items);
-    return [...new Set(this.sequences[neighbour]!)].filter((i) => mine.has(i));
-  }
-
-  private neighboursOfUser(index: number): NeighbourInfo[] {
-    const a = this.pack.arrays;
-    const n = this.pack.nMax;
-    const history = this.historyOf(index);
-    const out: NeighbourInfo[] = [];
-    for (let k = 0; k < n; k++) {
-      const v = a.neighbourIndices[index * n + k]!;
-      if (v < 0) break;
-      out.push({ index: v, datasetId: String(a.userIds[v]), similarity: a.neighbourSimilarity[index * n + k]!, shared: this.sharedWith(history, v) });
-    }
-    return out;
+    return this.users.historyOf(index);
   }
 
   userInfo(index: number): UserInfo {
-    this.checkUser(index);
-    const h = this.historyOf(index);
-    return {
-      index,
-      label: String(this.pack.arrays.userIds[index]),
-      history: h.map((i) => this.item(i)),
-      testItem: h.length ? this.item(h[h.length - 1]!) : null,
-      neighbours: this.neighboursOfUser(index),
-      explainable: this.explainable.get(index) ?? [],
-    };
-  }
-
-  private cfRow(index: number): Float32Array {
-    const d = this.model.config.composer.cfDim;
-    return this.pack.arrays.cfUser.subarray(index * d, (index + 1) * d);
+    return this.users.userInfo(index);
   }
 
   private resolve(target: Target): Resolved {
     if (target.kind === 'user') {
-      const user = this.userInfo(target.index);
-      return { user, userWord: this.pack.arrays.userIds[target.index]!, cf: this.cfRow(target.index), history: this.historyOf(target.index) };
+      const user = this.users.userInfo(target.index);
+      return { user, userWord: this.users.userWord(target.index), cf: this.users.cfRow(target.index), history: this.users.historyOf(target.index) };
     }
-    const items = target.items.filter((i) => Number.isInteger(i) && i >= 1 && i < this.pack.itemNames.length);
-    if (items.length === 0) throw new BadRequestError(`Profile “${target.name}” has no items of this pack; add items from the catalogue.`);
-    const key = items.join(',');
-    let p = this.profiles.get(target.name);
-    if (!p || p.items !== key) {
-      const cf = this.pack.foldIn(items);
-      const list = neighboursOf(cf, this.pack.arrays.cfUser, this.pack.nMax);
-      const neighbours = Array.from(list.indices, (v, k) => ({ index: v, datasetId: String(this.pack.arrays.userIds[v]), similarity: list.similarities[k]!, shared: this.sharedWith(items, v) }));
-      p = { items: key, cf, neighbours };
-      this.profiles.set(target.name, p);
-    }
-    return {
-      user: { index: null, label: target.name, history: items.map((i) => this.item(i)), testItem: null, neighbours: p.neighbours, explainable: [] },
-      // A cold-start user has no trained user token; the number is only read through its digit pieces.
-      userWord: 0,
-      cf: p.cf,
-      history: items,
-    };
+    // A cold-start user has no trained user token; the number is only read through its digit pieces.
+    return { ...this.profiles.resolve(target), userWord: 0 };
   }
 
   /** Collaborative input for one user under the what-if settings (null = individual-only). */
@@ -207,7 +149,7 @@ export class Engine {
     const n = Math.max(1, Math.min(w.n, r.user.neighbours.length));
     const chosen = r.user.neighbours.slice(0, n).map((x) => x.index);
     const emb = new Float32Array(n * d);
-    chosen.forEach((v, k) => emb.set(this.cfRow(v), k * d));
+    chosen.forEach((v, k) => emb.set(this.users.cfRow(v), k * d));
     const masked = new Set(w.masked);
     const mask = Float32Array.from(chosen, (v) => (masked.has(v) ? 0 : 1));
     return {
@@ -267,7 +209,7 @@ export class Engine {
 
   /** The same items' parts for the unmodified user (default what-if), to show which part a what-if moved. */
   private async defaultParts(r: Resolved, sample: Sample, items: readonly number[], priors: boolean): Promise<(ScoreParts | null)[]> {
-    const { input } = this.collab(r, { masked: [], n: this.pack.nDefault, individualOnly: false });
+    const { input } = this.collab(r, defaultWhatIf(this.pack.nDefault));
     try {
       return await this.withEncoded(sample, r.userWord, input, (_dec, _p, _a, enc) => this.scoreParts(enc, sample, input, items, priors), priors);
     } finally {
@@ -275,12 +217,13 @@ export class Engine {
     }
   }
 
-  async infer(target: Target, whatIf: WhatIf, constrained: boolean, evaluation: boolean, priors = true): Promise<InferResult> {
+  async infer(options: InferOptions): Promise<InferResult> {
+    const { target, whatIf, constrained, evaluation, priors = true } = options;
     // Only the request right after the warm-up may take its answer, and only for the same inputs.
     const primed = this.primed;
     this.primed = null;
     const usePriors = priors && this.hasPriors;
-    if (primed && target.kind === 'user' && primed.key === viewKey(target, whatIf, constrained, evaluation, usePriors)) return primed.result;
+    if (primed && target.kind === 'user' && primed.key === viewKey({ ...options, target }, usePriors)) return primed.result;
     const t0 = performance.now();
     const r = this.resolve(target);
     const whatIfOn = !isDefaultWhatIf(whatIf, this.pack.nDefault);
@@ -305,7 +248,7 @@ export class Engine {
           attention = { neighbours, weights, mean };
         }
         const [res] = await recommendNext(dec, this.pack.tokenizer, { beamWidth: BEAMS, topK: TOP_K, constrained });
-        sequential = res!.items.map((id, k) => (id === null ? { item: { id: 0, name: '(not an item id)' }, score: res!.scores[k]! } : { item: this.item(id), score: res!.scores[k]! }));
+        sequential = res!.items.map((id, k) => (id === null ? { item: { id: 0, name: '(not an item id)' }, score: res!.scores[k]! } : { item: this.users.item(id), score: res!.scores[k]! }));
         const parts = await this.scoreParts(enc, seqSample, input, sequential.map((s) => s.item.id), usePriors);
         sequential = sequential.map((s, k) => ({ ...s, parts: parts[k]! }));
       }, usePriors);
@@ -322,7 +265,7 @@ export class Engine {
           async (dec, _p, _a, enc) => {
             const res = (await rankCandidates(dec, this.pack.tokenizer, [real.items]))[0]!;
             const parts = await this.scoreParts(enc, real, input, res.items, usePriors);
-            return res.items.map((id, k): ScoredItem => ({ item: this.item(id), score: res.scores[k]!, parts: parts[k]! }));
+            return res.items.map((id, k): ScoredItem => ({ item: this.users.item(id), score: res.scores[k]!, parts: parts[k]! }));
           },
           usePriors,
         );
@@ -340,7 +283,9 @@ export class Engine {
     return this.pack.explanations.get(`${userIndex}:${item}`) ?? null;
   }
 
-  async explain(target: Target, item: number, whatIf: WhatIf, maxTokens: number, onText: (text: string) => void, signal: AbortSignal, noRepeatNgram = 0) {
+  /** Streams the best text so far to `onText`; aborting `signal` stops it (stopped: true, the text so far). */
+  async explain(options: ExplainOptions, onText: (text: string) => void, signal: AbortSignal): Promise<ExplainResult> {
+    const { target, item, whatIf, maxTokens, noRepeatNgram = 0 } = options;
     if (!this.model.config.tasks.includes('explanation')) throw new BadRequestError('This pack was not trained on explanations; pick the Musical Instruments pack.');
     const r = this.resolve(target);
     const { input } = this.collab(r, whatIf);
@@ -374,7 +319,7 @@ export class Engine {
       });
       const text = res ? res[0]!.text : last;
       if (res) tokens = res[0]!.tokens.length;
-      return { text, stopped, reference: this.reference(target.kind === 'user' ? target.index : null, item), item: this.item(item), tokens };
+      return { text, stopped, reference: this.reference(target.kind === 'user' ? target.index : null, item), item: this.users.item(item), tokens };
     } finally {
       if (input) tf.dispose([input.userEmb, input.neighbourEmb, ...(input.neighbourMask ? [input.neighbourMask] : [])]);
     }
@@ -385,7 +330,8 @@ export class Engine {
    * first `numUsers` test users. Stop takes effect at the next batch boundary; partial runs report
    * nothing rather than numbers over a different user set.
    */
-  async evaluate(numUsers: number, constrained: boolean, onProgress: (done: number, total: number) => void, signal: AbortSignal, priors = true): Promise<{ rows: MetricsRow[]; stopped: boolean }> {
+  async evaluate(options: EvaluateOptions, onProgress: (done: number, total: number) => void, signal: AbortSignal): Promise<EvaluateResult> {
+    const { numUsers, constrained, priors = true } = options;
     const N = Math.max(1, Math.min(numUsers, this.numUsers));
     const a = this.pack.arrays;
     const tasks = this.model.config.tasks.filter((t) => t !== 'topn' || a.topnNegatives !== null);
@@ -449,25 +395,25 @@ export class Engine {
    */
   async warmup(first?: FirstView, exampleUser: number | null = null): Promise<InferResult> {
     const view = this.resolveFirstView(first, exampleUser);
-    const result = await this.infer(view.target, view.whatIf, view.constrained, view.evaluation, view.priors);
-    this.primed = { key: viewKey(view.target, view.whatIf, view.constrained, view.evaluation, view.priors && this.hasPriors), result };
+    const result = await this.infer(view);
+    this.primed = { key: viewKey(view, view.priors && this.hasPriors), result };
     return result;
   }
 
   /** The inputs the page's first request will carry (store/session.ts 'ready' decides them the same way). */
-  resolveFirstView(first: FirstView | undefined, exampleUser: number | null): { target: Target & { kind: 'user' }; whatIf: WhatIf; constrained: boolean; evaluation: boolean; priors: boolean } {
+  resolveFirstView(first: FirstView | undefined, exampleUser: number | null): InferOptions & { target: { kind: 'user' }; priors: boolean } {
     const ok = (u: number | null | undefined): u is number => typeof u === 'number' && Number.isInteger(u) && u >= 0 && u < this.numUsers;
-    const defaults: WhatIf = { masked: [], n: this.pack.nDefault, individualOnly: false };
+    const defaults = defaultWhatIf(this.pack.nDefault);
     // A user named in the URL keeps the URL's what-if; the example's user starts from the defaults.
     // A shared link names the user (and masks) by dataset id; an old one, or the page, by index.
-    const byId = first?.userId !== undefined ? this.byDatasetId.get(first.userId) : undefined;
+    const byId = first?.userId !== undefined ? this.users.indexOf(first.userId) : undefined;
     const named = byId !== undefined || ok(first?.user);
     const index = byId ?? (named ? first!.user! : ok(exampleUser) ? exampleUser : 0);
     const w = first?.whatIf;
     let masked = w?.masked ?? [];
     if (byId !== undefined) {
       const wanted = new Set(first!.maskedIds ?? []);
-      masked = this.neighboursOfUser(byId).filter((nb) => wanted.has(nb.datasetId)).map((nb) => nb.index).sort((a, b) => a - b);
+      masked = this.users.neighboursOf(byId).filter((nb) => wanted.has(nb.datasetId)).map((nb) => nb.index).sort((a, b) => a - b);
     }
     const whatIf = named && w ? { masked, n: w.n >= 1 && w.n <= this.pack.nMax ? w.n : this.pack.nDefault, individualOnly: w.individualOnly } : defaults;
     return { target: { kind: 'user', index }, whatIf, constrained: first?.constrained ?? true, evaluation: first?.evaluation ?? false, priors: first?.priors ?? true };

@@ -13,7 +13,20 @@ import {
   TokenizerError,
 } from '../model/errors.ts';
 import { ModelConfigError } from '../model/t5/config.ts';
-import { DeviceLostError, PackLoadError, toProtocolError, UnknownUserError } from './errors.ts';
+import {
+  BackendUnavailableError,
+  BadRequestError,
+  DeviceLostError,
+  fromProtocolError,
+  InternalError,
+  NotReadyError,
+  PackCorruptError,
+  PackLoadError,
+  toProtocolError,
+  UnknownUserError,
+  WorkerError,
+} from './errors.ts';
+import type { ErrorCode, ProtocolError } from './protocol.ts';
 
 describe('toProtocolError', () => {
   it('keeps the code, message and action of worker errors', () => {
@@ -81,5 +94,34 @@ describe('toProtocolError carries the stable code of our errors as causeCode', (
     expect(toProtocolError(new PackLoadError('beauty', 'boom', { cause: new TypeError('boom') }))).not.toHaveProperty('causeCode');
     const wrapped = toProtocolError(new PackLoadError('beauty', 'ModelConfigError: bad', { cause: new ModelConfigError('bad') }));
     expect([wrapped.code, wrapped.causeCode]).toEqual(['PackLoadFailed', 'model-config']);
+  });
+});
+
+describe('fromProtocolError rebuilds the typed error on the page', () => {
+  const classes: [ErrorCode, new (...args: never[]) => WorkerError][] = [
+    ['UnknownUser', UnknownUserError],
+    ['PackLoadFailed', PackLoadError],
+    ['PackCorrupt', PackCorruptError],
+    ['BackendUnavailable', BackendUnavailableError],
+    ['DeviceLost', DeviceLostError],
+    ['NotReady', NotReadyError],
+    ['BadRequest', BadRequestError],
+    ['Internal', InternalError],
+  ];
+  it('gives each code its own class, with message, action and cause code exactly as sent', () => {
+    for (const [code, cls] of classes) {
+      for (const p of [{ code, message: `m ${code}`, action: `a ${code}` }, { code, message: 'm', action: 'a', causeCode: 'pack-truncated' }] as ProtocolError[]) {
+        const e = fromProtocolError(p);
+        expect([e instanceof cls, e instanceof WorkerError, e instanceof Error, e.name, e.code, e.message, e.action, e.causeCode]).toEqual([true, true, true, code, code, p.message, p.action, p.causeCode ?? null]);
+        // The round trip is exact: what the banner shows is what the worker said.
+        expect(toProtocolError(e)).toEqual(p);
+      }
+    }
+  });
+  it('a worker error built there and sent over comes back equal', () => {
+    const sent = toProtocolError(new UnknownUserError('abc', 10));
+    const back = fromProtocolError(sent);
+    expect(back).toBeInstanceOf(UnknownUserError);
+    expect(back.toProtocol()).toEqual(sent);
   });
 });

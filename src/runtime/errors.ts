@@ -1,8 +1,10 @@
 // Turns anything thrown inside the worker into the protocol's typed, user-facing error: a code,
-// a message naming what failed, and what the person can do. One class per failure the worker raises
-// itself. Our own errors from the model layer and downloads are told apart by class (instanceof),
+// a message naming what failed, and what the person can do. One class per protocol ErrorCode.
+// Our own errors from the model layer and downloads are told apart by class (instanceof),
 // not by name, and their stable code travels along as `causeCode`; only errors of the browser or
-// TF.js (lost devices, out of memory) are recognised by their wording. No tfjs or DOM import here.
+// TF.js (lost devices, out of memory) are recognised by their wording. On the page the same classes
+// come back from the protocol's code (fromProtocolError), message and action unchanged. No tfjs or
+// DOM import here: the app imports this file.
 import { errorCode, PeapodError } from '../errors.ts';
 import { MissingParamError, ModelPackError, ParamShapeError, TokenizerError } from '../model/errors.ts';
 import { PackFetchError } from './fetch-progress.ts';
@@ -10,15 +12,26 @@ import type { ErrorCode, ProtocolError } from './protocol.ts';
 
 /** The worker's own failures: their code is the protocol's ErrorCode itself. */
 export class WorkerError extends PeapodError {
+  /**
+   * The stable code of the error behind this one: the code of `cause` when it is one of ours, or
+   * (rebuilt on the page, where there is no cause object) the protocol's causeCode; null if neither.
+   */
+  readonly causeCode: string | null;
   constructor(
     override readonly code: ErrorCode,
     message: string,
     readonly action: string,
     /** `cause`: the error this one reports, whose code then travels as the protocol's causeCode. */
-    options?: ErrorOptions,
+    options?: ErrorOptions & { causeCode?: string },
   ) {
     super(message, options);
     this.name = code;
+    this.causeCode = options?.causeCode ?? errorCode(options?.cause);
+  }
+
+  /** The plain object the protocol carries (and the store keeps for the banner). */
+  toProtocol(): ProtocolError {
+    return { code: this.code, message: this.message, action: this.action, ...(this.causeCode === null ? {} : { causeCode: this.causeCode }) };
   }
 }
 
@@ -52,6 +65,54 @@ export class PackLoadError extends WorkerError {
   }
 }
 
+// The codes the worker builds from other errors (toProtocolError below) have their own classes too,
+// so that the page can tell every failure apart by class once it is rebuilt from the protocol.
+
+/** The pack's own files do not fit the model (bytes, tokenizer, weights); causeCode says which. */
+export class PackCorruptError extends WorkerError {
+  constructor(message: string, action: string, options?: ErrorOptions & { causeCode?: string }) {
+    super('PackCorrupt', message, action, options);
+  }
+}
+
+/** No backend could start. */
+export class BackendUnavailableError extends WorkerError {
+  constructor(message: string, action: string, options?: ErrorOptions & { causeCode?: string }) {
+    super('BackendUnavailable', message, action, options);
+  }
+}
+
+/** Anything else: a bug, or a failure of the browser that has no code of its own. */
+export class InternalError extends WorkerError {
+  constructor(message: string, action: string, options?: ErrorOptions & { causeCode?: string }) {
+    super('Internal', message, action, options);
+  }
+}
+
+/** The class of each protocol ErrorCode. */
+const ERROR_CLASSES: Record<ErrorCode, Function & { prototype: WorkerError }> = {
+  UnknownUser: UnknownUserError,
+  PackLoadFailed: PackLoadError,
+  PackCorrupt: PackCorruptError,
+  BackendUnavailable: BackendUnavailableError,
+  DeviceLost: DeviceLostError,
+  NotReady: NotReadyError,
+  BadRequest: BadRequestError,
+  Internal: InternalError,
+};
+
+/**
+ * The typed error of a protocol error, as the page sees it: an instance of the class of its code
+ * (UnknownUserError for 'UnknownUser', ...) with the worker's message, action and causeCode as they
+ * were. The classes' own constructors compose messages from their arguments, so it is built through
+ * WorkerError's constructor with the subclass as new.target; an unknown code gives a plain WorkerError.
+ */
+export function fromProtocolError(p: ProtocolError): WorkerError {
+  const cls = Object.hasOwn(ERROR_CLASSES, p.code) ? ERROR_CLASSES[p.code] : WorkerError;
+  const options = p.causeCode === undefined ? undefined : { causeCode: p.causeCode };
+  return Reflect.construct(WorkerError, [p.code, p.message, p.action, options], cls) as WorkerError;
+}
+
 /** String(x) can itself throw (an object with a throwing toString, or no prototype). */
 function describeThrown(x: unknown): string {
   try {
@@ -67,10 +128,7 @@ function isBadPack(e: unknown): boolean {
 }
 
 export function toProtocolError(e: unknown, pack = 'current'): ProtocolError {
-  if (e instanceof WorkerError) {
-    const causeCode = errorCode(e.cause);
-    return { code: e.code, message: e.message, action: e.action, ...(causeCode === null ? {} : { causeCode }) };
-  }
+  if (e instanceof WorkerError) return e.toProtocol();
   const err = e instanceof Error ? e : new Error(describeThrown(e));
   const name = err.name || err.constructor?.name || 'Error';
   // The failure's own code rides along (absent for errors that are not ours).

@@ -61,7 +61,7 @@ describe.skipIf(!HAVE_PACK)('the Beauty pack through the engine', () => {
 
   it('runs the real model: attention rows sum to 1 over n neighbours, 10 next items, 100 ranked candidates', async () => {
     const n = engine.summary.nDefault;
-    const r = await engine.infer({ kind: 'user', index: 0 }, { masked: [], n, individualOnly: false }, true, true);
+    const r = await engine.infer({ target: { kind: 'user', index: 0 }, whatIf: { masked: [], n, individualOnly: false }, constrained: true, evaluation: true });
     expect(r.attention!.weights).toHaveLength(engine.summary.heads);
     for (const row of r.attention!.weights) {
       expect(row).toHaveLength(n);
@@ -76,7 +76,7 @@ describe.skipIf(!HAVE_PACK)('the Beauty pack through the engine', () => {
   it("folding in a user's own training items recovers a vector whose nearest users match the stored ones", async () => {
     const u = engine.userInfo(0);
     const training = u.history.slice(0, -2).map((i) => i.id);
-    const r = await engine.infer({ kind: 'profile', name: 'twin of user 0', items: training }, { masked: [], n: engine.summary.nDefault, individualOnly: false }, true, false);
+    const r = await engine.infer({ target: { kind: 'profile', name: 'twin of user 0', items: training }, whatIf: { masked: [], n: engine.summary.nDefault, individualOnly: false }, constrained: true, evaluation: false });
     expect(r.user.index).toBeNull();
     expect(r.user.history.map((i) => i.id)).toEqual(training);
     expect(r.topn).toBeNull();

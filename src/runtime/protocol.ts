@@ -1,6 +1,7 @@
 // The typed message protocol between the UI thread and the model worker. Types only (plus two tiny
-// pure helpers): the app imports this file and nothing else from runtime, so it must never import
-// tfjs or model code. Every request carries an `id`; every answer to it carries the same `id`.
+// pure helpers): the app reaches the worker through this file, worker-engine.ts and errors.ts, so
+// none of them may import tfjs or model code that needs it. Every request carries an `id`; every
+// answer to it carries the same `id`.
 
 export type BackendName = 'webgpu' | 'wasm' | 'webgl' | 'cpu';
 export const BACKEND_NAMES: readonly BackendName[] = ['webgpu', 'wasm', 'webgl', 'cpu'];
@@ -201,6 +202,55 @@ export interface MetricsRow {
   users: number;
 }
 
+// ---------------------------------------------------------------- the Engine's options and answers
+// One options object per Engine method (runtime/engine.ts); the worker's requests carry the same
+// fields, and the page's WorkerEngine (runtime/worker-engine.ts) takes the same objects.
+
+/** Engine.infer: whom to run, under which what-if, and how to decode. */
+export interface InferOptions {
+  target: Target;
+  whatIf: WhatIf;
+  /** Constrained decoding: only catalogue items come out of beam search. */
+  constrained: boolean;
+  /** The evaluation view: predict from the history without its held-out test item. */
+  evaluation: boolean;
+  /** Add the pack's output priors (default true); false: T5 only. */
+  priors?: boolean;
+}
+
+/** Engine.explain: the explanation of one item for one target, under a what-if. */
+export interface ExplainOptions {
+  target: Target;
+  item: number;
+  whatIf: WhatIf;
+  maxTokens: number;
+  /** Block repeated n-grams of this size (0 or absent: off, the model's plain beam search). */
+  noRepeatNgram?: number;
+}
+
+/** Engine.evaluate: the paper's metrics on the first `numUsers` test users. */
+export interface EvaluateOptions {
+  numUsers: number;
+  constrained: boolean;
+  /** Add the pack's output priors (default true). */
+  priors?: boolean;
+}
+
+export interface ExplainResult {
+  /** The final text (the text streamed so far when stopped). */
+  text: string;
+  stopped: boolean;
+  reference: string | null;
+  item: ItemRef;
+  tokens: number;
+}
+
+export interface EvaluateResult {
+  /** Empty when stopped: a partial run reports nothing rather than numbers over other users. */
+  rows: MetricsRow[];
+  stopped: boolean;
+}
+
 // ---------------------------------------------------------------- requests (UI -> worker)
 
 export type Request =
@@ -226,9 +276,9 @@ export type Request =
   | { type: 'findUser'; id: number; query: string }
   | { type: 'userInfo'; id: number; index: number }
   /** purpose 'baseline' = the unmodified user for the comparison; a newer 'view' supersedes a queued one. */
-  | { type: 'infer'; id: number; purpose: 'view' | 'baseline'; target: Target; whatIf: WhatIf; constrained: boolean; evaluation: boolean; /** Add the pack's output priors (default true); false: T5 only. */ priors?: boolean }
-  | { type: 'explain'; id: number; target: Target; item: number; whatIf: WhatIf; maxTokens: number; /** Block repeated n-grams of this size (0: off, the model's plain beam search). */ noRepeatNgram?: number }
-  | { type: 'evaluate'; id: number; numUsers: number; constrained: boolean; /** Add the pack's output priors (default true). */ priors?: boolean }
+  | ({ type: 'infer'; id: number; purpose: 'view' | 'baseline' } & InferOptions)
+  | ({ type: 'explain'; id: number } & ExplainOptions)
+  | ({ type: 'evaluate'; id: number } & EvaluateOptions)
   | { type: 'interrupt'; id: number; target: number };
 
 /**
@@ -266,8 +316,8 @@ export type ResultPayload =
   | { kind: 'backend'; backend: BackendInfo }
   | { kind: 'user'; user: UserInfo }
   | { kind: 'infer'; result: InferResult }
-  | { kind: 'explain'; text: string; stopped: boolean; reference: string | null; item: ItemRef; tokens: number }
-  | { kind: 'evaluate'; rows: MetricsRow[]; stopped: boolean };
+  | ({ kind: 'explain' } & ExplainResult)
+  | ({ kind: 'evaluate' } & EvaluateResult);
 
 export type ErrorCode =
   | 'UnknownUser'
@@ -315,6 +365,10 @@ export type Response =
   | { type: 'result'; id: number; payload: ResultPayload }
   | { type: 'error'; id: number | null; error: ProtocolError };
 
+/**
+ * The unmodified what-if (nothing masked, the pack's n, with neighbours): the one place it is
+ * written. n = 0 stands for "the pack's default, not known yet" (before a pack is loaded).
+ */
 export function defaultWhatIf(nDefault: number): WhatIf {
   return { masked: [], n: nDefault, individualOnly: false };
 }

@@ -152,21 +152,24 @@ async function handle(req: Request): Promise<void> {
       post({ type: 'result', id: req.id, payload: { kind: 'user', user: need('user').userInfo(req.index) } });
       return;
     case 'infer': {
-      const result = await need('recommend').infer(req.target, req.whatIf, req.constrained, req.evaluation, req.priors ?? true);
+      const { type: _type, id: _id, purpose: _purpose, ...options } = req;
+      const result = await need('recommend').infer(options);
       post({ type: 'result', id: req.id, payload: { kind: 'infer', result } });
       return;
     }
     case 'explain': {
       const ac = new AbortController();
       aborts.set(req.id, ac);
-      const r = await need('explain').explain(req.target, req.item, req.whatIf, req.maxTokens, (text) => post({ type: 'token', id: req.id, text }), ac.signal, req.noRepeatNgram ?? 0);
+      const { type: _type, id: _id, ...options } = req;
+      const r = await need('explain').explain(options, (text) => post({ type: 'token', id: req.id, text }), ac.signal);
       post({ type: 'result', id: req.id, payload: { kind: 'explain', ...r } });
       return;
     }
     case 'evaluate': {
       const ac = new AbortController();
       aborts.set(req.id, ac);
-      const r = await need('evaluate').evaluate(req.numUsers, req.constrained, (done, total) => post({ type: 'progress', id: req.id, stage: 'evaluate', files: [], done, total }), ac.signal, req.priors ?? true);
+      const { type: _type, id: _id, ...options } = req;
+      const r = await need('evaluate').evaluate(options, (done, total) => post({ type: 'progress', id: req.id, stage: 'evaluate', files: [], done, total }), ac.signal);
       post({ type: 'result', id: req.id, payload: { kind: 'evaluate', ...r } });
       return;
     }

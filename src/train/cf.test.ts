@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../data/rng.ts';
 import { FoldIn } from '../model/foldin.ts';
 import {
   CfInputError,
@@ -9,7 +10,6 @@ import {
   fitPmf,
   interactionsFromLists,
   sampledHitRate,
-  seededRandom,
   transposeInteractions,
   type CfEmbeddings,
   type CfProgress,
@@ -20,7 +20,7 @@ const dataDir = process.env.PEAPOD_DATA_DIR ?? path.resolve(repoRoot, '../shared
 const beautyFile = path.join(dataDir, 'amazon-beauty-p5', 'sequential_data.txt');
 const hasBeauty = existsSync(beautyFile);
 // Without the file (set PEAPOD_DATA_DIR) the real-data checks below are skipped, silently: the runner's
-// summary counts them. Fit times are measured by scripts/bench-cpu.ts, not asserted here.
+// summary counts them. Fit times are measured by bench/cpu.ts, not asserted here.
 
 function cosine(a: Float32Array, i: number, j: number, d: number): number {
   let s = 0;
@@ -36,7 +36,7 @@ function cosine(a: Float32Array, i: number, j: number, d: number): number {
 
 /** 40 users x 20 items: users 0-19 pick 5 of items 0-9, users 20-39 pick 5 of items 10-19. */
 function plantedCommunities(): number[][] {
-  const rnd = seededRandom(5);
+  const rnd = mulberry32(5).next;
   return Array.from({ length: 40 }, (_, u) => {
     const base = u < 20 ? 0 : 10;
     const picked = new Set<number>();

@@ -55,6 +55,11 @@ export function ErrorBanner() {
   return (
     <div className="error" role="alert" data-testid="error-banner" data-code={error.code}>
       <strong>{error.message}</strong> <span>{error.action}</span>
+      {/* The stable codes (the protocol's, and the failure's behind it) to quote in a bug report. */}
+      <small className="muted error-code" data-testid="error-code">
+        code: {error.code}
+        {error.causeCode ? `, cause: ${error.causeCode}` : ''}
+      </small>
       {failed && (
         // A fresh worker and load; verified files already in the pack cache are not fetched again.
         <button data-testid="error-retry" onClick={() => useApp.getState().loadPack(useApp.getState().pack)}>

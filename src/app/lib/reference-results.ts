@@ -1,7 +1,7 @@
-// Published numbers to compare with, copied from docs/reference-results.md. Sources: the P5 paper
+// Published numbers to compare with (docs/method.md §5). Sources: the P5 paper
 // (Geng et al., RecSys 2022, Tables 3, 4 and 7) and the logs released with POD (lileipisces/POD,
 // beauty.log, sports.log, toys.log; T5-small). All on P5's Amazon 2014 5-core splits with P5's
-// sequential item ids (which leak order, see peapod-method.md section 4). Data only.
+// sequential item ids (which leak order, see docs/method.md §4). Data only.
 
 export type Dataset = 'sports' | 'beauty' | 'toys';
 export type RefTask = 'sequential' | 'topn' | 'explanation';

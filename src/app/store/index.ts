@@ -5,17 +5,12 @@ import { createJSONStorage, persist, type StateStorage } from 'zustand/middlewar
 import { del, get as idbGet, set as idbSet } from 'idb-keyval';
 import type { BackendName, PackId } from '../../runtime/protocol.ts';
 import { BACKEND_NAMES, PACKS } from '../../runtime/protocol.ts';
-import { createWorkerClient, type ModelClient } from '../client.ts';
+import type { WorkerEngine } from '../../runtime/worker-engine.ts';
+import { createWorkerEngine } from '../client.ts';
 import { formatUrlState, parseUrlState } from '../lib/url-state.ts';
-import { evalSlice } from './evaluate.ts';
-import { profilesSlice } from './profiles.ts';
+import { appState } from './app-state.ts';
 import { migratePersisted, PERSIST_VERSION, type PersistedState } from './persisted.ts';
-import { resultsSlice } from './results.ts';
-import { sessionSlice } from './session.ts';
 import type { AppState } from './types.ts';
-import { uiSlice } from './ui.ts';
-import { userSlice } from './user.ts';
-import { whatIfSlice } from './whatif.ts';
 
 const idbStorage: StateStorage = {
   getItem: async (name) => (await idbGet<string>(name)) ?? null,
@@ -23,20 +18,10 @@ const idbStorage: StateStorage = {
   removeItem: (name) => del(name),
 };
 
-export function createAppStore(makeClient: () => ModelClient, baseUrl: string) {
+export function createAppStore(makeEngine: () => WorkerEngine, baseUrl: string) {
   return create<AppState>()(
     persist(
-      (...a) => ({
-        ...sessionSlice({ makeClient, baseUrl })(...a),
-        ...userSlice(...a),
-        ...whatIfSlice(...a),
-        ...resultsSlice(...a),
-        ...profilesSlice(...a),
-        ...evalSlice(...a),
-        ...uiSlice(...a),
-        client: null,
-        pending: { load: null, infer: null, baseline: null, user: null, neighbour: null, explain: null, evaluate: null },
-      }),
+      appState({ makeEngine, baseUrl }),
       {
         name: 'peapod-web',
         version: PERSIST_VERSION,
@@ -51,7 +36,7 @@ export function createAppStore(makeClient: () => ModelClient, baseUrl: string) {
 }
 
 // Absolute, because the worker resolves URLs against its own script URL (under assets/), not the page.
-export const useApp = createAppStore(createWorkerClient, new URL(import.meta.env.BASE_URL, location.href).href);
+export const useApp = createAppStore(createWorkerEngine, new URL(import.meta.env.BASE_URL, location.href).href);
 
 /** Reads the URL once, starts loading, then mirrors the shareable fields back into the URL. */
 export function startApp(): void {

@@ -1,6 +1,6 @@
 // Cold-start profiles: users made by picking catalogue items. Stored with the rest of the app
 // state's persisted part (IndexedDB, see index.ts) and exported/imported as JSON.
-import { PACKS } from '../../runtime/protocol.ts';
+import { defaultWhatIf, PACKS } from '../../runtime/protocol.ts';
 import type { Profile, ProfilesSlice, Slice } from './types.ts';
 
 /** Bounds on an import: a real export of hand-built profiles is a few KB. */
@@ -57,7 +57,7 @@ export const profilesSlice: Slice<ProfilesSlice> = (set, get) => ({
       explanation: null,
       selectedNeighbour: null,
       neighbourInfo: null,
-      whatIf: { masked: [], n: get().summary?.nDefault ?? get().whatIf.n, individualOnly: false },
+      whatIf: defaultWhatIf(get().summary?.nDefault ?? get().whatIf.n),
       whatIfLog: [],
       nNote: null,
       evaluation: false,

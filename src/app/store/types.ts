@@ -12,16 +12,17 @@ import type {
   PackId,
   PackSummary,
   ProtocolError,
-  Response,
   UserInfo,
   WhatIf,
 } from '../../runtime/protocol.ts';
-import type { ModelClient } from '../client.ts';
+import type { WorkerEngine } from '../../runtime/worker-engine.ts';
 import type { ViewTask } from '../lib/url-state.ts';
 
 export type Phase = 'idle' | 'downloading' | 'warming' | 'ready' | 'error';
 
 export interface SessionSlice {
+  /** The model worker, as promises (null before the first load and after a cancelled one). */
+  engine: WorkerEngine | null;
   pack: PackId;
   phase: Phase;
   files: FileProgress[];
@@ -39,8 +40,13 @@ export interface SessionSlice {
   dismissError(): void;
   /** Abandons a download in progress (the worker ends); Retry resumes from the pack cache. */
   cancelLoad(): void;
-  /** Routes one worker response to the slice that asked for it. */
-  handleResponse(res: Response): void;
+  /**
+   * Shows an error of `engine` (ignored when that is no longer the app's engine): a crash
+   * (source 'worker', code Internal) or a lost device restarts the worker, a bounded number of
+   * times, keeping the person's selection; returns true then. Otherwise it sets the banner, and the
+   * phase for a failed load (source 'load') or a worker-wide failure (source 'worker').
+   */
+  reportWorkerError(error: unknown, engine: WorkerEngine, source: 'load' | 'request' | 'worker'): boolean;
 }
 
 export interface UserSlice {
@@ -97,7 +103,6 @@ export interface WhatIfSlice {
 }
 
 export interface ExplanationState {
-  requestId: number;
   item: ItemRef;
   text: string;
   streaming: boolean;
@@ -164,12 +169,6 @@ export interface UiSlice {
   tourTo(step: number | null): void;
 }
 
-/** Internal bookkeeping: the ids of in-flight requests (stale answers are ignored). */
-export interface PendingSlice {
-  client: ModelClient | null;
-  pending: { load: number | null; infer: number | null; baseline: number | null; user: number | null; neighbour: number | null; explain: number | null; evaluate: number | null };
-}
-
-export type AppState = SessionSlice & UserSlice & WhatIfSlice & ResultsSlice & ProfilesSlice & EvalSlice & UiSlice & PendingSlice;
+export type AppState = SessionSlice & UserSlice & WhatIfSlice & ResultsSlice & ProfilesSlice & EvalSlice & UiSlice;
 
 export type Slice<T> = StateCreator<AppState, [['zustand/persist', unknown]], [], T>;

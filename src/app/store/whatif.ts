@@ -1,6 +1,7 @@
 // What-if slice: the settings that change the collaborative prompt (masked neighbours, n,
 // individual-only) and the output options. Every change recomputes live; each what-if change is
 // logged in words so the outputs can say, one line per change, what it did to the top-10.
+import { defaultWhatIf } from '../../runtime/protocol.ts';
 import type { AppState, Slice, WhatIfSlice } from './types.ts';
 
 /** A neighbour's dataset id and its share of the head-average attention in the view shown. */
@@ -20,7 +21,8 @@ export const whatIfSlice: Slice<WhatIfSlice> = (set, get) => {
     set({ whatIfLog: [...s.whatIfLog.slice(-5), { text, before, summary: null }], constrainedNote: null });
   };
   return {
-    whatIf: { masked: [], n: 0, individualOnly: false },
+    // n = 0 until a pack says its default (or the URL sets one).
+    whatIf: defaultWhatIf(0),
     whatIfLog: [],
     nNote: null,
     constrainedNote: null,
@@ -55,7 +57,7 @@ export const whatIfSlice: Slice<WhatIfSlice> = (set, get) => {
       get().recompute();
     },
     resetWhatIf() {
-      set({ whatIf: { masked: [], n: get().summary?.nDefault ?? get().whatIf.n, individualOnly: false }, whatIfLog: [], nNote: null });
+      set({ whatIf: defaultWhatIf(get().summary?.nDefault ?? get().whatIf.n), whatIfLog: [], nNote: null });
       get().recompute();
     },
     setConstrained(on) {
