@@ -17,7 +17,8 @@ import { NeighbourInputError } from './model/neighbours.ts';
 import { MissingParamError, ParamShapeError } from './model/params.ts';
 import { ModelConfigError, ModelInputError } from './model/t5/config.ts';
 import { WasmBackendMissingError } from './model/wasm-kernels.ts';
-import { BadRequestError, DeviceLostError, NotReadyError, PackLoadError, UnknownUserError } from './runtime/errors.ts';
+import { BackendUnavailableError, BadRequestError, DeviceLostError, InternalError, NotReadyError, PackCorruptError, PackLoadError, UnknownUserError } from './runtime/errors.ts';
+import { RequestSupersededError, WorkerTerminatedError } from './runtime/worker-engine.ts';
 import { PackFetchError } from './runtime/fetch-progress.ts';
 import { CfInputError } from './train/cf.ts';
 import { CheckpointError as TrainCheckpointError } from './train/checkpoint.ts';
@@ -67,6 +68,11 @@ const ONE_OF_EACH: [PeapodError, string, string][] = [
   [new BadRequestError('bad'), 'BadRequest', 'BadRequest'],
   [new DeviceLostError('webgpu', 'bad'), 'DeviceLost', 'DeviceLost'],
   [new PackLoadError('beauty', 'bad'), 'PackLoadFailed', 'PackLoadFailed'],
+  [new PackCorruptError('bad', 'fix it'), 'PackCorrupt', 'PackCorrupt'],
+  [new BackendUnavailableError('bad', 'fix it'), 'BackendUnavailable', 'BackendUnavailable'],
+  [new InternalError('bad', 'fix it'), 'Internal', 'Internal'],
+  [new WorkerTerminatedError('infer'), 'WorkerTerminatedError', 'runtime-worker-terminated'],
+  [new RequestSupersededError(), 'RequestSupersededError', 'runtime-request-superseded'],
   [new UnknownGradientError('bad'), 'UnknownGradientError', 'train-unknown-gradient'],
   [new UserTooShortError('bad'), 'UserTooShortError', 'train-user-too-short'],
   [new TrainCheckpointError('bad'), 'CheckpointError', 'train-checkpoint'],

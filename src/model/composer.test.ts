@@ -65,6 +65,29 @@ describe('composeCollaborativePrompt', () => {
     disposeParams(params);
   });
 
+  it('keyScale k scales what q and K read, not V: the same as the identity case with u and the keys times k', () => {
+    const c = { ...config.composer, cfDim: 2, numHeads: 1, promptLength: 1, keyScale: 3 };
+    const eye = [[1, 0], [0, 1]];
+    const params: ParamMap = new Map([
+      [PARAM.composerQuery, tf.variable(tf.tensor2d(eye))],
+      [PARAM.composerKey, tf.variable(tf.tensor2d(eye))],
+      [PARAM.composerValue, tf.variable(tf.tensor2d(eye))],
+      [PARAM.composerQueryBias, tf.variable(tf.zeros([2]))],
+      [PARAM.composerKeyBias, tf.variable(tf.zeros([2]))],
+      [PARAM.composerValueBias, tf.variable(tf.zeros([2]))],
+      [PARAM.composerPrompt, tf.variable(tf.tensor2d([[1], [0]]))], // d = 1: the prompt is p0
+      [PARAM.composerPromptBias, tf.variable(tf.zeros([1]))],
+    ]);
+    // u = (1, 0); neighbours (1, 0), (-1, 0): logits +-(3 * 3) / sqrt(2) with keyScale 3 (+-1/sqrt2 at 1).
+    const out = composeCollaborativePrompt(params, c, 1, tf.tensor2d([[1, 0]]), tf.tensor3d([[[1, 0], [-1, 0]]]));
+    const l = 9 / Math.SQRT2;
+    const a0 = Math.exp(l) / (Math.exp(l) + Math.exp(-l));
+    out.attention.arraySync()[0]![0]!.forEach((v, j) => expect(v).toBeCloseTo([a0, 1 - a0][j]!, 6));
+    // values unscaled: p0 = a0 * 1 + (1 - a0) * -1
+    expect(out.prompt.arraySync()[0]![0]![0]).toBeCloseTo(2 * a0 - 1, 6);
+    disposeParams(params);
+  });
+
   it('a masked neighbour gets zero weight and the rest renormalise: same as leaving it out', () => {
     const params = initPeapodParams(config, 13);
     const masked = compose(params, NEIGHBOURS, [[1, 0, 1, 1, 0]]);

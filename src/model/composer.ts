@@ -29,7 +29,8 @@ function checkShape(name: string, t: tf.Tensor, expected: (number | null)[], wha
 }
 
 /**
- * alpha_h = softmax(q_h K_h^T / sqrt(d_h)) over the neighbours, p = concat_h(alpha_h V_h) (no output
+ * alpha_h = softmax(q_h K_h^T / sqrt(d_h)) over the neighbours (q and K read the CF embeddings times
+ * config.keyScale, V reads them as they are), p = concat_h(alpha_h V_h) (no output
  * projection, as the reference), prompt = reshape(p W_P + b_P) to [B, l, dModel].
  * `neighbourMask` [B, n] (1 keep, 0 drop) removes neighbours for what-if views: their logits are
  * pushed to MASKED_LOGIT so the softmax renormalises over the rest. A row with every neighbour masked
@@ -46,10 +47,12 @@ export function composeCollaborativePrompt(params: ParamMap, config: ComposerCon
   if (neighbourMask) checkShape('neighbourMask', neighbourMask, [batch, n], 'batch x neighbours, 1 keep / 0 masked');
   const heads = config.numHeads;
   const dh = cf / heads;
+  const keyScale = config.keyScale ?? 1;
   return tf.tidy(() => {
-    const q = dense(userEmb, getParam(params, PARAM.composerQuery) as tf.Tensor2D, getParam(params, PARAM.composerQueryBias) as tf.Tensor1D);
+    const scaled = <T extends tf.Tensor>(x: T): T => (keyScale === 1 ? x : tf.mul(x, keyScale));
+    const q = dense(scaled(userEmb), getParam(params, PARAM.composerQuery) as tf.Tensor2D, getParam(params, PARAM.composerQueryBias) as tf.Tensor1D);
     const flatNeighbours = tf.reshape(neighbourEmb, [batch * n, cf]) as tf.Tensor2D;
-    const k = dense(flatNeighbours, getParam(params, PARAM.composerKey) as tf.Tensor2D, getParam(params, PARAM.composerKeyBias) as tf.Tensor1D);
+    const k = dense(scaled(flatNeighbours), getParam(params, PARAM.composerKey) as tf.Tensor2D, getParam(params, PARAM.composerKeyBias) as tf.Tensor1D);
     const v = dense(flatNeighbours, getParam(params, PARAM.composerValue) as tf.Tensor2D, getParam(params, PARAM.composerValueBias) as tf.Tensor1D);
     const qh = tf.reshape(q, [batch, heads, 1, dh]) as tf.Tensor4D;
     const kT = tf.transpose(tf.reshape(k, [batch, n, heads, dh]), [0, 2, 3, 1]) as tf.Tensor4D; // [B, H, dh, n]

@@ -43,6 +43,13 @@ export interface ComposerConfig {
   /** Whether the collaborative prompt is used at all (false = individual-only ablation). */
   collaborative: boolean;
   /**
+   * Factor on the CF embeddings where the composer's query and key projections read them (values
+   * read them unscaled). PMF rows have norm ~0.5, so at factor 1 every q.k is ~0, the attention stays
+   * uniform and the user's own embedding never moves the prompt; ~10 puts the logits on a scale
+   * where the heads can learn to prefer some neighbours. Absent = 1 (the reference's composer).
+   */
+  keyScale?: number;
+  /**
    * Collaborative output prior (ours, off in the reference): the first decoded token of a
    * recommendation gets the logit s_u (u . v_i) + s_n (a . N . v_i), u the user's CF embedding, a the
    * composer's attention (mean over heads) over the neighbours' embeddings N, v_i the item's CF

@@ -49,6 +49,8 @@ export interface PipelineOptions {
   /** Neighbours the composer attends over in training. */
   neighbours: number;
   composerHeads: number;
+  /** Composer's keyScale (model/types.ts); 1 or absent = the reference's composer. */
+  composerKeyScale?: number;
   promptLength: number;
   taskPrompts: boolean;
   collaborative: boolean;
@@ -124,7 +126,7 @@ export interface PipelineResult {
   priorMix?: PriorMixResult;
 }
 
-export function modelConfig(tok: Tokenizer, o: Pick<PipelineOptions, 'size' | 'cfDim' | 'neighbours' | 'composerHeads' | 'promptLength' | 'taskPrompts' | 'collaborative' | 'tasks' | 'idScheme' | 'cfPrior' | 'seqPrior' | 'engine'>): PeapodConfig {
+export function modelConfig(tok: Tokenizer, o: Pick<PipelineOptions, 'size' | 'cfDim' | 'neighbours' | 'composerHeads' | 'composerKeyScale' | 'promptLength' | 'taskPrompts' | 'collaborative' | 'tasks' | 'idScheme' | 'cfPrior' | 'seqPrior' | 'engine'>): PeapodConfig {
   const s = o.size;
   return {
     t5: {
@@ -152,6 +154,7 @@ export function modelConfig(tok: Tokenizer, o: Pick<PipelineOptions, 'size' | 'c
       promptLength: o.promptLength,
       taskPrompts: o.taskPrompts,
       collaborative: o.collaborative,
+      ...(o.composerKeyScale !== undefined && o.composerKeyScale !== 1 ? { keyScale: o.composerKeyScale } : {}),
       ...(o.cfPrior && o.idScheme === 'atomic' ? { cfPrior: true } : {}),
       ...(o.seqPrior && o.idScheme === 'atomic' && o.tasks.includes('sequential') ? { seqPrior: true } : {}),
     },

@@ -177,12 +177,16 @@ class Composer(nn.Module):
         self.value = nn.Linear(cf, cf)
         self.prompt = nn.Linear(cf, m["promptLength"] * d_model)
         self.h, self.l, self.d = m["numHeads"], m["promptLength"], d_model
+        # CF embeddings are small (PMF rows of norm ~0.5): at that scale q.k is ~0 for every
+        # neighbour, attention stays uniform and the query (the user) never matters. The query and
+        # key projections see the embeddings multiplied by keyScale (1 = the paper's composer).
+        self.key_scale = float(m.get("keyScale", 1.0))
 
     def forward(self, user, neighbours, mask=None):
         b, n, cf = neighbours.shape
         dh = cf // self.h
-        q = self.query(user).view(b, self.h, 1, dh)
-        k = self.key(neighbours).view(b, n, self.h, dh).transpose(1, 2)
+        q = self.query(user * self.key_scale).view(b, self.h, 1, dh)
+        k = self.key(neighbours * self.key_scale).view(b, n, self.h, dh).transpose(1, 2)
         v = self.value(neighbours).view(b, n, self.h, dh).transpose(1, 2)
         logits = (q @ k.transpose(-1, -2)) / math.sqrt(dh)  # [B, H, 1, n]
         if mask is not None:

@@ -13,6 +13,8 @@ training variants, and to diagnose what a model relies on:
 --exclude-history   items of the input history are never ranked (targets never repeat them here)
 --shuffle-neighbours  every user gets the next sampled user's neighbour list: how much of the score
                     rests on the neighbour set itself (a model that memorised users through it collapses)
+--shuffle-cf        every user gets the next sampled user's CF row (its own neighbours kept): how much
+                    the collaborative prompt's query side moves the T5's ranking
 """
 import argparse
 import os
@@ -35,6 +37,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--exclude-history", action="store_true")
     ap.add_argument("--shuffle-neighbours", action="store_true")
+    ap.add_argument("--shuffle-cf", action="store_true")
     a = ap.parse_args()
     torch.set_num_threads(1)
     b = Bundle(a.bundle)
@@ -61,7 +64,10 @@ def main() -> None:
                 nb = neighbour_emb(b, us, n_nb)
                 if a.shuffle_neighbours:
                     nb = torch.roll(nb, 1, 0)
-                hidden, full_mask, _ = model.encode("sequential", ids, mask, b.cf_user[us], nb)
+                user = b.cf_user[us]
+                if a.shuffle_cf:
+                    user = torch.roll(user, 1, 0)
+                hidden, full_mask, _ = model.encode("sequential", ids, mask, user, nb)
                 h = model.decode(torch.full((len(us), 1), b.pad, dtype=torch.long), hidden, ((1 - full_mask) * MASKED)[:, None, None, :])
                 scores = model.logits(h)[:, 0].log_softmax(-1)[:, cols]
                 if a.exclude_history:

@@ -58,6 +58,9 @@ export function validateComposerConfig(c: ComposerConfig, where = 'composer'): v
   if (c.cfDim % c.numHeads !== 0) {
     throw new ModelConfigError(`${where}.cfDim (${c.cfDim}) must be divisible by ${where}.numHeads (${c.numHeads}): each head gets cfDim / numHeads dimensions.`);
   }
+  if (c.keyScale !== undefined && !(Number.isFinite(c.keyScale) && c.keyScale > 0)) {
+    throw new ModelConfigError(`${where}.keyScale must be a positive number (1 = the reference's composer), got ${c.keyScale}.`);
+  }
 }
 
 export function validatePeapodConfig(c: PeapodConfig): void {
