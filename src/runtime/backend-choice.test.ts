@@ -265,9 +265,22 @@ describe('a WebGPU adapter that answers after start-up', () => {
     expect(await stored(store)).toEqual(rec);
   });
 
-  it('does not retry after a timeout, without the API, for a forced choice; stops at a software adapter', async () => {
-    for (const adapter of [{ ...NONE, timedOut: true }, NONE]) {
-      const d = await decideBackend(new ScriptedBrowser(adapter), { tfjsVersion: TFJS, model: T5_SMALL });
+  it('a GPU slower than the start-up box is still found: after a timeout it asks again and remembers webgpu for the timed-out key', async () => {
+    const store = new InMemoryChoiceStore();
+    const slow = { ...NONE, timedOut: true };
+    const d = await decideBackend(new ScriptedBrowser(slow), { store, tfjsVersion: TFJS, model: T5_SMALL });
+    expect(d.backend).toBe('wasm');
+    const src = new ScriptedAdapterSource([NONE, H200]);
+    expect(await watchLateAdapter(d, src.probe, { store, tfjsVersion: TFJS, model: T5_SMALL, sleep: src.sleep })).toEqual({ adapter: H200, remembered: true });
+    expect(src.asked).toBe(2);
+    const rec = await stored(store);
+    expect(rec?.backend).toBe('webgpu');
+    expect(rec?.reason).toContain('did not answer within 250 ms');
+  });
+
+  it('does not retry without the API or for a forced choice; stops at a software adapter', async () => {
+    {
+      const d = await decideBackend(new ScriptedBrowser(NONE), { tfjsVersion: TFJS, model: T5_SMALL });
       const src = new ScriptedAdapterSource([H200]);
       expect(await watchLateAdapter(d, src.probe, { tfjsVersion: TFJS, model: T5_SMALL, sleep: src.sleep })).toBeNull();
       expect(src.asked).toBe(0);

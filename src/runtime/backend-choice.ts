@@ -286,14 +286,15 @@ export interface LateAdapter {
 const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * After an automatic choice whose adapter request answered null (not a timeout, not "no WebGPU"),
- * asks again a few times in the background. If a hardware adapter appears and the model is large
+ * After an automatic choice whose adapter request answered null or did not answer within the start-up
+ * box (not "no WebGPU"), asks again a few times in the background: how fast a GPU answers must not
+ * decide whether it is used, only whether this visit starts on it. If a hardware adapter appears and the model is large
  * enough for WebGPU to win, the next visit's choice (webgpu, for the same null-answer key) is
  * remembered and the adapter returned, so the page can offer to switch now. Returns null when
  * nothing changes. Runs after start-up, so it does not count against the probing budget.
  */
 export async function watchLateAdapter(decision: BackendDecision, probe: () => Promise<AdapterFacts>, opts: LateAdapterOptions): Promise<LateAdapter | null> {
-  if (decision.forced || !decision.adapter.nullAnswer || decision.backend === 'webgpu') return null;
+  if (decision.forced || !(decision.adapter.nullAnswer || decision.adapter.timedOut) || decision.backend === 'webgpu') return null;
   const sleep = opts.sleep ?? sleepMs;
   let found: AdapterFacts | null = null;
   for (const delay of opts.delaysMs ?? LATE_ADAPTER_DELAYS_MS) {
@@ -317,7 +318,7 @@ export async function watchLateAdapter(decision: BackendDecision, probe: () => P
       version: 1,
       key: memoryKey(decision.adapter, opts.tfjsVersion, model ? sizeClass(model) : undefined),
       backend: 'webgpu',
-      reason: `A hardware WebGPU adapter${vendor} answered only after start-up (the first request returned none); it runs the model on the GPU${model ? ` (${mflops(model)} MFLOP/token, large enough to gain from it)` : ''}.`,
+      reason: `A hardware WebGPU adapter${vendor} answered only after start-up (the first request ${decision.adapter.timedOut ? `did not answer within ${ADAPTER_TIMEOUT_MS} ms` : 'returned none'}); it runs the model on the GPU${model ? ` (${mflops(model)} MFLOP/token, large enough to gain from it)` : ''}.`,
       failures: [],
       at: Date.now(),
       timing: decision.timing,

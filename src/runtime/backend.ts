@@ -47,8 +47,8 @@ export function probeAdapter(timeoutMs?: number): Promise<AdapterFacts> {
   return probeAdapterWith((globalThis.navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu, timeoutMs);
 }
 
-/** Background and retry requests are off the start-up path, so each may take longer than the 250 ms box. */
-const LATE_PROBE_TIMEOUT_MS = 1000;
+/** Background and retry requests are off the start-up path, so each may take far longer than the 250 ms box. */
+const LATE_PROBE_TIMEOUT_MS = 5000;
 const lateProbe = () => probeAdapter(LATE_PROBE_TIMEOUT_MS);
 
 /**
