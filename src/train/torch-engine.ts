@@ -48,6 +48,7 @@ export interface TorchTrainOptions {
   itemNoise?: number;
   /** Label smoothing of the item targets (next-item and top-n). */
   itemLabelSmoothing?: number;
+  validation?: 'plain' | 'unseen-last';
   /** Item token rows: as the pipeline initialised them ('bundle') or from the training sequences' item-to-item co-occurrence ('transitions'). */
   itemInit?: 'bundle' | 'transitions';
   /** Similar users of a training row: chosen from its CF prefix (default) or the pack's lists. */
@@ -103,7 +104,7 @@ export function textTensors(part: string, pairs: readonly ExplanationPair[], tok
   const off = new Int32Array(pairs.length + 1);
   targets.forEach((t, k) => (off[k + 1] = off[k]! + t.length));
   const ids = new Int32Array(off[pairs.length]!);
-  targets.forEach((t, k) => ids.set(t, off[k]!));
+  targets.forEach((t, k) => ids.set(t, off[k]));
   return [
     { name: `${part}_user`, dtype: 'I32', shape: [pairs.length], data: Int32Array.from(pairs, (p) => p.user) },
     { name: `${part}_item`, dtype: 'I32', shape: [pairs.length], data: Int32Array.from(pairs, (p) => p.item) },
@@ -145,7 +146,7 @@ export function writeTorchBundle(dir: string, x: BundleInputs, options: TorchTra
   };
   const flat = (seqs: readonly ArrayLike<number>[], o: Int32Array): Int32Array => {
     const a = new Int32Array(o[seqs.length]!);
-    seqs.forEach((s, u) => a.set(Array.from(s), o[u]!));
+    seqs.forEach((s, u) => a.set(Array.from(s), o[u]));
     return a;
   };
   const seqOff = offsets(train);

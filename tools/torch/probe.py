@@ -13,6 +13,9 @@ training variants, and to diagnose what a model relies on:
 --exclude-history   items of the input history are never ranked (targets never repeat them here)
 --shuffle-neighbours  every user gets the next sampled user's neighbour list: how much of the score
                     rests on the neighbour set itself (a model that memorised users through it collapses)
+--train-rows        also score a row the trainer saw (each user's last training item, from the items
+                    before it, CF folded in from them, neighbours chosen from that fold-in): far above
+                    validation means the T5 recalls training sequences rather than generalising
 --shuffle-cf        every user gets the next sampled user's CF row (its own neighbours kept): how much
                     the collaborative prompt's query side moves the T5's ranking
 """
@@ -26,7 +29,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import st  # noqa: E402
 from peapod_t5 import MASKED, PeapodT5  # noqa: E402
-from train import Bundle, neighbour_emb, pad_rows  # noqa: E402
+from train import Bundle, neighbour_emb, pad_rows, prefix_neighbour_emb  # noqa: E402
 
 
 def main() -> None:
@@ -38,6 +41,7 @@ def main() -> None:
     ap.add_argument("--exclude-history", action="store_true")
     ap.add_argument("--shuffle-neighbours", action="store_true")
     ap.add_argument("--shuffle-cf", action="store_true")
+    ap.add_argument("--train-rows", action="store_true")
     a = ap.parse_args()
     torch.set_num_threads(1)
     b = Bundle(a.bundle)
@@ -47,24 +51,36 @@ def main() -> None:
     n_nb = b.config["composer"]["numNeighbours"]
     cols = torch.from_numpy(b.item_token[1:].astype(np.int64))
     users = np.random.default_rng(a.seed).choice(np.arange(b.users), size=min(a.users, b.users), replace=False)
-    for split in ("valid", "test"):
+    splits = ("train", "valid", "test") if a.train_rows else ("valid", "test")
+    for split in splits:
+        n = 0
         h1 = h10 = nd = 0.0
         with torch.no_grad():
             for i in range(0, len(users), 128):
                 us = [int(u) for u in users[i : i + 128]]
+                if split == "train":
+                    us = [u for u in us if len(b.train_seq(u)) >= 2]
                 rows, targets, hists = [], [], []
                 for u in us:
                     f = b.full_seq(u)
-                    hist, t = (f[:-2], f[-2]) if split == "valid" else (f[:-1], f[-1])
+                    if split == "train":
+                        tr = b.train_seq(u)
+                        hist, t = tr[:-1], tr[-1]
+                    else:
+                        hist, t = (f[:-2], f[-2]) if split == "valid" else (f[:-1], f[-1])
                     hist = hist[-20:]
                     rows.append([int(b.user_token[u])] + [int(b.item_token[x]) for x in hist] + [b.eos])
                     targets.append(int(t) - 1)
                     hists.append(hist)
                 ids, mask = pad_rows(rows, b.pad)
-                nb = neighbour_emb(b, us, n_nb)
+                user = b.cf_user[us]
+                if split == "train":
+                    user = torch.stack([b.prefix_cf(u, len(b.train_seq(u)) - 1) for u in us])
+                    nb = prefix_neighbour_emb(b, us, user, n_nb)
+                else:
+                    nb = neighbour_emb(b, us, n_nb)
                 if a.shuffle_neighbours:
                     nb = torch.roll(nb, 1, 0)
-                user = b.cf_user[us]
                 if a.shuffle_cf:
                     user = torch.roll(user, 1, 0)
                 hidden, full_mask, _ = model.encode("sequential", ids, mask, user, nb)
@@ -78,7 +94,7 @@ def main() -> None:
                 h1 += float((rank < 1).sum())
                 h10 += float((rank < 10).sum())
                 nd += float(torch.where(rank < 10, 1 / torch.log2(rank.float() + 2), torch.zeros(())).sum())
-        n = len(users)
+                n += len(us)
         print(f"{split}: HR@1 {h1 / n:.4f}  HR@10 {h10 / n:.4f}  NDCG@10 {nd / n:.4f}  ({n} users)", flush=True)
 
 

@@ -72,6 +72,7 @@ DEFAULTS = {
     "itemInit": "bundle",  # item token rows: "bundle" = as the pipeline wrote them (e.g. from CF item factors); "transitions" = a rank-d factorisation of which items follow which in the training sequences (PPMI, within 3 positions)
     "itemNoise": 0.0,  # fraction of input history items of sequential rows replaced by a random item in training (the targets stay real), so the T5 cannot recall a training sequence by its exact items
     "itemLabelSmoothing": 0.0,  # label smoothing of the item targets (sequential and top-n)
+    "validation": "plain",  # "plain": validation users' history is the training sequence the T5 trained on; "unseen-last": their last training item is held out of training (as target and as input), so validation sees, as test does, a newest input item the T5 never saw for that user (checkpoints are chosen on what test measures)
     "neighbours": "prefix",  # training rows' similar users: "prefix" = chosen from the row's CF prefix embedding, as the pack would choose them had it seen only those items; "pack" = the pack's lists (chosen from all training items)
 }
 
@@ -97,6 +98,7 @@ class Bundle:
         self.nb = torch.from_numpy(self.np["neighbours"].astype(np.int64))
         self.valid_target = self.np["valid_target"]
         self.cf_unit = None  # unit CF rows, for prefix neighbours (made on first use)
+        self.held: set[int] = set()  # users whose last training item is held out (validation "unseen-last")
         self.users = len(self.seq_off) - 1
         self.num_items = len(self.item_token) - 1
         t = self.meta["tokens"]
@@ -112,7 +114,16 @@ class Bundle:
     def text_count(self, part: str) -> int:
         return len(self.text[part][0]) if part in self.text else 0
 
+    def hold_out_last(self, users) -> None:
+        """From now on train_seq(u) of these users leaves out their last training item."""
+        self.held = set(int(u) for u in users)
+
+    def full_train_seq(self, u: int) -> np.ndarray:
+        return self.seq[self.seq_off[u] : self.seq_off[u + 1]]
+
     def train_seq(self, u: int) -> np.ndarray:
+        if u in self.held:
+            return self.seq[self.seq_off[u] : self.seq_off[u + 1] - 1]
         return self.seq[self.seq_off[u] : self.seq_off[u + 1]]
 
     def full_seq(self, u: int) -> np.ndarray:
@@ -384,11 +395,22 @@ def validate(model: PeapodT5, b: Bundle, users: np.ndarray, o: dict, n_nb: int, 
         us = [int(u) for u in users[i : i + bs]]
         rows = []
         for u in us:
-            t = b.train_seq(u)[-o["maxHistory"] :]
+            t = b.full_train_seq(u)[-o["maxHistory"] :]
             rows.append([int(b.user_token[u])] + [int(b.item_token[x]) for x in t] + [b.eos])
         ids, mask = pad_rows(rows, b.pad)
         user = b.cf_user[us]
         nbe = neighbour_emb(b, us, n_nb)
+        if b.held:
+            # held-out users: the CF prompt and similar users from the items the T5 trained on, as
+            # on test the pack's CF row has not seen the newest input item
+            held = [j for j, u in enumerate(us) if u in b.held]
+            if held:
+                hu = [us[j] for j in held]
+                cf = torch.stack([b.prefix_cf(u, len(b.full_train_seq(u)) - 1) for u in hu])
+                user = user.clone()
+                nbe = nbe.clone()
+                user[held] = cf
+                nbe[held] = prefix_neighbour_emb(b, hu, cf, n_nb)
         for task in ("sequential", "topn"):
             if task == "topn":
                 rows = []
@@ -433,6 +455,13 @@ def main() -> None:
     torch.manual_seed(o["seed"])
     rng = np.random.default_rng(o["seed"])
 
+    vrng = np.random.default_rng(12345)
+    vusers = vrng.choice(np.arange(b.users), size=min(o["validUsers"], b.users), replace=False)
+    if o["validation"] == "unseen-last":
+        b.hold_out_last([u for u in vusers if len(b.full_train_seq(int(u))) >= 2])
+    elif o["validation"] != "plain":
+        raise SystemExit(f"validation must be plain or unseen-last, got {o['validation']!r}")
+
     cfg = b.config
     init, _ = st.load(os.path.join(args.bundle, "init.safetensors"))
     if o["itemInit"] == "transitions":
@@ -449,9 +478,7 @@ def main() -> None:
         (no_decay if p.dim() < 2 or "layer_norm" in name or "task_prompt" in name else decay).append(p)
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": o["weightDecay"]}, {"params": no_decay, "weight_decay": 0.0}], lr=o["lr"], betas=tuple(o["betas"]))
 
-    vrng = np.random.default_rng(12345)
     eligible = np.array([u for u in range(b.users) if len(b.train_seq(u)) >= 2])
-    vusers = vrng.choice(np.arange(b.users), size=min(o["validUsers"], b.users), replace=False)
     vneg = np.zeros((len(vusers), 99), dtype=np.int64)
     for j, u in enumerate(vusers):
         seen = set(int(x) for x in b.full_seq(int(u)))

@@ -111,6 +111,7 @@ export const TRAIN = defineCommand({
     'lm-mix': { kind: 'number', default: 0, help: 'torch: afterwards, fraction of explanation batches drawn from those sentences' },
     'label-smoothing': { kind: 'number', default: 0, help: 'torch: label smoothing of explanation targets' },
     'item-label-smoothing': { kind: 'number', default: 0, help: 'torch: label smoothing of item targets (next-item and top-n)' },
+    'torch-validation': { kind: 'choice', choices: ['plain', 'unseen-last'], default: 'plain', help: "torch: plain = validation histories are sequences the T5 trained on; unseen-last = each validation user's last training item is held out of training, so validation ends, as test does, on an input the T5 never saw for that user" },
     'window-crop': { kind: 'number', default: 0, help: 'torch: fraction of next-item rows whose window starts at a random later item, so the T5 also learns from 1..20 items of context' },
     'item-noise': {
       kind: 'number',
@@ -196,6 +197,7 @@ export function trainRunOptions(o: TrainValues, command: string, backend: string
       windowCrop: o.windowCrop,
       itemNoise: o.itemNoise,
       itemLabelSmoothing: o.itemLabelSmoothing,
+      validation: o.torchValidation,
       itemInit: o.itemInitTransitions ? 'transitions' : 'bundle',
       neighbours: o.trainNeighbours,
     },
