@@ -6,7 +6,8 @@ reproduce every number (1e-4) and the item order exactly, on the cpu and wasm ba
     /usr/bin/python3 tools/torch/make_golden.py src/model/pack/fixtures/golden
 
 Two models: relu with a tied head and a causal sequential encoder (what `--engine torch` trains),
-and gated-gelu with an untied head (the T5 1.1 / flan-t5 shape an import may bring).
+and gated-gelu with an untied head (the T5 1.1 / flan-t5 shape an import may bring) whose composer
+reads its keys at keyScale 4 (`--composer-key-scale`).
 """
 from __future__ import annotations
 
@@ -24,12 +25,12 @@ ITEMS = 30  # atomic item tokens 3..32 (<pad> 0, </s> 1, <unk> 2)
 VOCAB = 3 + ITEMS
 
 
-def config(ff: str, tied: bool, causal: bool) -> dict:
+def config(ff: str, tied: bool, causal: bool, key_scale: float = 1.0) -> dict:
     return {
         "t5": {"vocabSize": VOCAB, "dModel": 16, "dKv": 4, "numHeads": 4, "dFf": 32, "numEncoderLayers": 2, "numDecoderLayers": 2, "feedForward": ff,
                "relativeAttentionNumBuckets": 8, "relativeAttentionMaxDistance": 20, "tieWordEmbeddings": tied, "dropoutRate": 0.0,
                "layerNormEpsilon": 1e-6, "padTokenId": 0, "eosTokenId": 1, "wholeWordVocab": 0},
-        "composer": {"cfDim": 8, "numNeighbours": 5, "numHeads": 2, "promptLength": 2, "taskPrompts": True, "collaborative": True},
+        "composer": {"cfDim": 8, "numNeighbours": 5, "numHeads": 2, "promptLength": 2, "taskPrompts": True, "collaborative": True, **({"keyScale": key_scale} if key_scale != 1.0 else {})},
         "tasks": ["sequential", "topn"],
         "idScheme": "atomic",
         **({"causalTasks": ["sequential"]} if causal else {}),
@@ -84,7 +85,7 @@ def main() -> None:
     os.makedirs(out, exist_ok=True)
     cases = {
         "relu-tied-causal": case("relu-tied-causal", config("relu", True, True), 11, out),
-        "gelu-untied": case("gelu-untied", config("gated-gelu", False, False), 12, out),
+        "gelu-untied": case("gelu-untied", config("gated-gelu", False, False, 4.0), 12, out),
     }
     with open(os.path.join(out, "expected.json"), "w") as f:
         json.dump({"generator": "tools/torch/make_golden.py", "torch": torch.__version__, "cases": cases}, f)
