@@ -43,7 +43,7 @@ describe('buildRandomPack', () => {
       expect(new Set(row).size).toBe(20);
       expect(row).not.toContain(u);
       for (let k = 1; k < 20; k++) expect(sim[u * 20 + k]!).toBeLessThanOrEqual(sim[u * 20 + k - 1]!);
-      const seen = new Set(Array.from(hist.subarray(offsets[u]!, offsets[u + 1]!)));
+      const seen = new Set(Array.from(hist.subarray(offsets[u], offsets[u + 1])));
       for (const i of neg.subarray(u * 99, u * 99 + 99)) expect(seen.has(i)).toBe(false);
     }
     expect(loaded.json<string[]>(PACK_FILES.items)!.length).toBe(loaded.manifest.dataset.items + 1);

@@ -96,7 +96,7 @@ export async function buildRandomPack(catalogue: PackSource, o: RandomPackOption
   const NEG = PAPER_PROTOCOL.topn.negatives;
   const negatives = new Int32Array(U * NEG);
   for (let u = 0; u < U; u++) {
-    const seen = new Set(history.subarray(offsets[u]!, offsets[u + 1]!));
+    const seen = new Set(history.subarray(offsets[u], offsets[u + 1]));
     const kept = new Set<number>();
     const unseen = numItems - seen.size;
     while (kept.size < Math.min(NEG, unseen)) {

@@ -237,7 +237,7 @@ function nodeThroughput(): Record<string, unknown> {
 }
 
 function fmt(v: unknown, digits = 1): string {
-  if (typeof v !== 'number') return v === undefined || v === null ? '—' : String(v);
+  if (typeof v !== 'number') return v === undefined || v === null ? '—' : typeof v === 'string' ? v : JSON.stringify(v);
   if (Math.abs(v) >= 1000) return Math.round(v).toLocaleString('en-US');
   return v.toFixed(digits);
 }
@@ -248,7 +248,7 @@ function writeMarkdown(): void {
   const dir = path.join(root, 'bench', 'results');
   // soak-*.json are scripts/soak.ts runs (reported in RELIABILITY.md), not benchmark runs.
   const files = readdirSync(dir).filter((f) => f.endsWith('.json') && !f.startsWith('soak-')).sort();
-  type Run = { date: string; machine: string; pages: Record<string, unknown>[]; app: Record<string, unknown>[]; node: Record<string, unknown>; device?: Record<string, unknown>; probe?: Record<string, unknown>; command?: string; wallS?: number };
+  type Run = { date: string; machine: string; pages: Record<string, unknown>[]; app: Record<string, unknown>[]; node: Record<string, unknown>; device?: Record<string, string>; probe?: Record<string, string | number | boolean>; command?: string; wallS?: number };
   const all = files.map((f) => ({ file: f, run: JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as Run }));
   // Runs made on a lent GPU machine (bench/device) carry a `device` block; they get their own section
   // so that their rows never replace this machine's.
@@ -277,7 +277,7 @@ function writeMarkdown(): void {
   };
   const row = (r: Record<string, unknown>) => {
     if (r.error) {
-      L.push(`| ${r.pack ?? r.packName} | ${r.backend} | — | error: ${String(r.error).replace(/\|/g, '/')} ||||||||||||||||| ${String(r.run).slice(0, 19)} |`);
+      L.push(`| ${r.pack ?? r.packName} | ${r.backend} | — | error: ${fmt(r.error).replace(/\|/g, '/')} ||||||||||||||||| ${String(r.run).slice(0, 19)} |`);
       return;
     }
     const generated = r.generatedInPage ? `, generated in the page in ${fmt(r.generateMs, 0)} ms` : '';
@@ -313,7 +313,7 @@ function writeMarkdown(): void {
   }
   L.push('', '## The app: page load to first real recommendation (index.html)', '');
   L.push('| requested | chosen | why (as the header says) | ms | bytes |', '|---|---|---|---|---|');
-  for (const a of latest.app) L.push(`| ${a.requested} | ${a.backend} | ${a.reason} | ${fmt(a.pageLoadToFirstRecommendationMs, 0)}${a.loads ? ` (median of ${a.loads})` : ''} | ${fmt(a.bytes, 0)} |`);
+  for (const a of latest.app) L.push(`| ${a.requested} | ${a.backend} | ${a.reason} | ${fmt(a.pageLoadToFirstRecommendationMs, 0)}${a.loads ? ` (median of ${fmt(a.loads, 0)})` : ''} | ${fmt(a.bytes, 0)} |`);
   const phased = latest.app.filter((a) => a.phases);
   if (phased.length) {
     // Each stage's end, ms after navigation (medians over the loads); stages may overlap, so the

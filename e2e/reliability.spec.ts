@@ -61,7 +61,7 @@ test('a flipped byte in a shard: PackCorrupt naming the file and the SHA-256; Re
     async (route) => {
       const res = await route.fetch();
       const body = await res.body();
-      body[body.length >> 1] ^= 0x40;
+      body[body.length >> 1]! ^= 0x40;
       await route.fulfill({ response: res, body });
     },
     'PackCorrupt',

@@ -9,7 +9,7 @@ type DeepReadonly<T> = { readonly [K in keyof T]: T[K] extends object ? DeepRead
 
 function deepFreeze<T extends object>(o: T): DeepReadonly<T> {
   for (const v of Object.values(o)) if (typeof v === 'object' && v !== null) deepFreeze(v);
-  return Object.freeze(o) as DeepReadonly<T>;
+  return Object.freeze(o);
 }
 
 export const PAPER_PROTOCOL = deepFreeze({

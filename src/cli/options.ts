@@ -337,7 +337,7 @@ export function parseCommand<T extends OptionTable>(spec: CommandSpec<T>, argv: 
     else if (o.required) throw new CliUsageError(`missing --${flag} <${metaOf(o)}>`);
     else values[camel(flag)] = undefined;
   }
-  return { values: values as OptionValues<T>, given: new Set(merged.keys()) as ReadonlySet<keyof T & string>, recipe };
+  return { values: values as OptionValues<T>, given: new Set(merged.keys()), recipe };
 }
 
 /** A flag that a mode of a command needs though the table cannot require it for every mode. */

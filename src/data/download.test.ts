@@ -31,7 +31,7 @@ beforeAll(async () => {
     let body: Buffer = readFileSync(file);
     if (mode === 'corrupt') {
       body = Buffer.from(body);
-      body[Math.floor(body.length / 2)] ^= 0x01;
+      body[Math.floor(body.length / 2)]! ^= 0x01;
     } else if (mode === 'short') {
       body = body.subarray(0, Math.floor(body.length / 2));
     }

@@ -45,7 +45,7 @@ export function combineDigests(files: readonly FileDigest[]): string {
 }
 
 export function datasetFingerprint(dir: string): DatasetFingerprint {
-  let exists = false;
+  let exists: boolean;
   try {
     exists = statSync(dir).isDirectory();
   } catch {

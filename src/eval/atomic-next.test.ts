@@ -26,7 +26,7 @@ describe('atomicConstrainedNext', () => {
     const params = initPeapodParams(config, 5);
     const model = new PeapodModel(config, params);
     const texts = ['item_3 item_7 item_9', 'item_1', 'what next ? item_40 item_2'];
-    const [hidden, mask] = tf.tidy(() => {
+    const [hidden, mask] = tf.tidy<[tf.Tensor3D, tf.Tensor2D]>(() => {
       const rows = texts.map((t) => tok.encodeText(t).ids);
       const L = Math.max(...rows.map((r) => r.length));
       const ids = new Int32Array(rows.length * L);
@@ -39,7 +39,7 @@ describe('atomicConstrainedNext', () => {
       const { prompt } = model.composePrompt('sequential', null, rows.length);
       const e = model.encode(batch, prompt, false);
       return [e.hidden, e.mask];
-    }) as [tf.Tensor3D, tf.Tensor2D];
+    });
     const enc = { hidden, mask };
     // The first decode builds the model's cached tied output kernel (kept on purpose); measure after it.
     await atomicConstrainedNext(peapodDecoder(model, enc), tok, 20, 10);

@@ -277,7 +277,7 @@ export function itemKnnBaseline(transitions: ItemTransitions, popularity: Int32A
       for (let t = transitions.offsets[h]!; t < transitions.offsets[h + 1]!; t++) {
         const j = transitions.items[t]!;
         if (scores[j] === 0) touched.push(j);
-        scores[j] += w * transitions.weights[t]!;
+        scores[j]! += w * transitions.weights[t]!;
       }
     }
     return touched;

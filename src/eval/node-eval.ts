@@ -47,7 +47,7 @@ export async function loadPackForEval(dir: string, split: 'test' | 'valid', data
   const items = array(pack, dir, PACK_DATA.historyItems);
   const U = userIds.length;
   const sequences: Int32Array[] = [];
-  for (let u = 0; u < U; u++) sequences.push(Int32Array.from(items.subarray(offsets[u]!, offsets[u + 1]!)));
+  for (let u = 0; u < U; u++) sequences.push(Int32Array.from(items.subarray(offsets[u], offsets[u + 1])));
   const cfUser = Float32Array.from(array(pack, dir, PACK_DATA.cfUser));
   const nbShape = pack.data.get(PACK_DATA.neighbourIndices)?.shape ?? [U, 0];
   const nMax = nbShape[1]!;
@@ -56,7 +56,7 @@ export async function loadPackForEval(dir: string, split: 'test' | 'valid', data
   const datasetIds = array(pack, dir, ITEM_DATASET_IDS);
   const numItems = datasetIds.length - 1;
   const model = PeapodModel.fromPack({ config: m.config, params: packParams(pack.weights), tokenizer: pack.tokenizer, numItems, transitions: { historyOffsets: offsets, historyItems: items } });
-  const training = ((m as unknown as { training?: Record<string, unknown> }).training ?? {}) as Record<string, unknown>;
+  const training = (m as unknown as { training?: Record<string, unknown> }).training ?? {};
   const options = (training['options'] ?? {}) as { seed?: number; maxInputTokens?: number };
   let negatives: ArrayLike<number>[];
   if (split === 'test') {

@@ -47,7 +47,7 @@ describe('causal encoder (config.causalTasks)', () => {
     const { prompt } = model.composePrompt(task, c, 1);
     const b = input(tokens, task);
     const enc = model.encode(b, prompt, false);
-    const h = (enc.hidden.arraySync() as number[][][])[0]!;
+    const h = enc.hidden.arraySync()[0]!;
     tf.dispose([prompt, enc.hidden, enc.mask, b.tokenIds, b.wholeWordIds, b.attentionMask, c.userEmb, c.neighbourEmb]);
     return h;
   }

@@ -75,7 +75,7 @@ describe('ImplicitRowSolver / FoldIn', () => {
       let pred = 0;
       for (let a = 0; a < d; a++) pred += x[a]! * Y[i * d + a]!;
       const g = (on ? 1 + params.alpha : 1) * (pred - (on ? 1 : 0));
-      for (let a = 0; a < d; a++) grad[a] += g * Y[i * d + a]!;
+      for (let a = 0; a < d; a++) grad[a]! += g * Y[i * d + a]!;
     }
     for (let a = 0; a < d; a++) expect(Math.abs(grad[a]! + params.lambda * x[a]!)).toBeLessThan(1e-9);
   });

@@ -28,7 +28,7 @@ export function gramian(factors: ArrayLike<number>, rows: number, d: number): Fl
       const va = factors[o + a]!;
       if (va === 0) continue;
       const ga = a * d;
-      for (let b = 0; b <= a; b++) g[ga + b] += va * factors[o + b]!;
+      for (let b = 0; b <= a; b++) g[ga + b]! += va * factors[o + b]!;
     }
   }
   for (let a = 0; a < d; a++) for (let b = 0; b < a; b++) g[b * d + a] = g[a * d + b]!;
@@ -54,7 +54,7 @@ function choleskyFactor(A: Float64Array, n: number, what: string): void {
 }
 
 /** Solves L L' x = b in place in b, with L from `choleskyFactor`. */
-function choleskySubstitute(L: Float64Array, n: number, b: Float64Array | Float64Array): void {
+function choleskySubstitute(L: Float64Array, n: number, b: Float64Array): void {
   for (let i = 0; i < n; i++) {
     const oi = i * n;
     let v = b[i]!;
@@ -95,7 +95,7 @@ export class ImplicitRowSolver {
     this.numOthers = others.length / d;
     this.gram = gramian(others, this.numOthers, d);
     const B = new Float64Array(this.gram);
-    for (let i = 0; i < d; i++) B[i * d + i] += params.lambda;
+    for (let i = 0; i < d; i++) B[i * d + i]! += params.lambda;
     choleskyFactor(B, d, 'iALS shared system');
     const inv = new Float64Array(d * d);
     const col = new Float64Array(d);
@@ -112,7 +112,7 @@ export class ImplicitRowSolver {
         const v = others[o + b]!;
         if (v === 0) continue;
         const ob = b * d;
-        for (let a = 0; a < d; a++) this.z[o + a] += v * inv[ob + a]!;
+        for (let a = 0; a < d; a++) this.z[o + a]! += v * inv[ob + a]!;
       }
     }
     this.a = new Float64Array(d * d);
@@ -140,9 +140,9 @@ export class ImplicitRowSolver {
     m.fill(0);
     for (let t = 0; t < n; t++) {
       const o = picked[t]! * d;
-      for (let a = 0; a < d; a++) m[a] += Z[o + a]!;
+      for (let a = 0; a < d; a++) m[a]! += Z[o + a]!;
     }
-    for (let a = 0; a < d; a++) m[a] *= 1 + alpha;
+    for (let a = 0; a < d; a++) m[a]! *= 1 + alpha;
     if (this.c.length < n * n) {
       this.c = new Float64Array(n * n);
       this.w = new Float64Array(n);
@@ -166,7 +166,7 @@ export class ImplicitRowSolver {
     for (let t = 0; t < n; t++) {
       const o = picked[t]! * d;
       const wt = w[t]!;
-      for (let a = 0; a < d; a++) m[a] -= wt * Z[o + a]!;
+      for (let a = 0; a < d; a++) m[a]! -= wt * Z[o + a]!;
     }
     for (let a = 0; a < d; a++) out[outOffset + a] = m[a]!;
   }
@@ -181,7 +181,7 @@ export class ImplicitRowSolver {
     for (let r = 0; r < d; r++) {
       const o = r * d;
       for (let c = 0; c <= r; c++) A[o + c] = gram[o + c]!;
-      A[o + r] += lambda;
+      A[o + r]! += lambda;
     }
     rhs.fill(0);
     const wgt = 1 + alpha;
@@ -189,10 +189,10 @@ export class ImplicitRowSolver {
       const oy = picked[t]! * d;
       for (let r = 0; r < d; r++) {
         const yr = others[oy + r]!;
-        rhs[r] += wgt * yr;
+        rhs[r]! += wgt * yr;
         const ar = alpha * yr;
         const o = r * d;
-        for (let c = 0; c <= r; c++) A[o + c] += ar * others[oy + c]!;
+        for (let c = 0; c <= r; c++) A[o + c]! += ar * others[oy + c]!;
       }
     }
     choleskyFactor(A, d, 'iALS row solve');

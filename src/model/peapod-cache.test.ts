@@ -67,7 +67,7 @@ describe.each([
       const pick = (t: tf.Tensor2D) => tf.slice(t, [example, 0], [1, -1]) as tf.Tensor2D;
       const enc: EncoderOutput = {
         ...tf.tidy(() => {
-          const e = model.encode({ tokenIds: pick(b.tokenIds), wholeWordIds: pick(b.wholeWordIds), attentionMask: pick(b.attentionMask) }, tf.slice(prompt!, [example, 0, 0], [1, -1, -1]) as tf.Tensor3D);
+          const e = model.encode({ tokenIds: pick(b.tokenIds), wholeWordIds: pick(b.wholeWordIds), attentionMask: pick(b.attentionMask) }, tf.slice(prompt, [example, 0, 0], [1, -1, -1]) as tf.Tensor3D);
           return { hidden: e.hidden, mask: e.mask };
         }),
         prior: null,

@@ -269,7 +269,7 @@ export class PeapodModel {
     if (prompt) expectShape('prompt', prompt, [b, null, c.dModel], 'float32', 'soft prompt from composePrompt');
     if (prior) expectShape('prior', prior, [b, c.vocabSize], 'float32', 'logit prior from composePrompt');
     return tidyObject((): EncoderOutput => {
-      let embeds = tf.gather(this.weights.shared as tf.Tensor, batch.tokenIds) as tf.Tensor3D;
+      let embeds = tf.gather<tf.Tensor>(this.weights.shared, batch.tokenIds) as tf.Tensor3D;
       if (this.weights.wholeWord) embeds = tf.add(embeds, tf.gather(this.weights.wholeWord, batch.wholeWordIds));
       let mask = batch.attentionMask;
       if (prompt && prompt.shape[1] > 0) {
@@ -326,7 +326,7 @@ export class PeapodModel {
         crossBias: cache.crossBias,
         foldedCross: cache.foldedCross ?? null,
       });
-      const columns = <T extends tf.Tensor>(t: T): T => (outputIds ? (tf.gather(t, tf.tensor1d(outputIds, 'int32'), 1) as T) : t);
+      const columns = <T extends tf.Tensor>(t: T): T => (outputIds ? tf.gather(t, tf.tensor1d(outputIds, 'int32'), 1) : t);
       let logits = (outputIds ? outputLogitsAt(r.hidden, this.weights, c, outputIds) : outputLogits(r.hidden, this.weights, c, kernel ?? undefined)) as tf.Tensor2D;
       if (cache.step === 0 && cache.prior) logits = tf.add(logits, columns(cache.prior));
       if (cache.step === 1 && cache.endAfterId) logits = tf.add(logits, columns(this.endOfIdRow()));
@@ -414,7 +414,7 @@ export class PeapodModel {
     const c = this.config.t5;
     expectShape('decoderInputIds', decoderInputIds, [enc.hidden.shape[0], null], 'int32', 'decoder input ids, batch x length');
     return tf.tidy(() => {
-      const embeds = tf.gather(this.weights.shared as tf.Tensor, decoderInputIds) as tf.Tensor3D;
+      const embeds = tf.gather<tf.Tensor>(this.weights.shared, decoderInputIds) as tf.Tensor3D;
       const hidden = decoderStack(this.weights.decoder, c, embeds, enc.hidden, enc.mask, training);
       const logits = outputLogits(hidden, this.weights, c) as tf.Tensor3D;
       if (!enc.prior) return logits;

@@ -112,7 +112,7 @@ export class Unigram {
       }
     }
     const out: [number, string][] = [];
-    for (let end = n; end > 0; end = from[end]!) out.push([pid[end]!, chars.slice(from[end]!, end).join('')]);
+    for (let end = n; end > 0; end = from[end]!) out.push([pid[end]!, chars.slice(from[end], end).join('')]);
     out.reverse();
     for (const [id, text] of out) {
       // Neighbouring unknowns fuse into one <unk> (tokenizers' fuse_unk).

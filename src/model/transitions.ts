@@ -90,7 +90,7 @@ export function buildTransitions(sequences: ArrayLike<ArrayLike<number>>, numIte
   const offsets = new Int32Array(sequences.length + 1);
   for (let s = 0; s < sequences.length; s++) offsets[s + 1] = offsets[s]! + sequences[s]!.length;
   const items = new Int32Array(offsets[sequences.length]!);
-  for (let s = 0; s < sequences.length; s++) items.set(sequences[s]!, offsets[s]!);
+  for (let s = 0; s < sequences.length; s++) items.set(sequences[s]!, offsets[s]);
   return countTransitions(offsets, items, numItems, window, 0);
 }
 

@@ -60,7 +60,7 @@ const T5_NUMBERS = ['vocabSize', 'dModel', 'dKv', 'numHeads', 'dFf', 'numEncoder
 export function modelSizeFromManifest(raw: unknown): ModelSize | null {
   const t5 = (raw as { config?: { t5?: Record<string, unknown> } } | null)?.config?.t5;
   if (typeof t5 !== 'object' || t5 === null) return null;
-  if (!T5_NUMBERS.every((k) => typeof t5[k] === 'number' && Number.isFinite(t5[k]) && (t5[k] as number) > 0)) return null;
+  if (!T5_NUMBERS.every((k) => typeof t5[k] === 'number' && Number.isFinite(t5[k]) && (t5[k]) > 0)) return null;
   if (t5.feedForward !== 'relu' && t5.feedForward !== 'gated-gelu') return null;
   return modelSizeOf(t5 as unknown as T5Config);
 }

@@ -31,7 +31,7 @@ class ScriptedBrowser implements BackendEnv {
     this.started.push(name);
     const startMs = this.cost.start[name] ?? 0;
     this.t += startMs;
-    if (this.fails[name]) return { error: this.fails[name]!, startMs, smokeMs: 0 };
+    if (this.fails[name]) return { error: this.fails[name], startMs, smokeMs: 0 };
     this.t += this.cost.smoke;
     return { error: null, startMs, smokeMs: this.cost.smoke };
   }

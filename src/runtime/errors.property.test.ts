@@ -11,7 +11,7 @@ const thrown = fc.oneof(
   fc.tuple(fc.constantFrom('Error', 'TypeError', 'RangeError', 'PackFetchError', 'ModelPackCorruptError', 'TokenizerError', '', '__proto__'), fc.string({ maxLength: 40 })).map(([name, msg]) => {
     const e = new Error(msg);
     e.name = name;
-    return e as unknown;
+    return e;
   }),
   fc.string(),
   fc.constantFrom<unknown>(null, undefined, 0, {}, [], { toString: () => { throw new Error('nope'); } }, Object.create(null)),
@@ -26,7 +26,7 @@ describe('toProtocolError', () => {
           p = toProtocolError(e, 'beauty');
         } catch (err) {
           // String(obj) of a hostile object may throw: the mapping must not.
-          throw new Error(`toProtocolError threw ${(err as Error).message}`);
+          throw new Error(`toProtocolError threw ${(err as Error).message}`, { cause: err });
         }
         expect(CODES).toContain(p.code);
         expect(p.message.length).toBeGreaterThan(0);

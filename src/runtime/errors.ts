@@ -90,7 +90,7 @@ export class InternalError extends WorkerError {
 }
 
 /** The class of each protocol ErrorCode. */
-const ERROR_CLASSES: Record<ErrorCode, Function & { prototype: WorkerError }> = {
+const ERROR_CLASSES: Record<ErrorCode, abstract new (...args: never[]) => WorkerError> = {
   UnknownUser: UnknownUserError,
   PackLoadFailed: PackLoadError,
   PackCorrupt: PackCorruptError,

@@ -5,8 +5,10 @@ function streamed(chunks: number[], headers: Record<string, string> = {}, status
   let i = 0;
   const body = new ReadableStream<Uint8Array>({
     pull(ctrl) {
-      if (i < chunks.length) ctrl.enqueue(new Uint8Array(chunks[i]!).fill(i + 1)), i++;
-      else ctrl.close();
+      if (i < chunks.length) {
+        ctrl.enqueue(new Uint8Array(chunks[i]!).fill(i + 1));
+        i++;
+      } else ctrl.close();
     },
   });
   return new Response(body, { status, headers });

@@ -6,7 +6,7 @@ function streamOf(chunks: Uint8Array[], hangAfter: boolean): ReadableStream<Uint
   let i = 0;
   return new ReadableStream({
     pull(c) {
-      if (i < chunks.length) c.enqueue(chunks[i++]!);
+      if (i < chunks.length) c.enqueue(chunks[i++]);
       else if (!hangAfter) c.close();
       else return new Promise<void>(() => {}); // never delivers another byte
     },

@@ -69,7 +69,7 @@ export function parseTrainingLog(text: string): TrainingLogRow[] {
 function findNumber(obj: unknown, key: string, depth = 0): number | null {
   if (typeof obj !== 'object' || obj === null || depth > 4) return null;
   const rec = obj as Record<string, unknown>;
-  if (typeof rec[key] === 'number') return rec[key] as number;
+  if (typeof rec[key] === 'number') return rec[key];
   for (const v of Object.values(rec)) {
     const f = findNumber(v, key, depth + 1);
     if (f !== null) return f;

@@ -16,7 +16,7 @@ export class UserDirectory implements HeldOutSource {
     const a = pack.arrays;
     a.userIds.forEach((id, u) => this.byDatasetId.set(String(id), u));
     for (const p of pack.explanationPairs ?? []) this.explainable.set(p.user, [...(this.explainable.get(p.user) ?? []), p.item]);
-    this.sequences = Array.from(a.userIds, (_, u) => a.historyItems.subarray(a.historyOffsets[u]!, a.historyOffsets[u + 1]!));
+    this.sequences = Array.from(a.userIds, (_, u) => a.historyItems.subarray(a.historyOffsets[u], a.historyOffsets[u + 1]));
   }
 
   get numUsers(): number {
@@ -58,13 +58,13 @@ export class UserDirectory implements HeldOutSource {
 
   historyOf(index: number): number[] {
     const a = this.pack.arrays;
-    return Array.from(a.historyItems.subarray(a.historyOffsets[index]!, a.historyOffsets[index + 1]!));
+    return Array.from(a.historyItems.subarray(a.historyOffsets[index], a.historyOffsets[index + 1]));
   }
 
   /** The distinct items of a neighbour's history that are also among `items`. */
   sharedWith(items: readonly number[], neighbour: number): number[] {
     const mine = new Set(items);
-    return [...new Set(this.sequences[neighbour]!)].filter((i) => mine.has(i));
+    return [...new Set(this.sequences[neighbour])].filter((i) => mine.has(i));
   }
 
   /** The user's stored neighbours (n_max of them at most), best first. */

@@ -250,7 +250,7 @@ export class WorkerEngine {
           try {
             resolve(take(res));
           } catch (e) {
-            reject(e);
+            reject(e instanceof Error ? e : new Error(String(e)));
           }
         },
         fail: (e) => {
@@ -260,7 +260,7 @@ export class WorkerEngine {
         ...(extra.progress ? { progress: extra.progress } : {}),
         ...(extra.token ? { token: extra.token } : {}),
       });
-      this.post({ ...req, id } as Request);
+      this.post({ ...req, id });
       if (signal?.aborted) interrupt();
       else signal?.addEventListener('abort', interrupt, { once: true });
     });
@@ -268,7 +268,7 @@ export class WorkerEngine {
 
   private post(req: WithoutId<Request> & { id?: number }): void {
     if (this.ended) return;
-    this.port.postMessage({ ...req, id: req.id ?? this.nextId++ } as Request);
+    this.port.postMessage({ ...req, id: req.id ?? this.nextId++ });
   }
 
   private receive(res: Response): void {

@@ -22,7 +22,7 @@ mark('worker');
 
 let engine: Engine | null = null;
 let packName: PackId = 'beauty';
-const queue: Request[] = [];
+const queue: Exclude<Request, { type: 'interrupt' }>[] = [];
 const aborts = new Map<number, AbortController>();
 let running = false;
 
@@ -138,7 +138,7 @@ async function load(req: Extract<Request, { type: 'load' }>): Promise<void> {
   post({ type: 'ready', id: req.id, summary: engine.summary, backend, warmupMs: performance.now() - t0 });
 }
 
-async function handle(req: Request): Promise<void> {
+async function handle(req: Exclude<Request, { type: 'interrupt' }>): Promise<void> {
   switch (req.type) {
     case 'load':
       await load(req);

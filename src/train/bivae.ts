@@ -57,7 +57,7 @@ class AdamTensor {
       const g = this.g[i]! * scale;
       const m = (this.m[i] = ADAM_B1 * this.m[i]! + (1 - ADAM_B1) * g);
       const v = (this.v[i] = ADAM_B2 * this.v[i]! + (1 - ADAM_B2) * g * g);
-      this.w[i] -= (lr * (m / c1)) / (Math.sqrt(v / c2) + ADAM_EPS);
+      this.w[i]! -= (lr * (m / c1)) / (Math.sqrt(v / c2) + ADAM_EPS);
       this.g[i] = 0;
     }
   }
@@ -96,7 +96,7 @@ class Encoder {
     for (let j = 0; j < H; j++) h[j] = this.b1.w[j]!;
     for (let t = 0; t < row.length; t++) {
       const o = row[t]! * H;
-      for (let j = 0; j < H; j++) h[j] += w1[o + j]!;
+      for (let j = 0; j < H; j++) h[j]! += w1[o + j]!;
     }
     for (let j = 0; j < H; j++) h[j] = Math.tanh(h[j]!);
     const wm = this.wm.w;
@@ -109,8 +109,8 @@ class Encoder {
       const hj = h[j]!;
       const o = j * k;
       for (let c = 0; c < k; c++) {
-        mu[c] += hj * wm[o + c]!;
-        logStd[c] += hj * ws[o + c]!;
+        mu[c]! += hj * wm[o + c]!;
+        logStd[c]! += hj * ws[o + c]!;
       }
     }
     for (let c = 0; c < k; c++) logStd[c] = Math.min(LOG_STD_MAX, Math.max(LOG_STD_MIN, logStd[c]!));
@@ -125,25 +125,25 @@ class Encoder {
     const gwm = this.wm.g;
     const gws = this.ws.g;
     for (let c = 0; c < k; c++) {
-      this.bm.g[c] += dMu[c]!;
-      this.bs.g[c] += dLogStd[c]!;
+      this.bm.g[c]! += dMu[c]!;
+      this.bs.g[c]! += dLogStd[c]!;
     }
     for (let j = 0; j < H; j++) {
       const hj = h[j]!;
       const o = j * k;
       let s = 0;
       for (let c = 0; c < k; c++) {
-        gwm[o + c] += hj * dMu[c]!;
-        gws[o + c] += hj * dLogStd[c]!;
+        gwm[o + c]! += hj * dMu[c]!;
+        gws[o + c]! += hj * dLogStd[c]!;
         s += wm[o + c]! * dMu[c]! + ws[o + c]! * dLogStd[c]!;
       }
       dh[j] = s * (1 - hj * hj);
     }
     const gw1 = this.w1.g;
-    for (let j = 0; j < H; j++) this.b1.g[j] += dh[j]!;
+    for (let j = 0; j < H; j++) this.b1.g[j]! += dh[j]!;
     for (let t = 0; t < row.length; t++) {
       const o = row[t]! * H;
-      for (let j = 0; j < H; j++) gw1[o + j] += dh[j]!;
+      for (let j = 0; j < H; j++) gw1[o + j]! += dh[j]!;
     }
   }
 
@@ -162,7 +162,7 @@ class Encoder {
     const mu = new Float64Array(this.k);
     const ls = new Float64Array(this.k);
     for (let r = 0; r < rows.numUsers; r++) {
-      this.encode(rows.items.subarray(rows.offsets[r]!, rows.offsets[r + 1]!), h, mu, ls);
+      this.encode(rows.items.subarray(rows.offsets[r], rows.offsets[r + 1]), h, mu, ls);
       out.set(mu, r * this.k);
     }
     return out;
@@ -202,7 +202,7 @@ function trainEncoderEpoch(enc: Encoder, rows: Interactions, other: Float32Array
   let batchId = 0;
   for (let n = 0; n < order.length; n++) {
     const r = order[n]!;
-    const row = rows.items.subarray(rows.offsets[r]!, rows.offsets[r + 1]!);
+    const row = rows.items.subarray(rows.offsets[r], rows.offsets[r + 1]);
     if (row.length === 0) continue;
     enc.encode(row, h, mu, ls);
     for (let c = 0; c < k; c++) {
@@ -217,7 +217,7 @@ function trainEncoderEpoch(enc: Encoder, rows: Interactions, other: Float32Array
       for (let c = 0; c < k; c++) s += z[c]! * other[ob + c]!;
       loss -= y ? logSigmoid(s) : logSigmoid(-s);
       const g = 1 / (1 + Math.exp(-s)) - y;
-      for (let c = 0; c < k; c++) dz[c] += g * other[ob + c]!;
+      for (let c = 0; c < k; c++) dz[c]! += g * other[ob + c]!;
     };
     for (let t = 0; t < row.length; t++) {
       rowMark[row[t]!] = r;

@@ -57,7 +57,7 @@ export function interactionsFromLists(lists: readonly ArrayLike<number>[], numIt
     offsets[u + 1] = offsets[u]! + row.length;
   }
   const items = new Int32Array(offsets[lists.length]!);
-  rows.forEach((r, u) => items.set(r, offsets[u]!));
+  rows.forEach((r, u) => items.set(r, offsets[u]));
   return { numUsers: lists.length, numItems, offsets, items };
 }
 

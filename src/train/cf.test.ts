@@ -103,7 +103,7 @@ describe('fitPmf (iALS)', () => {
     const m = fitPmf(x, { d: 6, iterations: 4, alpha: 10, lambda: 0.5 });
     const f = new FoldIn(m.itemFactors, m.d, m.params);
     for (const u of [0, 13, 27, 39]) {
-      const items = Array.from(x.items.subarray(x.offsets[u]!, x.offsets[u + 1]!)).reverse();
+      const items = Array.from(x.items.subarray(x.offsets[u], x.offsets[u + 1])).reverse();
       const v = f.user(items);
       for (let k = 0; k < m.d; k++) expect(v[k]).toBeCloseTo(m.userFactors[u * m.d + k]!, 6);
     }

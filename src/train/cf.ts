@@ -45,7 +45,7 @@ export function sampledHitRate(
     const target = heldOut[u]!;
     if (target < 0) continue;
     users++;
-    const row = new Set(seen.items.subarray(seen.offsets[u]!, seen.offsets[u + 1]!));
+    const row = new Set(seen.items.subarray(seen.offsets[u], seen.offsets[u + 1]));
     row.add(target);
     const ts = score(u, target);
     let better = 0;

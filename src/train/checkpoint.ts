@@ -42,7 +42,7 @@ export function saveCheckpoint<S>(dir: string, tensors: Map<string, tf.Tensor>, 
   const buf = new Float32Array(total);
   let k = 0;
   for (const t of tensors.values()) {
-    buf.set(t.dataSync() as Float32Array, entries[k++]!.offset);
+    buf.set(t.dataSync(), entries[k++]!.offset);
   }
   fs.writeFileSync(path.join(tmp, BIN_NAME), new Uint8Array(buf.buffer));
   const file: CheckpointFile<S> = { format: 'peapod-checkpoint', version: 1, tensors: entries, state };

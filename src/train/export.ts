@@ -81,7 +81,7 @@ export async function exportPack(x: ExportInputs, maxBytes = 15 * 1024 * 1024): 
   const offsets = new Int32Array(U + 1);
   for (let u = 0; u < U; u++) offsets[u + 1] = offsets[u]! + x.sequences[u]!.length;
   const items = new Int32Array(offsets[U]!);
-  x.sequences.forEach((s, u) => items.set(s, offsets[u]!));
+  x.sequences.forEach((s, u) => items.set(s, offsets[u]));
   const numItems = x.itemNames.length - 1;
   const small = numItems < 65536 && U < 65536;
   const data: NamedArray[] = [

@@ -51,7 +51,7 @@ describe('prior scale fitting', () => {
     const cf = { userFactors: new Float32Array(6).fill(1), itemFactors: Float32Array.of(0, 1, -1, 0), d: 1, numUsers: 6, numItems: 3 };
     const train = seqs.map((q) => q.subarray(0, q.length - 2));
     const table = buildTransitions(train, 3);
-    const fit = fitPriorScales(cf as never, seqs, { indices: Int32Array.from({ length: 6 }, (_, u) => (u + 1) % 6), nMax: 1, n: 1 }, table, 1, 50);
+    const fit = fitPriorScales(cf, seqs, { indices: Int32Array.from({ length: 6 }, (_, u) => (u + 1) % 6), nMax: 1, n: 1 }, table, 1, 50);
     expect(fit.users).toBe(50);
     // Always-right evidence drives the user scale to the search's upper end (e^6).
     expect(fit.user).toBeGreaterThan(300);
@@ -61,7 +61,7 @@ describe('prior scale fitting', () => {
     const seqs2 = [Int32Array.of(2, 3, 1, 2), Int32Array.of(3, 1, 3, 1, 2, 2)];
     const cf0 = { userFactors: new Float32Array(2), itemFactors: new Float32Array(4), d: 1, numUsers: 2, numItems: 3 };
     const table2 = buildTransitions(seqs2.map((q) => q.subarray(0, q.length - 2)), 3);
-    const fit2 = fitPriorScales(cf0 as never, seqs2, { indices: Int32Array.of(1, 0), nMax: 1, n: 1 }, table2, 1, 20);
+    const fit2 = fitPriorScales(cf0, seqs2, { indices: Int32Array.of(1, 0), nMax: 1, n: 1 }, table2, 1, 20);
     expect(fit2.seq!).toBeGreaterThan(1);
     // Validation items are never in their history here: repeats get a strongly negative logit.
     expect(fit2.repeat!).toBeLessThan(-3);

@@ -176,7 +176,7 @@ export function initItemsFromCf(embedding: tf.Variable, tok: Tokenizer, cf: CfRe
     if (row >= V) continue;
     const f = cf.itemFactors.subarray(item * cf.d, (item + 1) * cf.d);
     const out = new Float32Array(d);
-    for (let k = 0; k < cf.d; k++) for (let j = 0; j < d; j++) out[j] += f[k]! * P[k * d + j]!;
+    for (let k = 0; k < cf.d; k++) for (let j = 0; j < d; j++) out[j]! += f[k]! * P[k * d + j]!;
     let ss = 0;
     for (let j = 0; j < d; j++) ss += out[j]! * out[j]!;
     const scale = ss > 0 ? Math.sqrt(d / ss) : 0;
@@ -402,7 +402,7 @@ export async function runTrainPipeline(o: PipelineOptions): Promise<PipelineResu
       (msg) => log(o.quiet, msg),
     );
     timings['priorMixS'] = (performance.now() - t0) / 1000;
-    log(o.quiet, `prior mix: lambda ${priorMix.lambda} chosen on ${priorMix.users} users' validation items (${timings['priorMixS']!.toFixed(0)} s)`);
+    log(o.quiet, `prior mix: lambda ${priorMix.lambda} chosen on ${priorMix.users} users' validation items (${timings['priorMixS'].toFixed(0)} s)`);
     const state = { step: r.steps, optimizerStep: r.steps, stream: { rng: 0, cursor: {}, pass: {}, turn: 0 }, elapsedS: r.trainSeconds, trainS: r.trainSeconds, samples: r.targets, bestValLoss: null, bestStep: r.bestStep, badValidations: 0, lastValidationS: r.trainSeconds };
     const trainResult: TrainResult = { state, stoppedBy: 'time-budget', samplesPerS: r.targetsPerS, bestDir: dir, lastValLoss: null };
     fs.writeFileSync(path.join(o.runDir, 'train-result.json'), JSON.stringify({ engine: 'torch', torch: r, priorMix, timings }, null, 2));

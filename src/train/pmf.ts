@@ -33,7 +33,7 @@ export interface PmfModel extends CfEmbeddings {
 
 function sweep(rows: Interactions, others: Float32Array, d: number, params: ImplicitAlsParams, out: Float32Array): void {
   const solver = new ImplicitRowSolver(others, d, params);
-  for (let r = 0; r < rows.numUsers; r++) solver.solve(rows.items.subarray(rows.offsets[r]!, rows.offsets[r + 1]!), out, r * d);
+  for (let r = 0; r < rows.numUsers; r++) solver.solve(rows.items.subarray(rows.offsets[r], rows.offsets[r + 1]), out, r * d);
 }
 
 /**

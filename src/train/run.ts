@@ -64,7 +64,7 @@ export async function runTrainAndExport(o: RunOptions): Promise<{ metrics: EvalM
   let exampleUser = 0;
   for (const p of ev.predictions) {
     if (p.task === 'sequential' && p.ranked.slice(0, 10).includes(p.target)) {
-      exampleUser = Array.prototype.indexOf.call(ds.users, p.user) as number;
+      exampleUser = Array.prototype.indexOf.call(ds.users, p.user);
       break;
     }
   }

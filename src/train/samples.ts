@@ -50,7 +50,7 @@ export function lastTrainingSequential(src: SplitSource, user: number, template:
 
 /** Draw `count` distinct items the user never interacted with (uniform over the rest). */
 export function sampleUnseen(src: SplitSource, user: number, count: number, rng: TrainRng): Int32Array {
-  const seen = new Set<number>(src.sequences[user]!);
+  const seen = new Set<number>(src.sequences[user]);
   const free = src.numItems - seen.size;
   if (free < count) throw new UserTooShortError(`user index ${user} has only ${free} unseen items; ${count} negatives needed`);
   return drawUnseenItems(seen, src.numItems, count, rng);

@@ -79,7 +79,7 @@ function Ranked({ items, testItem, changes, testId }: { items: ScoredItem[]; tes
                     ●
                   </span>
                 )}
-                {changes?.[i] && <ChangeBadge c={changes[i]!} />}
+                {changes?.[i] && <ChangeBadge c={changes[i]} />}
               </span>
               {s.parts && <ScoreBar parts={s.parts} scale={scale} />}
               <span className="score" title={`log-probability ${s.score}`} aria-label={`log-probability ${s.score.toFixed(3)}`}>
@@ -172,7 +172,7 @@ export function OutputsColumn({ view, preview = false }: { view: InferResult | n
   const constrained = preview && view ? view.constrained : pageConstrained;
   const testItem = view && (evaluation || view.evaluation) && view.user.testItem ? view.user.testItem.id : null;
   const showDiff = baseline !== null && view !== null && baseline !== view && baseline.user.label === view.user.label;
-  const seqChanges = showDiff ? diffRanking(baseline!.sequential.map((s) => s.item.id), view!.sequential.map((s) => s.item.id)) : null;
+  const seqChanges = showDiff ? diffRanking(baseline.sequential.map((s) => s.item.id), view.sequential.map((s) => s.item.id)) : null;
   return (
     <section className="col outputs-col" aria-labelledby="out-heading" data-tour="outputs" id="col-outputs" tabIndex={-1}>
       <div className="outputs-head">

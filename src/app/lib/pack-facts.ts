@@ -20,7 +20,7 @@ export function parameterCount(manifest: Record<string, unknown>): number | null
     for (const w of ws) {
       const shape = get(w, 'shape');
       if (!Array.isArray(shape) || !shape.every((d) => typeof d === 'number')) return null;
-      total += (shape as number[]).reduce((a, b) => a * b, 1);
+      total += (shape).reduce((a, b) => a * b, 1);
     }
   }
   return total;
@@ -56,7 +56,7 @@ export function weightBytes(manifest: Record<string, unknown>): number | null {
       const shape = get(w, 'shape');
       const per = BYTES_PER[String(get(w, 'quantization', 'dtype') ?? get(w, 'dtype'))];
       if (!Array.isArray(shape) || !shape.every((d) => typeof d === 'number') || per === undefined) return null;
-      total += (shape as number[]).reduce((a, b) => a * b, 1) * per;
+      total += (shape).reduce((a, b) => a * b, 1) * per;
     }
   }
   return total;
@@ -86,7 +86,7 @@ export function modelRows(manifest: Record<string, unknown>): [string, string, s
   const rows: [string, string, string][] = [];
   const params = parameterCount(manifest);
   const bytes = weightBytes(manifest);
-  if (params !== null) rows.push(['parameters', `${formatCount(params)}${bytes !== null ? ` (${(bytes / 1024 / 1024).toFixed(1)} MiB of ${String(manifest['weightDtype'] ?? 'weights')})` : ''}`, `${formatCount(T5_SMALL.parameters)} (${(T5_SMALL.parameters / params!).toFixed(T5_SMALL.parameters < 2 * params! ? 2 : 0)}× this pack)`]);
+  if (params !== null) rows.push(['parameters', `${formatCount(params)}${bytes !== null ? ` (${(bytes / 1024 / 1024).toFixed(1)} MiB of ${typeof manifest['weightDtype'] === 'string' ? manifest['weightDtype'] : 'weights'})` : ''}`, `${formatCount(T5_SMALL.parameters)} (${(T5_SMALL.parameters / params).toFixed(T5_SMALL.parameters < 2 * params ? 2 : 0)}× this pack)`]);
   const d = num(get(t5, 'dModel'));
   if (d !== null) rows.push(['d_model', String(d), String(T5_SMALL.dModel)]);
   const enc = num(get(t5, 'numEncoderLayers'));
@@ -95,7 +95,7 @@ export function modelRows(manifest: Record<string, unknown>): [string, string, s
   const h = num(get(t5, 'numHeads'));
   if (h !== null) rows.push(['attention heads', String(h), String(T5_SMALL.heads)]);
   const ff = num(get(t5, 'dFf'));
-  if (ff !== null) rows.push(['d_ff', `${ff} (${String(get(t5, 'feedForward') ?? 'relu')})`, `${T5_SMALL.dFf} (relu)`]);
+  if (ff !== null) rows.push(['d_ff', `${ff} (${typeof get(t5, 'feedForward') === 'string' ? String(get(t5, 'feedForward')) : 'relu'})`, `${T5_SMALL.dFf} (relu)`]);
   const v = num(get(t5, 'vocabSize'));
   if (v !== null) rows.push(['vocabulary', v.toLocaleString('en'), T5_SMALL.vocab.toLocaleString('en')]);
   return rows;
@@ -162,8 +162,8 @@ export function metricsTable(manifest: Record<string, unknown>): { columns: stri
     for (const [k, v] of Object.entries(t)) {
       const x = num(v);
       if (x === null || !LABEL[k]) continue;
-      values[LABEL[k]!] = x.toFixed(4);
-      if (!columns.includes(LABEL[k]!)) columns.push(LABEL[k]!);
+      values[LABEL[k]] = x.toFixed(4);
+      if (!columns.includes(LABEL[k])) columns.push(LABEL[k]);
     }
     const users = num(t['users']) ?? num(t['pairs']);
     rows.push({ task: task === 'explanation' ? 'explanation (×100)' : task, users: users === null ? '–' : `${users.toLocaleString('en')}${t['pairs'] !== undefined ? ' pairs' : ''}`, values });

@@ -32,7 +32,7 @@ export function recordedMetrics(manifest: Record<string, unknown> | null | undef
     const t = split[task];
     if (!isObj(t)) continue;
     const values: Record<string, number> = {};
-    for (const [k, v] of Object.entries(t)) if (typeof v === 'number' && LABELS[k]) values[LABELS[k]!] = v;
+    for (const [k, v] of Object.entries(t)) if (typeof v === 'number' && LABELS[k]) values[LABELS[k]] = v;
     const users = typeof t['users'] === 'number' ? t['users'] : typeof t['pairs'] === 'number' ? t['pairs'] : null;
     if (Object.keys(values).length) rows.push({ task, values, users });
   }

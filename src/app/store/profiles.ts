@@ -35,7 +35,7 @@ export function parseProfiles(json: string): Profile[] {
     if (!PACKS.some((k) => k.id === q.pack)) throw new ProfileImportError(`Profile "${q.name.slice(0, 60)}" names no known pack (${PACKS.map((k) => k.id).join(' or ')}).`);
     if (!Array.isArray(q.items) || q.items.length === 0 || q.items.length > MAX_PROFILE_ITEMS || !q.items.every((x) => Number.isInteger(x) && x > 0 && x < 2 ** 31))
       throw new ProfileImportError(`Profile "${q.name.slice(0, 60)}": items must be positive integer item ids, 1 to ${MAX_PROFILE_ITEMS} of them.`);
-    return { name: q.name.trim().slice(0, 60), pack: q.pack as Profile['pack'], items: q.items as number[], createdAt: typeof q.createdAt === 'string' ? q.createdAt : new Date().toISOString() };
+    return { name: q.name.trim().slice(0, 60), pack: q.pack as Profile['pack'], items: q.items, createdAt: typeof q.createdAt === 'string' ? q.createdAt : new Date().toISOString() };
   });
 }
 

@@ -191,7 +191,7 @@ export async function exportRandomPack(o: RandomExportOptions): Promise<RandomEx
   const offsets = new Int32Array(U + 1);
   ds.sequences.forEach((s, u) => (offsets[u + 1] = offsets[u]! + s.length));
   const history = new Int32Array(offsets[U]!);
-  ds.sequences.forEach((s, u) => history.set(s, offsets[u]!));
+  ds.sequences.forEach((s, u) => history.set(s, offsets[u]));
   const itemStore = ds.numItems < 65536 ? 'uint16' : 'int32';
   const data: NamedArray[] = [
     { name: PACK_DATA.userIds, shape: [U], values: Int32Array.from(ds.users) },

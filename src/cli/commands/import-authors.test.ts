@@ -95,7 +95,7 @@ describe.skipIf(!hasTorch)("the authors' export script", () => {
         const o = opened.model.encode({ tokenIds: tf.tensor2d(x.ids, [1, x.ids.length], 'int32'), wholeWordIds: tf.tensor2d(x.wholeWord, [1, x.ids.length], 'int32'), attentionMask: tf.ones([1, x.ids.length]) }, prompt);
         return { hidden: o.hidden, mask: o.mask };
       });
-      const [rec] = await recommendNext(peapodDecoder(opened.model, enc as { hidden: tf.Tensor3D; mask: tf.Tensor2D }), t, { beamWidth: 5, topK: 5, constrained: true });
+      const [rec] = await recommendNext(peapodDecoder(opened.model, enc), t, { beamWidth: 5, topK: 5, constrained: true });
       tf.dispose(enc);
       expect(rec!.items.every((i) => i !== null && i >= 1 && i <= 150)).toBe(true);
     } finally {

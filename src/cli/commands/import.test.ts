@@ -142,7 +142,7 @@ describe('peapod import (checkpoint of ours)', () => {
     const off = pack.data.get(PACK_DATA.historyOffsets)!.values;
     const hist = pack.data.get(PACK_DATA.historyItems)!.values;
     for (let u = 0; u < U; u++) {
-      const row = Array.from(hist.subarray(off[u]!, off[u + 1]!), (p) => f.toDataset[p]);
+      const row = Array.from(hist.subarray(off[u], off[u + 1]), (p) => f.toDataset[p]);
       expect(row).toEqual(seqs[u]);
     }
     expect(Array.from(pack.data.get('items/dataset_ids')!.values)).toEqual(Array.from(f.toDataset));
@@ -154,7 +154,7 @@ describe('peapod import (checkpoint of ours)', () => {
     const neg = pack.data.get(PACK_DATA.topnNegatives)!;
     expect(neg.shape).toEqual([U, 99]);
     for (let u = 0; u < U; u++) {
-      const seen = new Set(hist.subarray(off[u]!, off[u + 1]!));
+      const seen = new Set(hist.subarray(off[u], off[u + 1]));
       for (const p of neg.values.subarray(u * 99, u * 99 + 99)) expect(seen.has(p)).toBe(false);
     }
     const names = pack.json<string[]>('items.json')!;
@@ -316,7 +316,7 @@ describe('peapod import (checkpoint of ours)', () => {
         const o = model.encode({ tokenIds: tf.tensor2d(x.ids, [1, x.ids.length], 'int32'), wholeWordIds: tf.tensor2d(x.wholeWord, [1, x.ids.length], 'int32'), attentionMask: tf.ones([1, x.ids.length]) }, prompt);
         return { hidden: o.hidden, mask: o.mask };
       });
-      const [rec] = await recommendNext(peapodDecoder(model, enc as { hidden: tf.Tensor3D; mask: tf.Tensor2D }), t, { beamWidth: 5, topK: 5, constrained: true });
+      const [rec] = await recommendNext(peapodDecoder(model, enc), t, { beamWidth: 5, topK: 5, constrained: true });
       tf.dispose(enc);
       expect(rec!.items).toHaveLength(5);
       expect(rec!.items.every((x) => x !== null && x >= 1 && x <= I)).toBe(true);
@@ -368,7 +368,7 @@ describe('peapod import (checkpoint of ours)', () => {
         const o = opened.model.encode({ tokenIds: tf.tensor2d(x.ids, [1, x.ids.length], 'int32'), wholeWordIds: tf.tensor2d(x.wholeWord, [1, x.ids.length], 'int32'), attentionMask: tf.ones([1, x.ids.length]) }, prompt);
         return { hidden: o.hidden, mask: o.mask };
       });
-      const [rec] = await recommendNext(peapodDecoder(opened.model, enc as { hidden: tf.Tensor3D; mask: tf.Tensor2D }), t, { beamWidth: 4, topK: 4, constrained: true });
+      const [rec] = await recommendNext(peapodDecoder(opened.model, enc), t, { beamWidth: 4, topK: 4, constrained: true });
       tf.dispose(enc);
       expect(rec!.items.every((i) => i !== null && i >= 1 && i <= I)).toBe(true);
     } finally {

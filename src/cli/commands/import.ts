@@ -359,7 +359,7 @@ export async function importCheckpoint(o: ImportOptions): Promise<ImportResult> 
   const offsets = new Int32Array(U + 1);
   sequences.forEach((s, u) => (offsets[u + 1] = offsets[u]! + s.length));
   const history = new Int32Array(offsets[U]!);
-  sequences.forEach((s, u) => history.set(s, offsets[u]!));
+  sequences.forEach((s, u) => history.set(s, offsets[u]));
   const small = I < 65536;
   const data: NamedArray[] = [
     { name: PACK_DATA.userIds, shape: [U], values: Int32Array.from(ds.users), store: 'int32' },

@@ -383,13 +383,13 @@ async function runGreedy(session: DecoderSession, opts: DecodeOptions): Promise<
       }
       logProb[b] = logProb[b]! + lp;
       if (token === eos) {
-        result[b] = hypothesis(tokens[b]!, logProb[b]!, true, 0);
+        result[b] = hypothesis(tokens[b]!, logProb[b], true, 0);
         return;
       }
       tokens[b]!.push(token);
       if (constraint) states[b] = constraint.next(states[b], token);
       if (step === opts.maxLength - 1) {
-        result[b] = hypothesis(tokens[b]!, logProb[b]!, false, 0);
+        result[b] = hypothesis(tokens[b]!, logProb[b], false, 0);
         return;
       }
       still.push(b);

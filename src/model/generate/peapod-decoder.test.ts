@@ -63,7 +63,7 @@ function encode(which: number[]): EncoderOutput {
     const e = model.encode(batch, prompt);
     return { hidden: e.hidden, mask: e.mask };
   });
-  return out as EncoderOutput;
+  return out;
 }
 
 function free(enc: EncoderOutput): void {

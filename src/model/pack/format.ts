@@ -176,7 +176,7 @@ function manifestEntry(a: NamedArray): WeightsManifestEntry {
     for (const v of a.values) if (v < 0 || v > max) throw new RangeError(`array "${a.name}" holds ${v}, outside ${store}; store it as int32.`);
     return { name: a.name, shape: a.shape, dtype: 'int32', quantization: { dtype: store, scale: 1, min: 0, original_dtype: 'int32' } };
   }
-  return { name: a.name, shape: a.shape, dtype: store as 'float32' | 'int32' };
+  return { name: a.name, shape: a.shape, dtype: store };
 }
 
 function storedBytes(a: NamedArray, entry: WeightsManifestEntry): Uint8Array {

@@ -41,8 +41,8 @@ const expected = JSON.parse(fs.readFileSync(path.join(dir, 'expected.json'), 'ut
 const wasmReady = await tf.setBackend('wasm').catch(() => false);
 
 function maxDiff(a: number[] | number[][], b: number[] | number[][]): number {
-  const fa = (a as number[]).flat(2) as number[];
-  const fb = (b as number[]).flat(2) as number[];
+  const fa = (a as number[]).flat(2);
+  const fb = (b as number[]).flat(2);
   expect(fa.length).toBe(fb.length);
   let m = 0;
   for (let i = 0; i < fa.length; i++) m = Math.max(m, Math.abs(fa[i]! - fb[i]!));
@@ -67,7 +67,7 @@ describe.each(['cpu', 'wasm'] as const)('golden: PyTorch model imported into Typ
       await tf.setBackend(backend);
       const model = load(name, c);
       models.push(model);
-      const e = c.tasks[task as 'sequential']!;
+      const e = c.tasks[task as 'sequential'];
       const toks = c.inputs[task as 'sequential'];
       const batch = {
         tokenIds: tf.tensor2d([toks], undefined, 'int32'),
@@ -78,15 +78,15 @@ describe.each(['cpu', 'wasm'] as const)('golden: PyTorch model imported into Typ
       const collab = { userEmb: tf.tensor2d([c.user]), neighbourEmb: tf.tensor3d([c.neighbours]) };
       const { prompt, attention } = model.composePrompt(task, collab, 1);
       const enc = model.encode(batch, prompt, false);
-      expect(maxDiff((enc.hidden.arraySync() as number[][][])[0]!, e.encoderHidden)).toBeLessThan(1e-4);
-      expect(maxDiff((attention!.arraySync() as number[][][])[0]!, e.attention)).toBeLessThan(1e-4);
+      expect(maxDiff(enc.hidden.arraySync()[0]!, e.encoderHidden)).toBeLessThan(1e-4);
+      expect(maxDiff(attention!.arraySync()[0]!, e.attention)).toBeLessThan(1e-4);
 
       let cache = model.startDecoding(enc);
       const s1 = model.decodeStep(cache, Int32Array.of(0));
-      expect(maxDiff((s1.logits.arraySync() as number[][])[0]!, e.firstLogits)).toBeLessThan(1e-4);
+      expect(maxDiff(s1.logits.arraySync()[0]!, e.firstLogits)).toBeLessThan(1e-4);
       const s2 = model.decodeStep(s1.cache, Int32Array.of(e.firstToken));
       cache = s2.cache;
-      expect(maxDiff((s2.logits.arraySync() as number[][])[0]!, e.secondLogits)).toBeLessThan(1e-4);
+      expect(maxDiff(s2.logits.arraySync()[0]!, e.secondLogits)).toBeLessThan(1e-4);
       model.disposeCache(cache);
 
       const items = Array.from({ length: c.config.t5.vocabSize - 3 }, (_, i) => i + 1);

@@ -100,14 +100,14 @@ export function t5ConfigFromHf(raw: unknown, wholeWordVocab = 0): T5Config {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw bad('is not a JSON object');
   const json = raw as Record<string, unknown>;
   if (json['model_type'] !== undefined && json['model_type'] !== 't5') {
-    throw bad(`says model_type "${String(json['model_type'])}"; the importer reads T5 encoder-decoder models (model_type "t5") only`);
+    throw bad(`says model_type ${JSON.stringify(json['model_type'])}; the importer reads T5 encoder-decoder models (model_type "t5") only`);
   }
   if (json['is_encoder_decoder'] === false) throw bad('says is_encoder_decoder false; PeaPOD needs the full T5 encoder-decoder');
   const proj = json['feed_forward_proj'] ?? 'relu';
   let feedForward: T5Config['feedForward'];
   if (proj === 'relu') feedForward = 'relu';
   else if (proj === 'gated-gelu') feedForward = 'gated-gelu';
-  else throw bad(`has feed_forward_proj "${String(proj)}"; the runtime supports "relu" (T5 1.0) and "gated-gelu" (T5 1.1, flan-t5)`);
+  else throw bad(`has feed_forward_proj ${JSON.stringify(proj)}; the runtime supports "relu" (T5 1.0) and "gated-gelu" (T5 1.1, flan-t5)`);
   const tie = json['tie_word_embeddings'] ?? true;
   if (typeof tie !== 'boolean') throw bad(`has tie_word_embeddings = ${JSON.stringify(tie)}; it must be true or false`);
   const numLayers = intKey(json, 'num_layers');

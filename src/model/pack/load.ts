@@ -132,7 +132,7 @@ export function validateManifest(raw: unknown): PackManifest {
       if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > max) bad(`config.${part}.${key} is ${typeof v === 'number' ? v : typeof v}, expected an integer in 0..${max}`);
     }
   }
-  return raw as unknown as PackManifest;
+  return raw as PackManifest;
 }
 
 function checkWeights(manifest: PackManifest, weights: Map<string, NamedArray>, expected: Map<string, number[]>): void {
@@ -214,9 +214,8 @@ export function cfPriorTable(manifest: PackManifest, tok: Tokenizer, data: Map<s
 
 export async function loadPack(source: PackSource, opts: LoadPackOptions = {}): Promise<LoadedPack> {
   const report = opts.onProgress ?? ((): void => {});
-  let loaded = 0;
   const manifestBytes = await source.read(MANIFEST_FILE, (n) => report({ file: MANIFEST_FILE, fileLoaded: n, fileTotal: null, loaded: n, total: null, phase: 'manifest' }), opts.signal);
-  loaded = manifestBytes.byteLength;
+  let loaded = manifestBytes.byteLength;
   let raw: unknown;
   try {
     raw = JSON.parse(new TextDecoder().decode(manifestBytes));

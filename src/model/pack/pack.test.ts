@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { mkdtemp, readFile, rm, truncate, unlink, writeFile, cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -226,7 +226,8 @@ describe('fetchPackSource over real HTTP', () => {
   let server: Server;
   let base: string;
   beforeAll(async () => {
-    server = createServer(async (req, res) => {
+    // The handler catches its own errors, so the promise it returns never rejects.
+    const serve = async (req: IncomingMessage, res: ServerResponse) => {
       try {
         const file = decodeURIComponent(new URL(req.url!, 'http://x').pathname).replace(/^\/pack\//, '');
         const body = await readFile(path.join(dir16, file));
@@ -237,7 +238,8 @@ describe('fetchPackSource over real HTTP', () => {
       } catch {
         res.writeHead(404).end();
       }
-    });
+    };
+    server = createServer((req, res) => void serve(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const addr = server.address() as { port: number };
     base = `http://127.0.0.1:${addr.port}/pack`;

@@ -62,7 +62,9 @@ export function prefetchPack(inner: PackSource, opts: PrefetchOptions = {}): Pac
         if (++arrived === files.length) opts.onStage?.('fetched');
         return { bytes, sha256: await sha256Hex(bytes) };
       });
-      files.forEach(([path], k) => (entries.get(path)!.result = results[k]!));
+      files.forEach(([path], k) => {
+        entries.get(path)!.result = results[k]!;
+      });
       const settled = Promise.allSettled(results).then((r) => {
         if (files.length && r.every((x) => x.status === 'fulfilled')) opts.onStage?.('verified');
       });

@@ -11,7 +11,7 @@ import { ModelInputError } from './config.ts';
 export function rmsNorm<T extends tf.Tensor>(x: T, weight: tf.Tensor1D, epsilon: number | tf.Scalar): T {
   return tf.tidy(() => {
     const variance = tf.mean(tf.square(x), -1, true);
-    return tf.mul(tf.mul(x, tf.rsqrt(tf.add(variance, epsilon))), weight) as T;
+    return tf.mul<T>(tf.mul(x, tf.rsqrt(tf.add(variance, epsilon))), weight);
   });
 }
 
@@ -71,11 +71,11 @@ export function tableRows(table: tf.Tensor2D, ids: Int32Array, what = 'table'): 
  * (a read-back would stall them).
  */
 export function gatherRows<T extends tf.Tensor>(t: T, rows: Int32Array, what = 'tensor'): T {
-  const n = t.shape[0]!;
+  const n = t.shape[0];
   checkRowIds(rows, n, what);
   const backend = tf.getBackend();
   if ((backend !== 'cpu' && backend !== 'wasm') || t.dtype !== 'float32') {
-    return tf.tidy(() => tf.gather(t, tf.tensor1d(rows, 'int32'))) as T;
+    return tf.tidy(() => tf.gather(t, tf.tensor1d(rows, 'int32')));
   }
   const src = t.dataSync() as Float32Array;
   const width = n ? src.length / n : 0;

@@ -179,8 +179,8 @@ export function crossHeadWeights(w: StackWeights, c: T5Config): CrossHeadWeights
   return tf.tidy(() => {
     const queryT = w.layers.map((l) => Array.from({ length: c.numHeads }, (_, h) => tf.transpose(tf.slice(l.crossAttn!.q, [0, h * c.dKv], [c.dModel, c.dKv])) as tf.Tensor2D));
     const output = w.layers.map((l) => Array.from({ length: c.numHeads }, (_, h) => tf.slice(l.crossAttn!.o, [h * c.dKv, 0], [c.dKv, c.dModel]) as tf.Tensor2D));
-    return { queryT, output } as unknown as tf.TensorContainer;
-  }) as unknown as CrossHeadWeights;
+    return { queryT, output };
+  });
 }
 
 /**
