@@ -1,11 +1,11 @@
 // CPU benchmarks of the Node-side fits and counts whose times the unit tests used to print (issue 16,
 // section 4): the tests now check only correctness; this script times the same calls on the same data.
-//   pmf          fitPmf, defaults (d 64, 10 sweeps), on Amazon Beauty's training prefixes (src/train/cf.test.ts)
-//   bivae        fitBiVae, defaults (d 64), same data (src/train/cf.test.ts)
-//   similarUsers similarUsers on 22,363 x 64 random rows, n = 40 (src/model/neighbours.test.ts)
-//   negatives    P5's test negatives for Amazon Toys, generated and formatted (src/data/negatives.test.ts)
+//   pmf          fitPmf, defaults (d 64, 10 sweeps), on Amazon Beauty's training prefixes (src/train/cf.slow.test.ts)
+//   bivae        fitBiVae, defaults (d 64), same data (src/train/cf.slow.test.ts)
+//   similarUsers similarUsers on 22,363 x 64 random rows, n = 40 (src/model/neighbours.slow.test.ts)
+//   negatives    P5's test negatives for Amazon Toys, generated and formatted (src/data/negatives.slow.test.ts)
 //   transitions  the transition table of the shipped Beauty pack: the fast count vs the Map-per-item
-//                reference (src/model/transition-table.test.ts)
+//                reference (src/model/transition-table.slow.test.ts)
 // Each item runs `runs` times (default 3); for each it prints and saves min / median / max of CPU
 // seconds (process.cpuUsage, user + system: the fits are single-threaded, and CPU time moves less than
 // wall time on a shared machine) and of wall seconds, to bench/results/cpu/<timestamp>.json (a folder

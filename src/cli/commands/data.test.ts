@@ -45,7 +45,7 @@ describe('peapod data check', () => {
 describe('peapod negatives', () => {
   const tmp = makeTmpDir();
   afterAll(tmp.cleanup);
-  it('writes P5-format negatives for a folder (3 users, 120 items: checked against numpy in negatives.test.ts)', async () => {
+  it('writes P5-format negatives for a folder (3 users, 120 items: checked against numpy in negatives.slow.test.ts)', async () => {
     const range = (a: number, b: number): string => Array.from({ length: b - a + 1 }, (_, i) => a + i).join(' ');
     tmp.write('tiny/sequential_data.txt', `7 ${range(1, 60)}\n3 61 62 63 64 65 100 120 119\n12 ${range(66, 120)} 5 6\n`);
     captureLog();
