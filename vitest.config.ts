@@ -5,12 +5,12 @@ import { defineConfig } from 'vitest/config';
 // training runs (CF on Beauty, the torch and TF.js pipelines, P5 negatives, dataset downloads from
 // local copies) and T5-sized model checks. `npx vitest run --project unit` is the quick loop.
 const shared = {
-  environment: 'node',
+  environment: 'node' as const,
   testTimeout: 60_000,
   hookTimeout: 60_000,
-  pool: 'forks',
+  pool: 'forks' as const,
   setupFiles: ['src/test-setup.ts'],
-} as const;
+};
 
 export default defineConfig({
   test: {
