@@ -26,6 +26,21 @@ function maxAbsDiff(a: number[][], b: number[][]): number {
   return m;
 }
 
+/** A 2-d, one-head composer with identity q/k/v projections (no q/k bias) and the given value bias and prompt layer. */
+function identityComposer(valueBias: number[], prompt: number[][], promptBias: number[]): ParamMap {
+  const eye = [[1, 0], [0, 1]];
+  return new Map([
+    [PARAM.composerQuery, tf.variable(tf.tensor2d(eye))],
+    [PARAM.composerKey, tf.variable(tf.tensor2d(eye))],
+    [PARAM.composerValue, tf.variable(tf.tensor2d(eye))],
+    [PARAM.composerQueryBias, tf.variable(tf.zeros([2]))],
+    [PARAM.composerKeyBias, tf.variable(tf.zeros([2]))],
+    [PARAM.composerValueBias, tf.variable(tf.tensor1d(valueBias))],
+    [PARAM.composerPrompt, tf.variable(tf.tensor2d(prompt))],
+    [PARAM.composerPromptBias, tf.variable(tf.tensor1d(promptBias))],
+  ]);
+}
+
 describe('composeCollaborativePrompt', () => {
   it('attention rows are softmaxes over the neighbours, one per head, matching the plain-JS definition', () => {
     const params = initPeapodParams(config, 13);
@@ -41,17 +56,8 @@ describe('composeCollaborativePrompt', () => {
 
   it('hand-checked single head: identity projections give softmax(u.e_j / sqrt(d)) and p = sum alpha_j e_j', () => {
     const c = { ...config.composer, cfDim: 2, numHeads: 1, promptLength: 1 };
-    const eye = [[1, 0], [0, 1]];
-    const params: ParamMap = new Map([
-      [PARAM.composerQuery, tf.variable(tf.tensor2d(eye))],
-      [PARAM.composerKey, tf.variable(tf.tensor2d(eye))],
-      [PARAM.composerValue, tf.variable(tf.tensor2d(eye))],
-      [PARAM.composerQueryBias, tf.variable(tf.zeros([2]))],
-      [PARAM.composerKeyBias, tf.variable(tf.zeros([2]))],
-      [PARAM.composerValueBias, tf.variable(tf.tensor1d([0, 1]))], // shifts every value by (0, 1)
-      [PARAM.composerPrompt, tf.variable(tf.tensor2d([[1, 0, 2], [0, 1, 0]]))], // d = 3
-      [PARAM.composerPromptBias, tf.variable(tf.tensor1d([0, 0, 0.5]))],
-    ]);
+    // values shifted by (0, 1); prompt d = 3
+    const params = identityComposer([0, 1], [[1, 0, 2], [0, 1, 0]], [0, 0, 0.5]);
     // u = (2, 0); neighbours (1, 0), (0, 1), (-1, 0): logits 2/sqrt2, 0, -2/sqrt2.
     const out = composeCollaborativePrompt(params, c, 3, tf.tensor2d([[2, 0]]), tf.tensor3d([[[1, 0], [0, 1], [-1, 0]]]));
     const s = Math.SQRT2;
@@ -67,17 +73,7 @@ describe('composeCollaborativePrompt', () => {
 
   it('keyScale k scales what q and K read, not V: the same as the identity case with u and the keys times k', () => {
     const c = { ...config.composer, cfDim: 2, numHeads: 1, promptLength: 1, keyScale: 3 };
-    const eye = [[1, 0], [0, 1]];
-    const params: ParamMap = new Map([
-      [PARAM.composerQuery, tf.variable(tf.tensor2d(eye))],
-      [PARAM.composerKey, tf.variable(tf.tensor2d(eye))],
-      [PARAM.composerValue, tf.variable(tf.tensor2d(eye))],
-      [PARAM.composerQueryBias, tf.variable(tf.zeros([2]))],
-      [PARAM.composerKeyBias, tf.variable(tf.zeros([2]))],
-      [PARAM.composerValueBias, tf.variable(tf.zeros([2]))],
-      [PARAM.composerPrompt, tf.variable(tf.tensor2d([[1], [0]]))], // d = 1: the prompt is p0
-      [PARAM.composerPromptBias, tf.variable(tf.zeros([1]))],
-    ]);
+    const params = identityComposer([0, 0], [[1], [0]], [0]); // d = 1: the prompt is p0
     // u = (1, 0); neighbours (1, 0), (-1, 0): logits +-(3 * 3) / sqrt(2) with keyScale 3 (+-1/sqrt2 at 1).
     const out = composeCollaborativePrompt(params, c, 1, tf.tensor2d([[1, 0]]), tf.tensor3d([[[1, 0], [-1, 0]]]));
     const l = 9 / Math.SQRT2;
