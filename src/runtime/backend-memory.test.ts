@@ -106,6 +106,15 @@ describe('remembered automatic backend choice', () => {
     expect(memoryKey(HARDWARE, '4.22.1')).not.toBe(base);
   });
 
+  it('every state without a hardware GPU shares one key, however fast the adapter request answered', () => {
+    const none = memoryKey({ present: false, isFallbackAdapter: false, vendor: '', architecture: '', description: '' }, TFJS);
+    expect(memoryKey(SWIFTSHADER, TFJS)).toBe(none);
+    expect(memoryKey({ present: false, isFallbackAdapter: false, vendor: '', architecture: '', description: '', timedOut: true }, TFJS)).toBe(none);
+    expect(memoryKey({ present: false, isFallbackAdapter: false, vendor: '', architecture: '', description: '', nullAnswer: true }, TFJS)).toBe(none);
+    expect(memoryKey(HARDWARE, TFJS)).not.toBe(none);
+    expect(memoryKey(SWIFTSHADER, TFJS, 'large')).not.toBe(none);
+  });
+
   it('a remembered backend that fails drops the memory and falls back to the full order', async () => {
     const store = new InMemoryChoiceStore();
     await decideBackend(new ScriptedBrowser(HARDWARE), { store, tfjsVersion: TFJS });

@@ -87,10 +87,14 @@ export type SizeClass = 'small' | 'large';
 /**
  * Same adapter facts + same tfjs version (+ same model-size class, when known) => same key. A
  * driver/GPU/browser update changes it, and so does switching to a pack on the other side of the
- * size threshold, since the right backend differs there.
+ * size threshold, since the right backend differs there. Every state without a hardware GPU (no
+ * WebGPU, no adapter, a software one, or a request that missed the start-up box) shares one key: they
+ * leave the same automatic order, and how fast the adapter request answered must not decide whether
+ * the last visit's choice is remembered.
  */
 export function memoryKey(adapter: AdapterFacts, tfjsVersion: string, size?: SizeClass): string {
-  const facts = [tfjsVersion, adapter.present, adapter.isFallbackAdapter, adapter.vendor, adapter.architecture, adapter.description];
+  const hardware = adapter.present && !adapter.isFallbackAdapter;
+  const facts = hardware ? [tfjsVersion, true, false, adapter.vendor, adapter.architecture, adapter.description] : [tfjsVersion, 'no hardware GPU'];
   return JSON.stringify(size ? [...facts, size] : facts);
 }
 
