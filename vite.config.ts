@@ -1,8 +1,8 @@
 // Vite config: the app under src/app, static model packs under public/, COOP/COEP so the page is
-// cross-origin isolated (needed for SharedArrayBuffer; the WASM backend runs single-threaded anyway,
-// see docs/machine-notes.md §3: the threaded build hangs in a minified bundle).
+// cross-origin isolated (needed for SharedArrayBuffer, which the threaded WASM backend runs on).
 import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
+import { wasmThreadScriptsPlugin } from './scripts/vite-wasm-threads.ts';
 
 const isolationHeaders = {
   'Cross-Origin-Opener-Policy': 'same-origin',
@@ -51,10 +51,12 @@ function cspMeta(): Plugin {
 
 export default defineConfig({
   base: './',
-  plugins: [react(), cspMeta(), shellManifest()],
+  plugins: [react(), cspMeta(), shellManifest(), wasmThreadScriptsPlugin()],
   server: { headers: isolationHeaders },
   preview: { headers: { ...isolationHeaders, 'Content-Security-Policy': CSP_HEADER } },
-  worker: { format: 'es' },
+  // The model worker (and bench.html's page) start the threaded WASM build: its pthread scripts
+  // ship as same-origin files, so the CSP needs no blob: (scripts/vite-wasm-threads.ts).
+  worker: { format: 'es', plugins: () => [wasmThreadScriptsPlugin()] },
   build: {
     target: 'es2022',
     chunkSizeWarningLimit: 4096,

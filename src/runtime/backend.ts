@@ -23,6 +23,9 @@ import {
 } from './backend-choice.ts';
 import { idbChoiceStore, type ChoiceStore } from './backend-memory.ts';
 import type { BackendInfo } from './protocol.ts';
+import { installThreadedWasmFactory } from './wasm-threaded.ts';
+
+export { requestWasmThreads, wasmThreading } from './wasm-threaded.ts';
 
 export type BackendName = 'webgpu' | 'wasm' | 'webgl' | 'cpu';
 export const BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'wasm', 'webgl', 'cpu'];
@@ -31,9 +34,9 @@ export type { AdapterFacts, BackendDecision } from './backend-choice.ts';
 let wasmConfigured = false;
 function configureWasm(): void {
   if (wasmConfigured) return;
-  // The threaded WASM build hangs inside a minified bundle on a cross-origin isolated page
-  // ("e is not defined" in its workers) and threads gained nothing on 2 cores.
-  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  // Threads: as many as the cores (capped), the threaded build started with same-origin pthread
+  // scripts, falling back to the single-threaded SIMD build with a reason (wasm-threaded.ts).
+  installThreadedWasmFactory(wasmThreadedUrl);
   setWasmPaths({
     'tfjs-backend-wasm.wasm': wasmPlainUrl,
     'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,

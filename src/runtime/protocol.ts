@@ -3,6 +3,9 @@
 // none of them may import tfjs or model code that needs it. Every request carries an `id`; every
 // answer to it carries the same `id`.
 
+import type { WasmThreading } from './wasm-threads.ts';
+export type { WasmThreading } from './wasm-threads.ts';
+
 export type BackendName = 'webgpu' | 'wasm' | 'webgl' | 'cpu';
 export const BACKEND_NAMES: readonly BackendName[] = ['webgpu', 'wasm', 'webgl', 'cpu'];
 
@@ -46,6 +49,8 @@ export interface BackendInfo {
    * remembered: the next visit starts on webgpu.
    */
   lateAdapter?: { vendor: string; remembered: boolean } | null;
+  /** On wasm: the threads it runs on and why (absent on other backends). */
+  wasm?: WasmThreading;
 }
 
 /** Milliseconds spent choosing the backend. probingMs = totalMs - startMs (all but the chosen backend's own start). */
@@ -271,6 +276,8 @@ export type Request =
        * read from the user's disk in the worker and verified like a served pack; baseUrl is unused.
        */
       files?: Record<string, Blob>;
+      /** ?threads=N: the WASM backend's thread count (1: single-threaded); null or absent: one per core. */
+      wasmThreads?: number | null;
     }
   /** query: a dataset user id, `#<index>`, or 'random'. */
   | { type: 'findUser'; id: number; query: string }

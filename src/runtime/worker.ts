@@ -95,9 +95,10 @@ async function load(req: Extract<Request, { type: 'load' }>): Promise<void> {
   const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
   const early = { adapter: probeAdapterWith(gpu), store: typeof indexedDB === 'undefined' ? null : readAheadChoiceStore(idbChoiceStore()) };
   // 2. The engine module and the backend.
-  const [{ openEngine }, { pickBackend, watchDeviceLoss }] = await Promise.all([import('./engine.ts'), import('./backend.ts')]);
+  const [{ openEngine }, { pickBackend, watchDeviceLoss, requestWasmThreads, wasmThreading }] = await Promise.all([import('./engine.ts'), import('./backend.ts')]);
   mark('engine');
   const manifest = await manifestJson;
+  requestWasmThreads(req.wasmThreads ?? null);
   let backend = await pickBackend(
     req.backend,
     req.backendSource ?? 'url',
@@ -109,6 +110,8 @@ async function load(req: Extract<Request, { type: 'load' }>): Promise<void> {
     },
     early,
   );
+  const threading = backend.backend === 'wasm' ? wasmThreading() : null;
+  if (threading) backend = { ...backend, wasm: threading };
   post({ type: 'backend', backend });
   mark('backend');
   watchDeviceLoss((detail) => {

@@ -7,6 +7,7 @@ import { useApp } from '../store/index.ts';
 import type { Panel } from '../store/types.ts';
 import { localPacks, subscribeLocalPacks } from '../local-packs.ts';
 import { OpenPackFromDisk } from './OpenPackFromDisk.tsx';
+import { threadsLabel } from '../../runtime/wasm-threads.ts';
 
 const PANELS: { id: Panel; label: string }[] = [
   { id: 'explore', label: 'Explore' },
@@ -86,6 +87,18 @@ export function Header() {
             {backend.reason}
           </span>
         )}
+        {backend?.backend === 'wasm' && backend.wasm && (
+          <span
+            className="reason"
+            data-testid="backend-threads"
+            data-threads={backend.wasm.threads}
+            data-build={backend.wasm.build}
+            data-fallback={backend.wasm.fallback ? 'true' : 'false'}
+            title={backend.wasm.reason}
+          >
+            {backend.wasm.fallback ? backend.wasm.reason : threadsLabel(backend.wasm)}
+          </span>
+        )}
         {backend?.timing && (
           <details className="probe" data-testid="backend-probe">
             <summary>start-up timing</summary>
@@ -97,7 +110,7 @@ export function Header() {
             data-start-ms={backend.timing.startMs.toFixed(1)}
             title="Probing is everything but the chosen backend's own start-up: the WebGPU adapter request, reading the remembered choice, backends that failed, and a one-op smoke test."
           >
-            {`probe ${ms(backend.timing.probingMs)} ms (adapter ${ms(backend.timing.adapterMs)}, memory ${ms(backend.timing.memoryMs)}, failed ${ms(backend.timing.failedMs)}, smoke ${ms(backend.timing.smokeMs)}) + ${backend.backend} start ${ms(backend.timing.startMs)} ms`}
+            {`probe ${ms(backend.timing.probingMs)} ms (adapter ${ms(backend.timing.adapterMs)}, memory ${ms(backend.timing.memoryMs)}, failed ${ms(backend.timing.failedMs)}, smoke ${ms(backend.timing.smokeMs)}) + ${backend.backend} start ${ms(backend.timing.startMs)} ms${backend.backend === 'wasm' && backend.wasm ? ` (${threadsLabel(backend.wasm)})` : ''}`}
           </span>
           </details>
         )}

@@ -6,7 +6,7 @@ import { formatUrlState, parseUrlState, type UrlState } from './url-state.ts';
 
 const RUNS = { numRuns: 200 };
 
-const key = fc.constantFrom('pack', 'user', 'uid', 'task', 'mask', 'mask_uid', 'n', 'solo', 'eval', 'priors', 'backend', '__proto__', 'x');
+const key = fc.constantFrom('pack', 'user', 'uid', 'task', 'mask', 'mask_uid', 'n', 'solo', 'eval', 'priors', 'backend', 'threads', '__proto__', 'x');
 const value = fc.oneof(
   fc.string({ maxLength: 20 }),
   fc.constantFrom('-1', '1e3', '99999999999', '0', '007', '3,1,3,,x', '<script>', 'javascript:alert(1)', '%00', '%E0%A4%A', 'beauty', 'webgpu', 'topn', 'off', 'on'),
@@ -19,6 +19,7 @@ function checkShape(s: UrlState): void {
   expect(s.n === null || s.n >= 1).toBe(true);
   expect([null, 'sequential', 'topn', 'explanation']).toContain(s.task);
   expect(s.backend === null || /^[a-z0-9]{1,16}$/.test(s.backend)).toBe(true);
+  expect(s.threads === null || (Number.isInteger(s.threads) && s.threads >= 1 && s.threads <= 64)).toBe(true);
   expect(s.legacyMasked.every((m) => Number.isInteger(m) && m >= 0 && m < 1e9)).toBe(true);
   expect([...s.legacyMasked].sort((a, b) => a - b)).toEqual(s.legacyMasked);
   expect(new Set(s.legacyMasked).size).toBe(s.legacyMasked.length);

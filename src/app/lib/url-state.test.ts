@@ -3,7 +3,7 @@ import { compareIds, formatUrlState, isLegacy, parseUrlState } from './url-state
 
 describe('url state', () => {
   it('round-trips every field (users and masks by dataset id)', () => {
-    const s = parseUrlState('?pack=musical-instruments&uid=42&task=topn&mask_uid=9,30,3,3&n=7&solo=1&eval=1&priors=off&backend=cpu');
+    const s = parseUrlState('?pack=musical-instruments&uid=42&task=topn&mask_uid=9,30,3,3&n=7&solo=1&eval=1&priors=off&backend=cpu&threads=2');
     expect(s).toEqual({
       pack: 'musical-instruments',
       userId: '42',
@@ -16,8 +16,9 @@ describe('url state', () => {
       evaluation: true,
       priors: false,
       backend: 'cpu',
+      threads: 2,
     });
-    expect(formatUrlState(s)).toBe('?pack=musical-instruments&uid=42&task=topn&mask_uid=3%2C9%2C30&n=7&solo=1&eval=1&priors=off&backend=cpu');
+    expect(formatUrlState(s)).toBe('?pack=musical-instruments&uid=42&task=topn&mask_uid=3%2C9%2C30&n=7&solo=1&eval=1&priors=off&backend=cpu&threads=2');
     expect(parseUrlState(formatUrlState(s))).toEqual(s);
     expect(isLegacy(s)).toBe(false);
   });
@@ -39,8 +40,9 @@ describe('url state', () => {
     expect(s.maskedIds).toEqual(['7']);
   });
   it('drops malformed fields instead of throwing', () => {
-    const s = parseUrlState('?pack=<script>&user=-1&task=hack&mask=1,x,2&n=0&uid=a%20b');
+    const s = parseUrlState('?pack=<script>&user=-1&task=hack&mask=1,x,2&n=0&uid=a%20b&threads=0');
     expect(s.pack).toBeNull();
+    expect(s.threads).toBeNull();
     expect(s.userId).toBeNull();
     expect(s.legacyUser).toBeNull();
     expect(s.task).toBeNull();

@@ -10,6 +10,8 @@
 // read as legacy indexes (`legacyUser`, `legacyMasked`) and never written; once the page knows the
 // dataset ids it rewrites the URL in the new form. When a URL carries both forms, the new one wins.
 
+import { parseThreadsParam } from '../../runtime/wasm-threads.ts';
+
 export type ViewTask = 'sequential' | 'topn' | 'explanation';
 
 export interface UrlState {
@@ -29,6 +31,8 @@ export interface UrlState {
   /** The pack's output priors added to the T5's scores (default); false: T5 only (`priors=off`). */
   priors: boolean;
   backend: string | null;
+  /** `threads`: the WASM backend's thread count (1: single-threaded); null: one per core. */
+  threads: number | null;
 }
 
 const TASKS: readonly ViewTask[] = ['sequential', 'topn', 'explanation'];
@@ -82,10 +86,11 @@ export function parseUrlState(search: string): UrlState {
     evaluation: q.get('eval') === '1',
     priors: q.get('priors') !== 'off',
     backend: /^[a-z0-9]{1,16}$/.test(q.get('backend') ?? '') ? q.get('backend') : null,
+    threads: parseThreadsParam(q.get('threads')),
   };
 }
 
-/** Writes only non-default fields so shared links stay short, always in the new (dataset id) form. Keeps `backend` if it was set. */
+/** Writes only non-default fields so shared links stay short, always in the new (dataset id) form. Keeps `backend` and `threads` if set. */
 export function formatUrlState(s: UrlState): string {
   const q = new URLSearchParams();
   if (s.pack) q.set('pack', s.pack);
@@ -97,6 +102,7 @@ export function formatUrlState(s: UrlState): string {
   if (s.evaluation) q.set('eval', '1');
   if (!s.priors) q.set('priors', 'off');
   if (s.backend) q.set('backend', s.backend);
+  if (s.threads !== null) q.set('threads', String(s.threads));
   const str = q.toString();
   return str ? `?${str}` : '';
 }

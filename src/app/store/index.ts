@@ -46,6 +46,7 @@ export function startApp(): void {
   useApp.setState({
     pack,
     requestedBackend: backend,
+    wasmThreads: u.threads,
     // New links name the user by dataset id (resolved once the pack is ready); old ones by index.
     userIndex: u.userId === null ? u.legacyUser : null,
     urlRestore: u.userId !== null ? { userId: u.userId, maskedIds: u.maskedIds } : null,
@@ -94,5 +95,6 @@ export function urlFor(s: AppState): string | null {
     evaluation: s.evaluation,
     priors: s.priors,
     backend: s.requestedBackend,
+    threads: s.wasmThreads,
   });
 }

@@ -69,12 +69,13 @@ export function sessionSlice(deps: SessionDeps): Slice<SessionSlice> {
       const first = s.profileName === null ? { user: s.userIndex, ...restore, whatIf: s.whatIf, constrained: s.constrained, evaluation: s.evaluation, priors: s.priors } : undefined;
       // A pack opened from disk travels as its File objects (structured clone, no copy of the bytes).
       const files = isLocalPack(pack) ? localPackFiles(pack) : undefined;
+      const threads = s.wasmThreads !== null ? { wasmThreads: s.wasmThreads } : {};
       const ticket = loading.begin(engine);
       const onProgress = (p: { stage: 'download' | 'warmup'; files: AppState['files'] }) => {
         if (ticket.live()) set({ phase: p.stage === 'warmup' ? 'warming' : 'downloading', files: p.files });
       };
       ticket.settle(
-        engine.load({ pack, baseUrl: deps.baseUrl, backend, backendSource: source, ...(recheckBackend ? { recheckBackend } : {}), ...(first ? { first } : {}), ...(files ? { files } : {}) }, onProgress),
+        engine.load({ pack, baseUrl: deps.baseUrl, backend, backendSource: source, ...(recheckBackend ? { recheckBackend } : {}), ...(first ? { first } : {}), ...(files ? { files } : {}), ...threads }, onProgress),
         onReady,
         (e) => get().reportWorkerError(e, engine, 'load'),
       );
@@ -87,6 +88,7 @@ export function sessionSlice(deps: SessionDeps): Slice<SessionSlice> {
       files: [],
       backend: null,
       requestedBackend: null,
+      wasmThreads: null,
       summary: null,
       example: null,
       error: null,

@@ -29,6 +29,8 @@ export interface SessionSlice {
   backend: BackendInfo | null;
   /** Backend the person asked for (URL or picker); null = let the app choose. */
   requestedBackend: BackendName | null;
+  /** ?threads=N: the WASM backend's thread count, kept across restarts; null: one per core. */
+  wasmThreads: number | null;
   summary: PackSummary | null;
   example: ExampleView | null;
   error: ProtocolError | null;
