@@ -16,9 +16,10 @@ import { rankCandidates } from '../src/model/generate/topn.ts';
 import { registerWasmMatmulFix, wasmMatmulFixActive } from '../src/model/wasm-kernels.ts';
 import { crossKvFlops, decoderStepFlops, encoderFlops, foldCrossFlops } from '../src/model/flops.ts';
 import { shouldFoldCrossMemory } from '../src/model/t5/stacks.ts';
+import { countGpuWork, finishGpuWork, installGpuCounters, type GpuCounts } from '../src/runtime/gpu-counters.ts';
 import { buildRandomPack } from './random-pack.ts';
 
-type Timings = Record<string, number | string | boolean | null | Record<string, number>>;
+type Timings = Record<string, number | string | boolean | null | Record<string, number> | Record<string, GpuCounts | number>>;
 
 const status = document.getElementById('status')!;
 const log = (s: string) => {
@@ -31,37 +32,58 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
+/**
+ * Median of `reps` timings of `fn` after `warm` untimed calls. Every timing ends only when the GPU
+ * has finished what `fn` recorded (finishGpuWork: tfjs's pending commands submitted and
+ * `queue.onSubmittedWorkDone()` awaited on WebGPU; a no-op on the other backends), so work that `fn`
+ * queued without reading it back is inside the timing, not in the next one's.
+ */
 async function timeIt(reps: number, fn: () => Promise<void>, warm = 1): Promise<number> {
-  for (let i = 0; i < warm; i++) await fn();
+  for (let i = 0; i < warm; i++) {
+    await fn();
+    await finishGpuWork();
+  }
   const xs: number[] = [];
   for (let i = 0; i < reps; i++) {
     const t0 = performance.now();
     await fn();
+    await finishGpuWork();
     xs.push(performance.now() - t0);
   }
   return median(xs);
 }
 
-async function matmulGflops(reps: number): Promise<Record<string, number>> {
-  const shapes: [number, number, number][] = [
-    [256, 256, 256],
-    [128, 512, 512],
-    [256, 512, 2048],
-    [64, 2048, 512],
-  ];
+/**
+ * Best matmul throughput of this backend, per shape. On a GPU backend each timing queues `batch`
+ * independent products and then waits for them all (the last one read back, then the queue drained):
+ * a readback after every single product would time the round trip (on the H200 that measured 130
+ * GFLOP/s, below the encoder's 1,469, and printed an efficiency of 1,122%). The shapes include the
+ * encoder's own feed-forward products ([rows, d] x [d, dFf] and back), so the encoder, made of such
+ * products and smaller ones, cannot honestly run faster than the best of them.
+ */
+async function matmulGflops(reps: number, batch: number, extra: [number, number, number][] = []): Promise<Record<string, number>> {
+  const shapes: [number, number, number][] = [[256, 256, 256], [128, 512, 512], [256, 512, 2048], [64, 2048, 512], ...extra];
   const out: Record<string, number> = {};
   for (const [m, k, n] of shapes) {
     const a = tf.randomNormal([m, k]);
     const b = tf.randomNormal([k, n]);
     const ms = await timeIt(reps, async () => {
-      const c = tf.matMul(a, b);
-      await c.data();
-      c.dispose();
+      const cs = Array.from({ length: batch }, () => tf.matMul(a, b));
+      await cs[cs.length - 1]!.data();
+      tf.dispose(cs);
     });
-    out[`${m}x${k}@${k}x${n}`] = (2 * m * k * n) / (ms * 1e6);
+    out[`${m}x${k}@${k}x${n}`] = (batch * 2 * m * k * n) / (ms * 1e6);
     tf.dispose([a, b]);
   }
   return out;
+}
+
+/** GPU work of one call of `fn` on WebGPU (dispatches, uploads, uniform writes, readbacks); null elsewhere. */
+async function gpuWorkOf(fn: () => Promise<void>): Promise<GpuCounts | null> {
+  await finishGpuWork();
+  const { counts } = await countGpuWork(fn);
+  await finishGpuWork();
+  return counts;
 }
 
 /** What the browser says about its GPU: the WebGPU adapter (high-performance) and WebGL's renderer. */
@@ -127,7 +149,11 @@ async function run(): Promise<Timings> {
   const cycles = Number(q.get('cycles') ?? 100);
   const reps = Number(q.get('reps') ?? 5);
   const fix = q.get('fix') !== '0';
-  const r: Timings = { backendRequested: backendName, pack: packParam, userAgent: navigator.userAgent, ...waited };
+  // ?variant=<label>: bench/run.ts's BENCH_VARIANTS runs the same pack again with extra query
+  // parameters (e.g. `fused=0`), named by this label in the results; the code they switch reads them
+  // from this page's URL.
+  const variant = q.get('variant');
+  const r: Timings = { backendRequested: backendName, pack: packParam, userAgent: navigator.userAgent, ...(variant ? { variant } : {}), ...waited };
 
   const tBackend = performance.now();
   const decision = await chooseBackend(backendName);
@@ -138,6 +164,11 @@ async function run(): Promise<Timings> {
   if (decision.backend !== backendName) throw new Error(`backend ${backendName} did not start (${decision.failures.map((f) => f.error).join('; ')})`);
   if (decision.backend === 'wasm' && fix) registerWasmMatmulFix();
   r.wasmMatmulFix = decision.backend === 'wasm' && wasmMatmulFixActive();
+  // On WebGPU: count dispatches, uploads, uniform writes and readbacks (gpu-counters.ts); every
+  // timing below also waits for the GPU to finish (timeIt, finishGpuWork).
+  const gpuCounted = installGpuCounters() !== null;
+  r.gpuTimingWaitsForGpu = gpuCounted;
+  const gpuWork: Record<string, GpuCounts | number> = {};
   log(`backend ${decision.backend} (${r.adapter})`);
 
   // Cold start: navigation start -> pack downloaded and verified -> first recommendation.
@@ -161,6 +192,7 @@ async function run(): Promise<Timings> {
   const files = new Map<string, number>();
   const tLoad = performance.now();
   const pack = await openPack(source, (p) => files.set(p.file, p.total));
+  await finishGpuWork();
   for (const v of files.values()) bytes += v;
   r.bytesDownloaded = r.generatedInPage ? 0 : bytes;
   r.loadMs = performance.now() - tLoad;
@@ -169,6 +201,7 @@ async function run(): Promise<Timings> {
   const cfg = model.config;
   const tWarm = performance.now();
   await engine.warmup();
+  await finishGpuWork();
   r.warmupMs = performance.now() - tWarm;
   r.pageLoadToFirstRecommendationMs = performance.now(); // performance.now() counts from navigation start
   log(`loaded ${bytes} bytes in ${Math.round(r.loadMs)} ms; warm-up ${Math.round(r.warmupMs)} ms`);
@@ -218,11 +251,14 @@ async function run(): Promise<Timings> {
       prior?.dispose();
     });
     for (const constrained of [false, true]) {
-      r[constrained ? 'nextItemBeam20ConstrainedMs' : 'nextItemBeam20Ms'] = await timeIt(reps, async () => {
+      const nextItem = async () => {
         const e = encodeOne(seqSample);
         await recommendNext(peapodDecoder(model, e.enc), pack.tokenizer, { beamWidth: 20, topK: 10, constrained });
         e.dispose();
-      });
+      };
+      r[constrained ? 'nextItemBeam20ConstrainedMs' : 'nextItemBeam20Ms'] = await timeIt(reps, nextItem);
+      const counts = gpuCounted ? await gpuWorkOf(nextItem) : null;
+      if (counts) gpuWork[constrained ? 'nextItemBeam20Constrained' : 'nextItemBeam20'] = counts;
     }
     r.constrainedOverhead = (r.nextItemBeam20ConstrainedMs as number) / (r.nextItemBeam20Ms as number) - 1;
 
@@ -230,11 +266,14 @@ async function run(): Promise<Timings> {
     if (negatives) {
       const cands = Int32Array.from([history[history.length - 1]!, ...negatives.subarray(user * 99, user * 99 + 99)]);
       const topnSample: Sample = { task: 'topn', user: 0, items: cands, target: cands[0]!, template: -1 };
-      r.topn100Ms = await timeIt(reps, async () => {
+      const topn = async () => {
         const e = encodeOne(topnSample);
         await rankCandidates(peapodDecoder(model, e.enc), pack.tokenizer, [cands]);
         e.dispose();
-      });
+      };
+      r.topn100Ms = await timeIt(reps, topn);
+      const counts = gpuCounted ? await gpuWorkOf(topn) : null;
+      if (counts) gpuWork.topn100 = counts;
     }
 
     // Explanation decoding speed (on packs without that task the sequential prompt is decoded as text:
@@ -254,13 +293,20 @@ async function run(): Promise<Timings> {
     }
 
   }
+  const rowsForEncoder = 20;
   if (!stepOnly) {
-    // Efficiency: best matmul GFLOP/s of this backend vs the model's achieved GFLOP/s on an encoder pass.
-    const mm = await matmulGflops(reps);
+    // Efficiency: best matmul GFLOP/s of this backend vs the model's achieved GFLOP/s on an encoder
+    // pass. GPU backends time batches of 8 products (one wait per batch), the others one at a time.
+    const probe = encodeOne(seqSample, 1);
+    const encRows = rowsForEncoder * probe.srcLen;
+    probe.dispose();
+    const { dModel, dFf } = cfg.t5;
+    const gpuLike = decision.backend === 'webgpu' || decision.backend === 'webgl';
+    const mm = await matmulGflops(reps, gpuLike ? 8 : 1, [[encRows, dModel, dFf], [encRows, dFf, dModel]]);
     r.matmulGflops = mm;
+    r.matmulBatch = gpuLike ? 8 : 1;
     r.bestMatmulGflops = Math.max(...Object.values(mm));
   }
-  const rowsForEncoder = 20;
   let srcLen = 0;
   const encMs = await timeIt(reps, async () => {
     const e = encodeOne(seqSample, rowsForEncoder);
@@ -282,7 +328,14 @@ async function run(): Promise<Timings> {
     r.encoderProfileMs = Object.fromEntries([...byKernel].sort((x, y) => y[1] - x[1]).slice(0, 15));
   }
   r.encoderGflops = encFlops / (encMs * 1e6);
-  if (!stepOnly) r.encoderEfficiency = r.encoderGflops / (r.bestMatmulGflops as number);
+  if (!stepOnly) {
+    r.encoderEfficiency = r.encoderGflops / (r.bestMatmulGflops as number);
+    // Above 100% a timing is wrong (work outside the clock, or a matmul timed on its latency): flag it.
+    if (r.encoderEfficiency > 1) {
+      r.efficiencyOver100 = true;
+      console.warn(`bench: encoder efficiency ${(100 * r.encoderEfficiency).toFixed(0)}% > 100%: a timing does not cover the work it claims`);
+    }
+  }
 
   // Cached decoder step vs full recomputation, 20 rows (one beam set) at step T. Each sample is a fresh
   // session advanced T steps untimed, so every timed step sees the same cache length. Each ratio's
@@ -317,9 +370,11 @@ async function run(): Promise<Timings> {
     const timeStep = async (restricted: boolean): Promise<number> => {
       const s = dec.startSession();
       advance(s, T);
+      await finishGpuWork(); // the untimed steps finish before the clock starts
       const t0 = performance.now();
       const logits = restricted && s.stepAt && q.get('allowedHead') !== '0' ? s.stepAt(tok, allowedIds) : s.step(tok);
       await logits.data();
+      await finishGpuWork();
       const ms = performance.now() - t0;
       logits.dispose();
       s.dispose();
@@ -330,15 +385,29 @@ async function run(): Promise<Timings> {
       const encoderTimes: number[] = [];
       const stepTimes: number[] = [];
       for (let i = 0; i < Math.max(7, reps); i++) {
+        await finishGpuWork();
         const t0 = performance.now();
         const enc20 = encodeOne(seqSample, rowsForEncoder);
         await enc20.enc.hidden.data();
+        await finishGpuWork();
         encoderTimes.push(performance.now() - t0);
         enc20.dispose();
         stepTimes.push(await timeStep(restricted));
       }
       return { encoder: median(encoderTimes), step: median(stepTimes) };
     };
+    if (gpuCounted) {
+      // One cached step of 20 rows at step T, logits read back (as beam search reads each step's).
+      const s = dec.startSession();
+      advance(s, T);
+      const counts = await gpuWorkOf(async () => {
+        const logits = s.step(tok);
+        await logits.data();
+        logits.dispose();
+      });
+      s.dispose();
+      if (counts) gpuWork.cachedStep20 = counts;
+    }
     const full = await timeAlternating(false);
     const restrictedRun = await timeAlternating(true);
     r.encoderBatch20InterleavedMs = full.encoder;
@@ -396,13 +465,23 @@ async function run(): Promise<Timings> {
 
   r.config = `d${cfg.t5.dModel} ${cfg.t5.numEncoderLayers}+${cfg.t5.numDecoderLayers}L h${cfg.t5.numHeads} ff${cfg.t5.dFf} V${cfg.t5.vocabSize} (${cfg.idScheme})`;
   if (stepOnly) {
+    if (Object.keys(gpuWork).length) r.gpuWork = gpuWork;
     engine.dispose();
     return r;
   }
 
   // Memory over repeated recommendation cycles (the app's full infer: prompt, beam 20, top-n).
   const whatIf = { masked: [], n, individualOnly: false };
-  await engine.infer({ target: { kind: 'user', index: 1 }, whatIf, constrained: false, evaluation: false });
+  const first = await engine.infer({ target: { kind: 'user', index: 1 }, whatIf, constrained: false, evaluation: false });
+  if (first.gpu) {
+    // What the app reports for one request (engine.ts): in all, next item, top-n, and decoder steps.
+    gpuWork.appRequest = first.gpu.total;
+    gpuWork.appNextItem = first.gpu.nextItem.total;
+    gpuWork.appNextItemDecoding = first.gpu.nextItem.decoding;
+    gpuWork.appNextItemSteps = first.gpu.nextItem.steps;
+    if (first.gpu.topn) gpuWork.appTopn = first.gpu.topn.total;
+  }
+  await finishGpuWork();
   const m0 = tf.memory();
   const heap0 = (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? null;
   const tCycles = performance.now();
@@ -410,6 +489,7 @@ async function run(): Promise<Timings> {
     await engine.infer({ target: { kind: 'user', index: i % Math.min(50, engine.numUsers) }, whatIf, constrained: i % 2 === 0, evaluation: false });
     if (i % 50 === 0) status.textContent = `cycle ${i}/${cycles}`;
   }
+  await finishGpuWork();
   const m1 = tf.memory();
   const heap1 = (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? null;
   r.cycles = cycles;
@@ -421,6 +501,7 @@ async function run(): Promise<Timings> {
   r.jsHeapBefore = heap0;
   r.jsHeapAfter = heap1;
   if (q.get('gpuFacts') === '1') Object.assign(r, await gpuFacts(false));
+  if (Object.keys(gpuWork).length) r.gpuWork = gpuWork;
   engine.dispose();
   return r;
 }

@@ -13,6 +13,10 @@
 //                  dist/bench-packs/<folder name>/ and measured under that name; over 50 MB of weights it
 //                  gets the T5-small-sized pack's cycles, reps and timeouts)
 //                BENCH_SKIP_APP=1 (no app cold-start rows)  BENCH_PAGE_TIMEOUT_S=N (per bench page)
+//                BENCH_REPS=N (timed repetitions per measurement; default 5, T5-small-sized 2 on wasm, 1 elsewhere)
+//                BENCH_VARIANTS=fused=0,fused=1 (each pack and backend once per entry: the entry's query
+//                  parameters are added to bench.html's URL, e.g. `fused=0&x=1`, and its rows are
+//                  labelled with it; empty entries are the plain page)
 import { chromium, type Browser } from '@playwright/test';
 import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync, readdirSync, readFileSync, cpSync } from 'node:fs';
@@ -36,6 +40,9 @@ const packDirs = new Map(packArgs.filter((p) => p.includes('/')).map((p) => [pat
 const packs = packArgs.map((p) => (p.includes('/') ? path.basename(path.resolve(p)) : p));
 const pageTimeoutS = Number(process.env.BENCH_PAGE_TIMEOUT_S ?? 0);
 const baseCycles = Number(process.env.BENCH_CYCLES ?? 1000);
+const repsOverride = Number(process.env.BENCH_REPS ?? 0);
+/** Query-string variants of every page ('' = the plain page); see BENCH_VARIANTS above. */
+const variants = process.env.BENCH_VARIANTS ? process.env.BENCH_VARIANTS.split(',').map((v) => v.trim()) : [''];
 
 function say(s: string): void {
   process.stderr.write(`[bench] ${s}\n`);
@@ -106,7 +113,7 @@ function cyclesFor(backend: string, pack: string): number {
   return backend === 'wasm' ? baseCycles : Math.min(baseCycles, cap[backend] ?? 20);
 }
 
-async function benchPage(browser: Browser, backend: string, pack: string): Promise<Record<string, unknown>> {
+async function benchPage(browser: Browser, backend: string, pack: string, variant = ''): Promise<Record<string, unknown>> {
   const page = await browser.newPage();
   let bytes = 0;
   page.on('response', async (r) => {
@@ -114,14 +121,16 @@ async function benchPage(browser: Browser, backend: string, pack: string): Promi
     if (len) bytes += len;
   });
   const cycles = cyclesFor(backend, pack);
-  const url = `${BASE}bench.html?backend=${backend}&pack=${encodeURIComponent(packPath(pack))}&cycles=${cycles}&reps=${isLarge(pack) ? (backend === 'wasm' ? 2 : 1) : 5}`;
+  const variantQuery = variant ? `&variant=${encodeURIComponent(variant)}&${variant}` : '';
+  const url = `${BASE}bench.html?backend=${backend}&pack=${encodeURIComponent(packPath(pack))}&cycles=${cycles}&reps=${repsOverride > 0 ? repsOverride : isLarge(pack) ? (backend === 'wasm' ? 2 : 1) : 5}${variantQuery}`;
   // The T5-small pack on software WebGPU/WebGL/CPU needs far longer than a benchmark should wait.
   const timeout = pageTimeoutS > 0 ? pageTimeoutS * 1000 : isLarge(pack) && backend !== 'wasm' ? 150_000 : 570_000;
   await page.goto(url);
   const handle = await page.waitForFunction(() => (window as unknown as { __bench?: unknown; __benchError?: string }).__bench ?? (window as unknown as { __benchError?: string }).__benchError, null, { timeout, polling: 500 });
   const value = (await handle.jsonValue()) as Record<string, unknown> | string;
   await page.close();
-  if (typeof value === 'string') return { backend, pack, error: value };
+  if (typeof value === 'string') return { backend, pack, error: value, ...(variant ? { variant } : {}) };
+  if (value.efficiencyOver100) say(`  WARNING: ${pack} on ${backend}${variant ? ` [${variant}]` : ''}: encoder efficiency ${(100 * Number(value.encoderEfficiency)).toFixed(0)}% > 100%: a timing does not cover its work`);
   return { ...value, packName: pack, bytesOnTheWire: bytes };
 }
 
@@ -242,6 +251,28 @@ function fmt(v: unknown, digits = 1): string {
   return v.toFixed(digits);
 }
 
+/**
+ * The efficiency cell. Above 100% it is flagged: some timing did not cover its work (GPU rows timed
+ * before the GPU finished did this until the timings waited for it) or the matmul was timed on its
+ * latency rather than its throughput.
+ */
+function efficiency(r: Record<string, unknown>): string {
+  const e = r.encoderEfficiency;
+  if (typeof e !== 'number') return '—';
+  const pct = `${fmt(100 * e, 0)}%`;
+  if (e <= 1) return pct;
+  return r.gpuTimingWaitsForGpu ? `${pct} ⚠ over 100%: check the timings` : `${pct} ⚠ (timed without waiting for the GPU)`;
+}
+
+/** The BENCH_VARIANTS entry a row was measured under ('' for the plain page). */
+const variantOf = (r: Record<string, unknown>): string => (typeof r.variant === 'string' ? r.variant : '');
+
+/** "dispatches / uploads / readbacks" of one request kind on WebGPU (bench.html's gpuWork), or —. */
+function work(r: Record<string, unknown>, key: string): string {
+  const c = (r.gpuWork as Record<string, { dispatches: number; uploads: number; readbacks: number } | undefined> | undefined)?.[key];
+  return c ? `${fmt(c.dispatches, 0)} / ${fmt(c.uploads, 0)} / ${fmt(c.readbacks, 0)}` : '—';
+}
+
 function writeMarkdown(): void {
   // Every run is kept in bench/results; the tables show, per pack and backend, the newest successful
   // measurement (or the newest error when none succeeded), each with the run it came from.
@@ -259,7 +290,7 @@ function writeMarkdown(): void {
     const byKey = new Map<string, Record<string, unknown>>();
     for (const { file, run } of rs) {
       for (const r of run.pages) {
-        const key = `${r.packName ?? r.pack}|${r.backend}`;
+        const key = `${r.packName ?? r.pack}|${r.backend}|${variantOf(r)}`;
         const prev = byKey.get(key);
         if (!prev || !r.error || prev.error) byKey.set(key, { ...r, run: file });
       }
@@ -272,20 +303,21 @@ function writeMarkdown(): void {
   const latest = { date: newest.run.date, machine: newest.run.machine, pages: newestRows(runs), app: appRun.run.app, node: nodeRun.run.node };
   const L: string[] = [];
   const header = () => {
-    L.push('| pack | backend | adapter | load ms | warm-up ms | prompt ms | next-item beam 20 ms | constrained +% | top-n 100 ms | expl. greedy tok/s | expl. beam-4 tok/s | best matmul GFLOP/s | encoder GFLOP/s | efficiency | cached step / encoder token | step, allowed-token head / encoder token | full recompute ms vs step ms | app cycle ms | tensors before→after (cycles) | bytes | run |');
-    L.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+    L.push('| pack | backend | adapter | load ms | warm-up ms | prompt ms | next-item beam 20 ms | constrained +% | top-n 100 ms | expl. greedy tok/s | expl. beam-4 tok/s | best matmul GFLOP/s | encoder GFLOP/s | efficiency | cached step / encoder token | step, allowed-token head / encoder token | full recompute ms vs step ms | app cycle ms | tensors before→after (cycles) | bytes | GPU work: cached step (20 rows) | GPU work: next-item beam 20 | GPU work: top-n 100 | run |');
+    L.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   };
   const row = (r: Record<string, unknown>) => {
     if (r.error) {
-      L.push(`| ${r.pack ?? r.packName} | ${r.backend} | — | error: ${fmt(r.error).replace(/\|/g, '/')} ||||||||||||||||| ${String(r.run).slice(0, 19)} |`);
+      L.push(`| ${r.pack ?? r.packName} | ${r.backend}${variantOf(r) ? ` [${variantOf(r)}]` : ''} | — | error: ${fmt(r.error).replace(/\|/g, '/')} |||||||||||||||||||| ${String(r.run).slice(0, 19)} |`);
       return;
     }
     const generated = r.generatedInPage ? `, generated in the page in ${fmt(r.generateMs, 0)} ms` : '';
-    L.push(`| ${r.packName} (${r.config}${generated}) | ${r.backend}${r.wasmMatmulFix ? ' (+fix)' : ''} | ${r.adapter} | ${fmt(r.loadMs, 0)} | ${fmt(r.warmupMs, 0)} | ${fmt(r.composePromptMs, 2)} | ${fmt(r.nextItemBeam20Ms, 0)} | ${fmt(100 * (r.constrainedOverhead as number), 0)} | ${fmt(r.topn100Ms, 0)} | ${fmt(r.explanationGreedyTokPerS)} | ${fmt(r.explanationBeam4TokPerS)} | ${fmt(r.bestMatmulGflops)} | ${fmt(r.encoderGflops)} | ${fmt(100 * (r.encoderEfficiency as number), 0)}% | ${fmt(r.cachedStepVsEncoderToken, 2)} | ${fmt(r.cachedStepAllowedVsEncoderToken, 2)} | ${fmt(r.fullRecomputeMs, 1)} vs ${fmt(r.cachedStepMs, 1)} | ${fmt(r.cycleMedianApproxMs, 0)} | ${r.tensorsBefore}→${r.tensorsAfter} (${r.cycles}) | ${fmt(r.bytesDownloaded, 0)} | ${String(r.run).slice(0, 19)} |`);
+    L.push(`| ${r.packName} (${r.config}${generated}) | ${r.backend}${r.wasmMatmulFix ? ' (+fix)' : ''}${variantOf(r) ? ` [${variantOf(r)}]` : ''} | ${r.adapter} | ${fmt(r.loadMs, 0)} | ${fmt(r.warmupMs, 0)} | ${fmt(r.composePromptMs, 2)} | ${fmt(r.nextItemBeam20Ms, 0)} | ${fmt(100 * (r.constrainedOverhead as number), 0)} | ${fmt(r.topn100Ms, 0)} | ${fmt(r.explanationGreedyTokPerS)} | ${fmt(r.explanationBeam4TokPerS)} | ${fmt(r.bestMatmulGflops)} | ${fmt(r.encoderGflops)} | ${efficiency(r)} | ${fmt(r.cachedStepVsEncoderToken, 2)} | ${fmt(r.cachedStepAllowedVsEncoderToken, 2)} | ${fmt(r.fullRecomputeMs, 1)} vs ${fmt(r.cachedStepMs, 1)} | ${fmt(r.cycleMedianApproxMs, 0)} | ${r.tensorsBefore}→${r.tensorsAfter} (${r.cycles}) | ${fmt(r.bytesDownloaded, 0)} | ${work(r, 'cachedStep20')} | ${work(r, 'nextItemBeam20')} | ${work(r, 'topn100')} | ${String(r.run).slice(0, 19)} |`);
   };
   L.push('# Benchmarks', '', `Regenerated by \`npm run bench\` (bench/run.ts) from the runs in \`bench/results/\` (newest: \`${newest.file}\`; app rows from \`${appRun.file}\`, Node rows from \`${nodeRun.file}\`).`);
   L.push(`Date: ${latest.date}. Machine: ${latest.machine}. Medians of several runs; these machines are shared and noisy, so compare ratios within one run.`, '');
   L.push('## Per backend and pack (bench.html, headless Chromium)', '');
+  L.push('GPU work columns (WebGPU rows, runs from 2026-12-07 on): dispatches / uploads / readbacks of one cached decoder step of 20 rows (its logits read back), one next-item beam-20 request (encoder, beam search) and one top-n-100 request; uniform writes equal dispatches (one per dispatch). Counted by `src/runtime/gpu-counters.ts`; they do not depend on the GPU, so SwiftShader gives the same counts as a real one. Rows with a `[…]` after the backend are a `BENCH_VARIANTS` run of that query string.', '');
   header();
   for (const r of latest.pages) row(r);
   // One section per GPU: the newest device run's rows (older runs of the same GPU fill gaps).
@@ -354,14 +386,16 @@ async function main(): Promise<void> {
   try {
     for (const pack of appOnly ? [] : packs) {
       for (const backend of backends) {
-        say(`${pack} on ${backend}…`);
-        const t0 = Date.now();
-        try {
-          pages.push(await benchPage(browser, backend, pack));
-        } catch (e) {
-          pages.push({ backend, pack, error: (e as Error).message.split('\n')[0] });
+        for (const variant of variants) {
+          say(`${pack} on ${backend}${variant ? ` [${variant}]` : ''}…`);
+          const t0 = Date.now();
+          try {
+            pages.push(await benchPage(browser, backend, pack, variant));
+          } catch (e) {
+            pages.push({ backend, pack, error: (e as Error).message.split('\n')[0], ...(variant ? { variant } : {}) });
+          }
+          say(`  done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
         }
-        say(`  done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
       }
     }
     if (!process.env.BENCH_SKIP_APP) for (const b of [null, ...backends.filter((b) => b !== 'cpu')]) app.push(...(await appColdStart(browser, appUrls.length ? appUrls : [BASE], b)));

@@ -12,9 +12,11 @@ import { GenerationAbortedError } from '../model/errors.ts';
 import { peapodDecoder } from '../model/generate/peapod-decoder.ts';
 import { generateExplanations, recommendNext } from '../model/generate/recommend.ts';
 import { rankCandidates } from '../model/generate/topn.ts';
+import type { DecoderSession, EncodedDecoder } from '../model/generate/types.ts';
 import type { CollaborativeInput, EncoderOutput, PeapodModel } from '../model/peapod.ts';
 import { PAPER_PROTOCOL } from '../paper-protocol.ts';
 import { BadRequestError } from './errors.ts';
+import { diffCounts, gpuCountsSnapshot, installGpuCounters } from './gpu-counters.ts';
 import type { ByteProgress } from './fetch-progress.ts';
 import { fetchPackSource } from '../model/pack/fetch-source.ts';
 import type { PackSource } from '../model/pack/load.ts';
@@ -32,6 +34,8 @@ import type {
   ExplainResult,
   FileProgress,
   FirstView,
+  GpuCounts,
+  GpuWork,
   InferOptions,
   InferResult,
   MetricsRow,
@@ -62,6 +66,72 @@ function viewKey(o: InferOptions & { target: { kind: 'user' } }, priors: boolean
   return JSON.stringify([o.target.index, [...w.masked].sort((a, b) => a - b), w.n, w.individualOnly, o.constrained, o.evaluation, priors]);
 }
 
+/**
+ * Counts the decoder steps (step and stepAt calls) of every session `dec` starts; everything else
+ * passes through unchanged.
+ */
+function stepCounting(dec: EncodedDecoder): { dec: EncodedDecoder; steps: () => number } {
+  let steps = 0;
+  const countCalls = <T extends object>(target: T, names: readonly PropertyKey[]): T =>
+    new Proxy(target, {
+      get(t, k) {
+        const v: unknown = Reflect.get(t, k, t);
+        if (typeof v !== 'function') return v;
+        const f = v as (...a: unknown[]) => unknown;
+        return names.includes(k)
+          ? (...a: unknown[]) => {
+              steps++;
+              return f.apply(t, a);
+            }
+          : f.bind(t);
+      },
+    });
+  const wrapped = new Proxy(dec, {
+    get(t, k) {
+      if (k === 'startSession') return (): DecoderSession => countCalls(t.startSession(), ['step', 'stepAt']);
+      const v: unknown = Reflect.get(t, k, t);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+    },
+  });
+  return { dec: wrapped, steps: () => steps };
+}
+
+/**
+ * Meters the GPU work of one request on the WebGPU backend: `mark()` snapshots the counts; with no
+ * counters (other backends) every snapshot is null and nothing is reported.
+ */
+class GpuMeter {
+  constructor(private readonly on: boolean) {}
+  mark(): GpuCounts | null {
+    return this.on ? gpuCountsSnapshot() : null;
+  }
+  since(from: GpuCounts | null): GpuCounts | null {
+    const now = this.mark();
+    return from && now ? diffCounts(from, now) : null;
+  }
+  /** Runs `fn` (a decoding loop on `dec`), giving it a step-counting decoder; its work lands in `out`. */
+  async decoding<T>(dec: EncodedDecoder, out: { decoding: GpuCounts | null; steps: number }, fn: (dec: EncodedDecoder) => Promise<T>): Promise<T> {
+    if (!this.on) return fn(dec);
+    const counted = stepCounting(dec);
+    const from = this.mark();
+    try {
+      return await fn(counted.dec);
+    } finally {
+      out.decoding = this.since(from);
+      out.steps = counted.steps();
+    }
+  }
+}
+
+/** Decoding's GPU work, filled in while a request runs. */
+interface WorkDraft {
+  total: GpuCounts | null;
+  decoding: GpuCounts | null;
+  steps: number;
+}
+const draft = (): WorkDraft => ({ total: null, decoding: null, steps: 0 });
+const finished = (d: WorkDraft): GpuWork | null => (d.total && d.decoding ? { total: d.total, decoding: d.decoding, steps: d.steps } : null);
+
 export type ProgressFn = (stage: ProgressStage, files: FileProgress[], done: number, total: number) => void;
 
 interface Resolved {
@@ -80,12 +150,15 @@ export class Engine {
   private readonly model: PeapodModel;
   /** The warm-up's prediction, kept for the one request that follows it. */
   private primed: { key: string; result: InferResult } | null = null;
+  /** GPU work counters (the WebGPU backend only; see gpu-counters.ts). */
+  private readonly gpu: GpuMeter;
 
   constructor(
     private readonly pack: PackContents,
     packId: PackId,
   ) {
     this.model = pack.model;
+    this.gpu = new GpuMeter(installGpuCounters() !== null);
     this.users = new UserDirectory(pack);
     this.profiles = new ProfileCache(pack, this.users);
     const a = pack.arrays;
@@ -225,6 +298,9 @@ export class Engine {
     const usePriors = priors && this.hasPriors;
     if (primed && target.kind === 'user' && primed.key === viewKey({ ...options, target }, usePriors)) return primed.result;
     const t0 = performance.now();
+    const g0 = this.gpu.mark();
+    const seqWork = draft();
+    const topnWork = draft();
     const r = this.resolve(target);
     const whatIfOn = !isDefaultWhatIf(whatIf, this.pack.nDefault);
     const evalView = evaluation && target.kind === 'user' && r.history.length > 1;
@@ -237,6 +313,7 @@ export class Engine {
       let sequential: ScoredItem[] = [];
       // The target only fills collate's label slot; decoding never reads it.
       const seqSample: Sample = { task: 'sequential', user: 0, items: Int32Array.from(history.slice(-MAX_HISTORY)), target: history[history.length - 1]!, template: -1 };
+      const gSeq = this.gpu.mark();
       await this.withEncoded(seqSample, r.userWord, input, async (dec, p, att, enc) => {
         const l = config.composer.promptLength;
         const rows = (await p.array())[0]!;
@@ -247,23 +324,25 @@ export class Engine {
           const mean = neighbours.map((_, j) => weights.reduce((s, h) => s + h[j]!, 0) / weights.length);
           attention = { neighbours, weights, mean };
         }
-        const [res] = await recommendNext(dec, this.pack.tokenizer, { beamWidth: BEAMS, topK: TOP_K, constrained });
+        const [res] = await this.gpu.decoding(dec, seqWork, (d) => recommendNext(d, this.pack.tokenizer, { beamWidth: BEAMS, topK: TOP_K, constrained }));
         sequential = res!.items.map((id, k) => (id === null ? { item: { id: 0, name: '(not an item id)' }, score: res!.scores[k]! } : { item: this.users.item(id), score: res!.scores[k]! }));
         const parts = await this.scoreParts(enc, seqSample, input, sequential.map((s) => s.item.id), usePriors);
         sequential = sequential.map((s, k) => ({ ...s, parts: parts[k]! }));
       }, usePriors);
       if (whatIfOn) withDeltas(sequential, await this.defaultParts(r, seqSample, sequential.map((s) => s.item.id), usePriors));
+      seqWork.total = this.gpu.since(gSeq);
       let topn: InferResult['topn'] = null;
       const negatives = this.pack.arrays.topnNegatives;
       if (target.kind === 'user' && negatives && config.tasks.includes('topn') && r.history.length) {
         // Same candidates in the same order as the pack's evaluation (fixed negatives, seeded per user).
+        const gTopn = this.gpu.mark();
         const real = heldOutTopn(this, target.index, 'test', negatives.subarray(target.index * NEGATIVES, target.index * NEGATIVES + NEGATIVES), ORDER_SEED);
         const ranked = await this.withEncoded(
           real,
           r.userWord,
           input,
           async (dec, _p, _a, enc) => {
-            const res = (await rankCandidates(dec, this.pack.tokenizer, [real.items]))[0]!;
+            const res = (await this.gpu.decoding(dec, topnWork, (d) => rankCandidates(d, this.pack.tokenizer, [real.items])))[0]!;
             const parts = await this.scoreParts(enc, real, input, res.items, usePriors);
             return res.items.map((id, k): ScoredItem => ({ item: this.users.item(id), score: res.scores[k]!, parts: parts[k]! }));
           },
@@ -271,8 +350,13 @@ export class Engine {
         );
         if (whatIfOn) withDeltas(ranked, await this.defaultParts(r, real, ranked.map((s) => s.item.id), usePriors));
         topn = { ranked, positive: real.target };
+        topnWork.total = this.gpu.since(gTopn);
       }
-      return { user: r.user, whatIf: { ...whatIf, n: Math.min(whatIf.n, r.user.neighbours.length) }, attention, prompt, sequential, topn, constrained, evaluation: evalView, priors: usePriors, elapsedMs: performance.now() - t0 };
+      const elapsedMs = performance.now() - t0;
+      const total = this.gpu.since(g0);
+      const nextItem = finished(seqWork);
+      const gpu = total && nextItem ? { gpu: { total, nextItem, topn: finished(topnWork) } } : {};
+      return { user: r.user, whatIf: { ...whatIf, n: Math.min(whatIf.n, r.user.neighbours.length) }, attention, prompt, sequential, topn, constrained, evaluation: evalView, priors: usePriors, elapsedMs, ...gpu };
     } finally {
       if (input) tf.dispose([input.userEmb, input.neighbourEmb, ...(input.neighbourMask ? [input.neighbourMask] : [])]);
     }
@@ -292,11 +376,13 @@ export class Engine {
     let last = '';
     let tokens = 0;
     let stopped = false;
+    const g0 = this.gpu.mark();
+    const work = draft();
     try {
       const sample: Sample = { task: 'explanation', user: 0, item, text: '', template: -1 };
       const res = await this.withEncoded(sample, r.userWord, input, async (dec) => {
         try {
-          return await generateExplanations(dec, this.pack.tokenizer, {
+          return await this.gpu.decoding(dec, work, (d) => generateExplanations(d, this.pack.tokenizer, {
             maxLength: Math.min(maxTokens, PAPER_PROTOCOL.explanation.maxLength),
             noRepeatNgram,
             signal,
@@ -308,7 +394,7 @@ export class Engine {
                 onText(t);
               }
             },
-          });
+          }));
         } catch (e) {
           if (e instanceof GenerationAbortedError) {
             stopped = true;
@@ -319,7 +405,9 @@ export class Engine {
       });
       const text = res ? res[0]!.text : last;
       if (res) tokens = res[0]!.tokens.length;
-      return { text, stopped, reference: this.reference(target.kind === 'user' ? target.index : null, item), item: this.users.item(item), tokens };
+      work.total = this.gpu.since(g0);
+      const gpu = finished(work);
+      return { text, stopped, reference: this.reference(target.kind === 'user' ? target.index : null, item), item: this.users.item(item), tokens, ...(gpu ? { gpu } : {}) };
     } finally {
       if (input) tf.dispose([input.userEmb, input.neighbourEmb, ...(input.neighbourMask ? [input.neighbourMask] : [])]);
     }

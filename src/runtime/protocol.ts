@@ -145,6 +145,32 @@ export interface ScoredItem {
   parts?: ScoreParts | null;
 }
 
+/**
+ * GPU work counted on the WebGPU backend (runtime/gpu-counters.ts). The counts depend on the code
+ * and the shapes, not on the hardware: a software adapter gives the same numbers as a real GPU.
+ */
+export interface GpuCounts {
+  /** Compute dispatches (one per TF.js WebGPU program run). */
+  dispatches: number;
+  /** Host -> GPU data uploads (a tensor's values on its first use on the GPU, non-uniform buffer writes). */
+  uploads: number;
+  uploadBytes: number;
+  /** Uniform-buffer writes (TF.js writes one per dispatch); not counted as uploads. */
+  uniformWrites: number;
+  /** GPU -> host reads (each `data()` of a tensor on the GPU). */
+  readbacks: number;
+  readbackBytes: number;
+}
+
+/** One part of a request: all its GPU work, and that of its decoding loop over `steps` decoder steps. */
+export interface GpuWork {
+  total: GpuCounts;
+  /** The decoding loop alone (beam search, ranking or greedy search), encoder excluded. */
+  decoding: GpuCounts;
+  /** Decoder steps the loop ran (0 when it scores whole sequences at once, as top-n ranking does). */
+  steps: number;
+}
+
 export interface InferResult {
   user: UserInfo;
   whatIf: WhatIf;
@@ -159,6 +185,8 @@ export interface InferResult {
   /** Whether the pack's output priors were added to the T5's logits (false: T5 only, or a pack without priors). Absent in precomputed examples: true. */
   priors?: boolean;
   elapsedMs: number;
+  /** On the WebGPU backend only: the request's GPU work, in all and per task shown. */
+  gpu?: { total: GpuCounts; nextItem: GpuWork; topn: GpuWork | null };
 }
 
 export interface PackSummary {
@@ -248,6 +276,8 @@ export interface ExplainResult {
   reference: string | null;
   item: ItemRef;
   tokens: number;
+  /** On the WebGPU backend only: the explanation's GPU work (steps: decoder steps run). */
+  gpu?: GpuWork;
 }
 
 export interface EvaluateResult {

@@ -6,6 +6,7 @@ import { useShallow } from 'zustand/react/shallow';
 import type { InferResult, ItemRef } from '../../runtime/protocol.ts';
 import { useApp } from '../store/index.ts';
 import { trainingTextNote } from '../lib/training-note.ts';
+import { GpuWorkLine } from './GpuWorkLine.tsx';
 
 export function ExplanationPanel({ view }: { view: InferResult }) {
   const { explanation, ready, hasTask, hasRefs, noRepeat, note } = useApp(
@@ -76,6 +77,7 @@ export function ExplanationPanel({ view }: { view: InferResult }) {
           <p className="small muted" data-testid="explanation-status">
             {explanation.streaming ? `streaming… ${explanation.tokens} tokens` : explanation.stopped ? `stopped after ${explanation.tokens} tokens` : `done, ${explanation.tokens} tokens`}
           </p>
+          {!explanation.streaming && <GpuWorkLine total={explanation.gpu?.total} part={explanation.gpu} label="Explanation" testId="gpu-work-explanation" />}
         </>
       )}
     </div>

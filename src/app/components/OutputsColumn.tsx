@@ -9,6 +9,7 @@ import { describeChange, diffRanking, type RankChange } from '../lib/rank-diff.t
 import { barScale, barSegments, describeParts, movedSummary, PART_COLOURS, PART_LABELS, PART_NAMES, type BarScale, type PartName } from '../lib/score-parts.ts';
 import { useApp } from '../store/index.ts';
 import { ExplanationPanel } from './ExplanationPanel.tsx';
+import { GpuWorkLine } from './GpuWorkLine.tsx';
 import type { ViewTask } from '../lib/url-state.ts';
 
 const TABS: { id: ViewTask; label: string }[] = [
@@ -201,6 +202,7 @@ export function OutputsColumn({ view, preview = false }: { view: InferResult | n
           <WhatIfLog />
           <PartsMoved rows={view.sequential} />
           <Ranked items={view.sequential} testItem={testItem} changes={seqChanges?.changes ?? null} testId="sequential-results" />
+          <GpuWorkLine total={view.gpu?.total} part={view.gpu?.nextItem} label="Next item" ms={view.elapsedMs} />
           {seqChanges && seqChanges.dropped.length > 0 && (
             <p className="small" data-testid="dropped">
               Dropped out of the top-10 (against the unmodified user):{' '}
@@ -228,6 +230,7 @@ export function OutputsColumn({ view, preview = false }: { view: InferResult | n
               <PartsLegend view={view} />
               <PartsMoved rows={view.topn.ranked} />
               <Ranked items={view.topn.ranked} testItem={view.topn.positive} changes={null} testId="topn-results" />
+              <GpuWorkLine total={view.gpu?.total} part={view.gpu?.topn} label="Top-n" ms={view.elapsedMs} />
             </>
           ) : (
             <p className="muted">Top-n needs a pack user with fixed test negatives.</p>

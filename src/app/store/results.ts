@@ -122,7 +122,7 @@ export const resultsSlice: Slice<ResultsSlice> = (set, get) => {
           const r = await stream.result;
           const e = get().explanation;
           if (!ticket.live() || !e) return;
-          const final = e.stopped ? { reference: r.reference } : { text: r.text, stopped: r.stopped, reference: r.reference, tokens: r.tokens };
+          const final = e.stopped ? { reference: r.reference, gpu: r.gpu } : { text: r.text, stopped: r.stopped, reference: r.reference, tokens: r.tokens, gpu: r.gpu };
           set({ explanation: { ...e, ...final, streaming: false } });
         } catch (err) {
           if (!ticket.live() || get().reportWorkerError(err, engine, 'request')) return;

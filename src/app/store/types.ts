@@ -6,6 +6,7 @@ import type {
   BackendName,
   ExampleView,
   FileProgress,
+  GpuWork,
   InferResult,
   ItemRef,
   MetricsRow,
@@ -111,6 +112,8 @@ export interface ExplanationState {
   stopped: boolean;
   reference: string | null;
   tokens: number;
+  /** The finished explanation's GPU work (WebGPU backend only). */
+  gpu?: GpuWork;
 }
 
 export interface ResultsSlice {
