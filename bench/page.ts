@@ -3,7 +3,8 @@
 // code as the app's worker, on the page's main thread so timings are not blurred by messaging.
 // It must not be imported by the app.
 import * as tf from '@tensorflow/tfjs-core';
-import { chooseBackend, parseBackendName } from '../src/runtime/backend.ts';
+import { chooseBackend, parseBackendName, requestWasmThreads, wasmThreading } from '../src/runtime/backend.ts';
+import { parseThreadsParam } from '../src/runtime/wasm-threads.ts';
 import { fetchPackSource } from '../src/model/pack/fetch-source.ts';
 import type { PackSource } from '../src/model/pack/load.ts';
 import { openPack } from '../src/runtime/pack-source.ts';
@@ -155,8 +156,15 @@ async function run(): Promise<Timings> {
   const variant = q.get('variant');
   const r: Timings = { backendRequested: backendName, pack: packParam, userAgent: navigator.userAgent, ...(variant ? { variant } : {}), ...waited };
 
+  // ?threads=N: the WASM backend's thread count (1: the single-threaded build); absent: one per core.
+  requestWasmThreads(parseThreadsParam(q.get('threads')));
   const tBackend = performance.now();
   const decision = await chooseBackend(backendName);
+  const threading = decision.backend === 'wasm' ? wasmThreading() : null;
+  if (threading) {
+    r.wasmThreads = threading.threads;
+    r.wasmThreadsReason = threading.reason;
+  }
   r.backend = decision.backend;
   r.backendProbeMs = performance.now() - tBackend;
   r.adapter = `${decision.adapter.vendor} ${decision.adapter.architecture} ${decision.adapter.description}`.trim() || 'none';
@@ -328,6 +336,8 @@ async function run(): Promise<Timings> {
     r.encoderProfileMs = Object.fromEntries([...byKernel].sort((x, y) => y[1] - x[1]).slice(0, 15));
   }
   r.encoderGflops = encFlops / (encMs * 1e6);
+  // Per core used, to set against native code on one core (the WASM backend's threads; 1 elsewhere).
+  if (threading) r.encoderGflopsPerThread = r.encoderGflops / threading.threads;
   if (!stepOnly) {
     r.encoderEfficiency = r.encoderGflops / (r.bestMatmulGflops as number);
     // Above 100% a timing is wrong (work outside the clock, or a matmul timed on its latency): flag it.
