@@ -60,8 +60,9 @@ export default defineConfig({
   build: {
     target: 'es2022',
     chunkSizeWarningLimit: 4096,
-    // bench.html is the benchmark page driven by `npm run bench`; it ships with the build so the
-    // benchmark measures the same bundle people get.
-    rollupOptions: { input: { main: 'index.html', bench: 'bench.html' } },
+    // bench.html is the benchmark page driven by `npm run bench` and kernel-check.html the fused WebGPU
+    // kernel check driven by e2e/fused-kernels.spec.ts; both ship with the build so they measure and
+    // check the same bundle people get.
+    rollupOptions: { input: { main: 'index.html', bench: 'bench.html', kernelCheck: 'kernel-check.html' } },
   },
 });

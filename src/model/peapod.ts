@@ -10,6 +10,8 @@ import { gatherRows, tableRows, tidyObject } from './t5/layers.ts';
 import { paddingMaskBias } from './t5/position-bias.ts';
 import { crossAttentionMemory, crossHeadWeights, decoderStack, decoderStep, encoderStack, foldCrossMemory, outputLogits, outputLogitsAt, shouldFoldCrossMemory, t5Weights, type CrossHeadWeights, type FoldedCrossMemory, type T5Weights } from './t5/stacks.ts';
 import type { PeapodConfig, TaskName } from './types.ts';
+import { FusedT5, fusedSupports } from './webgpu/fused-t5.ts';
+import type { DecoderSession } from './generate/types.ts';
 import { atomicItemRows, repeatFeatures, transitionFeatures, transitionTableFromHistories, type ItemTokenSource, type TransitionTable } from './transitions.ts';
 
 export { ModelConfigError, ModelInputError } from './t5/config.ts';
@@ -155,6 +157,8 @@ export class PeapodModel {
   private outputKernel: { source: object; kernel: tf.Tensor2D } | null = null;
   /** Cross-attention q/o head slices for folding (expandSingle), with the weights' dataIds they came from. */
   private crossHeadCache: { sources: object[]; heads: CrossHeadWeights } | null = null;
+  /** The fused WebGPU kernels over these weights, with the head tensor they were built for. */
+  private fusedCache: { sources: object[]; t5: FusedT5 } | null = null;
 
   constructor(config: PeapodConfig, params: ParamMap) {
     validatePeapodConfig(config);
@@ -277,10 +281,47 @@ export class PeapodModel {
         mask = tf.concat([tf.ones([b, prompt.shape[1]]), mask], 1);
       }
       const causal = batch.task !== undefined && (this.config.causalTasks ?? []).includes(batch.task);
-      const hidden = encoderStack(this.weights.encoder, c, embeds, mask, training, causal);
+      const fused = training ? null : this.fused();
+      const hidden = fused && embeds.shape[1] <= fused.maxMemory ? fused.encoder(embeds, mask, causal) : encoderStack(this.weights.encoder, c, embeds, mask, training, causal);
       // A fresh mask tensor even without a prompt, so the caller can always dispose both outputs.
       return { hidden, mask: mask === batch.attentionMask ? tf.clone(mask) : mask, prior: prior ? tf.clone(prior) : null };
     });
+  }
+
+  /**
+   * The fused WebGPU kernels (webgpu/fused-t5.ts) over this model's weights, when they run here: the
+   * active backend is webgpu, their switch is on and the config fits them. Otherwise null, and the
+   * unfused ops of t5/stacks.ts run (the reference the fused kernels are checked against).
+   */
+  fused(): FusedT5 | null {
+    const c = this.config.t5;
+    if (!FusedT5.active() || !fusedSupports(c)) return null;
+    const head = this.weights.lmHead ?? this.tiedOutputKernel();
+    if (!head) return null;
+    // The fused kernels keep tables derived from the weights (the position biases by distance): rebuilt
+    // when training swaps a tensor they come from.
+    const sources = [head, this.weights.encoder.positionTable, this.weights.decoder.positionTable].map((t) => t.dataId);
+    if (!this.fusedCache || this.fusedCache.sources.some((d, i) => d !== sources[i])) {
+      this.fusedCache?.t5.dispose();
+      this.fusedCache = { sources, t5: new FusedT5(this.weights, c, head, this.weights.lmHead ? 1 : c.dModel ** -0.5) };
+    }
+    return this.fusedCache.t5;
+  }
+
+  /**
+   * A cached decoding session on the fused kernels for `enc` (which stays the caller's), or null where
+   * they do not run (see fused()) or the input is longer than they hold. Same results as the session
+   * over startDecoding / decodeStep, up to float rounding.
+   */
+  fusedSession(enc: EncoderOutput): (DecoderSession & Pick<import('./webgpu/fused-t5.ts').FusedDecoderSession, 'stepTopK'>) | null {
+    const f = this.fused();
+    if (!f || enc.hidden.shape[1] > f.maxMemory) return null;
+    const endOfId = enc.prior ? this.endOfIdRow() : null;
+    try {
+      return f.session({ hidden: enc.hidden, mask: enc.mask, prior: enc.prior ?? null, endOfId });
+    } finally {
+      endOfId?.dispose();
+    }
   }
 
   /** Computes every decoder layer's cross-attention keys/values once. `enc` stays owned by the caller. */
@@ -450,6 +491,8 @@ export class PeapodModel {
 
   /** Frees the model's own inference caches (not the weights, which belong to the caller). */
   dispose(): void {
+    this.fusedCache?.t5.dispose();
+    this.fusedCache = null;
     this.outputKernel?.kernel.dispose();
     this.outputKernel = null;
     this.disposeCrossHeads();

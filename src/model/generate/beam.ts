@@ -84,6 +84,13 @@ function checkLogits(logits: tf.Tensor, rows: number, vocab: number, step: numbe
   }
 }
 
+function checkTopK(packed: tf.Tensor, rows: number, k: number, step: number): void {
+  if (packed.rank !== 2 || packed.shape[0] !== rows || packed.shape[1] !== 2 * k) {
+    packed.dispose();
+    throw new GenerationInputError(`decoder step ${step} returned top-k of shape [${packed.shape.join(', ')}]; expected [${rows}, ${2 * k}].`);
+  }
+}
+
 function hypothesis(tokens: number[], logProb: number, finished: boolean, alpha: number): Hypothesis {
   const length = tokens.length + (finished ? 1 : 0);
   return { tokens: Int32Array.from(tokens), logProb, score: alpha === 0 ? logProb : logProb / Math.max(length, 1) ** alpha, finished };
@@ -144,9 +151,11 @@ async function runBeamSearch(session: DecoderSession, opts: BeamSearchOptions): 
     const R = rowBeams.length;
     if (R === 0) break;
     const input = Int32Array.from(rowBeams, (bm) => (bm.tokens.length ? bm.tokens[bm.tokens.length - 1]! : start));
-    const logits = session.step(input);
-    checkLogits(logits, R, V, step);
     const eosBanned = step < minLength;
+    const fusedTop = selection === 'tf' && session.stepTopK ? session.stepTopK(input, K, { eos, banned: eosBanned }) : null;
+    const logits = fusedTop ?? session.step(input);
+    if (fusedTop) checkTopK(fusedTop, R, K, step);
+    else checkLogits(logits, R, V, step);
 
     // Per-row candidate lists: either full logit rows or their top-K. log p = logit - logsumexp(row):
     // the top-K of a row's logits are the top-K of its log-probs, so no [R, V] log-softmax tensor is
@@ -164,14 +173,14 @@ async function runBeamSearch(session: DecoderSession, opts: BeamSearchOptions): 
         lse.dispose();
       }
     } else {
-      const packed = tf.tidy(() => {
+      const packed = fusedTop ?? tf.tidy(() => {
         const lse = tf.logSumExp(logits, 1, true);
         const ranked = eosBanned ? tf.add(logits, eosBanMask(V, eos)) : logits;
         const { values, indices } = tf.topk(ranked, K, true);
         // One read-back: log-probs and indices side by side (indices < 2^24 are exact in float32).
         return tf.concat([tf.sub(values, lse), tf.cast(indices, 'float32')], 1);
       });
-      logits.dispose();
+      if (!fusedTop) logits.dispose();
       const data = (await packed.data()) as Float32Array;
       packed.dispose();
       topVals = new Float32Array(R * K);
@@ -333,9 +342,11 @@ async function runGreedy(session: DecoderSession, opts: DecodeOptions): Promise<
   for (let step = 0; step < opts.maxLength && active.length; step++) {
     if (opts.signal?.aborted) throw new GenerationAbortedError(step);
     const input = Int32Array.from(active, (b) => (tokens[b]!.length ? tokens[b]![tokens[b]!.length - 1]! : start));
-    const logits = session.step(input);
-    checkLogits(logits, active.length, V, step);
     const eosBanned = step < minLength;
+    const fusedTop = !constraint && session.stepTopK ? session.stepTopK(input, 1, { eos, banned: eosBanned }) : null;
+    const logits = fusedTop ?? session.step(input);
+    if (fusedTop) checkTopK(fusedTop, active.length, 1, step);
+    else checkLogits(logits, active.length, V, step);
     const picked: { token: number; lp: number }[] = [];
     if (constraint) {
       const lse = tf.tidy(() => tf.logSumExp(logits, 1));
@@ -361,13 +372,13 @@ async function runGreedy(session: DecoderSession, opts: DecodeOptions): Promise<
         picked.push({ token: best, lp: bestLp - lseData[r]! });
       });
     } else {
-      const packed = tf.tidy(() => {
+      const packed = fusedTop ?? tf.tidy(() => {
         const lse = tf.logSumExp(logits, 1, true);
         const ranked = eosBanned ? tf.add(logits, eosBanMask(V, eos)) : logits;
         const { values, indices } = tf.topk(ranked, 1, true);
         return tf.concat([tf.sub(values, lse), tf.cast(indices, 'float32')], 1);
       });
-      logits.dispose();
+      if (!fusedTop) logits.dispose();
       const data = (await packed.data()) as Float32Array;
       packed.dispose();
       active.forEach((_, r) => picked.push({ token: data[r * 2 + 1]!, lp: data[r * 2]! }));

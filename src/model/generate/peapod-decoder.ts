@@ -70,7 +70,8 @@ export function peapodDecoder(model: PeapodModel, enc: EncoderOutput): EncodedDe
   return {
     batchSize: enc.hidden.shape[0],
     vocabSize: model.config.t5.vocabSize,
-    startSession: () => new PeapodSession(model, enc),
+    // On webgpu the fused kernels decode (same results, a few dispatches per layer); elsewhere the ops.
+    startSession: () => model.fusedSession(enc) ?? new PeapodSession(model, enc),
     teacherForced(exampleOf: Int32Array, decoderInputs: Int32Array, length: number): tf.Tensor3D {
       return tf.tidy(() => {
         const rows = tf.tensor1d(exampleOf, 'int32');

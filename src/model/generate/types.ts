@@ -22,6 +22,13 @@ export interface DecoderSession {
    * one row, or that score over a restricted set by their own choice.
    */
   stepAt?(tokens: Int32Array, outputIds: Int32Array): tf.Tensor2D;
+  /**
+   * Optional: like step, but returns per row the k best tokens as [rows, 2k]: their log-probabilities
+   * (log-softmax over the whole vocabulary), then their ids as floats; ties rank the lower id first.
+   * With `ban.banned`, token `ban.eos` ranks with -1e9 added to its logit. For sessions that can do
+   * this in one pass on the device (the fused WebGPU kernels); beam search otherwise builds it from step.
+   */
+  stepTopK?(tokens: Int32Array, k: number, ban: { eos: number; banned: boolean }): tf.Tensor2D;
   /** Row i of the new state is row `rows[i]` of the current state. */
   reorder(rows: Int32Array): void;
   dispose(): void;
