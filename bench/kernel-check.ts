@@ -264,6 +264,8 @@ interface PackRun {
   topnItems: number[][];
   topnScores: number[][];
   counts?: { nextItem: Counts; topn: Counts; steps: number };
+  /** One cached beam step of 20 rows (after the first), its top-k read back: what it took on webgpu. */
+  step?: Counts & { layers: number };
 }
 
 /** Next-item (beam 20, top 10) and top-n 100 for a few users of a shipped pack, on the active backend. */
@@ -309,6 +311,24 @@ async function packRun(packUrl: string, users: number[], count: boolean): Promis
       const c1 = await counted(next);
       const c2 = await counted(topn);
       run.counts = { nextItem: c1.counts, topn: c2.counts, steps: top.hypotheses[0]?.tokens.length ?? 0 };
+      // A beam step in isolation: step 0 on the start token, 20 beams, then one counted step.
+      run.step = await withEncoded(seq, async (dec) => {
+        const session = dec.startSession();
+        try {
+          const first = session.step(Int32Array.of(pack.tokenizer.padId));
+          first.dispose();
+          session.reorder(new Int32Array(20));
+          const tokens = Int32Array.from(top.hypotheses.slice(0, 10).flatMap((h) => [h.tokens[0]!, h.tokens[0]!]));
+          const { counts } = await counted(async () => {
+            const out = session.stepTopK ? session.stepTopK(tokens, 40, { eos: pack.tokenizer.eosId, banned: false }) : session.step(tokens);
+            await out.data();
+            out.dispose();
+          });
+          return { ...counts, layers: model.config.t5.numDecoderLayers };
+        } finally {
+          session.dispose();
+        }
+      });
     }
   }
   pack.dispose();
@@ -327,13 +347,14 @@ async function main(): Promise<void> {
   log(`kernels: ${JSON.stringify(kernels)}`);
   const models = await modelChecks();
   log(`models: ${JSON.stringify(models)}`);
-  const packsOut: Record<string, { webgpu: PackRun; unfused: PackRun; wasm: PackRun }> = {};
+  const packsOut: Record<string, { webgpu: PackRun; unfused: PackRun | null; wasm: PackRun }> = {};
   for (const name of packs) {
     const url = new URL(`models/${name}/`, base).href;
     tf.env().set(FUSED_FLAG, true);
     const webgpu = await packRun(url, users, true);
+    // ?unfused=1 also runs the pack on the unfused WebGPU ops (slow on a software adapter).
     tf.env().set(FUSED_FLAG, false);
-    const unfused = await packRun(url, users, true);
+    const unfused = q.get('unfused') === '1' ? await packRun(url, users, true) : null;
     tf.env().set(FUSED_FLAG, true);
     if ((await chooseBackend('wasm')).backend !== 'wasm') throw new Error('wasm did not start');
     const wasm = await packRun(url, users, false);

@@ -15,6 +15,7 @@ import type { DecoderSession } from '../src/model/generate/types.ts';
 import { cachedItemTrie, generateExplanations, recommendNext } from '../src/model/generate/recommend.ts';
 import { rankCandidates } from '../src/model/generate/topn.ts';
 import { registerWasmMatmulFix, wasmMatmulFixActive } from '../src/model/wasm-kernels.ts';
+import { FUSED_FLAG } from '../src/model/webgpu/ops.ts';
 import { crossKvFlops, decoderStepFlops, encoderFlops, foldCrossFlops } from '../src/model/flops.ts';
 import { shouldFoldCrossMemory } from '../src/model/t5/stacks.ts';
 import { countGpuWork, finishGpuWork, installGpuCounters, type GpuCounts } from '../src/runtime/gpu-counters.ts';
@@ -172,6 +173,9 @@ async function run(): Promise<Timings> {
   if (decision.backend !== backendName) throw new Error(`backend ${backendName} did not start (${decision.failures.map((f) => f.error).join('; ')})`);
   if (decision.backend === 'wasm' && fix) registerWasmMatmulFix();
   r.wasmMatmulFix = decision.backend === 'wasm' && wasmMatmulFixActive();
+  // ?fused=0: the unfused TensorFlow.js ops instead of the fused WebGPU kernels (the before/after pair).
+  if (q.get('fused') === '0') tf.env().set(FUSED_FLAG, false);
+  r.fusedKernels = decision.backend === 'webgpu' && tf.env().getBool(FUSED_FLAG);
   // On WebGPU: count dispatches, uploads, uniform writes and readbacks (gpu-counters.ts); every
   // timing below also waits for the GPU to finish (timeIt, finishGpuWork).
   const gpuCounted = installGpuCounters() !== null;

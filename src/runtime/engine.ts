@@ -264,11 +264,16 @@ export class Engine {
     if (items.length === 0) return [];
     const tok = this.pack.tokenizer;
     const columns = Int32Array.from(items, (id) => (id > 0 ? tok.itemTokens(id)[0]! : tok.eosId));
-    const cache = this.model.startDecoding({ hidden: enc.hidden, mask: enc.mask, prior: null });
-    const step = this.model.decodeStep(cache, Int32Array.of(tok.padId), columns);
-    this.model.disposeCache(step.cache);
-    const t5 = (await step.logits.data()) as Float32Array;
-    step.logits.dispose();
+    // The decoder session (fused kernels on webgpu) without the prior: the T5's own logits.
+    const session = peapodDecoder(this.model, { hidden: enc.hidden, mask: enc.mask, prior: null }).startSession();
+    let logits: tf.Tensor2D;
+    try {
+      logits = session.stepAt ? session.stepAt(Int32Array.of(tok.padId), columns) : tf.tidy(() => tf.gather(session.step(Int32Array.of(tok.padId)), tf.tensor1d(columns, 'int32'), 1));
+    } finally {
+      session.dispose();
+    }
+    const t5 = (await logits.data()) as Float32Array;
+    logits.dispose();
     let cf: Float32Array | null = null;
     let seq: Float32Array | null = null;
     if (priors) {
