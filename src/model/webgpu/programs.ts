@@ -432,15 +432,32 @@ fn main(index : i32) {
   var s = 0.0;
   for (var c = li; c < V; c += WG) { s += exp(logits[base + c] - mx); }
   let lse = mx + log(wgSum(s));
-  var pv = 3.0e38;
-  var pi = -1;
+  // Each thread keeps the best K of its own columns, sorted (ties: the lower id first, as columns come
+  // in increasing order); then K rounds each take the best head of the WG lists.
+  var lv : array<f32, K>;
+  var lix : array<i32, K>;
+  var cnt = 0;
+  for (var c = li; c < V; c += WG) {
+    let v = ranked(base, c);
+    if (cnt < K || v > lv[K - 1]) {
+      var j = min(cnt, K - 1);
+      while (j > 0 && lv[j - 1] < v) {
+        lv[j] = lv[j - 1];
+        lix[j] = lix[j - 1];
+        j--;
+      }
+      lv[j] = v;
+      lix[j] = c;
+      cnt = min(cnt + 1, K);
+    }
+  }
+  var ptr = 0;
   for (var k = 0; k < K; k++) {
     var bv = -3.4e38;
     var bi = 2147483647;
-    for (var c = li; c < V; c += WG) {
-      let v = ranked(base, c);
-      let after = v < pv || (v == pv && c > pi);
-      if (after && (v > bv || (v == bv && c < bi))) { bv = v; bi = c; }
+    if (ptr < cnt) {
+      bv = lv[ptr];
+      bi = lix[ptr];
     }
     red[li] = bv;
     ri[li] = bi;
@@ -453,12 +470,13 @@ fn main(index : i32) {
       }
       workgroupBarrier();
     }
-    pv = red[0];
-    pi = ri[0];
+    let wv = red[0];
+    let wi = ri[0];
     if (li == 0) {
-      result[r * 2 * K + k] = pv - lse;
-      result[r * 2 * K + K + k] = f32(pi);
+      result[r * 2 * K + k] = wv - lse;
+      result[r * 2 * K + K + k] = f32(wi);
     }
+    if (ptr < cnt && lix[ptr] == wi) { ptr++; }
     workgroupBarrier();
   }
 }
