@@ -21,7 +21,7 @@ test('no 404 (favicon) or console error on load; the probe timings open from a t
   await expect(page.getByTestId('backend-reason')).toBeVisible();
   await probe.locator('summary').click();
   await expect(page.getByTestId('backend-timing')).toBeVisible();
-  await expect(page.getByTestId('backend-timing')).toHaveText(/^probe \d+ ms \(adapter \d+, memory \d+, failed \d+, smoke \d+\) \+ \w+ start \d+ ms$/);
+  await expect(page.getByTestId('backend-timing')).toHaveText(/^probe \d+ ms \(adapter \d+, memory \d+, failed \d+, smoke \d+\) \+ \w+ start \d+ ms( \(.+\))?$/);
   expect(failed).toEqual([]);
   expect(errors).toEqual([]);
 });

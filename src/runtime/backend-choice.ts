@@ -1,8 +1,10 @@
 // The backend decision, without tfjs: which backends to try in which order, the remembered choice
 // (tried first, dropped when it fails, never written for a forced choice), the time-boxed adapter
-// probe, the model-size rule, the background retry for an adapter that answers late, the timing
-// split and the sentence the header shows. Starting a backend is the caller's (backend.ts passes
-// tfjs's setBackend + a smoke test); this module must not import tfjs.
+// probe, the measured comparison of WebGPU and WASM for the pack (hardware adapter only, inside the
+// probing budget; the model-size rule when it does not fit), the background retry for an adapter
+// that answers late, the timing split and the sentence the header shows. Starting a backend and
+// timing the workload are the caller's (backend.ts passes tfjs's setBackend + a smoke test and
+// backend-measure.ts's decoder step); this module must not import tfjs.
 import { decoderStepFlops, encoderFlops } from '../model/flops.ts';
 import type { T5Config } from '../model/types.ts';
 import { formatWhen, memoryKey, readRemembered, type AdapterFacts, type ChoiceStore, type RememberedChoice, type SizeClass } from './backend-memory.ts';
@@ -12,6 +14,14 @@ export type { AdapterFacts, SizeClass } from './backend-memory.ts';
 
 /** A hung requestAdapter() must not stall the app; past this it counts as "no adapter". */
 export const ADAPTER_TIMEOUT_MS = 250;
+
+/**
+ * Probing (everything but the chosen backend's own start) must stay within this. With a hardware
+ * adapter the WebGPU-vs-WASM measurement has to fit in it, counted from the start of the choice
+ * (the adapter request) and excluding only the start of the backend the model-size rule would have
+ * picked, which is paid whatever the outcome; past it the rule decides.
+ */
+export const PROBE_BUDGET_MS = 300;
 
 export interface StartOutcome {
   /** null when the backend started and passed its smoke test. */
@@ -30,12 +40,35 @@ export interface BackendEnv {
    * remembered late-adapter webgpu fails to start (its first request answered null again).
    */
   awaitHardwareAdapter?(): Promise<boolean>;
+  /**
+   * Times one decoder step shaped like `step` on `name` (already started; the measurer makes it the
+   * active backend), warm, waiting for the result to be read back. Resolves ms per step, or null
+   * when `allowanceMs` ran out first; throws when the workload fails on that backend. Absent: no
+   * measuring, the model-size rule decides.
+   */
+  measure?(name: MeasuredBackend, step: StepShape, allowanceMs: number): Promise<number | null>;
+}
+
+/** The two backends the measured choice compares. */
+export type MeasuredBackend = 'webgpu' | 'wasm';
+
+/** The shape of the pack's cached decoder step, which the measurement reproduces with stand-in weights. */
+export interface StepShape {
+  dModel: number;
+  dKv: number;
+  numHeads: number;
+  dFf: number;
+  numDecoderLayers: number;
+  vocabSize: number;
+  gated: boolean;
 }
 
 /** The model's size, as the automatic choice sees it. */
 export interface ModelSize {
   /** One encoder token plus one cached decoder step (output head included), in MFLOP (src/model/flops.ts). */
   mflopsPerToken: number;
+  /** The decoder step's shape (absent: nothing to measure, the size rule alone decides). */
+  step?: StepShape;
 }
 
 /**
@@ -48,7 +81,15 @@ export interface ModelSize {
 export const SMALL_MODEL_MFLOPS_PER_TOKEN = 8;
 
 export function modelSizeOf(c: T5Config): ModelSize {
-  return { mflopsPerToken: (encoderFlops(c, 1) + decoderStepFlops(c, 0, 1, true)) / 1e6 };
+  return {
+    mflopsPerToken: (encoderFlops(c, 1) + decoderStepFlops(c, 0, 1, true)) / 1e6,
+    step: { dModel: c.dModel, dKv: c.dKv, numHeads: c.numHeads, dFf: c.dFf, numDecoderLayers: c.numDecoderLayers, vocabSize: c.vocabSize, gated: c.feedForward === 'gated-gelu' },
+  };
+}
+
+/** What a measured choice depends on besides the adapter: part of the memory's key. */
+export function stepKey(s: StepShape): string {
+  return `step d${s.dModel} h${s.numHeads}x${s.dKv} ff${s.dFf}${s.gated ? ' gated' : ''} L${s.numDecoderLayers} V${s.vocabSize}`;
 }
 
 const T5_NUMBERS = ['vocabSize', 'dModel', 'dKv', 'numHeads', 'dFf', 'numEncoderLayers', 'numDecoderLayers'] as const;
@@ -81,6 +122,14 @@ export interface ChoiceOptions {
   tfjsVersion: string;
   /** The pack's size; null/absent = unknown (a hardware adapter then always means webgpu). */
   model?: ModelSize | null;
+  /** Probing budget (default PROBE_BUDGET_MS); other values only through the test hook. */
+  probeBudgetMs?: number;
+}
+
+/** What the measured comparison found (ms per decoder step); null = not measured or cut short. */
+export interface Measured {
+  webgpuMs: number | null;
+  wasmMs: number | null;
 }
 
 export interface BackendDecision {
@@ -96,6 +145,8 @@ export interface BackendDecision {
   timing: BackendTiming;
   /** When the remembered choice that was used had been decided; null after a full probe. */
   remembered: { at: number } | null;
+  /** The numbers of this visit's measured comparison; absent when none ran. */
+  measured?: Measured;
 }
 
 const NO_ADAPTER: AdapterFacts = { present: false, isFallbackAdapter: false, vendor: '', architecture: '', description: '' };
@@ -139,6 +190,49 @@ export async function probeAdapterWith(gpu: GpuLike | undefined, timeoutMs = ADA
 const isHardware = (a: AdapterFacts) => a.present && !a.isFallbackAdapter;
 
 /**
+ * With that hook the adapter request gets this long instead of ADAPTER_TIMEOUT_MS: on a busy machine
+ * SwiftShader's answer can miss the start-up box, and the test must see an adapter every time.
+ */
+export const TEST_HOOK_ADAPTER_TIMEOUT_MS = 5000;
+
+/**
+ * The test hook `?adapterAsHardware=1`: a software (fallback) adapter is treated as hardware, so the
+ * measured choice runs on SwiftShader in the e2e tests. Never used otherwise: a software adapter is
+ * 30-100x slower than WASM and is not worth measuring.
+ */
+
+export function asHardwareForTest(a: AdapterFacts): AdapterFacts {
+  return a.present && a.isFallbackAdapter ? { ...a, isFallbackAdapter: false, asHardwareForTest: true } : a;
+}
+
+const LABEL: Record<MeasuredBackend, string> = { webgpu: 'WebGPU', wasm: 'WASM' };
+
+/** "3.14", "31.4", "314": at least three significant digits, monotonic (a < b never prints a > b). */
+export function formatStepMs(ms: number): string {
+  return ms < 10 ? ms.toFixed(2) : ms < 100 ? ms.toFixed(1) : ms.toFixed(0);
+}
+
+/** The header's sentence for a measured choice (remembered with it, so a reload says the same). */
+export function explainMeasured(chosen: BackendName, m: Measured, adapter: AdapterFacts, problem: MeasureProblem | null, budgetMs: number, failures: BackendDecision['failures'], model: ModelSize | null): string {
+  const failed = failures.length ? ` (${failures.map((f) => f.backend).join(', ')} failed to start)` : '';
+  const hook = adapter.asHardwareForTest ? ' The software adapter was measured as if it were hardware (test hook ?adapterAsHardware=1).' : '';
+  const name = LABEL[chosen as MeasuredBackend] ?? chosen;
+  if (problem?.kind === 'budget') {
+    const got = (['webgpu', 'wasm'] as const).filter((b) => m[`${b}Ms`] !== null).map((b) => `${LABEL[b]} ${formatStepMs(m[`${b}Ms`]!)} ms`);
+    return `Measuring WebGPU against WASM for this pack did not fit the ${budgetMs} ms probing budget (${got.length ? `measured only ${got.join(', ')} per decoder step` : 'nothing measured'}); the model-size rule decided and the next visit measures again: ${explain(chosen, adapter, false, failures, 'url', model)}${hook}`;
+  }
+  if (problem?.kind === 'error') {
+    const other = problem.backend === 'webgpu' ? 'wasm' : 'webgpu';
+    const otherMs = m[`${other}Ms`];
+    return `Measuring ${LABEL[problem.backend]} for this pack failed (${problem.message})${otherMs !== null ? `; ${LABEL[other]} took ${formatStepMs(otherMs)} ms per decoder step` : ''}; ${name} chosen${failed}.${hook}`;
+  }
+  return `Measured for this pack: WebGPU ${formatStepMs(m.webgpuMs!)} ms vs WASM ${formatStepMs(m.wasmMs!)} ms per decoder step; ${name} chosen${failed}.${hook}`;
+}
+
+/** Why a measured comparison ended early: out of budget, or the workload threw on one backend. */
+export type MeasureProblem = { kind: 'budget' } | { kind: 'error'; backend: MeasuredBackend; message: string };
+
+/**
  * The full automatic order for this adapter and model: hardware WebGPU first, unless the model is
  * small enough that WASM wins (then WebGPU is second); software WebGPU is slower than WASM always.
  */
@@ -179,9 +273,11 @@ async function quietly<T>(fn: () => Promise<T>): Promise<T | undefined> {
 
 /**
  * Picks and starts a backend. A forced one is tried first (failures fall through to the automatic
- * order) and never touches the memory. Otherwise a remembered choice for the same adapter + tfjs
- * version is tried alone; if it fails the memory is dropped and the full order runs, whose result
- * is remembered.
+ * order) and never touches the memory. Otherwise a remembered choice for the same key (adapter +
+ * tfjs version + what the choice depended on) is tried alone; if it fails the memory is dropped and
+ * the automatic choice runs, whose result is remembered. With a hardware adapter and a pack of known
+ * shape the automatic choice is measured (measureAndPick); otherwise, or when measuring is not
+ * possible, the model-size rule's order (autoOrder) is tried in turn.
  */
 export async function decideBackend(env: BackendEnv, opts: ChoiceOptions): Promise<BackendDecision> {
   const forced = opts.forced ?? null;
@@ -191,7 +287,8 @@ export async function decideBackend(env: BackendEnv, opts: ChoiceOptions): Promi
   const adapter = await env.probeAdapter();
   const tAdapter = env.now();
   const model = opts.model ?? null;
-  const key = memoryKey(adapter, opts.tfjsVersion, model ? sizeClass(model) : undefined);
+  const step = !forced && isHardware(adapter) && env.measure ? (model?.step ?? null) : null;
+  const key = memoryKey(adapter, opts.tfjsVersion, model ? sizeClass(model) : undefined, step ? stepKey(step) : undefined);
   let remembered: RememberedChoice | null = null;
   if (store) {
     if (opts.recheck) await quietly(() => store.clear());
@@ -199,16 +296,12 @@ export async function decideBackend(env: BackendEnv, opts: ChoiceOptions): Promi
   }
   const tMemory = env.now();
 
-  const order: BackendName[] = [];
-  if (forced) order.push(forced);
-  if (remembered) order.push(remembered.backend);
-  order.push(...autoOrder(adapter, model));
-
   const failures: BackendDecision['failures'] = [];
   let failedMs = 0;
   const seen = new Set<BackendName>();
-  for (const name of order) {
-    if (seen.has(name)) continue;
+
+  /** Starts `name` (waiting for a late adapter where that is worth it); null when it failed (recorded). */
+  const attempt = async (name: BackendName): Promise<StartOutcome | null> => {
     seen.add(name);
     let out = await env.start(name);
     const waitForAdapter = (remembered?.late && name === remembered.backend) || (name === forced && name === 'webgpu');
@@ -226,27 +319,44 @@ export async function decideBackend(env: BackendEnv, opts: ChoiceOptions): Promi
     if (out.error !== null) {
       failures.push({ backend: name, error: out.error });
       failedMs += out.startMs + out.smokeMs;
-      if (remembered && name === remembered.backend) {
-        // The remembered backend broke (driver update, flag turned off): forget it, probe everything.
-        await quietly(() => store!.clear());
-        remembered = null;
-      }
-      continue;
+      return null;
     }
+    return out;
+  };
+
+  /** The decision for `name`, which started with `out`; everything not otherwise counted is measuring. */
+  const finish = async (name: BackendName, out: StartOutcome, reason: string, extra: { measuring?: boolean; measured?: Measured; remember?: boolean } = {}): Promise<BackendDecision> => {
     const totalMs = env.now() - t0;
+    const measureMs = totalMs - (tMemory - t0) - failedMs - out.startMs - out.smokeMs;
     const timing: BackendTiming = {
       memoryMs: tMemory - tAdapter,
       adapterMs: tAdapter - t0,
       failedMs,
+      ...(extra.measuring ? { measureMs } : {}),
       startMs: out.startMs,
       smokeMs: out.smokeMs,
       totalMs,
       probingMs: totalMs - out.startMs,
     };
     const isForced = forced === name;
-    if (remembered) {
+    if (store && !isForced && extra.remember !== false) {
+      const record: RememberedChoice = { version: 1, key, backend: name, reason, failures, at: Date.now(), timing };
+      await quietly(() => store.set(record));
+    }
+    return { backend: name, reason, adapter, forced: isForced, failures, probeMs: totalMs, timing, remembered: null, ...(extra.measured ? { measured: extra.measured } : {}) };
+  };
+
+  if (forced) {
+    const out = await attempt(forced);
+    if (out) return finish(forced, out, explain(forced, adapter, true, failures, source, model));
+  }
+  if (remembered) {
+    const out = await attempt(remembered.backend);
+    if (out) {
+      const totalMs = env.now() - t0;
+      const timing: BackendTiming = { memoryMs: tMemory - tAdapter, adapterMs: tAdapter - t0, failedMs, startMs: out.startMs, smokeMs: out.smokeMs, totalMs, probingMs: totalMs - out.startMs };
       return {
-        backend: name,
+        backend: remembered.backend,
         reason: `Remembered from your last visit on ${formatWhen(remembered.at)}: ${remembered.reason}`,
         adapter,
         forced: false,
@@ -256,14 +366,107 @@ export async function decideBackend(env: BackendEnv, opts: ChoiceOptions): Promi
         remembered: { at: remembered.at },
       };
     }
-    const reason = explain(name, adapter, isForced, failures, source, model);
-    if (store) {
-      const record: RememberedChoice = { version: 1, key, backend: name, reason, failures, at: Date.now(), timing };
-      await quietly(() => store.set(record));
+    // The remembered backend broke (driver update, flag turned off): forget it, choose afresh.
+    await quietly(() => store!.clear());
+    remembered = null;
+  }
+
+  const rule = autoOrder(adapter, model);
+  if (step && !seen.has('webgpu') && !seen.has('wasm')) {
+    const picked = await measureAndPick(env, step, rule[0] as MeasuredBackend, attempt, () => env.now() - t0, opts.probeBudgetMs ?? PROBE_BUDGET_MS);
+    if (picked.kind === 'one') {
+      // The other did not start: nothing to compare, and the size rule did not decide either.
+      return finish(picked.backend, picked.out, explain(picked.backend, adapter, false, failures, source, null), { measuring: true });
     }
-    return { backend: name, reason, adapter, forced: isForced, failures, probeMs: totalMs, timing, remembered: null };
+    if (picked.kind === 'measured') {
+      const budget = opts.probeBudgetMs ?? PROBE_BUDGET_MS;
+      const reason = explainMeasured(picked.backend, picked.measured, adapter, picked.problem, budget, failures, model);
+      return finish(picked.backend, picked.out, reason, { measuring: true, measured: picked.measured, remember: picked.problem?.kind !== 'budget' });
+    }
+  }
+  for (const name of rule) {
+    if (seen.has(name)) continue;
+    const out = await attempt(name);
+    if (out) return finish(name, out, explain(name, adapter, false, failures, source, model));
   }
   throw new Error(`No TensorFlow.js backend could start: ${failures.map((f) => `${f.backend}: ${f.error}`).join('; ')}`);
+}
+
+type Picked =
+  /** Both started; measured (fully, or cut short by `problem`); `backend` is active again. */
+  | { kind: 'measured'; backend: MeasuredBackend; out: StartOutcome; measured: Measured; problem: MeasureProblem | null }
+  /** Only one of the two started: it is the choice (and active). */
+  | { kind: 'one'; backend: MeasuredBackend; out: StartOutcome }
+  /** Neither started (or re-activating the pick failed): the rest of the order decides. */
+  | { kind: 'none' };
+
+/**
+ * The measured choice: starts the rule's pick `first` and then the other one, times the pack's
+ * decoder step on each (warm, read back) and re-activates the faster. The budget counts everything
+ * since the choice began (`elapsed`) except `first`'s own start; once it runs out, or a measurement
+ * returns null, the comparison stops and `first` is chosen (the size rule). A measurement that
+ * throws rules that backend out for this pack: the other is chosen. When only one of the two
+ * starts, it is the choice, unmeasured.
+ */
+async function measureAndPick(
+  env: BackendEnv,
+  step: StepShape,
+  first: MeasuredBackend,
+  attempt: (name: BackendName) => Promise<StartOutcome | null>,
+  elapsed: () => number,
+  budgetMs: number,
+): Promise<Picked> {
+  const second: MeasuredBackend = first === 'webgpu' ? 'wasm' : 'webgpu';
+  const measured: Measured = { webgpuMs: null, wasmMs: null };
+  const outFirst = await attempt(first);
+  if (!outFirst) {
+    const out = await attempt(second);
+    return out ? { kind: 'one', backend: second, out } : { kind: 'none' };
+  }
+  const spent = () => elapsed() - outFirst.startMs;
+  // Out of budget already (a slow adapter answer, a busy machine): the rule's pick stays, unmeasured.
+  if (spent() >= budgetMs) return { kind: 'measured', backend: first, out: outFirst, measured, problem: { kind: 'budget' } };
+  const outSecond = await attempt(second);
+  const outs: Record<MeasuredBackend, StartOutcome | null> = first === 'webgpu' ? { webgpu: outFirst, wasm: outSecond } : { wasm: outFirst, webgpu: outSecond };
+  // Which backend tfjs runs on now; null when unknown (a failed start or measurement may leave any).
+  let active: MeasuredBackend | null = outSecond ? second : null;
+  /** Makes `name` the active backend again; its first start's outcome stands for it. */
+  const reactivate = async (name: MeasuredBackend): Promise<StartOutcome | null> => {
+    if (active === name) return outs[name];
+    const again = await env.start(name);
+    return again.error === null ? outs[name] : null;
+  };
+  if (!outSecond) {
+    const out = await reactivate(first);
+    return out ? { kind: 'one', backend: first, out } : { kind: 'none' };
+  }
+  let problem: MeasureProblem | null = null;
+  for (const name of [first, second]) {
+    const allowance = budgetMs - spent();
+    if (allowance <= 0) {
+      problem = { kind: 'budget' };
+      break;
+    }
+    active = null;
+    try {
+      const ms = await env.measure!(name, step, allowance);
+      if (ms === null || spent() > budgetMs) {
+        problem = { kind: 'budget' };
+        break;
+      }
+      measured[`${name}Ms`] = ms;
+      active = name;
+    } catch (e) {
+      problem = { kind: 'error', backend: name, message: (e as Error).message || String(e) };
+      break;
+    }
+  }
+  let pick: MeasuredBackend;
+  if (problem?.kind === 'error') pick = problem.backend === first ? second : first;
+  else if (problem) pick = first;
+  else pick = measured[`${second}Ms`]! < measured[`${first}Ms`]! ? second : first; // a tie keeps the rule's pick
+  const out = await reactivate(pick);
+  return out ? { kind: 'measured', backend: pick, out, measured, problem } : { kind: 'none' };
 }
 
 /** Pauses between the background adapter requests: asks at about 0.25, 0.75, 1.75 and 3 s after start-up. */

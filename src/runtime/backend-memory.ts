@@ -20,6 +20,11 @@ export interface AdapterFacts {
    * is what makes a background retry worth it.
    */
   nullAnswer?: boolean;
+  /**
+   * A software adapter that the test hook ?adapterAsHardware=1 turned into a hardware one
+   * (backend-choice.ts asHardwareForTest); only the header's sentence says so.
+   */
+  asHardwareForTest?: boolean;
 }
 
 export interface RememberedChoice {
@@ -90,12 +95,14 @@ export type SizeClass = 'small' | 'large';
  * size threshold, since the right backend differs there. Every state without a hardware GPU (no
  * WebGPU, no adapter, a software one, or a request that missed the start-up box) shares one key: they
  * leave the same automatic order, and how fast the adapter request answered must not decide whether
- * the last visit's choice is remembered.
+ * the last visit's choice is remembered. A choice measured on a hardware adapter also depends on the
+ * decoder step it timed (`measured`, backend-choice.ts stepKey): a pack of another shape measures anew.
  */
-export function memoryKey(adapter: AdapterFacts, tfjsVersion: string, size?: SizeClass): string {
+export function memoryKey(adapter: AdapterFacts, tfjsVersion: string, size?: SizeClass, measured?: string): string {
   const hardware = adapter.present && !adapter.isFallbackAdapter;
   const facts = hardware ? [tfjsVersion, true, false, adapter.vendor, adapter.architecture, adapter.description] : [tfjsVersion, 'no hardware GPU'];
-  return JSON.stringify(size ? [...facts, size] : facts);
+  const sized = size ? [...facts, size] : facts;
+  return JSON.stringify(hardware && measured ? [...sized, measured] : sized);
 }
 
 const NAMES: readonly string[] = ['webgpu', 'wasm', 'webgl', 'cpu'];
@@ -114,6 +121,7 @@ export function readRemembered(raw: unknown, key: string): RememberedChoice | nu
   if (!Array.isArray(r.failures) || !r.failures.every((f) => typeof f === 'object' && f !== null && NAMES.includes((f as { backend: unknown }).backend as string) && typeof (f as { error: unknown }).error === 'string')) return null;
   const t = r.timing as Record<string, unknown> | null;
   if (typeof t !== 'object' || t === null || !TIMING_KEYS.every((k) => typeof t[k] === 'number')) return null;
+  if (t.measureMs !== undefined && typeof t.measureMs !== 'number') return null;
   if (r.late !== undefined) {
     const l = r.late as Record<string, unknown> | null;
     if (typeof l !== 'object' || l === null || !(['vendor', 'architecture', 'description'] as const).every((k) => typeof l[k] === 'string')) return null;

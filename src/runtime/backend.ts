@@ -10,6 +10,8 @@ import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.w
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import {
+  TEST_HOOK_ADAPTER_TIMEOUT_MS,
+  asHardwareForTest,
   awaitHardwareAdapterWith,
   decideBackend,
   modelSizeFromManifest,
@@ -18,11 +20,14 @@ import {
   type AdapterFacts,
   type BackendDecision,
   type BackendEnv,
+  type MeasuredBackend,
   type ModelSize,
   type StartOutcome,
+  type StepShape,
 } from './backend-choice.ts';
 import { idbChoiceStore, type ChoiceStore } from './backend-memory.ts';
-import type { BackendInfo } from './protocol.ts';
+import { timeDecoderStep } from './backend-measure.ts';
+import type { BackendInfo, BackendTestHooks } from './protocol.ts';
 import { installThreadedWasmFactory } from './wasm-threaded.ts';
 
 export { requestWasmThreads, wasmThreading } from './wasm-threaded.ts';
@@ -87,11 +92,42 @@ async function trySet(name: BackendName): Promise<StartOutcome> {
   }
 }
 
-const browserEnv: BackendEnv = { probeAdapter: () => probeAdapter(), start: trySet, now: () => performance.now(), awaitHardwareAdapter: () => awaitHardwareAdapterWith(lateProbe) };
+/**
+ * Times the pack-shaped decoder step (backend-measure.ts) on `name`, already started by trySet. A
+ * timer stops waiting at `allowanceMs` even if the backend hangs (a GPU that never answers): the
+ * step then starts no more tf work and cleans up whenever its readback returns.
+ */
+async function measureStep(name: MeasuredBackend, step: StepShape, allowanceMs: number): Promise<number | null> {
+  if (!(await tf.setBackend(name))) throw new Error(`tf.setBackend('${name}') returned false`);
+  let timedOut = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<null>((resolve) => {
+    timer = setTimeout(() => {
+      timedOut = true;
+      resolve(null);
+    }, allowanceMs);
+  });
+  const measured = timeDecoderStep(step, allowanceMs, { cancelled: () => timedOut });
+  measured.catch(() => {}); // after a timeout nobody awaits it
+  try {
+    return await Promise.race([measured, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const browserEnv: BackendEnv = {
+  probeAdapter: () => probeAdapter(),
+  start: trySet,
+  now: () => performance.now(),
+  awaitHardwareAdapter: () => awaitHardwareAdapterWith(lateProbe),
+  measure: measureStep,
+};
 
 /**
  * Picks and activates a backend. `forced` (from ?backend= or the picker) is tried first; failures
  * fall through. With a `store`, the automatic choice is remembered and reused (see backend-choice.ts).
+ * `hooks` are the e2e tests' switches (protocol.ts BackendTestHooks); nothing else sets them.
  */
 export function chooseBackend(
   forced?: BackendName | null,
@@ -99,10 +135,13 @@ export function chooseBackend(
   memory: { store?: ChoiceStore | null; recheck?: boolean } = {},
   model: ModelSize | null = null,
   adapter?: Promise<AdapterFacts>,
+  hooks: BackendTestHooks = {},
 ): Promise<BackendDecision> {
   // An adapter request started earlier (while this module loaded) answers the probe.
-  const env = adapter ? { ...browserEnv, probeAdapter: () => adapter } : browserEnv;
-  return decideBackend(env, { forced: forced ?? null, source, store: memory.store ?? null, recheck: memory.recheck ?? false, tfjsVersion: tf.version_core, model });
+  const ask = () => adapter ?? probeAdapter(hooks.adapterAsHardware ? TEST_HOOK_ADAPTER_TIMEOUT_MS : undefined);
+  const env: BackendEnv = { ...browserEnv, probeAdapter: hooks.adapterAsHardware ? () => ask().then(asHardwareForTest) : ask };
+  const budget = hooks.adapterAsHardware && hooks.probeBudgetMs !== undefined ? { probeBudgetMs: hooks.probeBudgetMs } : {};
+  return decideBackend(env, { forced: forced ?? null, source, store: memory.store ?? null, recheck: memory.recheck ?? false, tfjsVersion: tf.version_core, model, ...budget });
 }
 
 export function parseBackendName(s: string | null | undefined): BackendName | null {
@@ -128,11 +167,12 @@ export async function pickBackend(
   manifest: unknown = null,
   onLateAdapter?: (late: NonNullable<BackendInfo['lateAdapter']>) => void,
   early: EarlyBackendProbes = {},
+  hooks: BackendTestHooks = {},
 ): Promise<BackendInfo> {
   // IndexedDB can be missing (some privacy modes) or throw on open; then nothing is remembered.
   const store = early.store !== undefined ? early.store : typeof indexedDB === 'undefined' ? null : idbChoiceStore();
   const model = modelSizeFromManifest(manifest);
-  const d = await chooseBackend(forced, source, { store, recheck }, model, early.adapter);
+  const d = await chooseBackend(forced, source, { store, recheck }, model, early.adapter, hooks);
   if (onLateAdapter)
     void watchLateAdapter(d, lateProbe, { store, tfjsVersion: tf.version_core, model }).then((late) => {
       if (late) onLateAdapter({ vendor: late.adapter.vendor, remembered: late.remembered });

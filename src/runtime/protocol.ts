@@ -53,6 +53,17 @@ export interface BackendInfo {
   wasm?: WasmThreading;
 }
 
+/**
+ * For the e2e tests only: `adapterAsHardware` treats a software WebGPU adapter (SwiftShader) as
+ * hardware, so the measured WebGPU-vs-WASM choice runs for real (and waits up to 5 s, not 250 ms,
+ * for the adapter's answer); `probeBudgetMs` replaces the probing budget (honoured only with
+ * adapterAsHardware).
+ */
+export interface BackendTestHooks {
+  adapterAsHardware?: boolean;
+  probeBudgetMs?: number;
+}
+
 /** Milliseconds spent choosing the backend. probingMs = totalMs - startMs (all but the chosen backend's own start). */
 export interface BackendTiming {
   /** Reading (or clearing) the remembered choice. */
@@ -61,6 +72,11 @@ export interface BackendTiming {
   adapterMs: number;
   /** Start + smoke test of backends that failed before the chosen one. */
   failedMs: number;
+  /**
+   * Measuring WebGPU against WASM (hardware adapter only): the other backend's start, both timed
+   * decoder steps and re-activating the faster. Absent when nothing was measured.
+   */
+  measureMs?: number;
   /** The chosen backend's own start (for wasm: compiling the module). */
   startMs: number;
   /** The chosen backend's one-op smoke test. */
@@ -299,6 +315,8 @@ export type Request =
       backendSource: 'url' | 'user' | null;
       /** Forget the remembered automatic choice and probe every backend again. */
       recheckBackend?: boolean;
+      /** Test-only switches of the automatic choice (URL `?adapterAsHardware=1&probeBudgetMs=N`). */
+      backendTestHooks?: BackendTestHooks;
       /** What the page will ask for first once ready; the warm-up predicts exactly that. */
       first?: FirstView;
       /**

@@ -12,7 +12,7 @@ import { blobPackSource } from '../model/pack/file-source.ts';
 import { prefetchPack } from '../model/pack/prefetch.ts';
 import { cachedPackFetch } from './pack-cache.ts';
 import { throttleProgress } from './progress-throttle.ts';
-import { probeAdapterWith } from './backend-choice.ts';
+import { TEST_HOOK_ADAPTER_TIMEOUT_MS, probeAdapterWith } from './backend-choice.ts';
 import { idbChoiceStore, readAheadChoiceStore } from './backend-memory.ts';
 
 const ctx = self as unknown as DedicatedWorkerGlobalScope;
@@ -93,7 +93,9 @@ async function load(req: Extract<Request, { type: 'load' }>): Promise<void> {
   // adapter request and the remembered choice need no tfjs either, so they start now too.
   const manifestJson = prefetch.manifest.then((bytes) => decodeJson<unknown>(bytes, 'manifest.json')).catch(() => null);
   const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
-  const early = { adapter: probeAdapterWith(gpu), store: typeof indexedDB === 'undefined' ? null : readAheadChoiceStore(idbChoiceStore()) };
+  // The e2e tests' hook that measures a software adapter as hardware also waits longer for its answer.
+  const adapterTimeout = req.backendTestHooks?.adapterAsHardware ? TEST_HOOK_ADAPTER_TIMEOUT_MS : undefined;
+  const early = { adapter: probeAdapterWith(gpu, adapterTimeout), store: typeof indexedDB === 'undefined' ? null : readAheadChoiceStore(idbChoiceStore()) };
   // 2. The engine module and the backend.
   const [{ openEngine }, { pickBackend, watchDeviceLoss, requestWasmThreads, wasmThreading }] = await Promise.all([import('./engine.ts'), import('./backend.ts')]);
   mark('engine');
@@ -109,6 +111,7 @@ async function load(req: Extract<Request, { type: 'load' }>): Promise<void> {
       post({ type: 'backend', backend });
     },
     early,
+    req.backendTestHooks ?? {},
   );
   const threading = backend.backend === 'wasm' ? wasmThreading() : null;
   if (threading) backend = { ...backend, wasm: threading };

@@ -108,9 +108,9 @@ export function Header() {
             data-remembered={backend.remembered ? 'true' : 'false'}
             data-probing-ms={backend.timing.probingMs.toFixed(1)}
             data-start-ms={backend.timing.startMs.toFixed(1)}
-            title="Probing is everything but the chosen backend's own start-up: the WebGPU adapter request, reading the remembered choice, backends that failed, and a one-op smoke test."
+            title="Probing is everything but the chosen backend's own start-up: the WebGPU adapter request, reading the remembered choice, backends that failed, measuring WebGPU against WASM (hardware adapters only), and a one-op smoke test."
           >
-            {`probe ${ms(backend.timing.probingMs)} ms (adapter ${ms(backend.timing.adapterMs)}, memory ${ms(backend.timing.memoryMs)}, failed ${ms(backend.timing.failedMs)}, smoke ${ms(backend.timing.smokeMs)}) + ${backend.backend} start ${ms(backend.timing.startMs)} ms${backend.backend === 'wasm' && backend.wasm ? ` (${threadsLabel(backend.wasm)})` : ''}`}
+            {`probe ${ms(backend.timing.probingMs)} ms (adapter ${ms(backend.timing.adapterMs)}, memory ${ms(backend.timing.memoryMs)}, failed ${ms(backend.timing.failedMs)}${backend.timing.measureMs !== undefined ? `, measure ${ms(backend.timing.measureMs)}` : ''}, smoke ${ms(backend.timing.smokeMs)}) + ${backend.backend} start ${ms(backend.timing.startMs)} ms${backend.backend === 'wasm' && backend.wasm ? ` (${threadsLabel(backend.wasm)})` : ''}`}
           </span>
           </details>
         )}

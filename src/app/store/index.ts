@@ -5,7 +5,9 @@ import { createJSONStorage, persist, type StateStorage } from 'zustand/middlewar
 import { del, get as idbGet, set as idbSet } from 'idb-keyval';
 import type { BackendName, PackId } from '../../runtime/protocol.ts';
 import { BACKEND_NAMES, PACKS } from '../../runtime/protocol.ts';
+import type { BackendTestHooks } from '../../runtime/protocol.ts';
 import type { WorkerEngine } from '../../runtime/worker-engine.ts';
+import { parseBackendTestHooks } from '../lib/backend-test-hooks.ts';
 import { createWorkerEngine } from '../client.ts';
 import { formatUrlState, parseUrlState } from '../lib/url-state.ts';
 import { appState } from './app-state.ts';
@@ -18,10 +20,10 @@ const idbStorage: StateStorage = {
   removeItem: (name) => del(name),
 };
 
-export function createAppStore(makeEngine: () => WorkerEngine, baseUrl: string) {
+export function createAppStore(makeEngine: () => WorkerEngine, baseUrl: string, backendTestHooks?: BackendTestHooks) {
   return create<AppState>()(
     persist(
-      appState({ makeEngine, baseUrl }),
+      appState({ makeEngine, baseUrl, ...(backendTestHooks ? { backendTestHooks } : {}) }),
       {
         name: 'peapod-web',
         version: PERSIST_VERSION,
@@ -36,7 +38,7 @@ export function createAppStore(makeEngine: () => WorkerEngine, baseUrl: string) 
 }
 
 // Absolute, because the worker resolves URLs against its own script URL (under assets/), not the page.
-export const useApp = createAppStore(createWorkerEngine, new URL(import.meta.env.BASE_URL, location.href).href);
+export const useApp = createAppStore(createWorkerEngine, new URL(import.meta.env.BASE_URL, location.href).href, parseBackendTestHooks(location.search));
 
 /** Reads the URL once, starts loading, then mirrors the shareable fields back into the URL. */
 export function startApp(): void {

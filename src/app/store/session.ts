@@ -4,6 +4,7 @@
 import { defaultWhatIf, isLocalPack, type PackId } from '../../runtime/protocol.ts';
 import { toProtocolError } from '../../runtime/errors.ts';
 import type { Ready, WorkerEngine, WorkerEvent } from '../../runtime/worker-engine.ts';
+import type { BackendTestHooks } from '../../runtime/protocol.ts';
 import { localPackFiles } from '../local-packs.ts';
 import { replayWorkerMark } from '../lib/startup-marks.ts';
 import { LatestRequest } from './latest.ts';
@@ -12,6 +13,8 @@ import type { AppState, SessionSlice, Slice } from './types.ts';
 export interface SessionDeps {
   makeEngine: () => WorkerEngine;
   baseUrl: string;
+  /** The e2e tests' backend-choice switches (lib/backend-test-hooks.ts); absent for people. */
+  backendTestHooks?: BackendTestHooks;
 }
 
 /** Automatic worker restarts (crash, lost device) per page before errors are left to the person. */
@@ -75,7 +78,7 @@ export function sessionSlice(deps: SessionDeps): Slice<SessionSlice> {
         if (ticket.live()) set({ phase: p.stage === 'warmup' ? 'warming' : 'downloading', files: p.files });
       };
       ticket.settle(
-        engine.load({ pack, baseUrl: deps.baseUrl, backend, backendSource: source, ...(recheckBackend ? { recheckBackend } : {}), ...(first ? { first } : {}), ...(files ? { files } : {}), ...threads }, onProgress),
+        engine.load({ pack, baseUrl: deps.baseUrl, backend, backendSource: source, ...(recheckBackend ? { recheckBackend } : {}), ...(first ? { first } : {}), ...(files ? { files } : {}), ...threads, ...(deps.backendTestHooks ? { backendTestHooks: deps.backendTestHooks } : {}) }, onProgress),
         onReady,
         (e) => get().reportWorkerError(e, engine, 'load'),
       );
