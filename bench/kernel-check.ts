@@ -23,7 +23,7 @@ import { linear, rmsNorm } from '../src/model/t5/layers.ts';
 import { paddingMaskBias, positionBias, causalMaskBias } from '../src/model/t5/position-bias.ts';
 import { FusedT5 } from '../src/model/webgpu/fused-t5.ts';
 import { FUSED_FLAG, runFused, int32 } from '../src/model/webgpu/ops.ts';
-import { attendProgram, embedProgram, ffnProgram, headProgram, kvProgram, normProgram } from '../src/model/webgpu/programs.ts';
+import { attendProgram, embedProgram, ffnProgram, headProgram, kvProgram, normProgram, topkProgram } from '../src/model/webgpu/programs.ts';
 import type { PeapodConfig, T5Config } from '../src/model/types.ts';
 import { PAPER_PROTOCOL } from '../src/paper-protocol.ts';
 
@@ -168,7 +168,7 @@ async function kernelChecks(): Promise<Record<string, number>> {
   out['norm'] = await maxDiff(runFused('PeapodNorm', normProgram(d, eps, rows), [x, w.nw]), rmsNorm(x, w.nw, eps));
   // head: tied-style scale, plus a per-example prior row and a broadcast row.
   {
-    const V = 333;
+    const V = 332; // divisible by 4 (the head reads 4 columns at once); 6 rows = one full and one partial group of 4
     const kernel = randn([d, V], 1, 15) as tf.Tensor2D;
     const prior = randn([2, V], 1, 16) as tf.Tensor2D;
     const exampleOf = Int32Array.from([1, 0, 0, 1, 1, 0]);
@@ -343,6 +343,10 @@ async function main(): Promise<void> {
   const decision = await chooseBackend('webgpu');
   if (decision.backend !== 'webgpu') throw new Error(`webgpu did not start: ${decision.failures.map((f) => f.error).join('; ')}`);
   log('webgpu started');
+  if (q.get('time') === '1') {
+    (window as unknown as { __kernelCheck: unknown }).__kernelCheck = { times: await kernelTimes() };
+    return;
+  }
   const kernels = await kernelChecks();
   log(`kernels: ${JSON.stringify(kernels)}`);
   const models = await modelChecks();
@@ -369,3 +373,40 @@ main().catch((e: unknown) => {
   (window as unknown as { __kernelCheck: unknown }).__kernelCheck = { error: String((e as Error)?.stack ?? e) };
   log(`error: ${String(e)}`);
 });
+
+/** ?time=1: median ms of each fused kernel at the Beauty pack's sizes, 20 rows (read-back included). */
+export async function kernelTimes(): Promise<Record<string, number>> {
+  const d = 128, H = 4, dk = 32, inner = 128, F = 512, V = 12168, rows = 20, S = 30, eps = 1e-6;
+  const t = (shape: number[], seed: number) => randn(shape, 0.1, seed);
+  const x = t([rows, d], 1) as tf.Tensor2D;
+  const nw = t([d], 2), wq = t([d, inner], 3), wk = t([d, inner], 4), wv = t([d, inner], 5), wo = t([inner, d], 6);
+  const kvS = t([rows, S, 2 * inner], 7), kvC = t([1, S, 2 * inner], 8), mask = tf.ones([1, S]), rel = t([H, 257], 9);
+  const ids = tf.tensor1d(new Int32Array(3 * rows), 'int32');
+  const wi = t([d, F], 10), wo2 = t([F, d], 11), head = t([d, V], 12), logits = t([rows, V], 13) as tf.Tensor2D;
+  const cases: Record<string, () => tf.Tensor> = {
+    kvAppend: () => runFused('PeapodKv', kvProgram({ d, inner, eps, append: true }, rows, S), [x, nw, wk, wv, kvS, ids], [int32([rows])]),
+    attendSelf: () => runFused('PeapodAttend', attendProgram({ d, heads: H, dKv: dk, eps, positionBias: { maxDistance: 128 }, mask: false, causal: false, exampleIds: false }, rows, S), [x, nw, wq, kvS, wo, rel], [int32([1]), int32([S - 1]), int32([0])]),
+    attendCross: () => runFused('PeapodAttend', attendProgram({ d, heads: H, dKv: dk, eps, positionBias: null, mask: true, causal: false, exampleIds: true }, rows, S), [x, nw, wq, kvC, wo, mask, ids], [int32([1]), int32([0]), int32([2 * rows])]),
+    ffn: () => runFused('PeapodFfn', ffnProgram({ d, dFf: F, eps, gated: false }, rows), [x, nw, wi, wo2]),
+    head: () => runFused('PeapodHead', headProgram({ d, vocab: V, eps, scale: 1, add: 'none' }, rows), [x, nw, head], [int32([0])]),
+    topk: () => runFused('PeapodTopK', topkProgram(V, 40, rows), [logits], [int32([1]), int32([0])]),
+    embed: () => runFused('PeapodEmbed', embedProgram(d, rows), [head, ids], [int32([0])]),
+    matmulHeadUnfused: () => tf.matMul(x, head),
+    topkUnfused: () => tf.topk(logits, 40).values,
+  };
+  const out: Record<string, number> = {};
+  for (const [name, fn] of Object.entries(cases)) {
+    const xs: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const t0 = performance.now();
+      const y = fn();
+      await y.data();
+      y.dispose();
+      if (i > 0) xs.push(performance.now() - t0);
+    }
+    xs.sort((a, b) => a - b);
+    out[name] = xs[1]!;
+    log(`${name}: ${out[name].toFixed(1)} ms`);
+  }
+  return out;
+}

@@ -9,13 +9,13 @@ import type { T5Config } from '../types.ts';
 import type { T5Weights } from '../t5/stacks.ts';
 import { relativePositionBucket } from '../t5/position-bias.ts';
 import type { DecoderSession } from '../generate/types.ts';
-import { attendCapacity, attendProgram, embedProgram, ffnFits, ffnProgram, headProgram, kvProgram, normProgram, topkProgram, type AttendSpec } from './programs.ts';
+import { attendCapacity, attendProgram, embedProgram, ffnFits, ffnProgram, headFits, headProgram, kvProgram, normProgram, topkProgram, type AttendSpec } from './programs.ts';
 import { fusedKernelsActive, int32, runFused } from './ops.ts';
 
 /** Whether every fused kernel has room for this config (shared memory per workgroup). */
 export function fusedSupports(c: T5Config): boolean {
   const inner = c.numHeads * c.dKv;
-  return inner <= 2048 && c.dModel <= 2048 && ffnFits({ d: c.dModel, dFf: c.dFf }) && attendCapacity(attendShape(c)) >= 64 && c.numHeads <= 64;
+  return inner <= 2048 && c.dModel <= 2048 && ffnFits({ d: c.dModel, dFf: c.dFf }) && headFits({ d: c.dModel, vocab: c.vocabSize }) && attendCapacity(attendShape(c)) >= 64 && c.numHeads <= 64;
 }
 
 const attendShape = (c: T5Config) => ({ d: c.dModel, heads: c.numHeads, dKv: c.dKv });

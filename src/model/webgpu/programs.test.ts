@@ -69,7 +69,7 @@ describe('fused WGSL programs', () => {
     // Columns across workgroups where a row is wide (kv: 2 * inner; head: the vocabulary), rows otherwise.
     expect(programs[0]!.dispatch).toEqual([4, 20, 1]);
     expect(programs[0]!.outputShape).toEqual([20, 4, 256]);
-    expect(programs[5]!.dispatch).toEqual([Math.ceil(12168 / 64), 20, 1]);
+    expect(programs[5]!.dispatch).toEqual([Math.ceil(12168 / 4 / 64), 5, 1]); // 4 columns x 4 rows per thread
     expect(programs[6]!.outputShape).toEqual([20, 80]);
     expect(programs[2]!.dispatch).toEqual([20, 1, 1]);
   });

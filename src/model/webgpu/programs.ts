@@ -19,6 +19,8 @@
 /** What tfjs-backend-webgpu's runWebGPUProgram reads from a program object. */
 export interface FusedProgram {
   outputShape: number[];
+  /** Per input: how many floats one array element holds (4 = vec4); absent = all scalars. */
+  variableComponents?: number[];
   shaderKey: string;
   dispatchLayout: { x: number[] };
   dispatch: [number, number, number];
@@ -365,32 +367,71 @@ export interface HeadSpec {
   add: 'none' | 'broadcast' | 'example';
 }
 
-/** Logits [R, V] = scale * RMSNorm(x) W (+ add). Inputs: x, nw, w [d, V], then add [*, V], ids as needed. */
-export function headProgram(s: HeadSpec, rows: number): FusedProgram {
+/** Rows and columns one head thread computes (4 columns as one vec4 load). */
+const HEAD_ROWS = 4;
+
+/** Whether the vectorised head applies: 4 columns per load needs a vocabulary divisible by 4. */
+export function headFits(s: Pick<HeadSpec, 'd' | 'vocab'>): boolean {
+  return s.vocab % 4 === 0 && HEAD_ROWS * s.d * 4 + 64 * 4 <= WORKGROUP_BYTES;
+}
+
+/**
+ * Logits [R, V] = scale * RMSNorm(x) W (+ add). Inputs: x, nw, w [d, V] (read as vec4: V % 4 == 0, see
+ * headFits), then add [*, V], ids as needed. A workgroup normalises 4 rows into shared memory once and
+ * each thread computes 4 rows x 4 adjacent columns (16 sums per 4 + 1 loads: the head is the step's
+ * largest product, V x d per row).
+ */
+export function headProgram(s: HeadSpec, rows: number): FusedProgram & { variableComponents: number[] } {
   const wg = 64;
+  if (!headFits(s)) throw new RangeError(`the fused head needs a vocabulary divisible by 4 and 4 rows of ${s.d} in shared memory`);
   const variableNames = ['x', 'nw', 'w', ...(s.add !== 'none' ? ['add'] : []), ...(s.add === 'example' ? ['ids'] : [])];
-  const extra = s.add === 'broadcast' ? 'acc += add[c];' : s.add === 'example' ? 'acc += add[ids[uniforms.exOff + r] * V + c];' : '';
+  const extra = s.add === 'broadcast' ? 'v += add[c + j];' : s.add === 'example' ? 'v += add[ids[uniforms.exOff + r] * V + c + j];' : '';
+  const V4 = s.vocab / 4;
   return {
     outputShape: [rows, s.vocab],
-    shaderKey: `peapodHead_${s.d}_${s.vocab}_${s.eps}_${s.scale}_${s.add}`,
+    shaderKey: `peapodHead4_${s.d}_${s.vocab}_${s.eps}_${s.scale}_${s.add}`,
     dispatchLayout: { x: [0, 1] },
-    dispatch: [Math.ceil(s.vocab / wg), rows, 1],
+    dispatch: [Math.ceil(V4 / wg), Math.ceil(rows / HEAD_ROWS), 1],
     variableNames,
+    variableComponents: variableNames.map((n) => (n === 'w' ? 4 : 1)),
     uniforms: 'exOff : i32,',
     workgroupSize: [wg, 1, 1],
-    getUserCode: () => `${prelude(wg, s.d, s.d, s.eps, 'nw')}
+    getUserCode: () => `${prelude(wg, s.d, 0, null, '')}
 const V = ${s.vocab};
+const V4 = ${V4};
+const RB = ${HEAD_ROWS};
+var<workgroup> xs : array<f32, ${HEAD_ROWS * s.d}>;
 fn main(index : i32) {
   _ = uniforms.outShape; // every binding must be statically used (the pipeline layout is 'auto')
-  let r = i32(workgroupId.y);
-  let c = i32(workgroupId.x) * WG + i32(localIndex);
-  loadRow(r * D);
-  if (c < V) {
-    var acc = 0.0;
-    for (var i = 0; i < D; i++) { acc += a[i] * w[i * V + c]; }
-    acc = acc * ${lit(s.scale)};
-    ${extra}
-    result[r * V + c] = acc;
+  let li = i32(localIndex);
+  let R = uniforms.outShape.x;
+  let r0 = i32(workgroupId.y) * RB;
+  let c4 = i32(workgroupId.x) * WG + li;
+  for (var k = 0; k < RB; k++) {
+    let r = min(r0 + k, R - 1);
+    var ss = 0.0;
+    for (var i = li; i < D; i += WG) { let v = x[r * D + i]; ss += v * v; }
+    let sc = inverseSqrt(wgSum(ss) / f32(D) + ${lit(s.eps)});
+    for (var i = li; i < D; i += WG) { xs[k * D + i] = x[r * D + i] * sc * nw[i]; }
+  }
+  workgroupBarrier();
+  if (c4 < V4) {
+    var acc : array<vec4<f32>, RB>;
+    for (var i = 0; i < D; i++) {
+      let wv = w[i * V4 + c4];
+      for (var k = 0; k < RB; k++) { acc[k] += xs[k * D + i] * wv; }
+    }
+    let c = c4 * 4;
+    for (var k = 0; k < RB; k++) {
+      let r = r0 + k;
+      if (r < R) {
+        for (var j = 0; j < 4; j++) {
+          var v = acc[k][j] * ${lit(s.scale)};
+          ${extra}
+          result[r * V + c + j] = v;
+        }
+      }
+    }
   }
 }
 `,
