@@ -5,11 +5,15 @@
 // does, so the time includes the GPU finishing. The pack's weights are still downloading when the
 // backend is chosen, so the step runs on stand-in weights of the same shapes; one layer's weights
 // serve every layer (the same ops and FLOPs, a fraction of the memory). Values do not matter for
-// speed. The step is built from plain TF.js ops (about 30 per layer); on WebGPU the model itself
-// decodes with fused kernels (src/model/webgpu, 4 dispatches per layer), so WebGPU's number here is
-// on the slow side. Everything created here is disposed before it returns.
+// speed. Where the model decodes on the fused WebGPU kernels (src/model/webgpu: webgpu active, their
+// switch on, the shape within their limits) the step is theirs, beam top-k included, exactly as the
+// decoding loop runs it; elsewhere it is built from plain TF.js ops (about 30 per layer), the ops the
+// model runs on that backend. Everything created here is disposed before it returns.
 import * as tf from '@tensorflow/tfjs-core';
 import type { StepShape } from './backend-choice.ts';
+import { FusedT5, fusedSupports } from '../model/webgpu/fused-t5.ts';
+import type { T5Weights, StackWeights } from '../model/t5/stacks.ts';
+import type { T5Config } from '../model/types.ts';
 
 /** Encoder positions the cross-attention reads (a short prompt) and cached self-attention positions. */
 export const MEASURE_SOURCE_LEN = 16;
@@ -102,6 +106,51 @@ function decoderStep(w: StepWeights, s: StepShape): tf.Tensor2D {
   });
 }
 
+/** A T5 config with the step's shape and T5's defaults elsewhere (stand-in for the pack's). */
+function stepConfig(s: StepShape): T5Config {
+  return {
+    vocabSize: s.vocabSize, dModel: s.dModel, dKv: s.dKv, numHeads: s.numHeads, dFf: s.dFf, numEncoderLayers: 1, numDecoderLayers: s.numDecoderLayers,
+    feedForward: s.gated ? 'gated-gelu' : 'relu', relativeAttentionNumBuckets: 32, relativeAttentionMaxDistance: 128, tieWordEmbeddings: true,
+    dropoutRate: 0, layerNormEpsilon: 1e-6, padTokenId: 0, eosTokenId: 1, wholeWordVocab: 0,
+  };
+}
+
+/**
+ * The fused kernels' step (one row after MEASURE_PAST_LEN cached positions, head and top-40 read back)
+ * on stand-in weights, or null where the model would not decode on them.
+ */
+function fusedStep(s: StepShape): { run: () => Promise<void>; dispose: () => void } | null {
+  const c = stepConfig(s);
+  if (!FusedT5.active() || !fusedSupports(c)) return null;
+  const w = stepWeights(s);
+  const table = tf.fill([c.relativeAttentionNumBuckets, s.numHeads], 0.01) as tf.Tensor2D;
+  const layer = { selfAttn: { q: w.q, k: w.k, v: w.v, o: w.o }, selfNorm: w.norm, crossAttn: { q: w.crossQ, k: w.k, v: w.v, o: w.crossO }, crossNorm: w.norm, ffn: s.gated ? { kind: 'gated-gelu' as const, wi0: w.wi[0]!, wi1: w.wi[1]!, wo: w.wo } : { kind: 'relu' as const, wi: w.wi[0]!, wo: w.wo }, ffnNorm: w.norm };
+  const stack: StackWeights = { layers: Array.from({ length: s.numDecoderLayers }, () => layer), positionTable: table, finalNorm: w.norm };
+  const shared = tf.fill([s.vocabSize, s.dModel], 0.01) as tf.Tensor2D;
+  const weights: T5Weights = { shared, wholeWord: null, lmHead: null, encoder: stack, decoder: stack };
+  const fused = new FusedT5(weights, c, w.head, s.dModel ** -0.5);
+  const hidden = tf.fill([1, MEASURE_SOURCE_LEN, s.dModel], 0.01) as tf.Tensor3D;
+  const mask = tf.ones([1, MEASURE_SOURCE_LEN]) as tf.Tensor2D;
+  const session = fused.session({ hidden, mask, prior: null, endOfId: null });
+  for (let i = 0; i < MEASURE_PAST_LEN; i++) session.step(Int32Array.of(0)).dispose();
+  return {
+    run: async () => {
+      const out = session.stepTopK(Int32Array.of(0), 40, { eos: 1, banned: false });
+      try {
+        await out.data();
+      } finally {
+        out.dispose();
+      }
+    },
+    dispose: () => {
+      session.dispose();
+      fused.dispose();
+      disposeWeights(w);
+      tf.dispose([table, shared, hidden, mask]);
+    },
+  };
+}
+
 export interface MeasureOptions {
   /** The clock (ms); performance.now() by default. */
   now?: () => number;
@@ -121,16 +170,19 @@ export async function timeDecoderStep(s: StepShape, allowanceMs: number, opts: M
   const reps = opts.reps ?? MEASURE_REPS;
   const cancelled = opts.cancelled ?? (() => false);
   const t0 = now();
-  const weights = stepWeights(s);
+  const fused = fusedStep(s);
+  const weights = fused ? null : stepWeights(s);
   try {
-    const run = async () => {
-      const out = decoderStep(weights, s);
-      try {
-        await out.data();
-      } finally {
-        out.dispose();
-      }
-    };
+    const run =
+      fused?.run ??
+      (async () => {
+        const out = decoderStep(weights!, s);
+        try {
+          await out.data();
+        } finally {
+          out.dispose();
+        }
+      });
     await run();
     let best = Infinity;
     let timed = 0;
@@ -147,6 +199,7 @@ export async function timeDecoderStep(s: StepShape, allowanceMs: number, opts: M
     }
     return cancelled() || !Number.isFinite(best) ? null : best;
   } finally {
-    disposeWeights(weights);
+    fused?.dispose();
+    if (weights) disposeWeights(weights);
   }
 }
