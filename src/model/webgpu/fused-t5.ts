@@ -15,7 +15,7 @@ import { fusedKernelsActive, int32, runFused } from './ops.ts';
 /** Whether every fused kernel has room for this config (shared memory per workgroup). */
 export function fusedSupports(c: T5Config): boolean {
   const inner = c.numHeads * c.dKv;
-  return inner <= 2048 && c.dModel <= 2048 && ffnFits({ d: c.dModel, dFf: c.dFf }) && headFits({ d: c.dModel, vocab: c.vocabSize }) && attendCapacity(attendShape(c)) >= 64 && c.numHeads <= 64;
+  return inner <= 2048 && c.dModel <= 2048 && ffnFits({ d: c.dModel, dFf: c.dFf }) && headFits({ d: c.dModel }) && attendCapacity(attendShape(c)) >= 64 && c.numHeads <= 64;
 }
 
 const attendShape = (c: T5Config) => ({ d: c.dModel, heads: c.numHeads, dKv: c.dKv });

@@ -370,30 +370,33 @@ export interface HeadSpec {
 /** Rows and columns one head thread computes (4 columns as one vec4 load). */
 const HEAD_ROWS = 4;
 
-/** Whether the vectorised head applies: 4 columns per load needs a vocabulary divisible by 4. */
-export function headFits(s: Pick<HeadSpec, 'd' | 'vocab'>): boolean {
-  return s.vocab % 4 === 0 && HEAD_ROWS * s.d * 4 + 64 * 4 <= WORKGROUP_BYTES;
+/** Whether the head's 4 normalised rows fit one workgroup's shared memory. */
+export function headFits(s: Pick<HeadSpec, 'd'>): boolean {
+  return HEAD_ROWS * s.d * 4 + 64 * 4 <= WORKGROUP_BYTES;
 }
 
 /**
- * Logits [R, V] = scale * RMSNorm(x) W (+ add). Inputs: x, nw, w [d, V] (read as vec4: V % 4 == 0, see
- * headFits), then add [*, V], ids as needed. A workgroup normalises 4 rows into shared memory once and
- * each thread computes 4 rows x 4 adjacent columns (16 sums per 4 + 1 loads: the head is the step's
- * largest product, V x d per row).
+ * Logits [R, V] = scale * RMSNorm(x) W (+ add). Inputs: x, nw, w [d, V], then add [*, V], ids as needed.
+ * A workgroup normalises 4 rows into shared memory once and each thread computes 4 rows x 4 adjacent
+ * columns from one vec4 load per input feature (16 sums per 4 + 1 loads: the head is the step's
+ * largest product, V x d per row); with V not divisible by 4, 4 rows x 1 column from scalar loads.
  */
 export function headProgram(s: HeadSpec, rows: number): FusedProgram & { variableComponents: number[] } {
   const wg = 64;
-  if (!headFits(s)) throw new RangeError(`the fused head needs a vocabulary divisible by 4 and 4 rows of ${s.d} in shared memory`);
+  if (!headFits(s)) throw new RangeError(`the fused head needs 4 rows of ${s.d} in shared memory`);
+  const comp = s.vocab % 4 === 0 ? 4 : 1;
   const variableNames = ['x', 'nw', 'w', ...(s.add !== 'none' ? ['add'] : []), ...(s.add === 'example' ? ['ids'] : [])];
   const extra = s.add === 'broadcast' ? 'v += add[c + j];' : s.add === 'example' ? 'v += add[ids[uniforms.exOff + r] * V + c + j];' : '';
-  const V4 = s.vocab / 4;
+  const V4 = s.vocab / comp;
+  const accType = comp === 4 ? 'vec4<f32>' : 'f32';
+  const accAt = comp === 4 ? 'acc[k][j]' : 'acc[k]';
   return {
     outputShape: [rows, s.vocab],
-    shaderKey: `peapodHead4_${s.d}_${s.vocab}_${s.eps}_${s.scale}_${s.add}`,
+    shaderKey: `peapodHead_${comp}_${s.d}_${s.vocab}_${s.eps}_${s.scale}_${s.add}`,
     dispatchLayout: { x: [0, 1] },
     dispatch: [Math.ceil(V4 / wg), Math.ceil(rows / HEAD_ROWS), 1],
     variableNames,
-    variableComponents: variableNames.map((n) => (n === 'w' ? 4 : 1)),
+    variableComponents: variableNames.map((n) => (n === 'w' ? comp : 1)),
     uniforms: 'exOff : i32,',
     workgroupSize: [wg, 1, 1],
     getUserCode: () => `${prelude(wg, s.d, 0, null, '')}
@@ -416,17 +419,17 @@ fn main(index : i32) {
   }
   workgroupBarrier();
   if (c4 < V4) {
-    var acc : array<vec4<f32>, RB>;
+    var acc : array<${accType}, RB>;
     for (var i = 0; i < D; i++) {
       let wv = w[i * V4 + c4];
       for (var k = 0; k < RB; k++) { acc[k] += xs[k * D + i] * wv; }
     }
-    let c = c4 * 4;
+    let c = c4 * ${comp};
     for (var k = 0; k < RB; k++) {
       let r = r0 + k;
       if (r < R) {
-        for (var j = 0; j < 4; j++) {
-          var v = acc[k][j] * ${lit(s.scale)};
+        for (var j = 0; j < ${comp}; j++) {
+          var v = ${accAt} * ${lit(s.scale)};
           ${extra}
           result[r * V + c + j] = v;
         }
