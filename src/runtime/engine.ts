@@ -67,7 +67,7 @@ function viewKey(o: InferOptions & { target: { kind: 'user' } }, priors: boolean
 }
 
 /**
- * Counts the decoder steps (step and stepAt calls) of every session `dec` starts; everything else
+ * Counts the decoder steps (step, stepAt and stepTopK calls) of every session `dec` starts; everything else
  * passes through unchanged.
  */
 function stepCounting(dec: EncodedDecoder): { dec: EncodedDecoder; steps: () => number } {
@@ -88,7 +88,7 @@ function stepCounting(dec: EncodedDecoder): { dec: EncodedDecoder; steps: () => 
     });
   const wrapped = new Proxy(dec, {
     get(t, k) {
-      if (k === 'startSession') return (): DecoderSession => countCalls(t.startSession(), ['step', 'stepAt']);
+      if (k === 'startSession') return (): DecoderSession => countCalls(t.startSession(), ['step', 'stepAt', 'stepTopK']);
       const v: unknown = Reflect.get(t, k, t);
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
     },
