@@ -12,11 +12,11 @@ import { GenerationAbortedError } from '../model/errors.ts';
 import { peapodDecoder } from '../model/generate/peapod-decoder.ts';
 import { generateExplanations, recommendNext } from '../model/generate/recommend.ts';
 import { rankCandidates } from '../model/generate/topn.ts';
-import type { DecoderSession, EncodedDecoder } from '../model/generate/types.ts';
 import type { CollaborativeInput, EncoderOutput, PeapodModel } from '../model/peapod.ts';
 import { PAPER_PROTOCOL } from '../paper-protocol.ts';
 import { BadRequestError } from './errors.ts';
-import { diffCounts, gpuCountsSnapshot, installGpuCounters } from './gpu-counters.ts';
+import { installGpuCounters } from './gpu-counters.ts';
+import { draft, finished, GpuMeter } from './gpu-meter.ts';
 import type { ByteProgress } from './fetch-progress.ts';
 import { fetchPackSource } from '../model/pack/fetch-source.ts';
 import type { PackSource } from '../model/pack/load.ts';
@@ -34,8 +34,6 @@ import type {
   ExplainResult,
   FileProgress,
   FirstView,
-  GpuCounts,
-  GpuWork,
   InferOptions,
   InferResult,
   MetricsRow,
@@ -65,72 +63,6 @@ function viewKey(o: InferOptions & { target: { kind: 'user' } }, priors: boolean
   const w = o.whatIf;
   return JSON.stringify([o.target.index, [...w.masked].sort((a, b) => a - b), w.n, w.individualOnly, o.constrained, o.evaluation, priors]);
 }
-
-/**
- * Counts the decoder steps (step, stepAt and stepTopK calls) of every session `dec` starts; everything else
- * passes through unchanged.
- */
-function stepCounting(dec: EncodedDecoder): { dec: EncodedDecoder; steps: () => number } {
-  let steps = 0;
-  const countCalls = <T extends object>(target: T, names: readonly PropertyKey[]): T =>
-    new Proxy(target, {
-      get(t, k) {
-        const v: unknown = Reflect.get(t, k, t);
-        if (typeof v !== 'function') return v;
-        const f = v as (...a: unknown[]) => unknown;
-        return names.includes(k)
-          ? (...a: unknown[]) => {
-              steps++;
-              return f.apply(t, a);
-            }
-          : f.bind(t);
-      },
-    });
-  const wrapped = new Proxy(dec, {
-    get(t, k) {
-      if (k === 'startSession') return (): DecoderSession => countCalls(t.startSession(), ['step', 'stepAt', 'stepTopK']);
-      const v: unknown = Reflect.get(t, k, t);
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
-    },
-  });
-  return { dec: wrapped, steps: () => steps };
-}
-
-/**
- * Meters the GPU work of one request on the WebGPU backend: `mark()` snapshots the counts; with no
- * counters (other backends) every snapshot is null and nothing is reported.
- */
-class GpuMeter {
-  constructor(private readonly on: boolean) {}
-  mark(): GpuCounts | null {
-    return this.on ? gpuCountsSnapshot() : null;
-  }
-  since(from: GpuCounts | null): GpuCounts | null {
-    const now = this.mark();
-    return from && now ? diffCounts(from, now) : null;
-  }
-  /** Runs `fn` (a decoding loop on `dec`), giving it a step-counting decoder; its work lands in `out`. */
-  async decoding<T>(dec: EncodedDecoder, out: { decoding: GpuCounts | null; steps: number }, fn: (dec: EncodedDecoder) => Promise<T>): Promise<T> {
-    if (!this.on) return fn(dec);
-    const counted = stepCounting(dec);
-    const from = this.mark();
-    try {
-      return await fn(counted.dec);
-    } finally {
-      out.decoding = this.since(from);
-      out.steps = counted.steps();
-    }
-  }
-}
-
-/** Decoding's GPU work, filled in while a request runs. */
-interface WorkDraft {
-  total: GpuCounts | null;
-  decoding: GpuCounts | null;
-  steps: number;
-}
-const draft = (): WorkDraft => ({ total: null, decoding: null, steps: 0 });
-const finished = (d: WorkDraft): GpuWork | null => (d.total && d.decoding ? { total: d.total, decoding: d.decoding, steps: d.steps } : null);
 
 export type ProgressFn = (stage: ProgressStage, files: FileProgress[], done: number, total: number) => void;
 
