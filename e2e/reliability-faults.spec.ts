@@ -4,9 +4,15 @@
 import { expect, test, type Page } from '@playwright/test';
 import { heatmapWeights, openReady, READY_TIMEOUT, settled, shot } from './helpers.ts';
 
+/**
+ * The app's model worker (the built `assets/worker-<hash>.js`), not one of the threaded WASM build's
+ * pthread workers (`tfjs-backend-wasm-threaded-simd.worker-<hash>.js`), which it starts itself.
+ */
+const MODEL_WORKER = /\/worker-[\w-]+\.js(\?|$)/;
+
 async function modelWorker(page: Page) {
-  await expect.poll(() => page.workers().some((w) => /worker/.test(w.url())), { timeout: READY_TIMEOUT }).toBe(true);
-  return page.workers().filter((w) => /worker/.test(w.url())).at(-1)!;
+  await expect.poll(() => page.workers().some((w) => MODEL_WORKER.test(w.url())), { timeout: READY_TIMEOUT }).toBe(true);
+  return page.workers().filter((w) => MODEL_WORKER.test(w.url())).at(-1)!;
 }
 
 async function maskFirstNeighbour(page: Page): Promise<number[][]> {
