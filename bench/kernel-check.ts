@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-webgpu';
 import { chooseBackend } from '../src/runtime/backend.ts';
+import { countGpuWork, type GpuCounts } from '../src/runtime/gpu-counters.ts';
 import { fetchPackSource } from '../src/model/pack/fetch-source.ts';
 import { openPack } from '../src/runtime/pack-source.ts';
 import { collate, disposeBatch, toTensors, type Sample } from '../src/model/inputs/batch.ts';
@@ -32,35 +33,13 @@ const log = (s: string) => {
   status.textContent += `\n${s}`;
 };
 
-interface Counts {
-  dispatches: number;
-  uploads: number;
-  readbacks: number;
-}
+type Counts = Pick<GpuCounts, 'dispatches' | 'uploads' | 'readbacks'>;
 
-/** Counts the webgpu backend's dispatches (recordAndSubmit), data uploads and read-backs while `fn` runs. */
+/** The webgpu backend's dispatches, data uploads and read-backs while `fn` runs (src/runtime/gpu-counters.ts). */
 async function counted<T>(fn: () => Promise<T>): Promise<{ result: T; counts: Counts }> {
-  const b = tf.backend() as unknown as Record<string, (...a: unknown[]) => unknown> & { tensorMap: { get(id: object): { values: unknown } | undefined } };
-  const counts: Counts = { dispatches: 0, uploads: 0, readbacks: 0 };
-  const originals = { recordAndSubmit: b.recordAndSubmit!, uploadToGPU: b.uploadToGPU!, getBufferData: b.getBufferData! };
-  b.recordAndSubmit = function (...a: unknown[]) {
-    counts.dispatches++;
-    return originals.recordAndSubmit.apply(this, a);
-  };
-  b.uploadToGPU = function (...a: unknown[]) {
-    const data = b.tensorMap.get(a[0] as object);
-    if (data && data.values != null && !(data as unknown as { resource: unknown }).resource) counts.uploads++;
-    return originals.uploadToGPU.apply(this, a);
-  };
-  b.getBufferData = function (...a: unknown[]) {
-    counts.readbacks++;
-    return originals.getBufferData.apply(this, a);
-  };
-  try {
-    return { result: await fn(), counts };
-  } finally {
-    Object.assign(b, originals);
-  }
+  const { result, counts } = await countGpuWork(fn);
+  if (!counts) throw new Error('no WebGPU backend to count on');
+  return { result, counts: { dispatches: counts.dispatches, uploads: counts.uploads, readbacks: counts.readbacks } };
 }
 
 async function maxDiff(a: tf.Tensor, b: tf.Tensor): Promise<number> {
