@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { evalUsers } from './evaluate.ts';
+import { evalUsers, sequentialBatches } from './evaluate.ts';
+import type { Sample } from '../model/inputs/batch.ts';
 
 describe('evalUsers', () => {
   it('all users, the first n, or a seeded sorted sample of n distinct users', () => {
@@ -15,5 +16,18 @@ describe('evalUsers', () => {
     // Uniform: the sample's mean index is near the middle (sd of the mean ~ 29 here).
     const mean = s.reduce((a, b) => a + b, 0) / s.length;
     expect(Math.abs(mean - 499.5)).toBeLessThan(120);
+  });
+});
+
+describe('sequentialBatches', () => {
+  const s = (n: number): Sample => ({ task: 'sequential', user: 0, items: new Int32Array(n), target: 1, template: -1 });
+  it('consecutive runs, or runs of equal history length for the history form, every index once', () => {
+    const samples = [s(3), s(1), s(3), s(2), s(1), s(3), s(3)];
+    expect(sequentialBatches(samples, 3, false)).toEqual([
+      [0, 1, 2],
+      [3, 4, 5],
+      [6],
+    ]);
+    expect(sequentialBatches(samples, 3, true)).toEqual([[0, 2, 5], [6], [1, 4], [3]]);
   });
 });

@@ -10,6 +10,7 @@ import type { TaskName } from '../model/types.ts';
 import { peapodDecoder } from '../model/generate/peapod-decoder.ts';
 import { generateExplanations, recommendNext } from '../model/generate/recommend.ts';
 import { rankCandidates } from '../model/generate/topn.ts';
+import { historyInDecoder, sequentialDecoder, sequentialEncoderSample } from '../model/generate/sequential-decoder.ts';
 import { catalogueCoverage, explanationMetrics, rankingMetrics, type RankingMetrics, type TextMetrics } from './metrics.ts';
 import type { ExplanationPair } from '../data/types.ts';
 import { collate, disposeBatch, toTensors, type Sample } from '../model/inputs/batch.ts';
@@ -100,7 +101,7 @@ function summary(m: RankingMetrics): RankingSummary {
 
 /** Encodes a batch of bare-form samples with their collaborative prompt. The caller disposes. */
 function encodeBatch(e: EvalModel, task: TaskName, samples: Sample[], maxInput: number, priors: boolean): EncoderOutput {
-  const host = collate(e.tok, samples, e.userIds, maxInput);
+  const host = collate(e.tok, samples.map((s) => sequentialEncoderSample(e.model.config, s)), e.userIds, maxInput);
   const b = toTensors(host);
   const c = e.model.config.composer.collaborative ? gatherCollab(e.collab, samples.map((s) => s.user), e.neighbours) : null;
   const histories = task === 'sequential' ? samples.map((s) => (s.task === 'sequential' ? s.items : new Int32Array(0))) : undefined;
@@ -112,6 +113,24 @@ function encodeBatch(e: EvalModel, task: TaskName, samples: Sample[], maxInput: 
   disposeBatch(b);
   if (c) disposeCollab(c);
   return enc;
+}
+
+/**
+ * Batches of sample indices: consecutive runs of batchSize, or, `byLength` (the history form, whose
+ * decoder prefix must have one length per batch), runs of samples with equal history length, in
+ * order of first appearance. Every index appears once.
+ */
+export function sequentialBatches(samples: readonly Sample[], batchSize: number, byLength: boolean): number[][] {
+  const groups = new Map<number, number[]>();
+  samples.forEach((s, i) => {
+    const key = byLength && s.task !== 'explanation' ? s.items.length : -1;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = []));
+    g.push(i);
+  });
+  const out: number[][] = [];
+  for (const g of groups.values()) for (let k = 0; k < g.length; k += batchSize) out.push(g.slice(k, k + batchSize));
+  return out;
 }
 
 /**
@@ -149,15 +168,16 @@ export async function evaluateModel(e: EvalModel, o: EvalOptions): Promise<EvalR
 
   if (o.tasks.includes('sequential')) {
     const t0 = performance.now();
-    const ranked: (number | null)[][] = [];
+    const ranked: (number | null)[][] = new Array(U);
     const targets = new Int32Array(U);
     let invalid = 0;
-    for (let start = 0; start < U; start += o.batchSize) {
-      const samples: Sample[] = [];
-      for (let u = start; u < Math.min(U, start + o.batchSize); u++) samples.push(heldOutSequential(e, users[u]!, o.split));
+    let done = 0;
+    const all = Array.from(users, (u) => heldOutSequential(e, u, o.split));
+    for (const batch of sequentialBatches(all, o.batchSize, historyInDecoder(e.model.config))) {
+      const samples: Sample[] = batch.map((i) => all[i]!);
       const enc = encodeBatch(e, 'sequential', samples, o.maxInputTokens, o.priors ?? true);
       try {
-        const dec = peapodDecoder(e.model, enc);
+        const dec = sequentialDecoder(e.model, enc, e.tok, samples.map((s) => (s.task === 'explanation' ? [] : s.items)));
         const res =
           o.constrained && e.tok.idScheme === 'atomic'
             ? await atomicConstrainedNext(dec, e.tok, o.beamWidth, o.topK, o.excludeHistory ? samples.map((x) => (x.task === 'explanation' ? [] : x.items)) : undefined)
@@ -165,14 +185,15 @@ export async function evaluateModel(e: EvalModel, o: EvalOptions): Promise<EvalR
         res.forEach((r: { items: (number | null)[] }, k: number) => {
           const s = samples[k]!;
           if (s.task === 'explanation') return;
-          ranked.push(r.items);
-          targets[start + k] = s.target;
+          ranked[batch[k]!] = r.items;
+          targets[batch[k]!] = s.target;
           invalid += r.items.filter((x) => x === null).length;
         });
       } finally {
         disposeEncoderOutput(enc);
       }
-      o.onProgress?.('sequential', Math.min(U, start + o.batchSize), U);
+      done += batch.length;
+      o.onProgress?.('sequential', done, U);
     }
     const asNumbers = ranked.map((r) => r.map((x) => (x === null ? -1 : x)));
     const m = rankingMetrics(asNumbers, targets);

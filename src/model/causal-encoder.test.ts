@@ -76,4 +76,10 @@ describe('causal encoder (config.causalTasks)', () => {
   it('rejects a causal task the model does not have', () => {
     expect(() => validatePeapodConfig({ ...config, causalTasks: ['topn'] })).toThrow(ModelConfigError);
   });
+
+  it('accepts the history form of the sequential task on atomic ids only, and no other form', () => {
+    expect(() => validatePeapodConfig({ ...config, idScheme: 'atomic', sequentialForm: 'history' })).not.toThrow();
+    expect(() => validatePeapodConfig({ ...config, idScheme: 'p5', sequentialForm: 'history' })).toThrow(/atomic item ids/);
+    expect(() => validatePeapodConfig({ ...config, sequentialForm: 'decoder' as never })).toThrow(/'bare' or 'history'/);
+  });
 });

@@ -78,6 +78,15 @@ export interface PeapodConfig {
    * Absent = none (the reference's bidirectional T5 encoder).
    */
   causalTasks?: TaskName[];
+  /**
+   * Where the sequential task reads the user's history. 'bare' (absent): the paper's bare prompt,
+   * [soft prompts ; user ; items ; </s>] in the encoder, the answer [item, </s>] decoded from the
+   * start token. 'history': the encoder reads only [soft prompts ; user ; </s>] and the items are the
+   * decoder's own prefix, teacher-forced: [start, item_1 .. item_n], the logits after item_n rank the
+   * next item (as a causal sequence model would). Trained so, every position of a sequence is a
+   * target from one pass; the output priors apply at the position after the prefix. Atomic ids only.
+   */
+  sequentialForm?: 'bare' | 'history';
 }
 
 /** Input/output sizes of the T5-small configuration (d 512, 6+6 layers, 8 heads, d_ff 2048). */

@@ -23,7 +23,8 @@ function lcg(seed: number): () => number {
   return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
 }
 
-function tinyPack(): PackContents {
+/** `history`: atomic ids and the history form of next-item (config.sequentialForm), no explanations. */
+function tinyPack(opts: { history?: boolean } = {}): PackContents {
   const rnd = lcg(7);
   const histories = Array.from({ length: U }, (_, u) => Array.from({ length: 4 + (u % 4) }, (_, k) => 1 + ((u * 7 + k * 3) % I)));
   const userIds = Int32Array.from({ length: U }, (_, u) => 100 + u * 3);
@@ -34,7 +35,9 @@ function tinyPack(): PackContents {
   const negatives = new Int32Array(U * 99);
   // With 30 items the 99 negatives repeat; fine for ranking (each is a catalogue item).
   for (let u = 0; u < U; u++) for (let k = 0; k < 99; k++) negatives[u * 99 + k] = 1 + ((u + k * 11) % I);
-  const tokenizer = buildTokenizer({ idScheme: 'p5', texts: ['great sound and good price', 'the strings feel nice'], users: userIds, items: Array.from({ length: I }, (_, i) => i + 1), wholeWordVocab: 128 });
+  const tokenizer = opts.history
+    ? buildTokenizer({ idScheme: 'atomic', texts: [], users: [], items: Array.from({ length: I }, (_, i) => i + 1) })
+    : buildTokenizer({ idScheme: 'p5', texts: ['great sound and good price', 'the strings feel nice'], users: userIds, items: Array.from({ length: I }, (_, i) => i + 1), wholeWordVocab: 128 });
   const config: PeapodConfig = {
     t5: {
       vocabSize: tokenizer.vocabSize,
@@ -52,11 +55,12 @@ function tinyPack(): PackContents {
       layerNormEpsilon: 1e-6,
       padTokenId: 0,
       eosTokenId: 1,
-      wholeWordVocab: 128,
+      wholeWordVocab: opts.history ? 0 : 128,
     },
     composer: { cfDim: D, numNeighbours: N_MAX, numHeads: 2, promptLength: 2, taskPrompts: true, collaborative: true },
-    tasks: ['sequential', 'topn', 'explanation'],
-    idScheme: 'p5',
+    tasks: opts.history ? ['sequential', 'topn'] : ['sequential', 'topn', 'explanation'],
+    idScheme: opts.history ? 'atomic' : 'p5',
+    ...(opts.history ? { sequentialForm: 'history' as const } : {}),
   };
   const params = initPeapodParams(config, 3);
   const model = new PeapodModel(config, params);
@@ -277,5 +281,40 @@ describe('Engine explanation and evaluation', () => {
     expect(seq.values['HR@10']!).toBeGreaterThanOrEqual(seq.values['HR@5']!);
     expect(r.rows.find((x) => x.task === 'topn')!.users).toBe(3);
     expect(r.rows.find((x) => x.task === 'explanation')!.users).toBe(1);
+  });
+});
+
+describe('Engine, history form of next-item (the items are the decoder\'s prefix)', () => {
+  it('ranks by the T5 logits after [start ; history] (encoder: user only), and the score split holds exactly those logits', async () => {
+    const pack = tinyPack({ history: true });
+    const e = new Engine(pack, 'beauty');
+    try {
+      expect(e.summary.sequentialForm).toBe('history');
+      const r = await e.infer({ target: { kind: 'user', index: 2 }, whatIf: base, constrained: true, evaluation: false });
+      expect(r.sequential).toHaveLength(10);
+      // The reference computation, by hand: encoder on [user, </s>] behind the soft prompt, the
+      // decoder teacher-forced over [start, history tokens], log-softmax at the last position.
+      const m = pack.model;
+      const tok = pack.tokenizer;
+      const history = e.userInfo(2).history.map((i) => i.id);
+      const userEmb = tf.tensor2d(pack.arrays.cfUser.subarray(2 * D, 3 * D), [1, D]);
+      const nb = Array.from(pack.arrays.neighbourIndices.subarray(2 * N_MAX, 2 * N_MAX + 4));
+      const neighbourEmb = tf.tensor3d(nb.flatMap((j) => Array.from(pack.arrays.cfUser.subarray(j * D, (j + 1) * D))), [1, 4, D]);
+      const { prompt, attention } = m.composePrompt('sequential', { userEmb, neighbourEmb }, 1, [Int32Array.from(history)]);
+      const ids = tok.encodeText('user_0', { addEos: true }).ids;
+      const batch = { tokenIds: tf.tensor2d([Array.from(ids)], undefined, 'int32'), wholeWordIds: tf.tensor2d([Array.from(ids, () => 0)], undefined, 'int32'), attentionMask: tf.tensor2d([Array.from(ids, () => 1)]), task: 'sequential' as const };
+      const enc = m.encode(batch, prompt, false);
+      const dec = tf.tensor2d([[tok.padId, ...history.map((h) => tok.itemTokens(h)[0]!)]], undefined, 'int32');
+      const full = m.decodeFull(enc, dec);
+      const lastT = tf.reshape(tf.slice(full, [0, history.length, 0], [1, 1, tok.vocabSize]), [tok.vocabSize]);
+      const last = lastT.arraySync() as number[];
+      const shown = r.sequential.map((s) => s.item.id);
+      const byLogit = tok.items().slice().sort((a, b) => last[tok.itemTokens(b)[0]!]! - last[tok.itemTokens(a)[0]!]!);
+      expect(shown).toEqual(byLogit.slice(0, 10));
+      r.sequential.forEach((s) => expect(s.parts!.t5).toBeCloseTo(last[tok.itemTokens(s.item.id)[0]!]!, 4));
+      tf.dispose([userEmb, neighbourEmb, prompt, batch.tokenIds, batch.wholeWordIds, batch.attentionMask, enc.hidden, enc.mask, dec, full, lastT, ...(attention ? [attention] : [])]);
+    } finally {
+      e.dispose();
+    }
   });
 });

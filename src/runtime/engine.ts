@@ -10,6 +10,8 @@ import { DEFAULT_EVAL, evaluateModel } from '../eval/evaluate.ts';
 import { heldOutTopn } from '../model/inputs/heldout.ts';
 import { GenerationAbortedError } from '../model/errors.ts';
 import { peapodDecoder } from '../model/generate/peapod-decoder.ts';
+import { sequentialDecoder, sequentialEncoderSample } from '../model/generate/sequential-decoder.ts';
+import type { EncodedDecoder } from '../model/generate/types.ts';
 import { generateExplanations, recommendNext } from '../model/generate/recommend.ts';
 import { rankCandidates } from '../model/generate/topn.ts';
 import type { CollaborativeInput, EncoderOutput, PeapodModel } from '../model/peapod.ts';
@@ -109,6 +111,7 @@ export class Engine {
       trainingLog: pack.trainingLog,
       hasReferences: pack.explanations !== null,
       priors: { cf: Boolean(pack.model.config.composer.cfPrior), seq: Boolean(pack.model.config.composer.seqPrior) },
+      sequentialForm: pack.model.config.sequentialForm ?? 'bare',
     };
   }
 
@@ -171,12 +174,12 @@ export class Engine {
    * Runs `fn` on the encoder output of one bare-form sample with its soft prompt; frees every tensor
    * it made. The text goes through eval's collate, so truncation matches the pack's evaluation.
    */
-  private async withEncoded<T>(sample: Sample, userWord: number, collab: CollaborativeInput | null, fn: (dec: ReturnType<typeof peapodDecoder>, prompt: tf.Tensor3D, attention: tf.Tensor3D | null, enc: EncoderOutput) => Promise<T>, priors = true): Promise<T> {
-    const batch = toTensors(collate(this.pack.tokenizer, [{ ...sample, user: 0 }], Int32Array.of(userWord), this.pack.maxInputTokens));
+  private async withEncoded<T>(sample: Sample, userWord: number, collab: CollaborativeInput | null, fn: (dec: EncodedDecoder, prompt: tf.Tensor3D, attention: tf.Tensor3D | null, enc: EncoderOutput) => Promise<T>, priors = true): Promise<T> {
+    const batch = toTensors(collate(this.pack.tokenizer, [{ ...sequentialEncoderSample(this.model.config, sample), user: 0 }], Int32Array.of(userWord), this.pack.maxInputTokens));
     const { prompt, attention, prior } = this.model.composePrompt(sample.task, collab, 1, sample.task === 'sequential' ? [sample.items] : undefined, undefined, { priors });
     const enc = this.model.encode(batch, prompt, false, prior);
     try {
-      return await fn(peapodDecoder(this.model, enc), prompt, attention, enc);
+      return await fn(this.decoderFor(sample, enc), prompt, attention, enc);
     } finally {
       disposeBatch(batch);
       tf.dispose([prompt, enc.hidden, enc.mask]);
@@ -184,6 +187,11 @@ export class Engine {
       enc.prior?.dispose();
       attention?.dispose();
     }
+  }
+
+  /** The decoder of an encoded one-sample batch: the sequential task's form (history in the decoder or not), else the plain one. */
+  private decoderFor(sample: Sample, enc: EncoderOutput): EncodedDecoder {
+    return sample.task === 'sequential' ? sequentialDecoder(this.model, enc, this.pack.tokenizer, [sample.items]) : peapodDecoder(this.model, enc);
   }
 
   /**
@@ -197,7 +205,7 @@ export class Engine {
     const tok = this.pack.tokenizer;
     const columns = Int32Array.from(items, (id) => (id > 0 ? tok.itemTokens(id)[0]! : tok.eosId));
     // The decoder session (fused kernels on webgpu) without the prior: the T5's own logits.
-    const session = peapodDecoder(this.model, { hidden: enc.hidden, mask: enc.mask, prior: null }).startSession();
+    const session = this.decoderFor(sample, { hidden: enc.hidden, mask: enc.mask, prior: null }).startSession();
     let logits: tf.Tensor2D;
     try {
       logits = session.stepAt ? session.stepAt(Int32Array.of(tok.padId), columns) : tf.tidy(() => tf.gather(session.step(Int32Array.of(tok.padId)), tf.tensor1d(columns, 'int32'), 1));

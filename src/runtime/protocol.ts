@@ -226,6 +226,11 @@ export interface PackSummary {
   hasReferences: boolean;
   /** The output priors the pack's config adds to the first decoded token (config.composer.cfPrior / seqPrior). */
   priors: { cf: boolean; seq: boolean };
+  /**
+   * Where next-item reads the history (config.sequentialForm): 'bare' = in the encoder's prompt
+   * ("user_… item_… item_…"), 'history' = as the decoder's own prefix after the start token.
+   */
+  sequentialForm: 'bare' | 'history';
 }
 
 export interface TrainingLogRow {

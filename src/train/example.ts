@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { disposeEncoderOutput, type PeapodModel } from '../model/peapod.ts';
 import type { Tokenizer } from '../model/tokenizer.ts';
 import { peapodDecoder } from '../model/generate/peapod-decoder.ts';
+import { sequentialDecoder, sequentialEncoderSample } from '../model/generate/sequential-decoder.ts';
 import { generateExplanations, recommendNext } from '../model/generate/recommend.ts';
 import { rankCandidates } from '../model/generate/topn.ts';
 import { collate, disposeBatch, toTensors, type Sample } from '../model/inputs/batch.ts';
@@ -102,7 +103,7 @@ export async function buildExample(x: ExampleInputs): Promise<ExampleJson> {
   promptOut.prior?.dispose();
 
   const encodeOne = (task: 'sequential' | 'topn' | 'explanation', s: Sample) => {
-    const b = toTensors(collate(x.tok, [s], x.userIds, x.maxInputTokens));
+    const b = toTensors(collate(x.tok, [sequentialEncoderSample(x.model.config, s)], x.userIds, x.maxInputTokens));
     const p = x.model.composePrompt(task, x.model.config.composer.collaborative ? collab : null, 1, s.task === 'sequential' ? [s.items] : undefined);
     p.attention?.dispose();
     const enc = x.model.encode(b, p.prompt, false, p.prior);
@@ -113,7 +114,7 @@ export async function buildExample(x: ExampleInputs): Promise<ExampleJson> {
   };
   const seqSample = heldOutSequential(x, u, 'test');
   let enc = encodeOne('sequential', seqSample);
-  const next = (await recommendNext(peapodDecoder(x.model, enc), x.tok, { beamWidth: PAPER_PROTOCOL.sequential.beamWidth, topK: PAPER_PROTOCOL.sequential.topK, constrained: true }))[0]!;
+  const next = (await recommendNext(sequentialDecoder(x.model, enc, x.tok, [seqSample.items]), x.tok, { beamWidth: PAPER_PROTOCOL.sequential.beamWidth, topK: PAPER_PROTOCOL.sequential.topK, constrained: true }))[0]!;
   disposeEncoderOutput(enc);
   const sequential: ScoredItem[] = [];
   next.items.forEach((it, k) => {

@@ -126,7 +126,7 @@ export interface PipelineResult {
   priorMix?: PriorMixResult;
 }
 
-export function modelConfig(tok: Tokenizer, o: Pick<PipelineOptions, 'size' | 'cfDim' | 'neighbours' | 'composerHeads' | 'composerKeyScale' | 'promptLength' | 'taskPrompts' | 'collaborative' | 'tasks' | 'idScheme' | 'cfPrior' | 'seqPrior' | 'engine'>): PeapodConfig {
+export function modelConfig(tok: Tokenizer, o: Pick<PipelineOptions, 'size' | 'cfDim' | 'neighbours' | 'composerHeads' | 'composerKeyScale' | 'promptLength' | 'taskPrompts' | 'collaborative' | 'tasks' | 'idScheme' | 'cfPrior' | 'seqPrior' | 'engine' | 'torch'>): PeapodConfig {
   const s = o.size;
   return {
     t5: {
@@ -161,6 +161,7 @@ export function modelConfig(tok: Tokenizer, o: Pick<PipelineOptions, 'size' | 'c
     tasks: o.tasks,
     idScheme: o.idScheme,
     ...(o.engine === 'torch' && o.tasks.includes('sequential') ? { causalTasks: ['sequential'] as TaskName[] } : {}),
+    ...(o.engine === 'torch' && o.torch?.seqForm === 'history' && o.tasks.includes('sequential') ? { sequentialForm: 'history' as const } : {}),
   };
 }
 
@@ -337,6 +338,7 @@ export async function runTrainPipeline(o: PipelineOptions): Promise<PipelineResu
   const transitions = config.composer.seqPrior ? buildTransitions(trainingSequences(ds), ds.numItems) : null;
   const model = PeapodModel.fromPack({ config, params, tokenizer: tok, numItems: ds.numItems, transitions });
   const torchEngine = o.engine === 'torch';
+  if (!torchEngine && config.sequentialForm === 'history') throw new Error("--seq-form history is trained by --engine torch only (the TF.js trainer teaches the bare prompt).");
   if (torchEngine && (o.holdoutLast || o.freezeT5 || o.idScheme !== 'atomic')) {
     throw new Error('--engine torch trains the whole T5 on atomic ids with prefix fold-ins (leak-free by construction): drop --holdout-last / --freeze-t5, and use --id-scheme atomic.');
   }

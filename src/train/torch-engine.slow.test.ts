@@ -98,6 +98,35 @@ describe.skipIf(!torchReady)('tools/torch', () => {
     expect(nb.stdout).toContain(' 0 of ');
   }, 120_000);
 
+  it.skipIf(!dataPresent)('--seq-form history trains the history form (sampled softmax too) and the evaluator decodes it', async () => {
+    await tf.setBackend('cpu');
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'peapod-torch-history-'));
+    const r = await runTrainPipeline({
+      dataset: loadDataset(DATASET),
+      out: path.join(tmp, 'pack'),
+      runDir: path.join(tmp, 'run'),
+      ...TINY,
+      cfPrior: true,
+      seqPrior: true,
+      engine: 'torch',
+      torch: { validateEveryMin: 0.05, validUsers: 40, priorMixUsers: 40, topnEvery: 2, seqForm: 'history', sampledSoftmax: 64 },
+      tasks: ['sequential', 'topn'],
+      ...TINY_RUN,
+      command: 'vitest torch engine history-form test',
+      quiet: true,
+      train: TINY_TRAIN,
+    });
+    expect(r.config.sequentialForm).toBe('history');
+    expect(r.model.config.sequentialForm).toBe('history');
+    expect(PRIOR_MIX_GRID as readonly number[]).toContain(r.priorMix!.lambda);
+    // The prior mix evaluated the T5 alone in the history form: a real ranking, not an error.
+    expect(r.priorMix!.scores['0']).toBeGreaterThan(0);
+    const log = fs.readFileSync(path.join(tmp, 'run', 'training-log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const seqLoss = log.filter((row) => row.task === 'sequential').map((row) => row.loss as number);
+    expect(seqLoss.length).toBeGreaterThan(0);
+    expect(seqLoss.every((v) => Number.isFinite(v))).toBe(true);
+  }, 120_000);
+
   it.skipIf(!dataPresent)('--engine torch trains the explanation task with sub-words and language pretraining', async () => {
     await tf.setBackend('cpu');
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'peapod-torch-expl-'));

@@ -51,6 +51,10 @@ export interface TorchTrainOptions {
   validation?: 'plain' | 'unseen-last';
   /** Item token rows: as the pipeline initialised them ('bundle') or from the training sequences' item-to-item co-occurrence ('transitions'). */
   itemInit?: 'bundle' | 'transitions';
+  /** The sequential task's form (PeapodConfig.sequentialForm): the bare prompt or the history in the decoder. */
+  seqForm?: 'bare' | 'history';
+  /** Item targets' softmax: 0 = the whole vocabulary; k > 0 = the batch's targets plus k uniform draws, log-corrected. */
+  sampledSoftmax?: number;
   /** Similar users of a training row: chosen from its CF prefix (default) or the pack's lists. */
   neighbours?: 'prefix' | 'pack';
 }

@@ -5,9 +5,10 @@ reproduce every number (1e-4) and the item order exactly, on the cpu and wasm ba
 
     /usr/bin/python3 tools/torch/make_golden.py src/model/pack/fixtures/golden
 
-Two models: relu with a tied head and a causal sequential encoder (what `--engine torch` trains),
-and gated-gelu with an untied head (the T5 1.1 / flan-t5 shape an import may bring) whose composer
-reads its keys at keyScale 4 (`--composer-key-scale`).
+Three models: relu with a tied head and a causal sequential encoder (what `--engine torch` trains),
+gated-gelu with an untied head (the T5 1.1 / flan-t5 shape an import may bring) whose composer
+reads its keys at keyScale 4 (`--composer-key-scale`), and the first shape in the history form of
+the sequential task (`--seq-form history`: the items are the decoder's prefix).
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ ITEMS = 30  # atomic item tokens 3..32 (<pad> 0, </s> 1, <unk> 2)
 VOCAB = 3 + ITEMS
 
 
-def config(ff: str, tied: bool, causal: bool, key_scale: float = 1.0) -> dict:
+def config(ff: str, tied: bool, causal: bool, key_scale: float = 1.0, history: bool = False) -> dict:
     return {
         "t5": {"vocabSize": VOCAB, "dModel": 16, "dKv": 4, "numHeads": 4, "dFf": 32, "numEncoderLayers": 2, "numDecoderLayers": 2, "feedForward": ff,
                "relativeAttentionNumBuckets": 8, "relativeAttentionMaxDistance": 20, "tieWordEmbeddings": tied, "dropoutRate": 0.0,
@@ -34,6 +35,40 @@ def config(ff: str, tied: bool, causal: bool, key_scale: float = 1.0) -> dict:
         "tasks": ["sequential", "topn"],
         "idScheme": "atomic",
         **({"causalTasks": ["sequential"]} if causal else {}),
+        **({"sequentialForm": "history"} if history else {}),
+    }
+
+
+END_OF_ID_LOGIT = 30.0
+HISTORY = [7, 12, 4, 30, 9]  # the history form's decoder prefix (item tokens), after the start token
+
+
+def history_expect(model: PeapodT5, user, neighbours) -> dict:
+    """The history form of the sequential task: encoder [prompts ; user ; </s>], decoder
+    [start, history...]; the logits after the last history token rank the next item, and the
+    answer ends there (END_OF_ID_LOGIT on </s> one position later, as the TypeScript decoder adds)."""
+    ids = torch.tensor([[2, 1]])
+    hidden, mask, attention = model.encode("sequential", ids, torch.ones_like(ids), user, neighbours)
+    cross = ((1 - mask) * MASKED)[:, None, None, :]
+    prefix = [0] + HISTORY
+    first_logits = model.logits(model.decode(torch.tensor([prefix]), hidden, cross))[0, -1]
+    lp1 = first_logits.log_softmax(-1)
+    first = int(lp1[3:].argmax()) + 3
+    step2 = model.logits(model.decode(torch.tensor([prefix + [first]]), hidden, cross))[0, -1]
+    dec = torch.tensor([prefix + [t] for t in range(3, 3 + ITEMS)])
+    eos_bonus = torch.zeros(VOCAB)
+    eos_bonus[1] = END_OF_ID_LOGIT
+    lp2 = (model.logits(model.decode(dec, hidden.expand(ITEMS, -1, -1), cross))[:, -1] + eos_bonus).log_softmax(-1)[:, 1]
+    scores = lp1[3:] + lp2
+    order = scores.argsort(descending=True)[:5]
+    return {
+        "encoderHidden": hidden[0].tolist(),
+        "attention": attention[0].tolist(),
+        "firstLogits": first_logits.tolist(),
+        "firstToken": first,
+        "secondLogits": step2.tolist(),
+        "topItems": [int(t) + 1 for t in order],
+        "topScores": [float(scores[t]) for t in order],
     }
 
 
@@ -55,8 +90,15 @@ def case(name: str, cfg: dict, seed: int, out: str) -> dict:
         "topn": [2, 11, 5, 28, 17, 3, 22, 1],
     }
     expected: dict = {"config": cfg, "user": user[0].tolist(), "neighbours": neighbours[0].tolist(), "inputs": inputs, "tasks": {}}
+    history = cfg.get("sequentialForm") == "history"
+    if history:
+        inputs["sequential"] = [2, 1]
+        expected["history"] = HISTORY
     with torch.no_grad():
         for task, toks in inputs.items():
+            if history and task == "sequential":
+                expected["tasks"][task] = history_expect(model, user, neighbours)
+                continue
             ids = torch.tensor([toks])
             hidden, mask, attention = model.encode(task, ids, torch.ones_like(ids), user, neighbours)
             cross = ((1 - mask) * MASKED)[:, None, None, :]
@@ -86,6 +128,7 @@ def main() -> None:
     cases = {
         "relu-tied-causal": case("relu-tied-causal", config("relu", True, True), 11, out),
         "gelu-untied": case("gelu-untied", config("gated-gelu", False, False, 4.0), 12, out),
+        "relu-tied-history": case("relu-tied-history", config("relu", True, True, history=True), 13, out),
     }
     with open(os.path.join(out, "expected.json"), "w") as f:
         json.dump({"generator": "tools/torch/make_golden.py", "torch": torch.__version__, "cases": cases}, f)

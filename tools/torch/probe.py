@@ -18,6 +18,8 @@ training variants, and to diagnose what a model relies on:
                     validation means the T5 recalls training sequences rather than generalising
 --shuffle-cf        every user gets the next sampled user's CF row (its own neighbours kept): how much
                     the collaborative prompt's query side moves the T5's ranking
+--seq-form bare|history  the sequential task's form (default: the config's sequentialForm); history =
+                    [user, </s>] in the encoder, the items as the decoder's prefix (left-padded, masked)
 """
 import argparse
 import os
@@ -29,7 +31,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import st  # noqa: E402
 from peapod_t5 import MASKED, PeapodT5  # noqa: E402
-from train import Bundle, neighbour_emb, pad_rows, prefix_neighbour_emb  # noqa: E402
+from train import Bundle, decode_left_padded, neighbour_emb, pad_rows, prefix_neighbour_emb  # noqa: E402
 
 
 def main() -> None:
@@ -42,6 +44,7 @@ def main() -> None:
     ap.add_argument("--shuffle-neighbours", action="store_true")
     ap.add_argument("--shuffle-cf", action="store_true")
     ap.add_argument("--train-rows", action="store_true")
+    ap.add_argument("--seq-form", choices=["bare", "history"], help="the sequential task's form (default: the bundle config's sequentialForm)")
     a = ap.parse_args()
     torch.set_num_threads(1)
     b = Bundle(a.bundle)
@@ -49,6 +52,7 @@ def main() -> None:
     model = PeapodT5.from_config(b.config, w)
     model.eval()
     n_nb = b.config["composer"]["numNeighbours"]
+    history_form = (a.seq_form or b.config.get("sequentialForm") or "bare") == "history"
     cols = torch.from_numpy(b.item_token[1:].astype(np.int64))
     users = np.random.default_rng(a.seed).choice(np.arange(b.users), size=min(a.users, b.users), replace=False)
     splits = ("train", "valid", "test") if a.train_rows else ("valid", "test")
@@ -83,8 +87,20 @@ def main() -> None:
                     nb = torch.roll(nb, 1, 0)
                 if a.shuffle_cf:
                     user = torch.roll(user, 1, 0)
+                cross = None
+                if history_form:  # [user, </s>] in the encoder, [start, items...] in the decoder
+                    dec_rows = [[b.pad] + r[1:-1] for r in rows]
+                    ids, mask = pad_rows([[r[0], b.eos] for r in rows], b.pad)
                 hidden, full_mask, _ = model.encode("sequential", ids, mask, user, nb)
-                h = model.decode(torch.full((len(us), 1), b.pad, dtype=torch.long), hidden, ((1 - full_mask) * MASKED)[:, None, None, :])
+                cross = ((1 - full_mask) * MASKED)[:, None, None, :]
+                if history_form:
+                    L = max(len(r) for r in dec_rows)
+                    dec = torch.full((len(us), L), b.pad, dtype=torch.long)
+                    for j, r in enumerate(dec_rows):
+                        dec[j, L - len(r) :] = torch.tensor(r)
+                    h = decode_left_padded(model, dec, torch.tensor([L - len(r) for r in dec_rows]), hidden, cross)[:, -1:]
+                else:
+                    h = model.decode(torch.full((len(us), 1), b.pad, dtype=torch.long), hidden, cross)
                 scores = model.logits(h)[:, 0].log_softmax(-1)[:, cols]
                 if a.exclude_history:
                     for j, hist in enumerate(hists):

@@ -73,6 +73,8 @@ DEFAULTS = {
     "itemNoise": 0.0,  # fraction of input history items of sequential rows replaced by a random item in training (the targets stay real), so the T5 cannot recall a training sequence by its exact items
     "itemLabelSmoothing": 0.0,  # label smoothing of the item targets (sequential and top-n)
     "validation": "plain",  # "plain": validation users' history is the training sequence the T5 trained on; "unseen-last": their last training item is held out of training (as target and as input), so validation sees, as test does, a newest input item the T5 never saw for that user (checkpoints are chosen on what test measures)
+    "seqForm": "bare",  # sequential task: "bare" = the paper's bare prompt [prompts ; user ; items ; </s>] -> [item, </s>] (packed, see above); "history" = the prompt [prompts ; user ; </s>] in the encoder and the user's items teacher-forced in the decoder, every decoder position predicting the next item (inference: the history as the decoder's prefix)
+    "sampledSoftmax": 0,  # item targets of the sequential task: 0 = softmax over the whole vocabulary; k > 0 = over the batch's target items plus k items drawn uniformly, the drawn ones' logits raised by log(items / k) so their sum stands in for the whole catalogue's (the head's cost then scales with k, not the vocabulary)
     "neighbours": "prefix",  # training rows' similar users: "prefix" = chosen from the row's CF prefix embedding, as the pack would choose them had it seen only those items; "pack" = the pack's lists (chosen from all training items)
 }
 
@@ -90,6 +92,7 @@ class Bundle:
         self.np = {k: v.numpy() for k, v in d.items()}
         self.config = self.meta["config"]
         self.item_token = self.np["item_token"]
+        self.item_token_t = torch.from_numpy(self.item_token[1:].astype(np.int64))  # every item's token
         self.seq_off, self.seq = self.np["seq_offsets"], self.np["seq_items"]
         self.all_off, self.all = self.np["all_offsets"], self.np["all_items"]
         self.cf_user = torch.from_numpy(self.np["cf_user"])
@@ -321,6 +324,64 @@ def step_seq(model: PeapodT5, b: Bundle, users: list[int], rng, o: dict, n_nb: i
     return loss, item, len(targets)
 
 
+def history_batch(b: Bundle, users: list[int], rng: np.random.Generator, o: dict):
+    """History form: encoder rows [user, </s>], decoder inputs [pad, item_a .. item_(e-1)] and labels
+    [item_a .. item_e], -100 where the target is inside the CF prefix (the prompt may know it)."""
+    rows, cf, dec, lab = [], [], [], []
+    for u in users:
+        t = b.train_seq(u)
+        n = len(t)
+        e = n - 1 if n - 1 <= o["maxHistory"] else int(rng.integers(o["maxHistory"], n))
+        a = max(0, e - o["maxHistory"])
+        if o["windowCrop"] > 0 and rng.random() < o["windowCrop"]:
+            a = int(rng.integers(a, e))
+        s = int(rng.integers(1, e + 1))
+        rows.append([int(b.user_token[u]), b.eos])
+        cf.append(b.prefix_cf(u, s))
+        dec.append([b.pad] + [int(b.item_token[x]) for x in t[a:e]])
+        lab.append([int(b.item_token[t[j]]) if j >= s else -100 for j in range(a, e + 1)])
+    T = max(len(d) for d in dec)
+    di = torch.full((len(dec), T), b.pad, dtype=torch.long)
+    li = torch.full((len(dec), T), -100, dtype=torch.long)
+    for i, (d, l) in enumerate(zip(dec, lab)):
+        di[i, : len(d)] = torch.tensor(d)
+        li[i, : len(l)] = torch.tensor(l)
+    return rows, cf, di, li
+
+
+def item_loss(model: PeapodT5, b: Bundle, h: torch.Tensor, targets: torch.Tensor, o: dict) -> torch.Tensor:
+    """Cross-entropy of item tokens `targets` [N] from decoder states h [N, d]: full softmax, or the
+    sampled one (o["sampledSoftmax"] uniform negatives plus the batch's targets, log-corrected)."""
+    k = int(o["sampledSoftmax"])
+    if k <= 0:
+        return F.cross_entropy(model.logits(h), targets, label_smoothing=o["itemLabelSmoothing"])
+    pos, label = torch.unique(targets, return_inverse=True)
+    items = b.item_token_t
+    neg = items[torch.randint(len(items), (k,))]
+    cand = torch.cat([pos, neg])
+    w = model.shared.weight[cand]
+    logits = (h * model.c["dModel"] ** -0.5) @ w.t()
+    corr = torch.cat([torch.zeros(len(pos)), torch.full((k,), math.log(len(items) / k))])
+    logits = logits + corr
+    # a drawn item that is the row's own target is not a negative of that row
+    logits[:, len(pos) :] = logits[:, len(pos) :].masked_fill(neg[None, :] == targets[:, None], MASKED)
+    return F.cross_entropy(logits, label, label_smoothing=o["itemLabelSmoothing"])
+
+
+def step_history(model: PeapodT5, b: Bundle, users: list[int], rng, o: dict, n_nb: int):
+    kept = [u for u in users if len(b.train_seq(u)) >= 2]
+    rows, cf, dec, lab = history_batch(b, kept, rng, o)
+    ids, mask = pad_rows(rows, b.pad)
+    cf = torch.stack(cf)
+    nbe = prefix_neighbour_emb(b, kept, cf, n_nb) if o["neighbours"] == "prefix" else neighbour_emb(b, kept, n_nb)
+    hidden, full_mask, _ = model.encode("sequential", ids, mask, cf, nbe)
+    h = model.decode(dec, hidden, ((1 - full_mask) * MASKED)[:, None, None, :])
+    flat = lab.reshape(-1)
+    keep = flat >= 0
+    loss = item_loss(model, b, h.reshape(-1, h.shape[-1])[keep], flat[keep], o)
+    return loss, loss, int(keep.sum())
+
+
 def step_topn(model: PeapodT5, b: Bundle, users: list[int], rng, o: dict, n_nb: int):
     kept = [u for u in users if len(b.train_seq(u)) >= 2]
     rows, cf, targets = topn_batch(b, kept, rng, o)
@@ -383,6 +444,17 @@ def validate_explanation(model: PeapodT5, b: Bundle, o: dict, n_nb: int) -> floa
     return total / max(1.0, count)
 
 
+def decode_left_padded(model: PeapodT5, dec, pads, memory, cross_bias):
+    """Decoder over left-padded rows (pads[r] leading pad positions that no position may attend to;
+    relative positions between real tokens are unchanged by the shift)."""
+    T = dec.shape[1]
+    y = model.shared(dec)
+    causal = torch.triu(torch.full((T, T), MASKED), 1)[None, None]
+    keymask = torch.where(torch.arange(T)[None, :] < pads[:, None], MASKED, 0.0)[:, None, None, :]
+    bias = model.decoder.position_bias(T, T, False, y.device) + causal + keymask
+    return model.decoder.run(y, bias, memory, cross_bias)
+
+
 @torch.no_grad()
 def validate(model: PeapodT5, b: Bundle, users: np.ndarray, o: dict, n_nb: int, negatives: np.ndarray) -> dict:
     """Next-item HR/NDCG@10 over all items and top-n over 1 + 99 fixed negatives, on validation
@@ -394,9 +466,13 @@ def validate(model: PeapodT5, b: Bundle, users: np.ndarray, o: dict, n_nb: int, 
     for i in range(0, len(users), bs):
         us = [int(u) for u in users[i : i + bs]]
         rows = []
+        hist_dec = None
         for u in us:
             t = b.full_train_seq(u)[-o["maxHistory"] :]
             rows.append([int(b.user_token[u])] + [int(b.item_token[x]) for x in t] + [b.eos])
+        if o["seqForm"] == "history":
+            hist_dec = [[b.pad] + r[1:-1] for r in rows]
+            rows = [[r[0], b.eos] for r in rows]
         ids, mask = pad_rows(rows, b.pad)
         user = b.cf_user[us]
         nbe = neighbour_emb(b, us, n_nb)
@@ -419,9 +495,19 @@ def validate(model: PeapodT5, b: Bundle, users: np.ndarray, o: dict, n_nb: int, 
                     rows.append([int(b.user_token[u])] + [int(b.item_token[x]) for x in cands] + [b.eos])
                 ids, mask = pad_rows(rows, b.pad)
             hidden, full_mask, _ = model.encode(task, ids, mask, user, nbe)
-            dec = torch.full((len(us), 1), b.pad, dtype=torch.long)
-            h = model.decode(dec, hidden, ((1 - full_mask) * MASKED)[:, None, None, :])
-            lp = model.logits(h)[:, 0].log_softmax(-1)
+            if task == "sequential" and hist_dec is not None:
+                # left-padded so every row's last position is its next-item prediction; the
+                # decoder's causal mask plus a key mask keep the padding out of every real row
+                L = max(len(r) for r in hist_dec)
+                dec = torch.full((len(us), L), b.pad, dtype=torch.long)
+                for j, r in enumerate(hist_dec):
+                    dec[j, L - len(r) :] = torch.tensor(r)
+                h = decode_left_padded(model, dec, torch.tensor([L - len(r) for r in hist_dec]), hidden, ((1 - full_mask) * MASKED)[:, None, None, :])
+                lp = model.logits(h[:, -1]).log_softmax(-1)
+            else:
+                dec = torch.full((len(us), 1), b.pad, dtype=torch.long)
+                h = model.decode(dec, hidden, ((1 - full_mask) * MASKED)[:, None, None, :])
+                lp = model.logits(h)[:, 0].log_softmax(-1)
             if task == "sequential":
                 scores = lp[:, item_cols]  # [B, items], column k = item k+1
                 tgt = torch.tensor([int(b.valid_target[u]) - 1 for u in us])
@@ -461,6 +547,8 @@ def main() -> None:
         b.hold_out_last([u for u in vusers if len(b.full_train_seq(int(u))) >= 2])
     elif o["validation"] != "plain":
         raise SystemExit(f"validation must be plain or unseen-last, got {o['validation']!r}")
+    if o["seqForm"] not in ("bare", "history"):
+        raise SystemExit(f"seqForm must be bare or history, got {o['seqForm']!r}")
 
     cfg = b.config
     init, _ = st.load(os.path.join(args.bundle, "init.safetensors"))
@@ -571,7 +659,12 @@ def main() -> None:
                 perm, pi = rng.permutation(eligible), 0
             users = [int(u) for u in perm[pi : pi + B]]
             pi += B
-            loss, item, count = step_seq(model, b, users, rng, o, n_nb, P) if task == "seq" else step_topn(model, b, users, rng, o, n_nb)
+            if task == "topn":
+                loss, item, count = step_topn(model, b, users, rng, o, n_nb)
+            elif o["seqForm"] == "history":
+                loss, item, count = step_history(model, b, users, rng, o, n_nb)
+            else:
+                loss, item, count = step_seq(model, b, users, rng, o, n_nb, P)
         else:
             part = "lm" if task == "lm" else "expl_train"
             loss, item, count = text_loss(model, b, part, next_text(part), n_nb, o["labelSmoothing"])

@@ -3,6 +3,7 @@
 import type { InferResult } from '../../runtime/protocol.ts';
 import { scaleCss, symmetricNormaliser } from '../lib/palette.ts';
 import { Legend } from './Legend.tsx';
+import { useApp } from '../store/index.ts';
 
 function Strip({ vectors, label, testId }: { vectors: number[][]; label: string; testId: string }) {
   const all = vectors.flat();
@@ -36,7 +37,15 @@ function Strip({ vectors, label, testId }: { vectors: number[][]; label: string;
   );
 }
 
+/** What the T5 reads, for the pack's form of the next-item task (PackSummary.sequentialForm). */
+export function t5InputSentence(form: 'bare' | 'history'): string {
+  return form === 'history'
+    ? '→ T5 encoder input: [task ; collaborative ; “user_…”] (top-n adds the candidates’ “item_…”); for next-item the history is the decoder’s own input, [start ; item_… item_…], and the next item is read after its last item.'
+    : '→ T5 encoder input: [task ; collaborative ; tokens of “user_… item_…”]';
+}
+
 export function PromptColumn({ view }: { view: InferResult | null }) {
+  const form = useApp((s) => s.summary?.sequentialForm ?? 'bare');
   return (
     <section className="col prompt-col" aria-labelledby="prompt-heading" data-tour="prompt" id="col-prompt" tabIndex={-1}>
       <h2 id="prompt-heading">Soft prompt</h2>
@@ -51,8 +60,8 @@ export function PromptColumn({ view }: { view: InferResult | null }) {
               <p className="small muted">None: {view.whatIf.individualOnly ? 'individual-only drops the collaborative prompt;' : 'this view has no collaborative prompt;'} only the task vectors come before the text.</p>
             </div>
           )}
-          <p className="small muted" data-tour="t5">
-            → T5 encoder input: [task ; collaborative ; tokens of “user_… item_…”]
+          <p className="small muted" data-tour="t5" data-testid="t5-input">
+            {t5InputSentence(form)}
           </p>
         </>
       )}

@@ -6,6 +6,8 @@ import { decidingSentence, priorsSentence } from '../lib/score-parts.ts';
 import { useApp } from '../store/index.ts';
 import { TOUR_STEPS } from '../store/ui.ts';
 
+const HISTORY_T5 = 'T5’s encoder reads [task ; collaborative ; “user_…”]; for next-item its decoder reads the history, item by item, and writes the item that comes next (top-n and explanations read their items in the encoder).';
+
 const STEPS: { anchor: string; title: string; text: string }[] = [
   { anchor: 'cf', title: '1. The user as a CF embedding', text: 'A matrix-factorisation model trained on everyone’s histories gives this user a vector. The history here is what it was learned from.' },
   { anchor: 'neighbours', title: '2. Similar users', text: 'The n users whose vectors have the highest cosine similarity. Untick one to mask it, or change n.' },
@@ -36,6 +38,7 @@ function OutputsSources() {
 export function Tour() {
   const step = useApp((s) => s.tourStep);
   const tourTo = useApp((s) => s.tourTo);
+  const form = useApp((s) => s.summary?.sequentialForm ?? 'bare');
   const box = useRef<HTMLElement | null>(null);
   const open = step !== null;
   // Focus goes back where it was (the Guided tour button, usually) when the tour closes.
@@ -89,7 +92,7 @@ export function Tour() {
     };
   }, [step, tourTo]);
   if (step === null) return null;
-  const s = STEPS[step]!;
+  const s = STEPS[step]!.anchor === 't5' && form === 'history' ? { ...STEPS[step]!, text: HISTORY_T5 } : STEPS[step]!;
   return (
     <aside className="tour" role="dialog" aria-modal="false" aria-labelledby="tour-title" data-testid="tour" data-step={step} ref={box}>
       <div className="tour-inner">

@@ -26,6 +26,7 @@ const summary: PackSummary = {
   trainingLog: [],
   hasReferences: true,
   priors: { cf: false, seq: false },
+  sequentialForm: 'bare',
 };
 const backend = { backend: 'wasm' as const, reason: 'test', forced: false, adapter: { present: false, isFallbackAdapter: false, architecture: '', vendor: '' }, failures: [] };
 const user = (index: number): UserInfo => ({

@@ -112,6 +112,13 @@ export const TRAIN = defineCommand({
     'label-smoothing': { kind: 'number', default: 0, help: 'torch: label smoothing of explanation targets' },
     'item-label-smoothing': { kind: 'number', default: 0, help: 'torch: label smoothing of item targets (next-item and top-n)' },
     'torch-validation': { kind: 'choice', choices: ['plain', 'unseen-last'], default: 'plain', help: "torch: plain = validation histories are sequences the T5 trained on; unseen-last = each validation user's last training item is held out of training, so validation ends, as test does, on an input the T5 never saw for that user" },
+    'seq-form': {
+      kind: 'choice',
+      choices: ['bare', 'history'],
+      default: 'bare',
+      help: "torch: the next-item task's form. bare = the paper's bare prompt (history in the encoder, answer decoded from the start token); history = the encoder reads the user and the soft prompts, the history is the decoder's teacher-forced prefix and every position predicts the next item",
+    },
+    'sampled-softmax': { kind: 'integer', default: 0, help: 'torch: item targets of the next-item task scored against the batch\'s targets plus N uniformly drawn items (log-corrected) instead of the whole vocabulary; 0 = whole vocabulary' },
     'window-crop': { kind: 'number', default: 0, help: 'torch: fraction of next-item rows whose window starts at a random later item, so the T5 also learns from 1..20 items of context' },
     'item-noise': {
       kind: 'number',
@@ -195,6 +202,8 @@ export function trainRunOptions(o: TrainValues, command: string, backend: string
       labelSmoothing: o.labelSmoothing,
       explValWeight: o.explValWeight,
       windowCrop: o.windowCrop,
+      seqForm: o.seqForm,
+      sampledSoftmax: o.sampledSoftmax,
       itemNoise: o.itemNoise,
       itemLabelSmoothing: o.itemLabelSmoothing,
       validation: o.torchValidation,

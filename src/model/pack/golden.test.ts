@@ -7,7 +7,8 @@ import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { atomicConstrainedNext } from '../../eval/atomic-next.ts';
 import { peapodDecoder } from '../generate/peapod-decoder.ts';
-import { PeapodModel, disposeEncoderOutput } from '../peapod.ts';
+import { sequentialDecoder } from '../generate/sequential-decoder.ts';
+import { END_OF_ID_LOGIT, PeapodModel, disposeEncoderOutput } from '../peapod.ts';
 import { disposeParams, type ParamMap } from '../params.ts';
 import { buildTokenizer } from '../tokenizer.ts';
 import type { PeapodConfig, TaskName } from '../types.ts';
@@ -17,7 +18,8 @@ import { parseSafetensors } from './safetensors.ts';
 // Cross-framework golden test: tools/torch/make_golden.py builds tiny models with the PyTorch model
 // of tools/torch/peapod_t5.py (random weights, checkpoint names) and records what PyTorch computes.
 // Imported through the checkpoint importer, the TypeScript model must give the same encoder states,
-// composer attention and logits (1e-4) and the same atomic next-item order, on cpu and on wasm.
+// composer attention and logits (1e-4) and the same atomic next-item order, on cpu and on wasm; for
+// the history form of the sequential task, through the decoder that reads the items as its prefix.
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'golden');
 
 interface TaskExpect {
@@ -34,6 +36,8 @@ interface Case {
   user: number[];
   neighbours: number[][];
   inputs: Record<'sequential' | 'topn', number[]>;
+  /** History form (config.sequentialForm 'history'): the decoder's prefix tokens after the start token. */
+  history?: number[];
   tasks: Record<'sequential' | 'topn', TaskExpect>;
 }
 const expected = JSON.parse(fs.readFileSync(path.join(dir, 'expected.json'), 'utf8')) as { cases: Record<string, Case> };
@@ -81,22 +85,27 @@ describe.each(['cpu', 'wasm'] as const)('golden: PyTorch model imported into Typ
       expect(maxDiff(enc.hidden.arraySync()[0]!, e.encoderHidden)).toBeLessThan(1e-4);
       expect(maxDiff(attention!.arraySync()[0]!, e.attention)).toBeLessThan(1e-4);
 
-      let cache = model.startDecoding(enc);
-      const s1 = model.decodeStep(cache, Int32Array.of(0));
-      expect(maxDiff(s1.logits.arraySync()[0]!, e.firstLogits)).toBeLessThan(1e-4);
-      const s2 = model.decodeStep(s1.cache, Int32Array.of(e.firstToken));
-      cache = s2.cache;
-      expect(maxDiff(s2.logits.arraySync()[0]!, e.secondLogits)).toBeLessThan(1e-4);
-      model.disposeCache(cache);
-
       const items = Array.from({ length: c.config.t5.vocabSize - 3 }, (_, i) => i + 1);
       const tok = buildTokenizer({ idScheme: 'atomic', texts: [], users: [], items });
       expect(tok.vocabSize).toBe(c.config.t5.vocabSize);
-      const [next] = await atomicConstrainedNext(peapodDecoder(model, enc), tok, items.length, 5);
+      // The history form reads the items in the decoder (token = item id + 2 here); its second step
+      // carries END_OF_ID_LOGIT on </s>, which the raw logits PyTorch recorded do not.
+      const history = task === 'sequential' && c.history ? c.history.map((t) => t - 2) : null;
+      const decoder = history ? sequentialDecoder(model, enc, tok, [history]) : peapodDecoder(model, enc);
+      const secondExpected = history ? e.secondLogits.map((v, t) => (t === tok.eosId ? v + END_OF_ID_LOGIT : v)) : e.secondLogits;
+
+      const session = decoder.startSession();
+      const s1 = session.step(Int32Array.of(0));
+      expect(maxDiff(s1.arraySync()[0]!, e.firstLogits)).toBeLessThan(1e-4);
+      const s2 = session.step(Int32Array.of(e.firstToken));
+      expect(maxDiff(s2.arraySync()[0]!, secondExpected)).toBeLessThan(1e-4);
+      session.dispose();
+
+      const [next] = await atomicConstrainedNext(decoder, tok, items.length, 5);
       expect(next!.items).toEqual(e.topItems);
       expect(maxDiff(next!.scores, e.topScores)).toBeLessThan(1e-4);
 
-      tf.dispose([s1.logits, s2.logits, prompt, attention!, batch.tokenIds, batch.wholeWordIds, batch.attentionMask, collab.userEmb, collab.neighbourEmb]);
+      tf.dispose([s1, s2, prompt, attention!, batch.tokenIds, batch.wholeWordIds, batch.attentionMask, collab.userEmb, collab.neighbourEmb]);
       disposeEncoderOutput(enc);
     });
   });

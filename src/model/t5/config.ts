@@ -72,6 +72,12 @@ export function validatePeapodConfig(c: PeapodConfig): void {
   for (const t of c.causalTasks ?? []) {
     if (!c.tasks.includes(t)) throw new ModelConfigError(`causalTasks lists '${t}', which is not one of the model's tasks [${c.tasks.join(', ')}].`);
   }
+  if (c.sequentialForm !== undefined && c.sequentialForm !== 'bare' && c.sequentialForm !== 'history') {
+    throw new ModelConfigError(`sequentialForm must be 'bare' or 'history', got ${JSON.stringify(c.sequentialForm)}.`);
+  }
+  if (c.sequentialForm === 'history' && c.idScheme !== 'atomic') {
+    throw new ModelConfigError(`sequentialForm 'history' needs atomic item ids (one token per item in the decoder's prefix), but idScheme is '${c.idScheme}'.`);
+  }
   if (new Set(c.tasks).size !== c.tasks.length) {
     throw new ModelConfigError(`tasks lists a task twice: [${c.tasks.join(', ')}].`);
   }
