@@ -98,7 +98,7 @@ describe.skipIf(!torchReady)('tools/torch', () => {
     expect(nb.stdout).toContain(' 0 of ');
   }, 120_000);
 
-  it.skipIf(!dataPresent)('--seq-form history trains the history form (sampled softmax too) and the evaluator decodes it', async () => {
+  it.skipIf(!dataPresent)('--seq-form history trains the history form (sampled softmax and length buckets too) and the evaluator decodes it', async () => {
     await tf.setBackend('cpu');
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'peapod-torch-history-'));
     const r = await runTrainPipeline({
@@ -109,7 +109,7 @@ describe.skipIf(!torchReady)('tools/torch', () => {
       cfPrior: true,
       seqPrior: true,
       engine: 'torch',
-      torch: { validateEveryMin: 0.05, validUsers: 40, priorMixUsers: 40, topnEvery: 2, seqForm: 'history', sampledSoftmax: 64 },
+      torch: { validateEveryMin: 0.05, validUsers: 40, priorMixUsers: 40, topnEvery: 2, seqForm: 'history', sampledSoftmax: 64, lengthBuckets: 4 },
       tasks: ['sequential', 'topn'],
       ...TINY_RUN,
       command: 'vitest torch engine history-form test',

@@ -55,6 +55,8 @@ export interface TorchTrainOptions {
   seqForm?: 'bare' | 'history';
   /** Item targets' softmax: 0 = the whole vocabulary; k > 0 = the batch's targets plus k uniform draws, log-corrected. */
   sampledSoftmax?: number;
+  /** > 1: batches cut from runs of lengthBuckets x batchSize users sorted by sequence length (less padding). */
+  lengthBuckets?: number;
   /** Similar users of a training row: chosen from its CF prefix (default) or the pack's lists. */
   neighbours?: 'prefix' | 'pack';
 }

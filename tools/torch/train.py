@@ -75,8 +75,25 @@ DEFAULTS = {
     "validation": "plain",  # "plain": validation users' history is the training sequence the T5 trained on; "unseen-last": their last training item is held out of training (as target and as input), so validation sees, as test does, a newest input item the T5 never saw for that user (checkpoints are chosen on what test measures)
     "seqForm": "bare",  # sequential task: "bare" = the paper's bare prompt [prompts ; user ; items ; </s>] -> [item, </s>] (packed, see above); "history" = the prompt [prompts ; user ; </s>] in the encoder and the user's items teacher-forced in the decoder, every decoder position predicting the next item (inference: the history as the decoder's prefix)
     "sampledSoftmax": 0,  # item targets of the sequential task: 0 = softmax over the whole vocabulary; k > 0 = over the batch's target items plus k items drawn uniformly, the drawn ones' logits raised by log(items / k) so their sum stands in for the whole catalogue's (the head's cost then scales with k, not the vocabulary)
+    "lengthBuckets": 0,  # > 1: batches are cut from runs of lengthBuckets x batchSize users sorted by sequence length (then the batches are shuffled), so a batch pads little; 0 = random batches
     "neighbours": "prefix",  # training rows' similar users: "prefix" = chosen from the row's CF prefix embedding, as the pack would choose them had it seen only those items; "pack" = the pack's lists (chosen from all training items)
 }
+
+
+def epoch_order(b: "Bundle", users: np.ndarray, rng: np.random.Generator, batch: int, buckets: int) -> np.ndarray:
+    """One epoch's user order: a random permutation, or (buckets > 1) runs of buckets x batch users
+    sorted by training-sequence length, cut into batches, the batches shuffled. Padding to the longest
+    row of a batch is then small (most users have far fewer items than the 20-item window)."""
+    perm = rng.permutation(users)
+    if buckets <= 1:
+        return perm
+    out = []
+    for i in range(0, len(perm), batch * buckets):
+        run = sorted(perm[i : i + batch * buckets], key=lambda u: len(b.train_seq(int(u))))
+        cut = [run[j : j + batch] for j in range(0, len(run), batch)]
+        rng.shuffle(cut)
+        out += [u for c in cut for u in c]
+    return np.array(out)
 
 
 def log(msg: str) -> None:
@@ -606,7 +623,7 @@ def main() -> None:
         text_pos[part] += B
         return [int(x) for x in text_perm[part][i : i + B]]
 
-    perm, pi = rng.permutation(eligible), 0
+    perm, pi = epoch_order(b, eligible, rng, o["batchSize"], int(o["lengthBuckets"])), 0
     B = o["batchSize"]
     last_val_step = -1
     lr = o["lr"]
@@ -656,7 +673,7 @@ def main() -> None:
         t0 = time.time()
         if task in ("seq", "topn"):
             if pi + B > len(perm):
-                perm, pi = rng.permutation(eligible), 0
+                perm, pi = epoch_order(b, eligible, rng, o["batchSize"], int(o["lengthBuckets"])), 0
             users = [int(u) for u in perm[pi : pi + B]]
             pi += B
             if task == "topn":

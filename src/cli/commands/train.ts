@@ -119,6 +119,7 @@ export const TRAIN = defineCommand({
       help: "torch: the next-item task's form. bare = the paper's bare prompt (history in the encoder, answer decoded from the start token); history = the encoder reads the user and the soft prompts, the history is the decoder's teacher-forced prefix and every position predicts the next item",
     },
     'sampled-softmax': { kind: 'integer', default: 0, help: 'torch: item targets of the next-item task scored against the batch\'s targets plus N uniformly drawn items (log-corrected) instead of the whole vocabulary; 0 = whole vocabulary' },
+    'length-buckets': { kind: 'integer', default: 0, help: 'torch: batches cut from runs of N x batch-size users sorted by sequence length (the batches shuffled), so a batch pads little; 0 = random batches' },
     'window-crop': { kind: 'number', default: 0, help: 'torch: fraction of next-item rows whose window starts at a random later item, so the T5 also learns from 1..20 items of context' },
     'item-noise': {
       kind: 'number',
@@ -204,6 +205,7 @@ export function trainRunOptions(o: TrainValues, command: string, backend: string
       windowCrop: o.windowCrop,
       seqForm: o.seqForm,
       sampledSoftmax: o.sampledSoftmax,
+      lengthBuckets: o.lengthBuckets,
       itemNoise: o.itemNoise,
       itemLabelSmoothing: o.itemLabelSmoothing,
       validation: o.torchValidation,
