@@ -66,8 +66,14 @@ test('score bars with numbers, the priors switch (live, in the URL, kept on relo
   await page.getByTestId('task-sequential').click();
 
   // 2. The tour's outputs step names the priors and says which part decided the top item.
+  // The shipped Beauty pack reads the history in the decoder (config.sequentialForm 'history'): the
+  // prompt column and the tour's T5 step say so.
+  await expect(page.getByTestId('t5-input')).toContainText('the history is the decoder’s own input');
   await page.getByTestId('tour-start').click();
-  for (let s = 0; s < 5; s++) await page.getByTestId('tour-next').click();
+  for (let s = 0; s < 4; s++) await page.getByTestId('tour-next').click();
+  await expect(page.getByTestId('tour')).toHaveAttribute('data-step', '4');
+  await expect(page.getByTestId('tour')).toContainText('its decoder reads the history, item by item');
+  await page.getByTestId('tour-next').click();
   await expect(page.getByTestId('tour')).toHaveAttribute('data-step', '5');
   await expect(page.getByTestId('tour-priors')).toContainText('collaborative prior');
   await expect(page.getByTestId('tour-priors')).toContainText('sequence prior');
