@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { loadDataset, resolveDataDir } from '../data/node.ts';
 import { parseSafetensors } from '../model/pack/safetensors.ts';
 import { fromCheckpoint } from '../model/pack/hf-names.ts';
-import { runTrainPipeline } from './pipeline.ts';
+import { runTrainPipeline, type PipelineOptions } from './pipeline.ts';
 import { DEFAULT_ADAMW } from './optimizer.ts';
 import { PRIOR_MIX_GRID } from './prior-mix.ts';
 import { pythonCommand, torchTrainerPath } from './torch-engine.ts';
@@ -27,6 +27,27 @@ const repo = path.resolve(tools, '../..');
 
 const TINY_RUN = { users: 80, seed: 3, resume: false, dtype: 'float32' } as const;
 const TINY_TRAIN = { batchSize: 16, topnCandidates: 5, maxInputTokens: 64, maxSteps: Infinity, maxMinutes: 0.15, validateEveryMinutes: 1, patience: 3, checkpointEveryMinutes: 1, validationUsers: 40, schedule: { peakLr: 1e-3, warmupSteps: 10, finalFraction: 0.1 }, adamw: DEFAULT_ADAMW };
+
+/** A tiny `--engine torch` pipeline run on DATASET (cpu backend) in a fresh temporary folder; `o` overrides the defaults, `o.torch` adds trainer options. */
+async function tinyTorchRun(name: string, o: Partial<PipelineOptions>): Promise<{ r: Awaited<ReturnType<typeof runTrainPipeline>>; tmp: string }> {
+  await tf.setBackend('cpu');
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `peapod-torch-${name}-`));
+  const r = await runTrainPipeline({
+    dataset: loadDataset(DATASET),
+    out: path.join(tmp, 'pack'),
+    runDir: path.join(tmp, 'run'),
+    ...TINY,
+    engine: 'torch',
+    tasks: ['sequential', 'topn'],
+    ...TINY_RUN,
+    command: `vitest torch engine ${name} test`,
+    quiet: true,
+    train: TINY_TRAIN,
+    ...o,
+    torch: { validateEveryMin: 0.05, validUsers: 40, priorMixUsers: 40, topnEvery: 2, ...o.torch },
+  });
+  return { r, tmp };
+}
 
 describe.skipIf(!torchReady)('tools/torch', () => {
   it('make_golden.py reproduces the committed golden fixture', () => {
@@ -57,24 +78,7 @@ describe.skipIf(!torchReady)('tools/torch', () => {
   });
 
   it.skipIf(!dataPresent)('--engine torch trains a tiny model end to end and imports its best weights', async () => {
-    await tf.setBackend('cpu');
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'peapod-torch-'));
-    const ds = loadDataset(DATASET);
-    const r = await runTrainPipeline({
-      dataset: ds,
-      out: path.join(tmp, 'pack'),
-      runDir: path.join(tmp, 'run'),
-      ...TINY,
-      cfPrior: true,
-      seqPrior: true,
-      engine: 'torch',
-      torch: { validateEveryMin: 0.05, validUsers: 40, priorMixUsers: 40, topnEvery: 2 },
-      tasks: ['sequential', 'topn'],
-      ...TINY_RUN,
-      command: 'vitest torch engine smoke test',
-      quiet: true,
-      train: TINY_TRAIN,
-    });
+    const { r, tmp } = await tinyTorchRun('smoke', { cfPrior: true, seqPrior: true });
     expect(r.config.causalTasks).toEqual(['sequential']);
     expect(r.train.state.step).toBeGreaterThan(0);
     expect(PRIOR_MIX_GRID as readonly number[]).toContain(r.priorMix!.lambda);
@@ -99,23 +103,7 @@ describe.skipIf(!torchReady)('tools/torch', () => {
   }, 120_000);
 
   it.skipIf(!dataPresent)('--seq-form history trains the history form (sampled softmax and length buckets too) and the evaluator decodes it', async () => {
-    await tf.setBackend('cpu');
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'peapod-torch-history-'));
-    const r = await runTrainPipeline({
-      dataset: loadDataset(DATASET),
-      out: path.join(tmp, 'pack'),
-      runDir: path.join(tmp, 'run'),
-      ...TINY,
-      cfPrior: true,
-      seqPrior: true,
-      engine: 'torch',
-      torch: { validateEveryMin: 0.05, validUsers: 40, priorMixUsers: 40, topnEvery: 2, seqForm: 'history', sampledSoftmax: 64, lengthBuckets: 4 },
-      tasks: ['sequential', 'topn'],
-      ...TINY_RUN,
-      command: 'vitest torch engine history-form test',
-      quiet: true,
-      train: TINY_TRAIN,
-    });
+    const { r, tmp } = await tinyTorchRun('history', { cfPrior: true, seqPrior: true, torch: { seqForm: 'history', sampledSoftmax: 64, lengthBuckets: 4 } });
     expect(r.config.sequentialForm).toBe('history');
     expect(r.model.config.sequentialForm).toBe('history');
     expect(PRIOR_MIX_GRID as readonly number[]).toContain(r.priorMix!.lambda);
@@ -128,22 +116,11 @@ describe.skipIf(!torchReady)('tools/torch', () => {
   }, 120_000);
 
   it.skipIf(!dataPresent)('--engine torch trains the explanation task with sub-words and language pretraining', async () => {
-    await tf.setBackend('cpu');
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'peapod-torch-expl-'));
-    const r = await runTrainPipeline({
-      dataset: loadDataset(DATASET),
-      out: path.join(tmp, 'pack'),
-      runDir: path.join(tmp, 'run'),
-      ...TINY,
-      engine: 'torch',
+    const { r, tmp } = await tinyTorchRun('expl', {
       subwords: 300,
-      torch: { validateEveryMin: 0.05, validUsers: 40, priorMixUsers: 40, topnEvery: 2, lmFraction: 0.3, lmMix: 0.5, explanationShare: 0.5, labelSmoothing: 0.1 },
+      torch: { lmFraction: 0.3, lmMix: 0.5, explanationShare: 0.5, labelSmoothing: 0.1 },
       tasks: ['explanation', 'sequential', 'topn'],
-      ...TINY_RUN,
-      command: 'vitest torch engine explanation test',
-      quiet: true,
       explanations: reviewExplanations(undefined, true),
-      train: TINY_TRAIN,
     });
     expect(r.tok.subwords).toBe(true);
     const ex = r.prepared.explanations!;
