@@ -31,7 +31,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import st  # noqa: E402
 from peapod_t5 import MASKED, PeapodT5  # noqa: E402
-from train import Bundle, decode_left_padded, neighbour_emb, pad_rows, prefix_neighbour_emb  # noqa: E402
+from train import Bundle, decode_history_last, neighbour_emb, pad_rows, prefix_neighbour_emb  # noqa: E402
 
 
 def main() -> None:
@@ -87,18 +87,13 @@ def main() -> None:
                     nb = torch.roll(nb, 1, 0)
                 if a.shuffle_cf:
                     user = torch.roll(user, 1, 0)
-                cross = None
                 if history_form:  # [user, </s>] in the encoder, [start, items...] in the decoder
                     dec_rows = [[b.pad] + r[1:-1] for r in rows]
                     ids, mask = pad_rows([[r[0], b.eos] for r in rows], b.pad)
                 hidden, full_mask, _ = model.encode("sequential", ids, mask, user, nb)
                 cross = ((1 - full_mask) * MASKED)[:, None, None, :]
                 if history_form:
-                    L = max(len(r) for r in dec_rows)
-                    dec = torch.full((len(us), L), b.pad, dtype=torch.long)
-                    for j, r in enumerate(dec_rows):
-                        dec[j, L - len(r) :] = torch.tensor(r)
-                    h = decode_left_padded(model, dec, torch.tensor([L - len(r) for r in dec_rows]), hidden, cross)[:, -1:]
+                    h = decode_history_last(model, dec_rows, b.pad, hidden, cross)[:, None]
                 else:
                     h = model.decode(torch.full((len(us), 1), b.pad, dtype=torch.long), hidden, cross)
                 scores = model.logits(h)[:, 0].log_softmax(-1)[:, cols]

@@ -461,15 +461,20 @@ def validate_explanation(model: PeapodT5, b: Bundle, o: dict, n_nb: int) -> floa
     return total / max(1.0, count)
 
 
-def decode_left_padded(model: PeapodT5, dec, pads, memory, cross_bias):
-    """Decoder over left-padded rows (pads[r] leading pad positions that no position may attend to;
-    relative positions between real tokens are unchanged by the shift)."""
-    T = dec.shape[1]
+def decode_history_last(model: PeapodT5, rows: list[list[int]], pad: int, memory, cross_bias) -> torch.Tensor:
+    """Decoder states [B, d] after each row's last token, for decoder rows of different lengths
+    ([start, items...]): left-padded, the padding masked as a key (relative positions between real
+    tokens are unchanged by the shift), so every row's last position is its next-item prediction."""
+    T = max(len(r) for r in rows)
+    dec = torch.full((len(rows), T), pad, dtype=torch.long)
+    for j, r in enumerate(rows):
+        dec[j, T - len(r) :] = torch.tensor(r)
+    pads = torch.tensor([T - len(r) for r in rows])
     y = model.shared(dec)
     causal = torch.triu(torch.full((T, T), MASKED), 1)[None, None]
     keymask = torch.where(torch.arange(T)[None, :] < pads[:, None], MASKED, 0.0)[:, None, None, :]
     bias = model.decoder.position_bias(T, T, False, y.device) + causal + keymask
-    return model.decoder.run(y, bias, memory, cross_bias)
+    return model.decoder.run(y, bias, memory, cross_bias)[:, -1]
 
 
 @torch.no_grad()
@@ -513,14 +518,8 @@ def validate(model: PeapodT5, b: Bundle, users: np.ndarray, o: dict, n_nb: int, 
                 ids, mask = pad_rows(rows, b.pad)
             hidden, full_mask, _ = model.encode(task, ids, mask, user, nbe)
             if task == "sequential" and hist_dec is not None:
-                # left-padded so every row's last position is its next-item prediction; the
-                # decoder's causal mask plus a key mask keep the padding out of every real row
-                L = max(len(r) for r in hist_dec)
-                dec = torch.full((len(us), L), b.pad, dtype=torch.long)
-                for j, r in enumerate(hist_dec):
-                    dec[j, L - len(r) :] = torch.tensor(r)
-                h = decode_left_padded(model, dec, torch.tensor([L - len(r) for r in hist_dec]), hidden, ((1 - full_mask) * MASKED)[:, None, None, :])
-                lp = model.logits(h[:, -1]).log_softmax(-1)
+                h = decode_history_last(model, hist_dec, b.pad, hidden, ((1 - full_mask) * MASKED)[:, None, None, :])
+                lp = model.logits(h).log_softmax(-1)
             else:
                 dec = torch.full((len(us), 1), b.pad, dtype=torch.long)
                 h = model.decode(dec, hidden, ((1 - full_mask) * MASKED)[:, None, None, :])
