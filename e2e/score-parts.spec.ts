@@ -115,3 +115,34 @@ test('score bars with numbers, the priors switch (live, in the URL, kept on relo
   await page.getByTestId('panel-pack').click();
   await expect(page.getByTestId('pack-priors')).toContainText('two output priors');
 });
+
+test('skip items already in the history: a decoding rule on the T5-only list, live and in the URL', async ({ page }, info) => {
+  test.skip(info.project.name === 'webgpu', 'UI flow over the same numbers; run once');
+  await openReady(page, '?user=3&priors=off');
+  await settled(page);
+  const toggle = page.getByTestId('skip-history-toggle');
+  await expect(toggle).not.toBeChecked();
+  // The T5 alone ranks items this user already has; the line under the toggle counts them.
+  await expect(page.getByTestId('history-repeats')).toBeVisible({ timeout: READY_TIMEOUT });
+  const repeats = Number(/^(\d+) of these 10/.exec((await page.getByTestId('history-repeats').textContent()) ?? '')?.[1]);
+  expect(repeats).toBeGreaterThan(0);
+  const before = (await bars(page, 'sequential-results')).map((r) => r.item);
+
+  await toggle.check();
+  await expect(page).toHaveURL(/skip=on/);
+  await settled(page);
+  await expect(page.getByTestId('history-repeats')).toHaveCount(0);
+  await expect(page.getByTestId('sequential-results').locator('li')).toHaveCount(10);
+  // Banning renormalises the first step only: the items kept from before lead the list, in order.
+  const after = (await bars(page, 'sequential-results')).map((r) => r.item);
+  const kept = after.filter((id) => before.includes(id));
+  expect(kept).toHaveLength(10 - repeats);
+  expect(after.slice(0, kept.length)).toEqual(kept);
+  expect(kept).toEqual(before.filter((id) => kept.includes(id)));
+  await shot(page, info, 'skip-history');
+
+  await page.reload();
+  await expect(page.getByTestId('load-status')).toHaveAttribute('data-phase', 'ready', { timeout: READY_TIMEOUT });
+  await expect(page.getByTestId('skip-history-toggle')).toBeChecked();
+  await expect.poll(async () => (await bars(page, 'sequential-results')).map((r) => r.item), { timeout: READY_TIMEOUT }).toEqual(after);
+});

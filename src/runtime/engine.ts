@@ -13,6 +13,7 @@ import { peapodDecoder } from '../model/generate/peapod-decoder.ts';
 import { sequentialDecoder, sequentialEncoderSample } from '../model/generate/sequential-decoder.ts';
 import type { EncodedDecoder } from '../model/generate/types.ts';
 import { generateExplanations, recommendNext } from '../model/generate/recommend.ts';
+import { withFirstStepBan } from '../model/generate/first-step-ban.ts';
 import { rankCandidates } from '../model/generate/topn.ts';
 import type { CollaborativeInput, EncoderOutput, PeapodModel } from '../model/peapod.ts';
 import { PAPER_PROTOCOL } from '../paper-protocol.ts';
@@ -63,7 +64,7 @@ const NEGATIVES = PAPER_PROTOCOL.topn.negatives;
 /** Identifies a pack user's prediction by every input it depends on (priors: whether they are added). */
 function viewKey(o: InferOptions & { target: { kind: 'user' } }, priors: boolean): string {
   const w = o.whatIf;
-  return JSON.stringify([o.target.index, [...w.masked].sort((a, b) => a - b), w.n, w.individualOnly, o.constrained, o.evaluation, priors]);
+  return JSON.stringify([o.target.index, [...w.masked].sort((a, b) => a - b), w.n, w.individualOnly, o.constrained, o.evaluation, priors, o.skipHistory ?? false]);
 }
 
 export type ProgressFn = (stage: ProgressStage, files: FileProgress[], done: number, total: number) => void;
@@ -112,6 +113,7 @@ export class Engine {
       hasReferences: pack.explanations !== null,
       priors: { cf: Boolean(pack.model.config.composer.cfPrior), seq: Boolean(pack.model.config.composer.seqPrior) },
       sequentialForm: pack.model.config.sequentialForm ?? 'bare',
+      idScheme: pack.tokenizer.idScheme,
     };
   }
 
@@ -237,6 +239,7 @@ export class Engine {
 
   async infer(options: InferOptions): Promise<InferResult> {
     const { target, whatIf, constrained, evaluation, priors = true } = options;
+    const skipHistory = (options.skipHistory ?? false) && this.pack.tokenizer.idScheme === 'atomic';
     // Only the request right after the warm-up may take its answer, and only for the same inputs.
     const primed = this.primed;
     this.primed = null;
@@ -269,7 +272,10 @@ export class Engine {
           const mean = neighbours.map((_, j) => weights.reduce((s, h) => s + h[j]!, 0) / weights.length);
           attention = { neighbours, weights, mean };
         }
-        const [res] = await this.gpu.decoding(dec, seqWork, (d) => recommendNext(d, this.pack.tokenizer, { beamWidth: BEAMS, topK: TOP_K, constrained }));
+        const tok = this.pack.tokenizer;
+        const [res] = await this.gpu.decoding(dec, seqWork, (d) =>
+          recommendNext(skipHistory ? withFirstStepBan(d, [history.map((id) => tok.itemTokens(id)[0]!)]) : d, tok, { beamWidth: BEAMS, topK: TOP_K, constrained }),
+        );
         sequential = res!.items.map((id, k) => (id === null ? { item: { id: 0, name: '(not an item id)' }, score: res!.scores[k]! } : { item: this.users.item(id), score: res!.scores[k]! }));
         const parts = await this.scoreParts(enc, seqSample, input, sequential.map((s) => s.item.id), usePriors);
         sequential = sequential.map((s, k) => ({ ...s, parts: parts[k]! }));
@@ -301,7 +307,7 @@ export class Engine {
       const total = this.gpu.since(g0);
       const nextItem = finished(seqWork);
       const gpu = total && nextItem ? { gpu: { total, nextItem, topn: finished(topnWork) } } : {};
-      return { user: r.user, whatIf: { ...whatIf, n: Math.min(whatIf.n, r.user.neighbours.length) }, attention, prompt, sequential, topn, constrained, evaluation: evalView, priors: usePriors, elapsedMs, ...gpu };
+      return { user: r.user, whatIf: { ...whatIf, n: Math.min(whatIf.n, r.user.neighbours.length) }, attention, prompt, sequential, topn, constrained, evaluation: evalView, priors: usePriors, skipHistory, elapsedMs, ...gpu };
     } finally {
       if (input) tf.dispose([input.userEmb, input.neighbourEmb, ...(input.neighbourMask ? [input.neighbourMask] : [])]);
     }
@@ -449,7 +455,7 @@ export class Engine {
       masked = this.users.neighboursOf(byId).filter((nb) => wanted.has(nb.datasetId)).map((nb) => nb.index).sort((a, b) => a - b);
     }
     const whatIf = named && w ? { masked, n: w.n >= 1 && w.n <= this.pack.nMax ? w.n : this.pack.nDefault, individualOnly: w.individualOnly } : defaults;
-    return { target: { kind: 'user', index }, whatIf, constrained: first?.constrained ?? true, evaluation: first?.evaluation ?? false, priors: first?.priors ?? true };
+    return { target: { kind: 'user', index }, whatIf, constrained: first?.constrained ?? true, evaluation: first?.evaluation ?? false, priors: first?.priors ?? true, skipHistory: first?.skipHistory ?? false };
   }
 
   dispose(): void {

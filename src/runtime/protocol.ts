@@ -200,6 +200,8 @@ export interface InferResult {
   evaluation: boolean;
   /** Whether the pack's output priors were added to the T5's logits (false: T5 only, or a pack without priors). Absent in precomputed examples: true. */
   priors?: boolean;
+  /** Whether next-item skipped the items already in the history (InferOptions.skipHistory, atomic ids only). Absent: false. */
+  skipHistory?: boolean;
   elapsedMs: number;
   /** On the WebGPU backend only: the request's GPU work, in all and per task shown. */
   gpu?: { total: GpuCounts; nextItem: GpuWork; topn: GpuWork | null };
@@ -231,6 +233,8 @@ export interface PackSummary {
    * ("user_… item_… item_…"), 'history' = as the decoder's own prefix after the start token.
    */
   sequentialForm: 'bare' | 'history';
+  /** The pack's item ids: 'atomic' (one token per item; what skipHistory needs) or 'p5' (digit pieces). */
+  idScheme: 'atomic' | 'p5';
 }
 
 export interface TrainingLogRow {
@@ -270,6 +274,12 @@ export interface InferOptions {
   evaluation: boolean;
   /** Add the pack's output priors (default true); false: T5 only. */
   priors?: boolean;
+  /**
+   * Next-item never recommends an item already in the history (default false: the model's own list,
+   * as the paper's protocol scores it). A decoding rule, not a learnt part: the items' tokens are
+   * banned at the first decoding step. Packs with atomic ids only (one token per item).
+   */
+  skipHistory?: boolean;
 }
 
 /** Engine.explain: the explanation of one item for one target, under a what-if. */
@@ -356,6 +366,8 @@ export interface FirstView {
   evaluation: boolean;
   /** Output priors on (default) or off. */
   priors?: boolean;
+  /** Next-item skips the items already in the history (default off). */
+  skipHistory?: boolean;
 }
 
 export type RequestType = Request['type'];

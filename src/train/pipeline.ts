@@ -32,6 +32,8 @@ export interface ModelSize {
   heads: number;
   dFf: number;
   dropout: number;
+  /** A separate output head (T5 v1.1 style, no output scaling) instead of the tied embedding. */
+  untiedHead?: boolean;
 }
 
 export interface PipelineOptions {
@@ -140,7 +142,7 @@ export function modelConfig(tok: Tokenizer, o: Pick<PipelineOptions, 'size' | 'c
       feedForward: 'relu',
       relativeAttentionNumBuckets: 32,
       relativeAttentionMaxDistance: 128,
-      tieWordEmbeddings: true,
+      tieWordEmbeddings: !s.untiedHead,
       dropoutRate: s.dropout,
       layerNormEpsilon: 1e-6,
       padTokenId: tok.padId,
@@ -339,6 +341,9 @@ export async function runTrainPipeline(o: PipelineOptions): Promise<PipelineResu
   const model = PeapodModel.fromPack({ config, params, tokenizer: tok, numItems: ds.numItems, transitions });
   const torchEngine = o.engine === 'torch';
   if (!torchEngine && config.sequentialForm === 'history') throw new Error("--seq-form history is trained by --engine torch only (the TF.js trainer teaches the bare prompt).");
+  if ((o.torch?.repeatUnlikelihood ?? 0) > 0 && config.sequentialForm !== 'history') {
+    throw new Error('--repeat-unlikelihood works on the history form only (the items the decoder has read): add --seq-form history and --engine torch, or drop it.');
+  }
   if (torchEngine && (o.holdoutLast || o.freezeT5 || o.idScheme !== 'atomic')) {
     throw new Error('--engine torch trains the whole T5 on atomic ids with prefix fold-ins (leak-free by construction): drop --holdout-last / --freeze-t5, and use --id-scheme atomic.');
   }

@@ -115,6 +115,29 @@ describe.skipIf(!torchReady)('tools/torch', () => {
     expect(seqLoss.every((v) => Number.isFinite(v))).toBe(true);
   }, 120_000);
 
+  it('repeat_unlikelihood (history form) equals a loop over rows, positions and the items read', () => {
+    const r = spawnSync(pythonCommand(), [path.join(tools, 'check_unlikelihood.py')], { encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: '1' } });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+  });
+
+  it.skipIf(!dataPresent)('--repeat-unlikelihood with an untied head trains the history form and imports the head', async () => {
+    const { r, tmp } = await tinyTorchRun('history-ul', { size: { ...TINY.size, untiedHead: true }, torch: { seqForm: 'history', repeatUnlikelihood: 1 } });
+    expect(r.config.t5.tieWordEmbeddings).toBe(false);
+    const best = parseSafetensors(new Uint8Array(fs.readFileSync(path.join(tmp, 'run', 'torch', 'best.safetensors'))));
+    const values = fromCheckpoint(r.config, best.tensors);
+    expect(Array.from(r.model.params.get('lm_head/kernel')!.dataSync())).toEqual(Array.from(values.get('lm_head/kernel')!.data));
+    const init = parseSafetensors(new Uint8Array(fs.readFileSync(path.join(tmp, 'run', 'torch', 'init.safetensors'))));
+    expect(Array.from(best.tensors.get('lm_head.weight')!.data)).not.toEqual(Array.from(init.tensors.get('lm_head.weight')!.data));
+    const log = fs.readFileSync(path.join(tmp, 'run', 'training-log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const seqLoss = log.filter((row) => row.task === 'sequential').map((row) => row.loss as number);
+    expect(seqLoss.length).toBeGreaterThan(0);
+    expect(seqLoss.every((v) => Number.isFinite(v))).toBe(true);
+  }, 120_000);
+
+  it.skipIf(!dataPresent)('refuses --repeat-unlikelihood outside the history form', async () => {
+    await expect(tinyTorchRun('ul-bare', { torch: { repeatUnlikelihood: 1 } })).rejects.toThrow(/--repeat-unlikelihood works on the history form only/);
+  }, 120_000);
+
   it.skipIf(!dataPresent)('--engine torch trains the explanation task with sub-words and language pretraining', async () => {
     const { r, tmp } = await tinyTorchRun('expl', {
       subwords: 300,

@@ -57,6 +57,8 @@ export interface TorchTrainOptions {
   sampledSoftmax?: number;
   /** > 1: batches cut from runs of lengthBuckets x batchSize users sorted by sequence length (less padding). */
   lengthBuckets?: number;
+  /** History form: weight of the unlikelihood term on items the decoder has already read (0 = off). */
+  repeatUnlikelihood?: number;
   /** Similar users of a training row: chosen from its CF prefix (default) or the pack's lists. */
   neighbours?: 'prefix' | 'pack';
 }

@@ -18,6 +18,8 @@ training variants, and to diagnose what a model relies on:
                     validation means the T5 recalls training sequences rather than generalising
 --shuffle-cf        every user gets the next sampled user's CF row (its own neighbours kept): how much
                     the collaborative prompt's query side moves the T5's ranking
+--history-hits      also count how often the top-ranked item is already in the input history, and how
+                    often it is the newest history item itself (before --exclude-history removes them)
 --seq-form bare|history  the sequential task's form (default: the config's sequentialForm); history =
                     [user, </s>] in the encoder, the items as the decoder's prefix (left-padded, masked)
 """
@@ -44,6 +46,7 @@ def main() -> None:
     ap.add_argument("--shuffle-neighbours", action="store_true")
     ap.add_argument("--shuffle-cf", action="store_true")
     ap.add_argument("--train-rows", action="store_true")
+    ap.add_argument("--history-hits", action="store_true")
     ap.add_argument("--seq-form", choices=["bare", "history"], help="the sequential task's form (default: the bundle config's sequentialForm)")
     a = ap.parse_args()
     torch.set_num_threads(1)
@@ -59,6 +62,7 @@ def main() -> None:
     for split in splits:
         n = 0
         h1 = h10 = nd = 0.0
+        top_seen = top_newest = 0
         with torch.no_grad():
             for i in range(0, len(users), 128):
                 us = [int(u) for u in users[i : i + 128]]
@@ -97,6 +101,10 @@ def main() -> None:
                 else:
                     h = model.decode(torch.full((len(us), 1), b.pad, dtype=torch.long), hidden, cross)
                 scores = model.logits(h)[:, 0].log_softmax(-1)[:, cols]
+                top = scores.argmax(1) + 1  # item ids
+                for j, hist in enumerate(hists):
+                    top_seen += int(int(top[j]) in set(int(x) for x in hist))
+                    top_newest += int(len(hist) > 0 and int(top[j]) == int(hist[-1]))
                 if a.exclude_history:
                     for j, hist in enumerate(hists):
                         scores[j, torch.from_numpy(hist.astype(np.int64)) - 1] = -float("inf")
@@ -107,6 +115,8 @@ def main() -> None:
                 nd += float(torch.where(rank < 10, 1 / torch.log2(rank.float() + 2), torch.zeros(())).sum())
                 n += len(us)
         print(f"{split}: HR@1 {h1 / n:.4f}  HR@10 {h10 / n:.4f}  NDCG@10 {nd / n:.4f}  ({n} users)", flush=True)
+        if a.history_hits:
+            print(f"{split}: top item already in the history for {top_seen / n:.1%} of users, the newest history item itself for {top_newest / n:.1%}", flush=True)
 
 
 if __name__ == "__main__":

@@ -76,6 +76,7 @@ DEFAULTS = {
     "seqForm": "bare",  # sequential task: "bare" = the paper's bare prompt [prompts ; user ; items ; </s>] -> [item, </s>] (packed, see above); "history" = the prompt [prompts ; user ; </s>] in the encoder and the user's items teacher-forced in the decoder, every decoder position predicting the next item (inference: the history as the decoder's prefix)
     "sampledSoftmax": 0,  # item targets of the sequential task: 0 = softmax over the whole vocabulary; k > 0 = over the batch's target items plus k items drawn uniformly, the drawn ones' logits raised by log(items / k) so their sum stands in for the whole catalogue's (the head's cost then scales with k, not the vocabulary)
     "lengthBuckets": 0,  # > 1: batches are cut from runs of lengthBuckets x batchSize users sorted by sequence length (then the batches are shuffled), so a batch pads little; 0 = random batches
+    "repeatUnlikelihood": 0.0,  # history form: weight of an unlikelihood term -log(1 - p(item)) on every item the decoder has already read at that position (unless it is the target), so the T5 itself learns that a next item is not one the user already has; 0 = off
     "neighbours": "prefix",  # training rows' similar users: "prefix" = chosen from the row's CF prefix embedding, as the pack would choose them had it seen only those items; "pack" = the pack's lists (chosen from all training items)
 }
 
@@ -376,8 +377,10 @@ def item_loss(model: PeapodT5, b: Bundle, h: torch.Tensor, targets: torch.Tensor
     items = b.item_token_t
     neg = items[torch.randint(len(items), (k,))]
     cand = torch.cat([pos, neg])
-    w = model.shared.weight[cand]
-    logits = (h * model.c["dModel"] ** -0.5) @ w.t()
+    if model.c["tieWordEmbeddings"]:
+        logits = (h * model.c["dModel"] ** -0.5) @ model.shared.weight[cand].t()
+    else:
+        logits = h @ model.lm_head.weight[cand].t()
     corr = torch.cat([torch.zeros(len(pos)), torch.full((k,), math.log(len(items) / k))])
     logits = logits + corr
     # a drawn item that is the row's own target is not a negative of that row
@@ -395,8 +398,34 @@ def step_history(model: PeapodT5, b: Bundle, users: list[int], rng, o: dict, n_n
     h = model.decode(dec, hidden, ((1 - full_mask) * MASKED)[:, None, None, :])
     flat = lab.reshape(-1)
     keep = flat >= 0
-    loss = item_loss(model, b, h.reshape(-1, h.shape[-1])[keep], flat[keep], o)
-    return loss, loss, int(keep.sum())
+    h_kept = h.reshape(-1, h.shape[-1])[keep]
+    if o["repeatUnlikelihood"] <= 0:
+        item = item_loss(model, b, h_kept, flat[keep], o)
+        return item, item, int(keep.sum())
+    logp = model.logits(h_kept).log_softmax(-1)  # shared by both terms when the softmax is the full one
+    if int(o["sampledSoftmax"]) <= 0 and o["itemLabelSmoothing"] == 0:
+        item = F.nll_loss(logp, flat[keep])
+    else:
+        item = item_loss(model, b, h_kept, flat[keep], o)
+    loss = item + o["repeatUnlikelihood"] * repeat_unlikelihood(logp, dec, lab, keep, b.pad)
+    return loss, item, int(keep.sum())
+
+
+def repeat_unlikelihood(logp: torch.Tensor, dec: torch.Tensor, lab: torch.Tensor, keep: torch.Tensor, pad: int) -> torch.Tensor:
+    """Mean over kept target positions of sum_q -log(1 - p(dec[q])), q over the items the decoder has
+    read up to that position (its inputs 1..p), the target itself and padding excluded. The training
+    sequences never repeat an item, yet a model with tied embeddings readily ranks the items it has
+    just read near the top; this term teaches it not to."""
+    B, T = dec.shape
+    pos = torch.arange(T)
+    seen = (pos[None, :] <= pos[:, None]) & (pos[None, :] >= 1)  # [p, q]: decoder input q read at position p
+    rows_b = torch.arange(B)[:, None].expand(B, T).reshape(-1)[keep]
+    rows_p = pos[None, :].expand(B, T).reshape(-1)[keep]
+    toks = dec[rows_b]  # [N, T] the row's decoder inputs
+    m = seen[rows_p] & (toks != pad) & (toks != lab.reshape(-1)[keep][:, None])
+    lp = logp.gather(1, toks).clamp_max(-1e-6)
+    ul = -torch.log1p(-lp.exp()) * m
+    return ul.sum() / max(1, len(logp))
 
 
 def step_topn(model: PeapodT5, b: Bundle, users: list[int], rng, o: dict, n_nb: int):
@@ -565,11 +594,17 @@ def main() -> None:
         raise SystemExit(f"validation must be plain or unseen-last, got {o['validation']!r}")
     if o["seqForm"] not in ("bare", "history"):
         raise SystemExit(f"seqForm must be bare or history, got {o['seqForm']!r}")
+    if o["repeatUnlikelihood"] < 0 or (o["repeatUnlikelihood"] > 0 and o["seqForm"] != "history"):
+        raise SystemExit(f"repeatUnlikelihood must be >= 0 and needs seqForm history, got {o['repeatUnlikelihood']!r} with {o['seqForm']!r}")
 
     cfg = b.config
     init, _ = st.load(os.path.join(args.bundle, "init.safetensors"))
     if o["itemInit"] == "transitions":
         init["shared.weight"] = transition_init(b, init["shared.weight"])
+    if not cfg["t5"]["tieWordEmbeddings"] and "lm_head.weight" in init and not args.resume:
+        # An untied head starts as the tied one (the embedding times dModel^-0.5, the tied head's
+        # scale), so it begins from the item rows' structure and is then free to leave it.
+        init["lm_head.weight"] = init["shared.weight"] * cfg["t5"]["dModel"] ** -0.5
     elif o["itemInit"] != "bundle":
         raise SystemExit(f"itemInit must be bundle or transitions, got {o['itemInit']!r}")
     model = PeapodT5.from_config(cfg, init)

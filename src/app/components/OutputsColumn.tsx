@@ -118,6 +118,34 @@ function PriorsSwitch() {
   );
 }
 
+/**
+ * "Skip items already in the history": a decoding rule (the items' tokens banned at the first step),
+ * not a learnt part, offered where items are atomic ids. Off, the line under it counts how many of the
+ * shown items the user already has: the T5 alone often ranks the newest history item first.
+ */
+function SkipHistoryToggle({ view, preview }: { view: InferResult; preview: boolean }) {
+  const { skip, ready, atomic } = useApp(useShallow((s) => ({ skip: s.skipHistory, ready: s.phase === 'ready', atomic: s.summary?.idScheme === 'atomic' })));
+  const { setSkipHistory } = useApp.getState();
+  if (!atomic && !preview) return null;
+  const checked = preview ? (view.skipHistory ?? false) : skip;
+  const history = view.evaluation ? view.user.history.slice(0, -1) : view.user.history;
+  const owned = new Set(history.map((h) => h.id));
+  const repeats = view.sequential.filter((r) => owned.has(r.item.id)).length;
+  return (
+    <>
+      <label className="toggle" title="A decoding rule, not part of the model: the items the user already has are banned at the first decoding step (the most-popular, PMF and item-knn baselines skip them too). The paper's protocol scores the model's own list, with them.">
+        <input type="checkbox" data-testid="skip-history-toggle" checked={checked} disabled={!ready || preview} onChange={(e) => setSkipHistory(e.target.checked)} />
+        skip items already in the history (a decoding rule)
+      </label>
+      {!checked && repeats > 0 && (
+        <p className="small muted" data-testid="history-repeats">
+          {repeats} of these {view.sequential.length} items {repeats === 1 ? 'is' : 'are'} already in the user&rsquo;s history.
+        </p>
+      )}
+    </>
+  );
+}
+
 /** Colour key of the score bars (only the parts in this view's scores). */
 function PartsLegend({ view }: { view: InferResult }) {
   const rows = [...view.sequential, ...(view.topn?.ranked ?? [])];
@@ -193,6 +221,7 @@ export function OutputsColumn({ view, preview = false }: { view: InferResult | n
             <input type="checkbox" data-testid="constrained-toggle" checked={constrained} disabled={!ready} onChange={(e) => setConstrained(e.target.checked)} />
             constrained decoding (only valid item ids)
           </label>
+          <SkipHistoryToggle view={view} preview={preview} />
           {!preview && constrainedNote?.text && (
             <p className="small note" role="status" data-testid="constrained-note">
               {constrainedNote.text}

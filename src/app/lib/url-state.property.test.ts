@@ -6,7 +6,7 @@ import { formatUrlState, parseUrlState, type UrlState } from './url-state.ts';
 
 const RUNS = { numRuns: 200 };
 
-const key = fc.constantFrom('pack', 'user', 'uid', 'task', 'mask', 'mask_uid', 'n', 'solo', 'eval', 'priors', 'backend', 'threads', '__proto__', 'x');
+const key = fc.constantFrom('pack', 'user', 'uid', 'task', 'mask', 'mask_uid', 'n', 'solo', 'eval', 'priors', 'skip', 'backend', 'threads', '__proto__', 'x');
 const value = fc.oneof(
   fc.string({ maxLength: 20 }),
   fc.constantFrom('-1', '1e3', '99999999999', '0', '007', '3,1,3,,x', '<script>', 'javascript:alert(1)', '%00', '%E0%A4%A', 'beauty', 'webgpu', 'topn', 'off', 'on'),
@@ -27,6 +27,7 @@ function checkShape(s: UrlState): void {
   expect(s.maskedIds.every((m) => /^[A-Za-z0-9_.:-]{1,64}$/.test(m))).toBe(true);
   expect(new Set(s.maskedIds).size).toBe(s.maskedIds.length);
   expect(typeof s.priors).toBe('boolean');
+  expect(typeof s.skipHistory).toBe('boolean');
 }
 
 describe('URL state', () => {

@@ -3,7 +3,7 @@ import { compareIds, formatUrlState, isLegacy, parseUrlState } from './url-state
 
 describe('url state', () => {
   it('round-trips every field (users and masks by dataset id)', () => {
-    const s = parseUrlState('?pack=musical-instruments&uid=42&task=topn&mask_uid=9,30,3,3&n=7&solo=1&eval=1&priors=off&backend=cpu&threads=2');
+    const s = parseUrlState('?pack=musical-instruments&uid=42&task=topn&mask_uid=9,30,3,3&n=7&solo=1&eval=1&priors=off&skip=on&backend=cpu&threads=2');
     expect(s).toEqual({
       pack: 'musical-instruments',
       userId: '42',
@@ -15,10 +15,11 @@ describe('url state', () => {
       individualOnly: true,
       evaluation: true,
       priors: false,
+      skipHistory: true,
       backend: 'cpu',
       threads: 2,
     });
-    expect(formatUrlState(s)).toBe('?pack=musical-instruments&uid=42&task=topn&mask_uid=3%2C9%2C30&n=7&solo=1&eval=1&priors=off&backend=cpu&threads=2');
+    expect(formatUrlState(s)).toBe('?pack=musical-instruments&uid=42&task=topn&mask_uid=3%2C9%2C30&n=7&solo=1&eval=1&priors=off&skip=on&backend=cpu&threads=2');
     expect(parseUrlState(formatUrlState(s))).toEqual(s);
     expect(isLegacy(s)).toBe(false);
   });
@@ -62,5 +63,12 @@ describe('url state', () => {
     expect(parseUrlState('?priors=nonsense').priors).toBe(true);
     expect(parseUrlState('?uid=3&priors=off').priors).toBe(false);
     expect(formatUrlState({ ...parseUrlState('?uid=3'), priors: false })).toBe('?uid=3&priors=off');
+  });
+  it('skip (next-item skips history items): off unless the URL says skip=on', () => {
+    expect(parseUrlState('').skipHistory).toBe(false);
+    expect(parseUrlState('?skip=1').skipHistory).toBe(false);
+    expect(parseUrlState('?uid=3&skip=on').skipHistory).toBe(true);
+    expect(formatUrlState({ ...parseUrlState('?uid=3'), skipHistory: true })).toBe('?uid=3&skip=on');
+    expect(formatUrlState(parseUrlState('?uid=3&skip=off'))).toBe('?uid=3');
   });
 });

@@ -30,6 +30,8 @@ export interface UrlState {
   evaluation: boolean;
   /** The pack's output priors added to the T5's scores (default); false: T5 only (`priors=off`). */
   priors: boolean;
+  /** Next-item skips the items already in the history (`skip=on`; default off). */
+  skipHistory: boolean;
   backend: string | null;
   /** `threads`: the WASM backend's thread count (1: single-threaded); null: one per core. */
   threads: number | null;
@@ -85,6 +87,7 @@ export function parseUrlState(search: string): UrlState {
     individualOnly: q.get('solo') === '1',
     evaluation: q.get('eval') === '1',
     priors: q.get('priors') !== 'off',
+    skipHistory: q.get('skip') === 'on',
     backend: /^[a-z0-9]{1,16}$/.test(q.get('backend') ?? '') ? q.get('backend') : null,
     threads: parseThreadsParam(q.get('threads')),
   };
@@ -101,6 +104,7 @@ export function formatUrlState(s: UrlState): string {
   if (s.individualOnly) q.set('solo', '1');
   if (s.evaluation) q.set('eval', '1');
   if (!s.priors) q.set('priors', 'off');
+  if (s.skipHistory) q.set('skip', 'on');
   if (s.backend) q.set('backend', s.backend);
   if (s.threads !== null) q.set('threads', String(s.threads));
   const str = q.toString();

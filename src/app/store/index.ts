@@ -55,6 +55,7 @@ export function startApp(): void {
     task: u.task ?? 'sequential',
     evaluation: u.evaluation,
     priors: u.priors,
+    skipHistory: u.skipHistory,
     whatIf: { masked: u.userId === null ? u.legacyMasked : [], n: u.n ?? 0, individualOnly: u.individualOnly },
   });
   useApp.getState().loadPack(pack);
@@ -96,6 +97,7 @@ export function urlFor(s: AppState): string | null {
     individualOnly: s.whatIf.individualOnly,
     evaluation: s.evaluation,
     priors: s.priors,
+    skipHistory: s.skipHistory,
     backend: s.requestedBackend,
     threads: s.wasmThreads,
   });

@@ -76,7 +76,7 @@ export const resultsSlice: Slice<ResultsSlice> = (set, get) => {
       const target = currentTarget(s);
       const engine = s.engine;
       if (!engine || s.phase !== 'ready' || !s.summary || !target) return;
-      const common = { target, constrained: s.constrained, evaluation: s.evaluation, priors: s.priors };
+      const common = { target, constrained: s.constrained, evaluation: s.evaluation, priors: s.priors, skipHistory: s.skipHistory };
       // The worker adds priors only where the pack has them.
       const priorsUsed = s.priors && (s.summary.priors?.cf || s.summary.priors?.seq || false);
       const sameTarget = (r: AppState['baseline']) =>
@@ -84,6 +84,7 @@ export const resultsSlice: Slice<ResultsSlice> = (set, get) => {
         r.constrained === s.constrained &&
         r.evaluation === s.evaluation &&
         (r.priors ?? true) === priorsUsed &&
+        (r.skipHistory ?? false) === (s.skipHistory && s.summary!.idScheme === 'atomic') &&
         (target.kind === 'user' ? r.user.index === target.index : r.user.index === null && r.user.label === target.name);
       const isDefault = isDefaultWhatIf(s.whatIf, s.summary.nDefault);
       if (!isDefault && !sameTarget(s.baseline) && !baseline.inFlight) {

@@ -27,6 +27,7 @@ const summary: PackSummary = {
   hasReferences: true,
   priors: { cf: false, seq: false },
   sequentialForm: 'bare',
+  idScheme: 'atomic',
 };
 const backend = { backend: 'wasm' as const, reason: 'test', forced: false, adapter: { present: false, isFallbackAdapter: false, architecture: '', vendor: '' }, failures: [] };
 const user = (index: number): UserInfo => ({

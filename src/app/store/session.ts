@@ -69,7 +69,7 @@ export function sessionSlice(deps: SessionDeps): Slice<SessionSlice> {
       // The worker warms up on what 'ready' below will ask for first (a profile: nothing to match).
       const s = get();
       const restore = s.urlRestore ? { userId: s.urlRestore.userId, maskedIds: s.urlRestore.maskedIds } : {};
-      const first = s.profileName === null ? { user: s.userIndex, ...restore, whatIf: s.whatIf, constrained: s.constrained, evaluation: s.evaluation, priors: s.priors } : undefined;
+      const first = s.profileName === null ? { user: s.userIndex, ...restore, whatIf: s.whatIf, constrained: s.constrained, evaluation: s.evaluation, priors: s.priors, skipHistory: s.skipHistory } : undefined;
       // A pack opened from disk travels as its File objects (structured clone, no copy of the bytes).
       const files = isLocalPack(pack) ? localPackFiles(pack) : undefined;
       const threads = s.wasmThreads !== null ? { wasmThreads: s.wasmThreads } : {};

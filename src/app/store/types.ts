@@ -93,6 +93,8 @@ export interface WhatIfSlice {
   evaluation: boolean;
   /** Add the pack's output priors to the T5's scores (default); false: T5 only. URL: priors=off. */
   priors: boolean;
+  /** Next-item skips the items already in the history (a decoding rule; default off). URL: skip=on. */
+  skipHistory: boolean;
   task: ViewTask;
   toggleMask(index: number): void;
   setN(n: number): void;
@@ -102,6 +104,8 @@ export interface WhatIfSlice {
   setEvaluation(on: boolean): void;
   /** The "T5 only / T5 + priors" switch; recomputes live. */
   setPriors(on: boolean): void;
+  /** "Skip items already in the history"; recomputes live. */
+  setSkipHistory(on: boolean): void;
   setTask(task: ViewTask): void;
 }
 

@@ -29,6 +29,7 @@ export const whatIfSlice: Slice<WhatIfSlice> = (set, get) => {
     constrained: true,
     evaluation: false,
     priors: true,
+    skipHistory: false,
     task: 'sequential',
 
     toggleMask(index) {
@@ -73,6 +74,11 @@ export const whatIfSlice: Slice<WhatIfSlice> = (set, get) => {
     setPriors(on) {
       if (on === get().priors) return;
       set({ priors: on, baseline: null, constrainedNote: null });
+      get().recompute();
+    },
+    setSkipHistory(on) {
+      if (on === get().skipHistory) return;
+      set({ skipHistory: on, baseline: null, constrainedNote: null });
       get().recompute();
     },
     setTask(task) {
