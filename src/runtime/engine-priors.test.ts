@@ -195,6 +195,16 @@ describe('score decomposition (T5 / collaborative prior / sequence prior)', () =
     }
   });
 
+  it('the in-app evaluation passes skipHistory on: next-item lists change, top-n does not', async () => {
+    const run = async (skipHistory: boolean) => (await engine.evaluate({ numUsers: U, constrained: true, priors: false, skipHistory }, () => {}, new AbortController().signal)).rows;
+    const plain = await run(false);
+    const skip = await run(true);
+    const task = (rows: typeof plain, t: string) => rows.find((r) => r.task === t)!.values;
+    // (With a 24-item catalogue the beam narrows to the items left, so a metric may move either way.)
+    expect(task(skip, 'sequential')).not.toEqual(task(plain, 'sequential'));
+    expect(task(skip, 'topn')).toEqual(task(plain, 'topn'));
+  });
+
   it('the in-app evaluation passes the switch on to the model', async () => {
     const spy = vi.spyOn(model, 'composePrompt');
     try {

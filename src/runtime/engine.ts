@@ -371,6 +371,7 @@ export class Engine {
    */
   async evaluate(options: EvaluateOptions, onProgress: (done: number, total: number) => void, signal: AbortSignal): Promise<EvaluateResult> {
     const { numUsers, constrained, priors = true } = options;
+    const excludeHistory = (options.skipHistory ?? false) && constrained && this.pack.tokenizer.idScheme === 'atomic';
     const N = Math.max(1, Math.min(numUsers, this.numUsers));
     const a = this.pack.arrays;
     const tasks = this.model.config.tasks.filter((t) => t !== 'topn' || a.topnNegatives !== null);
@@ -400,6 +401,7 @@ export class Engine {
           users: N,
           constrained,
           priors,
+          ...(excludeHistory ? { excludeHistory: true } : {}),
           batchSize: 4,
           maxInputTokens: this.pack.maxInputTokens,
           onProgress: (task, done, t) => {

@@ -298,6 +298,8 @@ export interface EvaluateOptions {
   constrained: boolean;
   /** Add the pack's output priors (default true). */
   priors?: boolean;
+  /** Next-item lists skip the items already in the input history (InferOptions.skipHistory; constrained decoding of atomic ids only). */
+  skipHistory?: boolean;
 }
 
 export interface ExplainResult {

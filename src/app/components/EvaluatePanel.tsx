@@ -84,6 +84,7 @@ export function EvaluatePanel() {
       constrained: st.constrained,
       priors: st.priors,
       evalPriors: st.evalPriors,
+      evalSkip: st.evalSkipHistory,
       hasPriors: Boolean(st.summary?.priors?.cf || st.summary?.priors?.seq),
       msPerUser: st.evalMsPerUser,
       viewMs: st.current?.elapsedMs ?? null,
@@ -145,7 +146,7 @@ export function EvaluatePanel() {
       {tasks.map((task) => {
         const mine: TableRow[] = (s.rows ?? [])
           .filter((r) => r.task === task)
-          .map((r) => ({ label: `this browser (${r.users} ${task === 'explanation' ? 'pairs' : 'users'}${s.hasPriors && !s.evalPriors ? ', T5 only' : ''}; 95% interval below)`, values: r.values, n: r.users, percent: task === 'explanation' }));
+          .map((r) => ({ label: `this browser (${r.users} ${task === 'explanation' ? 'pairs' : 'users'}${s.hasPriors && !s.evalPriors ? ', T5 only' : ''}${s.evalSkip && task === 'sequential' ? ', history items skipped' : ''}; 95% interval below)`, values: r.values, n: r.users, percent: task === 'explanation' }));
         const rec: TableRow[] = recorded.filter((r) => r.task === task).map((r) => ({ label: `pack at export (${r.users ?? '?'} test users)`, values: r.values }));
         const refs: TableRow[] = refDataset ? referenceFor(refDataset, task).map((r) => ({ label: `${r.method} (published)`, values: r.values })) : [];
         const all = [...mine, ...rec, ...refs];

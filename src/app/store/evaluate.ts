@@ -13,6 +13,7 @@ export const evalSlice: Slice<EvalSlice> = (set, get) => {
     evalRows: null,
     evalStopped: false,
     evalPriors: true,
+    evalSkipHistory: false,
     evalUsers: 0,
     evalStartedAt: null,
     evalMsPerUser: null,
@@ -25,9 +26,9 @@ export const evalSlice: Slice<EvalSlice> = (set, get) => {
       const onProgress = (done: number, total: number) => {
         if (ticket.live()) set({ evalDone: done, evalTotal: total });
       };
-      set({ evalUsers: Math.min(numUsers, s.summary?.numUsers ?? numUsers), evalStartedAt: performance.now(), evalRunning: true, evalDone: 0, evalTotal: numUsers, evalRows: null, evalStopped: false, evalPriors: s.priors });
+      set({ evalUsers: Math.min(numUsers, s.summary?.numUsers ?? numUsers), evalStartedAt: performance.now(), evalRunning: true, evalDone: 0, evalTotal: numUsers, evalRows: null, evalStopped: false, evalPriors: s.priors, evalSkipHistory: s.skipHistory && s.constrained && s.summary?.idScheme === 'atomic' });
       ticket.settle(
-        engine.evaluate({ numUsers, constrained: s.constrained, priors: s.priors }, onProgress, stop.signal),
+        engine.evaluate({ numUsers, constrained: s.constrained, priors: s.priors, skipHistory: s.skipHistory }, onProgress, stop.signal),
         (r) => {
           const st = get();
           const ms = !r.stopped && st.evalStartedAt !== null && st.evalUsers > 0 ? (performance.now() - st.evalStartedAt) / st.evalUsers : null;

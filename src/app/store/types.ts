@@ -159,6 +159,8 @@ export interface EvalSlice {
   evalStopped: boolean;
   /** Whether the last run added the output priors (the switch at the time it started). */
   evalPriors: boolean;
+  /** Whether the last run's next-item lists skipped the items already in the history. */
+  evalSkipHistory: boolean;
   /** Users asked for in the run in progress / the last run, and when it started (performance.now()). */
   evalUsers: number;
   evalStartedAt: number | null;
