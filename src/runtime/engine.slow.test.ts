@@ -203,12 +203,13 @@ describe('Engine inference', () => {
 describe('Engine warm-up on the first view', () => {
   it('resolves the first view like the page: URL user keeps its what-if, else the example user with defaults', () => {
     const masked = { masked: [5], n: 99, individualOnly: false };
-    expect(engine.resolveFirstView({ user: 3, whatIf: masked, constrained: false, evaluation: true }, 7)).toEqual({ target: { kind: 'user', index: 3 }, whatIf: { masked: [5], n: 4, individualOnly: false }, constrained: false, evaluation: true, priors: true });
-    expect(engine.resolveFirstView({ user: null, whatIf: masked, constrained: true, evaluation: false }, 7)).toEqual({ target: { kind: 'user', index: 7 }, whatIf: base, constrained: true, evaluation: false, priors: true });
+    expect(engine.resolveFirstView({ user: 3, whatIf: masked, constrained: false, evaluation: true }, 7)).toEqual({ target: { kind: 'user', index: 3 }, whatIf: { masked: [5], n: 4, individualOnly: false }, constrained: false, evaluation: true, priors: true, skipHistory: false });
+    expect(engine.resolveFirstView({ user: null, whatIf: masked, constrained: true, evaluation: false }, 7)).toEqual({ target: { kind: 'user', index: 7 }, whatIf: base, constrained: true, evaluation: false, priors: true, skipHistory: false });
     // A user the pack does not have (the page reports it): the example's user, then user 0.
     expect(engine.resolveFirstView({ user: 12, whatIf: base, constrained: true, evaluation: false }, 99).target).toEqual({ kind: 'user', index: 0 });
-    expect(engine.resolveFirstView(undefined, null)).toEqual({ target: { kind: 'user', index: 0 }, whatIf: base, constrained: true, evaluation: false, priors: true });
+    expect(engine.resolveFirstView(undefined, null)).toEqual({ target: { kind: 'user', index: 0 }, whatIf: base, constrained: true, evaluation: false, priors: true, skipHistory: false });
     expect(engine.resolveFirstView({ user: 3, whatIf: base, constrained: true, evaluation: false, priors: false }, null).priors).toBe(false);
+    expect(engine.resolveFirstView({ user: 3, whatIf: base, constrained: true, evaluation: false, skipHistory: true }, null).skipHistory).toBe(true);
   });
 
   it('resolves a shared link by dataset id: the user and its masked neighbours by their ids, not indexes', () => {

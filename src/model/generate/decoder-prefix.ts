@@ -5,6 +5,7 @@
 // which here stands for the whole prefix. Knows nothing of items or the model, only token ids.
 import * as tf from '@tensorflow/tfjs-core';
 import type { DecoderSession, EncodedDecoder } from './types.ts';
+import { WrappedSession } from './wrapped-session.ts';
 
 export interface DecoderPrefixOptions {
   /** The decoder's start token (T5: pad); the first step's tokens must all be it. */
@@ -23,25 +24,16 @@ export interface DecoderPrefixOptions {
   endOfId?: { eos: number; logit: number } | null;
 }
 
-class PrefixedSession implements DecoderSession {
+class PrefixedSession extends WrappedSession {
   private steps = 0;
-  private exampleOf: Int32Array;
 
   constructor(
-    private readonly inner: DecoderSession,
+    inner: DecoderSession,
     /** Last prefix token of each example (the start token where the prefix is empty). */
     private readonly last: Int32Array,
     private readonly o: DecoderPrefixOptions,
   ) {
-    this.exampleOf = Int32Array.from({ length: inner.rows }, (_, i) => i);
-  }
-
-  get rows(): number {
-    return this.inner.rows;
-  }
-
-  get vocabSize(): number {
-    return this.inner.vocabSize;
+    super(inner);
   }
 
   /** The tokens to feed now: at the first step each row's last prefix token instead of the start token. */
@@ -83,18 +75,7 @@ class PrefixedSession implements DecoderSession {
   }
 
   stepAt(tokens: Int32Array, outputIds: Int32Array): tf.Tensor2D {
-    const fed = this.tokens(tokens);
-    const logits = this.inner.stepAt ? this.inner.stepAt(fed, outputIds) : tf.tidy(() => tf.gather(this.inner.step(fed), tf.tensor1d(outputIds, 'int32'), 1) as tf.Tensor2D);
-    return this.add(logits, outputIds);
-  }
-
-  reorder(rows: Int32Array): void {
-    this.inner.reorder(rows);
-    this.exampleOf = Int32Array.from(rows, (r) => this.exampleOf[r]!);
-  }
-
-  dispose(): void {
-    this.inner.dispose();
+    return this.add(this.innerStepAt(this.tokens(tokens), outputIds), outputIds);
   }
 }
 

@@ -5,27 +5,19 @@
 // teacher forcing is passed through untouched (scores of given answers stay the model's own).
 import * as tf from '@tensorflow/tfjs-core';
 import type { DecoderSession, EncodedDecoder } from './types.ts';
+import { WrappedSession } from './wrapped-session.ts';
 
 /** Added to a banned token's logit: far below any real logit, finite so a softmax stays defined. */
 export const BANNED_LOGIT = -1e9;
 
-class BannedFirstStepSession implements DecoderSession {
+class BannedFirstStepSession extends WrappedSession {
   private first = true;
-  private exampleOf: Int32Array;
 
   constructor(
-    private readonly inner: DecoderSession,
+    inner: DecoderSession,
     private readonly banned: readonly Int32Array[],
   ) {
-    this.exampleOf = Int32Array.from({ length: inner.rows }, (_, i) => i);
-  }
-
-  get rows(): number {
-    return this.inner.rows;
-  }
-
-  get vocabSize(): number {
-    return this.inner.vocabSize;
+    super(inner);
   }
 
   /** [rows, width] with BANNED_LOGIT where a row's example bans the column's token, over `columns` (all when null). */
@@ -56,17 +48,7 @@ class BannedFirstStepSession implements DecoderSession {
   }
 
   stepAt(tokens: Int32Array, outputIds: Int32Array): tf.Tensor2D {
-    const logits = this.inner.stepAt ? this.inner.stepAt(tokens, outputIds) : tf.tidy(() => tf.gather(this.inner.step(tokens), tf.tensor1d(outputIds, 'int32'), 1) as tf.Tensor2D);
-    return this.apply(logits, outputIds);
-  }
-
-  reorder(rows: Int32Array): void {
-    this.inner.reorder(rows);
-    this.exampleOf = Int32Array.from(rows, (r) => this.exampleOf[r]!);
-  }
-
-  dispose(): void {
-    this.inner.dispose();
+    return this.apply(this.innerStepAt(tokens, outputIds), outputIds);
   }
 }
 
