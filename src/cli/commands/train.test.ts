@@ -60,14 +60,15 @@ describe('peapod train options', () => {
   it('maps the rest as before: derived defaults, AdamW constants, the new torch options', () => {
     const o = run(base);
     expect(o.runDir).toBe(path.join('runs', 'pack'));
-    expect(o.size).toEqual({ dModel: 128, layers: 2, heads: 4, dFf: 512, dropout: 0.1 });
+    expect(o.size).toEqual({ dModel: 128, layers: 2, heads: 4, dFf: 512, dropout: 0.1, untiedHead: false });
     expect(o.cfDim).toBe(32);
     expect(o.tasks).toEqual(['explanation', 'sequential', 'topn']);
     expect(o.train.maxSteps).toBe(Infinity);
     expect(o.train.adamw).toEqual(DEFAULT_ADAMW);
-    expect(o.torch).toMatchObject({ itemNoise: 0, itemLabelSmoothing: 0, windowCrop: 0, itemInit: 'bundle', neighbours: 'prefix' });
-    const t = run([...base, '--engine', 'torch', '--item-noise', '0.1', '--item-label-smoothing', '0.05', '--item-init-transitions', '--d-model', '64', '--max-steps', '0', '--clip', '0']);
-    expect(t.torch).toMatchObject({ itemNoise: 0.1, itemLabelSmoothing: 0.05, itemInit: 'transitions' });
+    expect(o.torch).toMatchObject({ itemNoise: 0, itemLabelSmoothing: 0, windowCrop: 0, itemInit: 'bundle', neighbours: 'prefix', repeatUnlikelihood: 0 });
+    const t = run([...base, '--engine', 'torch', '--item-noise', '0.1', '--item-label-smoothing', '0.05', '--item-init-transitions', '--d-model', '64', '--max-steps', '0', '--clip', '0', '--untied-head', '--repeat-unlikelihood', '2']);
+    expect(t.torch).toMatchObject({ itemNoise: 0.1, itemLabelSmoothing: 0.05, itemInit: 'transitions', repeatUnlikelihood: 2 });
+    expect(t.size.untiedHead).toBe(true);
     expect(t.size.dFf).toBe(256);
     expect(t.train.maxSteps).toBe(0);
     expect(t.train.adamw.clipNorm).toBe(0);
