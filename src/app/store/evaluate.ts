@@ -1,5 +1,6 @@
 // Evaluate slice: runs the paper's metrics in the worker on a chosen number of test users.
 import { LatestRequest } from './latest.ts';
+import { skipHistoryUsed } from './results.ts';
 import type { EvalSlice, Slice } from './types.ts';
 
 export const evalSlice: Slice<EvalSlice> = (set, get) => {
@@ -26,7 +27,7 @@ export const evalSlice: Slice<EvalSlice> = (set, get) => {
       const onProgress = (done: number, total: number) => {
         if (ticket.live()) set({ evalDone: done, evalTotal: total });
       };
-      set({ evalUsers: Math.min(numUsers, s.summary?.numUsers ?? numUsers), evalStartedAt: performance.now(), evalRunning: true, evalDone: 0, evalTotal: numUsers, evalRows: null, evalStopped: false, evalPriors: s.priors, evalSkipHistory: s.skipHistory && s.constrained && s.summary?.idScheme === 'atomic' });
+      set({ evalUsers: Math.min(numUsers, s.summary?.numUsers ?? numUsers), evalStartedAt: performance.now(), evalRunning: true, evalDone: 0, evalTotal: numUsers, evalRows: null, evalStopped: false, evalPriors: s.priors, evalSkipHistory: skipHistoryUsed(s) && s.constrained });
       ticket.settle(
         engine.evaluate({ numUsers, constrained: s.constrained, priors: s.priors, skipHistory: s.skipHistory }, onProgress, stop.signal),
         (r) => {

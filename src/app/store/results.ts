@@ -20,6 +20,11 @@ export function currentTarget(s: AppState): Target | null {
  * Fills in what the latest pending what-if change did to the top-10 (against the list shown when it
  * was made); earlier changes still pending were superseded before their own result came back.
  */
+/** Whether next-item lists skip history items under the page's settings: the switch is on and the pack's ids are atomic (the engine ignores it otherwise). */
+export function skipHistoryUsed(s: AppState): boolean {
+  return s.skipHistory && s.summary?.idScheme === 'atomic';
+}
+
 export function settleLog(log: WhatIfChange[], result: InferResult): WhatIfChange[] {
   const last = log.findLastIndex((e) => e.summary === null);
   if (last < 0) return log;
@@ -84,7 +89,7 @@ export const resultsSlice: Slice<ResultsSlice> = (set, get) => {
         r.constrained === s.constrained &&
         r.evaluation === s.evaluation &&
         (r.priors ?? true) === priorsUsed &&
-        (r.skipHistory ?? false) === (s.skipHistory && s.summary!.idScheme === 'atomic') &&
+        (r.skipHistory ?? false) === skipHistoryUsed(s) &&
         (target.kind === 'user' ? r.user.index === target.index : r.user.index === null && r.user.label === target.name);
       const isDefault = isDefaultWhatIf(s.whatIf, s.summary.nDefault);
       if (!isDefault && !sameTarget(s.baseline) && !baseline.inFlight) {
