@@ -32,14 +32,22 @@ export const PAPER_PROTOCOL = deepFreeze({
   explanation: {
     /** Explanation targets are cut to this many tokens before </s> (the paper's 20), in training and evaluation. */
     targetTokens: 20,
-    /** Beams of explanation decoding: 4 is ours to choose (the reference's width is not recorded here). */
-    beamWidth: 4,
+    /**
+     * Explanation decoding as the reference runs it: Hugging Face group beam search with 21 beams in
+     * 3 groups and no diversity penalty, so the three groups stay identical and the search is a
+     * 7-beam one; finished hypotheses ranked by log-probability / length (the scorer's default
+     * length penalty 1); an example stops once it holds as many finished hypotheses as beams
+     * (early stopping); at most 49 tokens after the start token.
+     */
+    beamWidth: 7,
     /** Tokens that must be generated before </s> is allowed: the reference's minimum length, 10. */
     minLength: 10,
-    /** Decoding steps at most: the 20-token target cap plus </s>. */
-    maxLength: 21,
-    /** Length penalty exponent of finished hypotheses: 0, plain log-probability as the reference ranks them. */
-    lengthPenalty: 0,
+    /** Decoding steps at most, </s> included: the reference's 50 positions less its start token. */
+    maxLength: 49,
+    /** Length penalty exponent of finished hypotheses: score = log-probability / length^1. */
+    lengthPenalty: 1,
+    /** An example's search ends once it holds beamWidth finished hypotheses. */
+    earlyStopping: true,
     /** Block repeated n-grams of this size: 0, off, as the reference decodes (the app and CLI can turn it on). */
     noRepeatNgram: 0,
   },

@@ -8,7 +8,7 @@ import type { Tokenizer } from '../model/tokenizer.ts';
 import { splitWords } from '../model/tokenizer.ts';
 import type { TaskName } from '../model/types.ts';
 import { peapodDecoder } from '../model/generate/peapod-decoder.ts';
-import { generateExplanations, recommendNext } from '../model/generate/recommend.ts';
+import { generateExplanations, recommendNext, type ExplanationDecoding } from '../model/generate/recommend.ts';
 import { rankCandidates } from '../model/generate/topn.ts';
 import { historyInDecoder, sequentialDecoder, sequentialEncoderSample } from '../model/generate/sequential-decoder.ts';
 import { catalogueCoverage, explanationMetrics, rankingMetrics, type RankingMetrics, type TextMetrics } from './metrics.ts';
@@ -54,6 +54,8 @@ export interface EvalOptions {
   orderSeed: number;
   /** Explanations: block repeated n-grams of this size (0: off, the reference's decoding). */
   noRepeatNgram?: number;
+  /** Explanations: decoding settings other than PAPER_PROTOCOL.explanation's (absent fields: the protocol's). */
+  decoding?: Partial<Omit<ExplanationDecoding, 'noRepeatNgram'>>;
   /** Add the model's output priors (config.composer.cfPrior / seqPrior) to the first decoded token; default true. false: the T5 alone. */
   priors?: boolean;
   /** Next-item: never return an item already in the input history (default false, as the paper's protocol; atomic ids, constrained decoding only). */
@@ -244,7 +246,7 @@ export async function evaluateModel(e: EvalModel, o: EvalOptions): Promise<EvalR
       const samples: Sample[] = chunk.map((p) => ({ task: 'explanation', user: p.user, item: p.item, text: p.text, template: -1 }));
       const enc = encodeBatch(e, 'explanation', samples, o.maxInputTokens, o.priors ?? true);
       try {
-        const res = await generateExplanations(peapodDecoder(e.model, enc), e.tok, { noRepeatNgram: o.noRepeatNgram ?? 0 });
+        const res = await generateExplanations(peapodDecoder(e.model, enc), e.tok, { ...o.decoding, noRepeatNgram: o.noRepeatNgram ?? 0 });
         res.forEach((r, k) => {
           const p = chunk[k]!;
           refs.push(metricText(p.text));

@@ -16,6 +16,8 @@ import { evaluateModel, DEFAULT_EVAL, type EvalMetrics, type EvalModel } from '.
 import { validationNegatives, validationNegativesSeed } from '../model/inputs/heldout.ts';
 import { ProgressLine } from '../progress-line.ts';
 import { PeapodError } from '../errors.ts';
+import type { ExplanationDecoding } from '../model/generate/recommend.ts';
+import { PAPER_PROTOCOL } from '../paper-protocol.ts';
 
 /** Data array with the dataset item id of each pack item id (written by src/train/export.ts). */
 export const ITEM_DATASET_IDS = 'items/dataset_ids';
@@ -112,6 +114,8 @@ export interface PackEvalOptions {
   label?: string;
   /** Explanations: block repeated n-grams of this size (0 or absent: off, as the reference). */
   noRepeatNgram?: number;
+  /** Explanations: decoding settings other than PAPER_PROTOCOL.explanation's (absent fields: the protocol's). */
+  decoding?: Partial<Omit<ExplanationDecoding, 'noRepeatNgram'>>;
   /** Add the pack's output priors (default true); false: the T5 alone (`--priors off`). */
   priors?: boolean;
   /** Next-item lists skip the items already in the input history (`--exclude-history on`; default off, the paper's protocol). */
@@ -141,6 +145,8 @@ export interface PackEvalReport {
   constrained: boolean;
   /** Explanation decoding blocked repeated n-grams of this size (absent: off). */
   noRepeatNgram?: number;
+  /** Explanation decoding settings that differ from PAPER_PROTOCOL.explanation (absent: none). */
+  decoding?: Partial<Omit<ExplanationDecoding, 'noRepeatNgram'>>;
   /** `--priors`: whether the pack's output priors were added ('off': the T5 alone). A pack without priors records 'off'. */
   priors: 'on' | 'off';
   /** Present (true) when next-item lists skipped the items already in the input history. */
@@ -151,6 +157,14 @@ export interface PackEvalReport {
   trainCommand: string;
   backend: string;
   date: string;
+}
+
+/** The fields of `d` that differ from PAPER_PROTOCOL.explanation, or null when none do. */
+export function changedDecoding(d: Partial<Omit<ExplanationDecoding, 'noRepeatNgram'>> | undefined): Partial<Omit<ExplanationDecoding, 'noRepeatNgram'>> | null {
+  if (!d) return null;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(d)) if (v !== undefined && v !== (PAPER_PROTOCOL.explanation as Record<string, unknown>)[k]) out[k] = v;
+  return Object.keys(out).length ? (out as Partial<Omit<ExplanationDecoding, 'noRepeatNgram'>>) : null;
 }
 
 export async function evaluatePack(o: PackEvalOptions): Promise<PackEvalReport> {
@@ -167,6 +181,7 @@ export async function evaluatePack(o: PackEvalOptions): Promise<PackEvalReport> 
     ...(o.sampleSeed !== undefined ? { sampleSeed: o.sampleSeed } : {}),
     constrained: o.constrained,
     noRepeatNgram: o.noRepeatNgram ?? 0,
+    ...(o.decoding ? { decoding: o.decoding } : {}),
     priors: o.priors ?? true,
     ...(o.excludeHistory ? { excludeHistory: true } : {}),
     maxInputTokens: options.maxInputTokens ?? DEFAULT_EVAL.maxInputTokens,
@@ -191,6 +206,7 @@ export async function evaluatePack(o: PackEvalOptions): Promise<PackEvalReport> 
     ...(o.sampleSeed !== undefined && o.users > 0 && o.users < U ? { sampleSeed: o.sampleSeed } : {}),
     constrained: o.constrained,
     ...(o.noRepeatNgram ? { noRepeatNgram: o.noRepeatNgram } : {}),
+    ...(changedDecoding(o.decoding) ? { decoding: changedDecoding(o.decoding)! } : {}),
     priors: (o.priors ?? true) && Boolean(m.config.composer.cfPrior || m.config.composer.seqPrior) ? 'on' : 'off',
     ...(o.excludeHistory ? { excludeHistory: true as const } : {}),
     metrics: res.metrics,

@@ -120,6 +120,11 @@ describe.skipIf(!torchReady)('tools/torch', () => {
     expect(r.status, r.stdout + r.stderr).toBe(0);
   });
 
+  it('context_loss (bag-of-words from the user and item states) equals a loop over rows and target words', () => {
+    const r = spawnSync(pythonCommand(), [path.join(tools, 'check_context.py')], { encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: '1' } });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+  });
+
   it.skipIf(!dataPresent)('--repeat-unlikelihood with an untied head trains the history form and imports the head', async () => {
     const { r, tmp } = await tinyTorchRun('history-ul', { size: { ...TINY.size, untiedHead: true }, torch: { seqForm: 'history', repeatUnlikelihood: 1 } });
     expect(r.config.t5.tieWordEmbeddings).toBe(false);
@@ -138,10 +143,10 @@ describe.skipIf(!torchReady)('tools/torch', () => {
     await expect(tinyTorchRun('ul-bare', { torch: { repeatUnlikelihood: 1 } })).rejects.toThrow(/--repeat-unlikelihood works on the history form only/);
   }, 120_000);
 
-  it.skipIf(!dataPresent)('--engine torch trains the explanation task with sub-words and language pretraining', async () => {
+  it.skipIf(!dataPresent)('--engine torch trains the explanation task with sub-words, language pretraining, the context loss and the transitions item init (tied head)', async () => {
     const { r, tmp } = await tinyTorchRun('expl', {
       subwords: 300,
-      torch: { lmFraction: 0.3, lmMix: 0.5, explanationShare: 0.5, labelSmoothing: 0.1 },
+      torch: { lmFraction: 0.3, lmMix: 0.5, explanationShare: 0.5, labelSmoothing: 0.1, contextLoss: 1, itemInit: 'transitions' },
       tasks: ['explanation', 'sequential', 'topn'],
       explanations: reviewExplanations(undefined, true),
     });

@@ -40,6 +40,8 @@ export interface TorchTrainOptions {
   /** After pretraining: fraction of explanation batches drawn from the review sentences. */
   lmMix?: number;
   labelSmoothing?: number;
+  /** Weight of the bag-of-words loss: the encoder's user and item states predict the target sentence's words (0 = off). */
+  contextLoss?: number;
   /** Checkpoint score = seq NDCG@10 + top-n NDCG@10 - explValWeight * explanation validation loss. */
   explValWeight?: number;
   /** Fraction of next-item rows whose window starts at a random later item (short contexts too). */

@@ -66,6 +66,7 @@ DEFAULTS = {
     "lmFraction": 0.0,  # first fraction of the time budget: language pretraining on training review sentences (explanation form)
     "lmMix": 0.0,  # after pretraining: fraction of explanation batches drawn from the review sentences instead of the explanation pairs
     "labelSmoothing": 0.0,  # explanation and language-model targets
+    "contextLoss": 0.0,  # weight of a bag-of-words loss on explanation and review-sentence batches: the encoder's user and item states each predict the sentence's words through the output head (0 = off)
     "explValWeight": 0.1,  # checkpoint score = seq NDCG@10 + top-n NDCG@10 - explValWeight * explanation validation loss
     "explValidPairs": 1000,  # validation explanation pairs scored (the first N)
     "windowCrop": 0.0,  # fraction of sequential rows whose window starts at a random later item (1 .. maxHistory items of context), so the T5 also learns from short contexts, as item-to-item transitions
@@ -460,8 +461,25 @@ def text_batch(b: Bundle, part: str, idx) -> tuple:
     return rows, us, dec, lab
 
 
-def text_loss(model: PeapodT5, b: Bundle, part: str, idx, n_nb: int, smoothing: float):
-    """Mean token cross-entropy of the targets (smoothed, and the plain one) and the token count."""
+def context_loss(model: PeapodT5, hidden: torch.Tensor, lab: torch.Tensor, eos: int) -> torch.Tensor:
+    """Bag-of-words prediction from the encoder's user and item states (rows [.., user, item, </s>]):
+    mean -log p(word) over the target sentence's tokens (</s> and padding left out), each of the two
+    states read through the output head. It makes those states carry what the sentence says, so the
+    decoder has something user- and item-specific to attend to (training only; decoding is unchanged)."""
+    tgt = lab.clone()
+    tgt[tgt == eos] = -100
+    keep = tgt >= 0
+    idx = tgt.clamp(min=0)
+    total = 0.0
+    for pos in (-3, -2):
+        lp = model.logits(hidden[:, pos]).log_softmax(-1)
+        total = total - (lp.gather(1, idx) * keep).sum() / keep.sum().clamp(min=1)
+    return total / 2
+
+
+def text_loss(model: PeapodT5, b: Bundle, part: str, idx, n_nb: int, smoothing: float, context: float = 0.0):
+    """Mean token cross-entropy of the targets (smoothed, plus context * the bag-of-words term; and
+    the plain one) and the token count."""
     rows, us, dec, lab = text_batch(b, part, idx)
     ids, mask = pad_rows(rows, b.pad)
     hidden, full_mask, _ = model.encode("explanation", ids, mask, b.cf_user[us], neighbour_emb(b, us, n_nb))
@@ -473,6 +491,8 @@ def text_loss(model: PeapodT5, b: Bundle, part: str, idx, n_nb: int, smoothing: 
     plain = nll.mean()
     # Label smoothing from the same log-softmax (one pass, not two): (1 - e) nll + e mean(-log p).
     loss = ((1 - smoothing) * nll - (smoothing / lp.shape[-1]) * lp.sum(-1)).mean() if smoothing > 0 else plain
+    if context > 0:
+        loss = loss + context * context_loss(model, hidden, lab, b.eos)
     return loss, plain, int(keep.sum())
 
 
@@ -599,14 +619,14 @@ def main() -> None:
 
     cfg = b.config
     init, _ = st.load(os.path.join(args.bundle, "init.safetensors"))
+    if o["itemInit"] not in ("bundle", "transitions"):
+        raise SystemExit(f"itemInit must be bundle or transitions, got {o['itemInit']!r}")
     if o["itemInit"] == "transitions":
         init["shared.weight"] = transition_init(b, init["shared.weight"])
     if not cfg["t5"]["tieWordEmbeddings"] and "lm_head.weight" in init and not args.resume:
         # An untied head starts as the tied one (the embedding times dModel^-0.5, the tied head's
         # scale), so it begins from the item rows' structure and is then free to leave it.
         init["lm_head.weight"] = init["shared.weight"] * cfg["t5"]["dModel"] ** -0.5
-    elif o["itemInit"] != "bundle":
-        raise SystemExit(f"itemInit must be bundle or transitions, got {o['itemInit']!r}")
     model = PeapodT5.from_config(cfg, init)
     model.train()
     m = cfg["composer"]
@@ -718,7 +738,7 @@ def main() -> None:
                 loss, item, count = step_seq(model, b, users, rng, o, n_nb, P)
         else:
             part = "lm" if task == "lm" else "expl_train"
-            loss, item, count = text_loss(model, b, part, next_text(part), n_nb, o["labelSmoothing"])
+            loss, item, count = text_loss(model, b, part, next_text(part), n_nb, o["labelSmoothing"], o["contextLoss"])
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), o["clip"])

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { CliUsageError } from '../args.ts';
 import { defineCommand, helpText, need, parseCommand, wantsHelp } from '../options.ts';
 import type { CommandModule } from './types.ts';
+import { PAPER_PROTOCOL } from '../../paper-protocol.ts';
 import { BASELINES, EXPLANATION_BASELINES, type BaselineName, type ExplanationBaselineName, type FactorFit } from '../../eval/node-baselines.ts';
 import { DEFAULT_CF_DIM } from './train.ts';
 
@@ -58,6 +59,10 @@ export const EVAL = defineCommand({
       default: 'off',
       help: 'off: the paper\'s protocol, next-item lists may hold items already in the input history; on: they never do (removed before the beam\'s first step, as the most-popular and item-knn baselines do). Recorded as "excludeHistory" in metrics.json',
     },
+    beams: { kind: 'integer', min: 1, defaultText: String(PAPER_PROTOCOL.explanation.beamWidth), help: "explanations: beams kept per pair (the reference's 21 beams in 3 groups without a diversity penalty are a 7-beam search)" },
+    'length-penalty': { kind: 'number', defaultText: String(PAPER_PROTOCOL.explanation.lengthPenalty), help: 'explanations: finished sentences ranked by log-probability / length^X (1: the reference; 0: plain log-probability, which favours short sentences)' },
+    'early-stopping': { kind: 'choice', choices: ['on', 'off'], defaultText: PAPER_PROTOCOL.explanation.earlyStopping ? 'on' : 'off', help: 'explanations: on: a pair\'s search ends once it holds as many finished sentences as beams (the reference); off: only when no live beam can still win' },
+    'max-length': { kind: 'integer', min: 2, defaultText: String(PAPER_PROTOCOL.explanation.maxLength), help: 'explanations: most tokens generated, </s> included' },
     'no-repeat-ngram': { kind: 'integer', default: 0, min: 0, help: "explanations: beam search never repeats an N-gram within a sentence (0: off, as the reference decodes; the app's explanation panel offers it)" },
     tasks: { kind: 'list', choices: ['sequential', 'topn', 'explanation'], defaultText: "the pack's tasks", help: 'tasks to evaluate' },
     backend: { kind: 'choice', choices: ['wasm', 'cpu'], default: 'wasm', help: 'TF.js backend in Node' },
@@ -134,6 +139,12 @@ export const command: CommandModule = {
       priors: parsePriorsFlag(o.priors),
       ...(o.excludeHistory === 'on' ? { excludeHistory: true } : {}),
       ...(o.noRepeatNgram ? { noRepeatNgram: o.noRepeatNgram } : {}),
+      decoding: {
+        ...(o.beams !== undefined ? { beamWidth: o.beams } : {}),
+        ...(o.lengthPenalty !== undefined ? { lengthPenalty: o.lengthPenalty } : {}),
+        ...(o.earlyStopping !== undefined ? { earlyStopping: o.earlyStopping === 'on' } : {}),
+        ...(o.maxLength !== undefined ? { maxLength: o.maxLength } : {}),
+      },
       ...(o.tasks ? { tasks: o.tasks } : {}),
       command: commandLine(argv),
       backend: backend.reason,

@@ -62,6 +62,21 @@ describe('beamSearch on a hand-built table', () => {
     expect(out[0]![1]!.score).toBeCloseTo(Math.log(0.27) / 2, 6);
   });
 
+  it('early stopping ends a search once beamWidth sentences finished, as Hugging Face does', async () => {
+    const table: NextTokenTable = (_e, prefix) =>
+      probRow(V, ({ '': { [A]: 0.6, [B]: 0.4 }, '2': { [EOS]: 0.5, [A]: 0.5 }, '3': { [EOS]: 0.5, [B]: 0.5 }, '2,2': { [A]: 0.99, [EOS]: 0.01 }, '3,3': { [EOS]: 1 } } as Record<string, Record<number, number>>)[prefix.join(',')] ?? { [EOS]: 1 });
+    // step 1: a</s> .3 finishes (rank 0); b</s> .2 ranks third and is dropped; aa and bb live.
+    // step 2: aaa .297 lives, bb</s> .2 finishes (rank 1): two finished = beamWidth, so early stopping
+    // ends here and bb</s> (ln .2 / 3 = -0.536) beats a</s> (ln .3 / 2 = -0.602). Without it, the
+    // exact bound sees that aaa could still win (ln .297 / 5 > -0.602), and aaa</s> (ln .297 / 4) does.
+    const early = await beamSearch(session(table), { beamWidth: 2, maxLength: 6, lengthPenalty: 1, earlyStopping: true });
+    expect(early[0]!.map((h) => [...h.tokens])).toEqual([[B, B], [A]]);
+    expect(early[0]![0]!.score).toBeCloseTo(Math.log(0.2) / 3, 6);
+    const exact = await beamSearch(session(table), { beamWidth: 2, maxLength: 6, lengthPenalty: 1 });
+    expect(exact[0]![0]!.tokens).toEqual(Int32Array.from([A, A, A]));
+    expect(exact[0]![0]!.score).toBeCloseTo(Math.log(0.297) / 4, 6);
+  });
+
   it('only spells sequences of the constraint', async () => {
     const trie = new TokenTrie([[C], [A, A]], EOS);
     // step 0: a .5, c .2. step 1: c</s> .2, aa .05. step 2: aa</s> .03.

@@ -25,6 +25,13 @@ export interface BeamSearchOptions extends DecodeOptions {
   /** alpha in score = logProb / length^alpha (length counts </s>). Default 0 = plain log-probability. */
   lengthPenalty?: number;
   /**
+   * true: an example's search ends as soon as it holds beamWidth finished hypotheses, the best of
+   * them by score winning (Hugging Face's early_stopping=True, which the reference's explanation
+   * decoding uses). false (default): it ends only when no live beam can still beat the numReturn
+   * best finished ones, an exact bound that with a length penalty runs close to maxLength.
+   */
+  earlyStopping?: boolean;
+  /**
    * Where the top candidates are picked. 'tf': tf.topk per row on the backend, reading back
    * [rows, 2*beamWidth]; 'js': read back all log-probs [rows, V] and select in JS (needed by
    * constraints, which then only visit allowed tokens). Default: 'tf' unconstrained, 'js' constrained.
@@ -247,7 +254,7 @@ async function runBeamSearch(session: DecoderSession, opts: BeamSearchOptions): 
       }
       if (lastStep) for (const bm of kept) finished[b]!.push(hypothesis(bm.tokens, bm.logProb, false, alpha));
       nextLive[b] = kept;
-      done[b] = lastStep || kept.length === 0 || searchOver(finished[b]!, kept, numReturn, alpha, opts.maxLength);
+      done[b] = lastStep || kept.length === 0 || (opts.earlyStopping ? finished[b]!.length >= W : searchOver(finished[b]!, kept, numReturn, alpha, opts.maxLength));
     }
     live = nextLive;
 

@@ -97,18 +97,24 @@ export async function recommendNext(decoder: EncodedDecoder, tokenizer: Tokenize
   });
 }
 
-export interface ExplanationOptions {
-  /** Default PAPER_PROTOCOL.explanation.beamWidth: 4 (ours to choose; the reference's width is not recorded here). */
-  beamWidth?: number;
-  /** Default PAPER_PROTOCOL.explanation.minLength: the reference's 10 tokens before </s> may be generated. */
-  minLength?: number;
-  /** Default PAPER_PROTOCOL.explanation.maxLength: 21, the 20-token target cap plus </s>. */
-  maxLength?: number;
-  /** Default PAPER_PROTOCOL.explanation.lengthPenalty (0). */
-  lengthPenalty?: number;
+/** Every setting of explanation decoding; each defaults to PAPER_PROTOCOL.explanation. */
+export interface ExplanationDecoding {
+  /** Beams kept per example (PAPER_PROTOCOL: 7, what the reference's 21 beams in 3 groups without a diversity penalty amount to). */
+  beamWidth: number;
+  /** Tokens generated before </s> is allowed (the reference's minimum length, 10). */
+  minLength: number;
+  /** Most decoding steps, </s> included. */
+  maxLength: number;
+  /** alpha of score = logProb / length^alpha for finished hypotheses (the reference: 1, Hugging Face's default). */
+  lengthPenalty: number;
+  /** Stop an example once beamWidth hypotheses finished (the reference: true); see BeamSearchOptions.earlyStopping. */
+  earlyStopping: boolean;
+  /** Block repeated n-grams of this size (DecodeOptions.noRepeatNgram); 0: off, as the reference. */
+  noRepeatNgram: number;
+}
+
+export interface ExplanationOptions extends Partial<ExplanationDecoding> {
   selection?: 'tf' | 'js';
-  /** Block repeated n-grams of this size (DecodeOptions.noRepeatNgram); default PAPER_PROTOCOL.explanation.noRepeatNgram: off, as the reference. */
-  noRepeatNgram?: number;
   signal?: AbortSignal;
   /** Streaming: the best text so far per example, after every step. */
   onText?: (texts: string[], event: StepEvent) => void;
@@ -129,6 +135,7 @@ export async function generateExplanations(decoder: EncodedDecoder, tokenizer: T
     minLength: opts.minLength ?? PAPER_PROTOCOL.explanation.minLength,
     maxLength: opts.maxLength ?? PAPER_PROTOCOL.explanation.maxLength,
     lengthPenalty: opts.lengthPenalty ?? PAPER_PROTOCOL.explanation.lengthPenalty,
+    earlyStopping: opts.earlyStopping ?? PAPER_PROTOCOL.explanation.earlyStopping,
     eosId: tokenizer.eosId,
     startId: tokenizer.padId,
     selection: opts.selection,
