@@ -115,7 +115,7 @@ export interface PackEvalOptions {
   /** Explanations: block repeated n-grams of this size (0 or absent: off, as the reference). */
   noRepeatNgram?: number;
   /** Explanations: decoding settings other than PAPER_PROTOCOL.explanation's (absent fields: the protocol's). */
-  decoding?: Partial<Omit<ExplanationDecoding, 'noRepeatNgram'>>;
+  decoding?: DecodingChange;
   /** Add the pack's output priors (default true); false: the T5 alone (`--priors off`). */
   priors?: boolean;
   /** Next-item lists skip the items already in the input history (`--exclude-history on`; default off, the paper's protocol). */
@@ -146,7 +146,7 @@ export interface PackEvalReport {
   /** Explanation decoding blocked repeated n-grams of this size (absent: off). */
   noRepeatNgram?: number;
   /** Explanation decoding settings that differ from PAPER_PROTOCOL.explanation (absent: none). */
-  decoding?: Partial<Omit<ExplanationDecoding, 'noRepeatNgram'>>;
+  decoding?: DecodingChange;
   /** `--priors`: whether the pack's output priors were added ('off': the T5 alone). A pack without priors records 'off'. */
   priors: 'on' | 'off';
   /** Present (true) when next-item lists skipped the items already in the input history. */
@@ -159,12 +159,15 @@ export interface PackEvalReport {
   date: string;
 }
 
+/** Explanation decoding settings a run may change (n-gram blocking has its own flag and field). */
+export type DecodingChange = Partial<Omit<ExplanationDecoding, 'noRepeatNgram'>>;
+
 /** The fields of `d` that differ from PAPER_PROTOCOL.explanation, or null when none do. */
-export function changedDecoding(d: Partial<Omit<ExplanationDecoding, 'noRepeatNgram'>> | undefined): Partial<Omit<ExplanationDecoding, 'noRepeatNgram'>> | null {
+export function changedDecoding(d: DecodingChange | undefined): DecodingChange | null {
   if (!d) return null;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(d)) if (v !== undefined && v !== (PAPER_PROTOCOL.explanation as Record<string, unknown>)[k]) out[k] = v;
-  return Object.keys(out).length ? (out as Partial<Omit<ExplanationDecoding, 'noRepeatNgram'>>) : null;
+  const protocol: Record<string, unknown> = { ...PAPER_PROTOCOL.explanation };
+  const out = Object.fromEntries(Object.entries(d).filter(([k, v]) => v !== undefined && v !== protocol[k]));
+  return Object.keys(out).length ? out : null;
 }
 
 export async function evaluatePack(o: PackEvalOptions): Promise<PackEvalReport> {

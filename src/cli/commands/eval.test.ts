@@ -5,7 +5,8 @@ import { CliUsageError } from '../args.ts';
 import { makeTmpDir } from '../../data/testing.ts';
 import type { InteractionDataset } from '../../data/types.ts';
 import { evaluateBaseline } from '../../eval/node-baselines.ts';
-import { ITEM_DATASET_IDS, T5_ONLY_LABEL, SEEN_REMOVED_SUFFIX } from '../../eval/node-eval.ts';
+import { changedDecoding, ITEM_DATASET_IDS, T5_ONLY_LABEL, SEEN_REMOVED_SUFFIX } from '../../eval/node-eval.ts';
+import { PAPER_PROTOCOL } from '../../paper-protocol.ts';
 import type { PackContents } from '../../model/pack/build.ts';
 import { savePack } from '../../model/pack/node.ts';
 import { initialValues, PARAM, paramSpecs } from '../../model/params.ts';
@@ -142,6 +143,14 @@ describe('peapod eval --priors on|off', () => {
     await expect(command.run(['--pack', '/nonexistent-pack', '--out', '/nonexistent-out', '--exclude-history', 'yes'])).rejects.toThrow(/--exclude-history must be on or off, got "yes"/);
     await expect(command.run(['--pack', '/nonexistent-pack', '--out', '/nonexistent-out', '--exclude-history'])).rejects.toThrow(/got nothing/);
     await expect(command.run(['--baseline', 'most-popular', '--dataset', 'x', '--out', '/nonexistent-out', '--exclude-history', 'on'])).rejects.toThrow(/always skip history items/);
+  });
+
+  it('explanation decoding flags: bad values are usage errors; metrics.json records only what differs from the protocol', async () => {
+    await expect(command.run(['--pack', '/nonexistent-pack', '--out', '/nonexistent-out', '--early-stopping', 'maybe'])).rejects.toThrow(/--early-stopping must be on or off/);
+    await expect(command.run(['--pack', '/nonexistent-pack', '--out', '/nonexistent-out', '--beams', '0'])).rejects.toThrow(/--beams/);
+    expect(changedDecoding(undefined)).toBeNull();
+    expect(changedDecoding({ beamWidth: PAPER_PROTOCOL.explanation.beamWidth, lengthPenalty: PAPER_PROTOCOL.explanation.lengthPenalty })).toBeNull();
+    expect(changedDecoding({ beamWidth: 4, lengthPenalty: 0, earlyStopping: PAPER_PROTOCOL.explanation.earlyStopping, maxLength: undefined })).toEqual({ beamWidth: 4, lengthPenalty: 0 });
   });
 
   describe('on a tiny atomic pack with both priors', () => {
