@@ -26,7 +26,7 @@ describe('PAPER_PROTOCOL', () => {
     expect(PAPER_PROTOCOL).toEqual({
       sequential: { beamWidth: 20, topK: 10, maxHistory: 20 },
       topn: { negatives: 99, negativesSeed: 2022, orderSeed: 2022 },
-      explanation: { targetTokens: 20, beamWidth: 7, minLength: 10, maxLength: 49, lengthPenalty: 1, earlyStopping: true, noRepeatNgram: 0 },
+      explanation: { targetTokens: 20, beamWidth: 7, minLength: 10, maxLength: 49, lengthPenalty: 1, earlyStopping: true, groups: 1, diversityPenalty: 0, noRepeatNgram: 0 },
     });
     // Decoding may run past the 20-token training targets, as the reference's max_length 50 allows.
     expect(PAPER_PROTOCOL.explanation.maxLength).toBeGreaterThan(PAPER_PROTOCOL.explanation.targetTokens);
@@ -89,6 +89,6 @@ describe('consumers read PAPER_PROTOCOL', () => {
     const { minLength, beamWidth } = PAPER_PROTOCOL.explanation;
     expect(text!.tokens.length).toBe(minLength + beamWidth - 1);
     expect(beamCalls).toHaveLength(1);
-    expect(beamCalls[0]).toMatchObject({ beamWidth: 7, numReturn: 1, minLength: 10, maxLength: 49, lengthPenalty: 1, earlyStopping: true, noRepeatNgram: 0 });
+    expect(beamCalls[0]).toMatchObject({ beamWidth: 7, numReturn: 1, minLength: 10, maxLength: 49, lengthPenalty: 1, earlyStopping: true, groups: 1, diversityPenalty: 0, noRepeatNgram: 0 });
   });
 });

@@ -48,6 +48,10 @@ export const PAPER_PROTOCOL = deepFreeze({
     lengthPenalty: 1,
     /** An example's search ends once it holds beamWidth finished hypotheses. */
     earlyStopping: true,
+    /** Beam groups: 1 (the reference's 3 groups without a diversity penalty are one 7-beam search; --beam-groups offers real groups). */
+    groups: 1,
+    /** Hamming diversity penalty between groups: 0, as the reference. */
+    diversityPenalty: 0,
     /** Block repeated n-grams of this size: 0, off, as the reference decodes (the app and CLI can turn it on). */
     noRepeatNgram: 0,
   },

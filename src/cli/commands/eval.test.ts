@@ -148,6 +148,7 @@ describe('peapod eval --priors on|off', () => {
   it('explanation decoding flags: bad values are usage errors; metrics.json records only what differs from the protocol', async () => {
     await expect(command.run(['--pack', '/nonexistent-pack', '--out', '/nonexistent-out', '--early-stopping', 'maybe'])).rejects.toThrow(/--early-stopping must be on or off/);
     await expect(command.run(['--pack', '/nonexistent-pack', '--out', '/nonexistent-out', '--beams', '0'])).rejects.toThrow(/--beams/);
+    await expect(command.run(['--pack', '/nonexistent-pack', '--out', '/nonexistent-out', '--beam-groups', '3'])).rejects.toThrow(/--beam-groups 3 must divide the number of beams \(7\)/);
     expect(changedDecoding(undefined)).toBeNull();
     expect(changedDecoding({ beamWidth: PAPER_PROTOCOL.explanation.beamWidth, lengthPenalty: PAPER_PROTOCOL.explanation.lengthPenalty })).toBeNull();
     expect(changedDecoding({ beamWidth: 4, lengthPenalty: 0, earlyStopping: PAPER_PROTOCOL.explanation.earlyStopping, maxLength: undefined })).toEqual({ beamWidth: 4, lengthPenalty: 0 });

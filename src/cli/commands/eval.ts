@@ -62,6 +62,8 @@ export const EVAL = defineCommand({
     beams: { kind: 'integer', min: 1, defaultText: String(PAPER_PROTOCOL.explanation.beamWidth), help: "explanations: beams kept per pair (the reference's 21 beams in 3 groups without a diversity penalty are a 7-beam search)" },
     'length-penalty': { kind: 'number', defaultText: String(PAPER_PROTOCOL.explanation.lengthPenalty), help: 'explanations: finished sentences ranked by log-probability / length^X (1: the reference; 0: plain log-probability, which favours short sentences)' },
     'early-stopping': { kind: 'choice', choices: ['on', 'off'], defaultText: PAPER_PROTOCOL.explanation.earlyStopping ? 'on' : 'off', help: 'explanations: on: a pair\'s search ends once it holds as many finished sentences as beams (the reference); off: only when no live beam can still win' },
+    'beam-groups': { kind: 'integer', min: 1, defaultText: String(PAPER_PROTOCOL.explanation.groups), help: 'explanations: split the beams into this many groups (group beam search; it must divide --beams)' },
+    'diversity-penalty': { kind: 'number', min: 0, defaultText: String(PAPER_PROTOCOL.explanation.diversityPenalty), help: "explanations: with --beam-groups, a token an earlier group chose at the same step costs this much per choice (0: none, as the reference)" },
     'max-length': { kind: 'integer', min: 2, defaultText: String(PAPER_PROTOCOL.explanation.maxLength), help: 'explanations: most tokens generated, </s> included' },
     'no-repeat-ngram': { kind: 'integer', default: 0, min: 0, help: "explanations: beam search never repeats an N-gram within a sentence (0: off, as the reference decodes; the app's explanation panel offers it)" },
     tasks: { kind: 'list', choices: ['sequential', 'topn', 'explanation'], defaultText: "the pack's tasks", help: 'tasks to evaluate' },
@@ -125,6 +127,8 @@ export const command: CommandModule = {
     // Checked before the (long) evaluation, not after it.
     if (o.ablation !== undefined && !o.ablation.trim()) throw new CliUsageError('--ablation needs a description, e.g. --ablation "composer heads = 1"');
     const ablation = o.ablation?.trim() || null;
+    const beams = o.beams ?? PAPER_PROTOCOL.explanation.beamWidth;
+    if (o.beamGroups !== undefined && beams % o.beamGroups !== 0) throw new CliUsageError(`--beam-groups ${o.beamGroups} must divide the number of beams (${beams}); e.g. --beams 21 --beam-groups 3`);
     const { initNodeBackend } = await import('../../train/backend-node.ts');
     const { evaluatePack } = await import('../../eval/node-eval.ts');
     const backend = await initNodeBackend(o.backend);
@@ -144,6 +148,8 @@ export const command: CommandModule = {
         ...(o.lengthPenalty !== undefined ? { lengthPenalty: o.lengthPenalty } : {}),
         ...(o.earlyStopping !== undefined ? { earlyStopping: o.earlyStopping === 'on' } : {}),
         ...(o.maxLength !== undefined ? { maxLength: o.maxLength } : {}),
+        ...(o.beamGroups !== undefined ? { groups: o.beamGroups } : {}),
+        ...(o.diversityPenalty !== undefined ? { diversityPenalty: o.diversityPenalty } : {}),
       },
       ...(o.tasks ? { tasks: o.tasks } : {}),
       command: commandLine(argv),

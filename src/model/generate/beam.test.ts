@@ -247,6 +247,36 @@ describe('beamSearch against exhaustive search', () => {
     }
   });
 
+  it('groups without a diversity penalty equal a beamWidth / groups search (the reference: 21 beams in 3 groups = 7 beams)', async () => {
+    const vocab = 12;
+    for (let seed = 1; seed <= 4; seed++) {
+      const table = randomTable(vocab, seed);
+      for (const earlyStopping of [true, false]) {
+        const o = { maxLength: 8, minLength: 2, lengthPenalty: 1, earlyStopping };
+        const grouped = await beamSearch(new TableSession(table, vocab, 3), { ...o, beamWidth: 6, groups: 3, numReturn: 1 });
+        const plain = await beamSearch(new TableSession(table, vocab, 3), { ...o, beamWidth: 2, numReturn: 1 });
+        for (let b = 0; b < 3; b++) {
+          expect([...grouped[b]![0]!.tokens]).toEqual([...plain[b]![0]!.tokens]);
+          expect(grouped[b]![0]!.score).toBeCloseTo(plain[b]![0]!.score, 6);
+        }
+      }
+    }
+  });
+
+  it('a diversity penalty steers later groups off the tokens earlier groups chose at the same step', async () => {
+    // Two groups of one beam. Without a penalty both follow a -> ab</s> (.25). With one, group 1 may
+    // not take a at step 0 (a costs 10) and takes b, whose b</s> (.27) finishes next step unpenalised
+    // (group 0 chose b there, not </s>): the same two sentences as a plain 2-beam search.
+    const same = await beamSearch(session(), { beamWidth: 2, groups: 2, maxLength: 5 });
+    expect(same[0]!.map((h) => [...h.tokens])).toEqual([[A, B], [A, B]]);
+    const diverse = await beamSearch(session(), { beamWidth: 2, groups: 2, diversityPenalty: 10, maxLength: 5 });
+    expect(diverse[0]!.map((h) => [...h.tokens])).toEqual([[B], [A, B]]);
+    expect(diverse[0]![0]!.logProb).toBeCloseTo(Math.log(0.27), 6);
+    expect(diverse[0]![0]!.score).toBeCloseTo(Math.log(0.27), 6);
+    await expect(beamSearch(session(), { beamWidth: 3, groups: 2, maxLength: 5 })).rejects.toThrow(/groups must be a positive integer that divides beamWidth 3/);
+    await expect(beamSearch(session(), { beamWidth: 2, groups: 2, diversityPenalty: -1, maxLength: 5 })).rejects.toThrow(/diversityPenalty must be >= 0/);
+  });
+
   it('leaves no tensors behind', async () => {
     const table = randomTable(20, 11);
     const before = tf.memory().numTensors;

@@ -32,6 +32,17 @@ export interface BeamSearchOptions extends DecodeOptions {
    */
   earlyStopping?: boolean;
   /**
+   * Group beam search (Vijayakumar et al.; Hugging Face's num_beam_groups): the beamWidth beams are
+   * split into this many groups of beamWidth / groups, each a beam search of its own started from
+   * the empty sentence; at every step the groups choose in turn, and a token chosen by an earlier
+   * group at this step costs diversityPenalty per choice. Default 1 (plain beam search). With
+   * diversityPenalty 0 the groups stay identical, so the result is that of a beamWidth / groups
+   * search.
+   */
+  groups?: number;
+  /** Hamming diversity penalty between groups (subtracted from the ranking score, not the log-probability). Default 0. */
+  diversityPenalty?: number;
+  /**
    * Where the top candidates are picked. 'tf': tf.topk per row on the backend, reading back
    * [rows, 2*beamWidth]; 'js': read back all log-probs [rows, V] and select in JS (needed by
    * constraints, which then only visit allowed tokens). Default: 'tf' unconstrained, 'js' constrained.
@@ -42,6 +53,10 @@ export interface BeamSearchOptions extends DecodeOptions {
 interface Beam {
   tokens: number[];
   logProb: number;
+  /** Diversity penalties paid so far (group beam search); ranking uses logProb - penalty. */
+  penalty: number;
+  /** Group of this beam (0 without groups; -1 for the empty start, which every group expands). */
+  group: number;
   state: unknown;
 }
 
@@ -98,9 +113,10 @@ function checkTopK(packed: tf.Tensor, rows: number, k: number, step: number): vo
   }
 }
 
-function hypothesis(tokens: number[], logProb: number, finished: boolean, alpha: number): Hypothesis {
+function hypothesis(tokens: number[], logProb: number, finished: boolean, alpha: number, penalty = 0): Hypothesis {
   const length = tokens.length + (finished ? 1 : 0);
-  return { tokens: Int32Array.from(tokens), logProb, score: alpha === 0 ? logProb : logProb / Math.max(length, 1) ** alpha, finished };
+  const ranked = logProb - penalty;
+  return { tokens: Int32Array.from(tokens), logProb, score: alpha === 0 ? ranked : ranked / Math.max(length, 1) ** alpha, finished };
 }
 
 function byScore(a: Hypothesis, b: Hypothesis): number {
@@ -133,15 +149,22 @@ async function runBeamSearch(session: DecoderSession, opts: BeamSearchOptions): 
   const constraint: TokenConstraint | null = opts.constraint ?? null;
   const ngram = opts.noRepeatNgram ?? 0;
   if (!Number.isInteger(ngram) || ngram < 0) throw new GenerationInputError(`noRepeatNgram must be a non-negative integer, got ${ngram}.`);
-  // Blocked n-grams are skipped while scanning a row, so the scan must see every token, not a top-k.
-  const selection = constraint || ngram > 0 ? 'js' : (opts.selection ?? 'tf');
+  const G = opts.groups ?? 1;
+  if (!Number.isInteger(G) || G < 1 || W % G !== 0) throw new GenerationInputError(`groups must be a positive integer that divides beamWidth ${W}, got ${G}.`);
+  const lambda = opts.diversityPenalty ?? 0;
+  if (!(lambda >= 0)) throw new GenerationInputError(`diversityPenalty must be >= 0, got ${lambda}.`);
+  const GW = W / G; // beams per group
+  // Blocked n-grams are skipped while scanning a row, and diversity penalties reorder a row's tokens,
+  // so those scans must see every token, not a top-k.
+  const selection = constraint || ngram > 0 || G > 1 ? 'js' : (opts.selection ?? 'tf');
   const B = session.rows;
-  // 2W candidates per example guarantee W live beams even if W of them end with </s>; no row can
-  // contribute more than its best min(2W, V).
-  const capacity = 2 * W;
+  // 2GW candidates per group guarantee GW live beams even if GW of them end with </s>; no row can
+  // contribute more than its best min(2GW, V).
+  const capacity = 2 * GW;
   const K = Math.min(capacity, V);
 
-  let live: Beam[][] = Array.from({ length: B }, () => [{ tokens: [], logProb: 0, state: constraint ? constraint.root() : null }]);
+  // One row per example to start (the session's); every group expands it (group -1: all groups).
+  let live: Beam[][] = Array.from({ length: B }, () => [{ tokens: [], logProb: 0, penalty: 0, group: G > 1 ? -1 : 0, state: constraint ? constraint.root() : null }]);
   const finished: Hypothesis[][] = Array.from({ length: B }, () => []);
   const done: boolean[] = new Array<boolean>(B).fill(false);
 
@@ -203,56 +226,70 @@ async function runBeamSearch(session: DecoderSession, opts: BeamSearchOptions): 
     const lastStep = step === opts.maxLength - 1;
     for (let b = 0; b < B; b++) {
       if (done[b]) continue;
-      const top = new TopCandidates(capacity);
-      for (let r = exampleStart[b]!; r < exampleStart[b + 1]!; r++) {
-        const beam = rowBeams[r]!;
-        const blocked = ngram > 0 ? blockedNext(beam.tokens, ngram) : null;
-        if (full) {
-          const base = beam.logProb - rowLse![r]!;
-          const off = r * V;
-          if (constraint) {
-            const allowed = constraint.allowed(beam.state);
-            for (let j = 0; j < allowed.length; j++) {
-              const t = allowed[j]!;
-              if ((t === eos && eosBanned) || blocked?.has(t)) continue;
-              const s = base + full[off + t]!;
+      const kept: Beam[] = [];
+      // Tokens the earlier groups chose at this step (group beam search's Hamming diversity).
+      const chosen = lambda > 0 && G > 1 ? new Map<number, number>() : null;
+      for (let g = 0; g < G; g++) {
+        const top = new TopCandidates(capacity);
+        for (let r = exampleStart[b]!; r < exampleStart[b + 1]!; r++) {
+          const beam = rowBeams[r]!;
+          if (beam.group !== g && beam.group !== -1) continue;
+          const blocked = ngram > 0 ? blockedNext(beam.tokens, ngram) : null;
+          const ranked = beam.logProb - beam.penalty;
+          if (full) {
+            const base = ranked - rowLse![r]!;
+            const off = r * V;
+            const visit = (t: number): void => {
+              if ((t === eos && eosBanned) || blocked?.has(t)) return;
+              const s = base + full![off + t]! - (chosen ? lambda * (chosen.get(t) ?? 0) : 0);
               if (s > top.threshold) top.push(s, r, t);
+            };
+            if (constraint) {
+              const allowed = constraint.allowed(beam.state);
+              for (let j = 0; j < allowed.length; j++) visit(allowed[j]!);
+            } else {
+              for (let t = 0; t < V; t++) visit(t);
             }
           } else {
-            for (let t = 0; t < V; t++) {
-              const s = base + full[off + t]!;
-              if (s > top.threshold && !(t === eos && eosBanned) && !blocked?.has(t)) top.push(s, r, t);
+            const off = r * K;
+            for (let j = 0; j < K; j++) {
+              const s = ranked + topVals![off + j]!;
+              if (s <= top.threshold) break; // the row's list is sorted
+              const t = topIdx![off + j]!;
+              // The ban mask is finite (see eosBanMask), so a banned </s> can still reach a short list.
+              if (t === eos && eosBanned) continue;
+              top.push(s, r, t);
             }
           }
-        } else {
-          const off = r * K;
-          for (let j = 0; j < K; j++) {
-            const s = beam.logProb + topVals![off + j]!;
-            if (s <= top.threshold) break; // the row's list is sorted
-            const t = topIdx![off + j]!;
-            // The ban mask is finite (see eosBanMask), so a banned </s> can still reach a short list.
-            if (t === eos && eosBanned) continue;
-            top.push(s, r, t);
+        }
+        let keptInGroup = 0;
+        for (let i = 0; i < top.size; i++) {
+          const r = top.beam[i]!;
+          const t = top.token[i]!;
+          const parent = rowBeams[r]!;
+          // The candidate's ranking score is its log-probability less the penalties paid; keep them apart.
+          const penalty = parent.penalty + (chosen ? lambda * (chosen.get(t) ?? 0) : 0);
+          const logProb = top.score[i]! + penalty;
+          if (t === eos) {
+            // As in HF's beam search: </s> only counts when it ranks among the top GW expansions of
+            // its group, which makes beamWidth 1 exactly greedy decoding.
+            if (i < GW) finished[b]!.push(hypothesis(parent.tokens, logProb, true, alpha, penalty));
+            continue;
+          }
+          if (keptInGroup >= GW) continue;
+          keptInGroup++;
+          const state = constraint ? constraint.next(parent.state, t) : null;
+          kept.push({ tokens: [...parent.tokens, t], logProb, penalty, group: g, state });
+          keepRows.push(r);
+        }
+        if (chosen) {
+          for (const bm of kept) {
+            const t = bm.tokens[bm.tokens.length - 1]!;
+            if (bm.group === g) chosen.set(t, (chosen.get(t) ?? 0) + 1);
           }
         }
       }
-      const kept: Beam[] = [];
-      for (let i = 0; i < top.size; i++) {
-        const r = top.beam[i]!;
-        const t = top.token[i]!;
-        const parent = rowBeams[r]!;
-        if (t === eos) {
-          // As in HF's beam search: </s> only counts when it ranks among the top W expansions, which
-          // makes beamWidth 1 exactly greedy decoding.
-          if (i < W) finished[b]!.push(hypothesis(parent.tokens, top.score[i]!, true, alpha));
-          continue;
-        }
-        if (kept.length >= W) continue;
-        const state = constraint ? constraint.next(parent.state, t) : null;
-        kept.push({ tokens: [...parent.tokens, t], logProb: top.score[i]!, state });
-        keepRows.push(r);
-      }
-      if (lastStep) for (const bm of kept) finished[b]!.push(hypothesis(bm.tokens, bm.logProb, false, alpha));
+      if (lastStep) for (const bm of kept) finished[b]!.push(hypothesis(bm.tokens, bm.logProb, false, alpha, bm.penalty));
       nextLive[b] = kept;
       done[b] = lastStep || kept.length === 0 || (opts.earlyStopping ? finished[b]!.length >= W : searchOver(finished[b]!, kept, numReturn, alpha, opts.maxLength));
     }
@@ -300,7 +337,8 @@ function searchOver(finished: Hypothesis[], live: Beam[], numReturn: number, alp
   finished.sort(byScore);
   const worstKept = finished[numReturn - 1]!.score;
   let bestLive = -Infinity;
-  for (const bm of live) bestLive = Math.max(bestLive, alpha === 0 ? bm.logProb : bm.logProb / maxLength ** alpha);
+  // Penalties only grow, so logProb - penalty bounds a beam's future ranking score too.
+  for (const bm of live) bestLive = Math.max(bestLive, alpha === 0 ? bm.logProb - bm.penalty : (bm.logProb - bm.penalty) / maxLength ** alpha);
   return bestLive <= worstKept;
 }
 
@@ -310,7 +348,7 @@ function stepEvent(step: number, live: Beam[][], finished: Hypothesis[][], done:
     for (const h of finished[b]!) if (!top || h.score > top.score) top = h;
     const first = beams[0];
     if (first && !done[b]) {
-      const h = hypothesis(first.tokens, first.logProb, false, alpha);
+      const h = hypothesis(first.tokens, first.logProb, false, alpha, first.penalty);
       if (!top || h.score > top.score) top = h;
     }
     return top;

@@ -109,6 +109,10 @@ export interface ExplanationDecoding {
   lengthPenalty: number;
   /** Stop an example once beamWidth hypotheses finished (the reference: true); see BeamSearchOptions.earlyStopping. */
   earlyStopping: boolean;
+  /** Beam groups (BeamSearchOptions.groups; 1: plain beam search). */
+  groups: number;
+  /** Hamming diversity penalty between groups (0: none, as the reference). */
+  diversityPenalty: number;
   /** Block repeated n-grams of this size (DecodeOptions.noRepeatNgram); 0: off, as the reference. */
   noRepeatNgram: number;
 }
@@ -136,6 +140,8 @@ export async function generateExplanations(decoder: EncodedDecoder, tokenizer: T
     maxLength: opts.maxLength ?? PAPER_PROTOCOL.explanation.maxLength,
     lengthPenalty: opts.lengthPenalty ?? PAPER_PROTOCOL.explanation.lengthPenalty,
     earlyStopping: opts.earlyStopping ?? PAPER_PROTOCOL.explanation.earlyStopping,
+    groups: opts.groups ?? PAPER_PROTOCOL.explanation.groups,
+    diversityPenalty: opts.diversityPenalty ?? PAPER_PROTOCOL.explanation.diversityPenalty,
     eosId: tokenizer.eosId,
     startId: tokenizer.padId,
     selection: opts.selection,
