@@ -241,7 +241,7 @@ async function runBeamSearch(session: DecoderSession, opts: BeamSearchOptions): 
             const off = r * V;
             const visit = (t: number): void => {
               if ((t === eos && eosBanned) || blocked?.has(t)) return;
-              const s = base + full![off + t]! - (chosen ? lambda * (chosen.get(t) ?? 0) : 0);
+              const s = base + full[off + t]! - (chosen ? lambda * (chosen.get(t) ?? 0) : 0);
               if (s > top.threshold) top.push(s, r, t);
             };
             if (constraint) {
