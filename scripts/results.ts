@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PAPER_PROTOCOL } from '../src/paper-protocol.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -36,6 +37,10 @@ interface MetricsFile {
   command: string;
   trainCommand?: string;
   backend?: string;
+  /** Explanation decoding settings that differed from PAPER_PROTOCOL.explanation (peapod eval's --beams etc.). */
+  decoding?: Partial<Record<'beamWidth' | 'minLength' | 'maxLength' | 'lengthPenalty' | 'groups' | 'diversityPenalty', number> & { earlyStopping: boolean }>;
+  /** Explanation decoding blocked repeated n-grams of this size. */
+  noRepeatNgram?: number;
 }
 
 /** P5 paper (Geng et al., RecSys 2022, Tables 3-4) and POD's released logs (lileipisces/POD); docs/method.md §5. */
@@ -121,6 +126,16 @@ function describe(m: MetricsFile): string {
 
 function decoding(m: MetricsFile): string {
   return m.constrained === null ? 'n/a' : m.constrained ? 'constrained' : 'unconstrained';
+}
+
+/** How a row's explanations were decoded, in words ("reference" when as PAPER_PROTOCOL.explanation). */
+function explanationDecoding(m: MetricsFile): string {
+  if (m.baseline) return 'n/a';
+  const d = { ...PAPER_PROTOCOL.explanation, ...m.decoding };
+  const lp = d.lengthPenalty === 0 ? 'log-prob' : d.lengthPenalty === 1 ? 'log-prob / length' : `log-prob / length^${d.lengthPenalty}`;
+  const groups = d.groups > 1 ? ` in ${d.groups} groups (diversity ${d.diversityPenalty})` : '';
+  const text = `${d.beamWidth} beams${groups}, ${lp}${d.earlyStopping ? ', early stop' : ''}, min ${d.minLength}, max ${d.maxLength}${m.noRepeatNgram ? `, no repeated ${m.noRepeatNgram}-grams` : ''}`;
+  return m.decoding || m.noRepeatNgram ? text : `reference: ${text}`;
 }
 
 /** A markdown table cell: pipes would end the cell. */
@@ -246,11 +261,11 @@ export function render(rootDir: string = root): string {
     if (ex.length) {
       lines.push('### Explanation generation (x100)');
       lines.push('');
-      lines.push('| method | BLEU-1 | BLEU-4 | ROUGE-1 | ROUGE-2 | ROUGE-L | pairs | source |');
-      lines.push('|---|---|---|---|---|---|---|---|');
+      lines.push('| method | BLEU-1 | BLEU-4 | ROUGE-1 | ROUGE-2 | ROUGE-L | pairs | decoding | source |');
+      lines.push('|---|---|---|---|---|---|---|---|---|');
       for (const { file, m } of ex) {
         const e = m.metrics.explanation!;
-        lines.push(`| ${describe(m)} | ${f2(e.bleu1)} | ${f2(e.bleu4)} | ${f2(e.rouge1)} | ${f2(e.rouge2)} | ${f2(e.rougeL)} | ${e.pairs} | [${path.dirname(file)}](${path.dirname(file)}/metrics.json) |`);
+        lines.push(`| ${describe(m)} | ${f2(e.bleu1)} | ${f2(e.bleu4)} | ${f2(e.rouge1)} | ${f2(e.rouge2)} | ${f2(e.rougeL)} | ${e.pairs} | ${explanationDecoding(m)} | [${path.dirname(file)}](${path.dirname(file)}/metrics.json) |`);
       }
       lines.push('');
     }
