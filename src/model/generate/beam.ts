@@ -239,16 +239,25 @@ async function runBeamSearch(session: DecoderSession, opts: BeamSearchOptions): 
           if (full) {
             const base = ranked - rowLse![r]!;
             const off = r * V;
-            const visit = (t: number): void => {
-              if ((t === eos && eosBanned) || blocked?.has(t)) return;
-              const s = base + full[off + t]! - (chosen ? lambda * (chosen.get(t) ?? 0) : 0);
-              if (s > top.threshold) top.push(s, r, t);
-            };
+            // Hot loop (V tokens per row): no closure, and the penalty lookup only with groups.
             if (constraint) {
               const allowed = constraint.allowed(beam.state);
-              for (let j = 0; j < allowed.length; j++) visit(allowed[j]!);
+              for (let j = 0; j < allowed.length; j++) {
+                const t = allowed[j]!;
+                if ((t === eos && eosBanned) || blocked?.has(t)) continue;
+                const s = base + full[off + t]! - (chosen ? lambda * (chosen.get(t) ?? 0) : 0);
+                if (s > top.threshold) top.push(s, r, t);
+              }
+            } else if (chosen) {
+              for (let t = 0; t < V; t++) {
+                const s = base + full[off + t]! - lambda * (chosen.get(t) ?? 0);
+                if (s > top.threshold && !(t === eos && eosBanned) && !blocked?.has(t)) top.push(s, r, t);
+              }
             } else {
-              for (let t = 0; t < V; t++) visit(t);
+              for (let t = 0; t < V; t++) {
+                const s = base + full[off + t]!;
+                if (s > top.threshold && !(t === eos && eosBanned) && !blocked?.has(t)) top.push(s, r, t);
+              }
             }
           } else {
             const off = r * K;
