@@ -1,7 +1,8 @@
 // Beam search and greedy decoding over a DecoderSession. All live beams of all examples advance with
 // one session.step per step (reorder gathers the surviving rows), and each step reads back exactly one
 // tensor (log-probs, or their per-row top-k). Scores are sums of log-probabilities; an optional
-// length penalty divides by length^alpha (off for item ids, where it would favour long ids).
+// length penalty divides by length^alpha (off for item ids, where it would favour long ids); early
+// stopping and beam groups with a diversity penalty follow Hugging Face's beam search.
 // Owns no model: it must not know about T5, prompts or the tokenizer.
 import * as tf from '@tensorflow/tfjs-core';
 import { GenerationAbortedError, GenerationInputError } from '../errors.ts';
