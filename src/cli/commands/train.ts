@@ -111,7 +111,7 @@ export const TRAIN = defineCommand({
     'lm-fraction': { kind: 'number', default: 0, help: 'torch: first fraction of the time budget spent on language pretraining on every sentence of the training reviews (explanation form)' },
     'lm-mix': { kind: 'number', default: 0, help: 'torch: afterwards, fraction of explanation batches drawn from those sentences' },
     'label-smoothing': { kind: 'number', default: 0, help: 'torch: label smoothing of explanation targets' },
-    'context-loss': { kind: 'number', default: 0, min: 0, help: "torch: weight of a bag-of-words loss on explanation batches: the encoder's user and item states predict the sentence's words, so they carry what it says (0: off)" },
+    'context-loss': { kind: 'number', default: 0, min: 0, help: "torch: weight of a bag-of-words loss on explanation and review-sentence batches: the encoder's user and item states predict the sentence's words, so they carry what it says (0: off)" },
     'item-label-smoothing': { kind: 'number', default: 0, help: 'torch: label smoothing of item targets (next-item and top-n)' },
     'torch-validation': { kind: 'choice', choices: ['plain', 'unseen-last'], default: 'plain', help: "torch: plain = validation histories are sequences the T5 trained on; unseen-last = each validation user's last training item is held out of training, so validation ends, as test does, on an input the T5 never saw for that user" },
     'seq-form': {
