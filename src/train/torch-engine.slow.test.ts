@@ -143,10 +143,10 @@ describe.skipIf(!torchReady)('tools/torch', () => {
     await expect(tinyTorchRun('ul-bare', { torch: { repeatUnlikelihood: 1 } })).rejects.toThrow(/--repeat-unlikelihood works on the history form only/);
   }, 120_000);
 
-  it.skipIf(!dataPresent)('--engine torch trains the explanation task with sub-words, language pretraining, the context loss and the transitions item init (tied head)', async () => {
+  it.skipIf(!dataPresent)('--engine torch trains the explanation task with sub-words, language pretraining, the context loss, the transitions item init (tied head), and a checkpoint score far below zero (--expl-val-weight 1)', async () => {
     const { r, tmp } = await tinyTorchRun('expl', {
       subwords: 300,
-      torch: { lmFraction: 0.3, lmMix: 0.5, explanationShare: 0.5, labelSmoothing: 0.1, contextLoss: 1, itemInit: 'transitions' },
+      torch: { lmFraction: 0.3, lmMix: 0.5, explanationShare: 0.5, labelSmoothing: 0.1, contextLoss: 1, itemInit: 'transitions', explValWeight: 1 },
       tasks: ['explanation', 'sequential', 'topn'],
       explanations: reviewExplanations(undefined, true),
     });

@@ -648,7 +648,9 @@ def main() -> None:
                 vneg[j, k] = c
                 k += 1
 
-    state = {"step": 0, "elapsedS": 0.0, "best": -1.0, "bestStep": -1, "targets": 0, "history": []}
+    # best None until the first validation: the checkpoint score can be any real number (with
+    # explValWeight 1 it is about -4), so no fixed starting value may stand in for "none yet".
+    state = {"step": 0, "elapsedS": 0.0, "best": None, "bestStep": -1, "targets": 0, "history": []}
     ckpt = os.path.join(args.bundle, "last.pt")
     if args.resume and os.path.exists(ckpt):
         saved = torch.load(ckpt)
@@ -693,7 +695,7 @@ def main() -> None:
         state["history"].append({"step": state["step"], "elapsedS": round(elapsed, 1), **v})
         logf.write(json.dumps({"step": state["step"], "epoch": round(epoch, 3), "task": "validation", "loss": None, "valLoss": None, **v, "lr": lr, "elapsedS": round(elapsed, 1)}) + "\n")
         logf.flush()
-        better = score > state["best"]
+        better = state["best"] is None or score > state["best"]
         if better:
             state["best"], state["bestStep"] = score, state["step"]
             st.save(os.path.join(args.bundle, "best.safetensors"), model.state_dict(), {"step": str(state["step"])})
@@ -759,7 +761,7 @@ def main() -> None:
             tl = np.mean(run["topn"][-50:]) if run["topn"] else float("nan")
             text = "".join(f" {name} {np.mean(run[k][-50:]):.3f}" for k, name in (("expl", "explanation"), ("lm", "language")) if run[k])
             rate = state["targets"] / max(1e-9, elapsed)
-            log(f"train {elapsed / 60:5.1f}/{o['minutes']:.0f} min  step {state['step']}  epoch {epoch:.1f}  loss seq {sl:.3f} top-n {tl:.3f}{text}  {rate:,.0f} targets/s  best val {state['best']:.4f}  ETA {(budget - elapsed) / 60:.1f} min")
+            log(f"train {elapsed / 60:5.1f}/{o['minutes']:.0f} min  step {state['step']}  epoch {epoch:.1f}  loss seq {sl:.3f} top-n {tl:.3f}{text}  {rate:,.0f} targets/s  best val {'-' if state['best'] is None else format(state['best'], '.4f')}  ETA {(budget - elapsed) / 60:.1f} min")
         if now - last_val >= o["validateEveryMin"] * 60:
             last_val = now
             validate_and_save(elapsed, epoch, lr)
