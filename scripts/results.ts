@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PAPER_PROTOCOL } from '../src/paper-protocol.ts';
+import type { DecodingChange } from '../src/model/generate/recommend.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -38,7 +39,7 @@ interface MetricsFile {
   trainCommand?: string;
   backend?: string;
   /** Explanation decoding settings that differed from PAPER_PROTOCOL.explanation (peapod eval's --beams etc.). */
-  decoding?: Partial<Record<'beamWidth' | 'minLength' | 'maxLength' | 'lengthPenalty' | 'groups' | 'diversityPenalty', number> & { earlyStopping: boolean }>;
+  decoding?: DecodingChange;
   /** Explanation decoding blocked repeated n-grams of this size. */
   noRepeatNgram?: number;
 }

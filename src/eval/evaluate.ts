@@ -8,7 +8,7 @@ import type { Tokenizer } from '../model/tokenizer.ts';
 import { splitWords } from '../model/tokenizer.ts';
 import type { TaskName } from '../model/types.ts';
 import { peapodDecoder } from '../model/generate/peapod-decoder.ts';
-import { generateExplanations, recommendNext, type ExplanationDecoding } from '../model/generate/recommend.ts';
+import { generateExplanations, recommendNext, type DecodingChange } from '../model/generate/recommend.ts';
 import { rankCandidates } from '../model/generate/topn.ts';
 import { historyInDecoder, sequentialDecoder, sequentialEncoderSample } from '../model/generate/sequential-decoder.ts';
 import { catalogueCoverage, explanationMetrics, rankingMetrics, type RankingMetrics, type TextMetrics } from './metrics.ts';
@@ -55,7 +55,7 @@ export interface EvalOptions {
   /** Explanations: block repeated n-grams of this size (0: off, the reference's decoding). */
   noRepeatNgram?: number;
   /** Explanations: decoding settings other than PAPER_PROTOCOL.explanation's (absent fields: the protocol's). */
-  decoding?: Partial<Omit<ExplanationDecoding, 'noRepeatNgram'>>;
+  decoding?: DecodingChange;
   /** Add the model's output priors (config.composer.cfPrior / seqPrior) to the first decoded token; default true. false: the T5 alone. */
   priors?: boolean;
   /** Next-item: never return an item already in the input history (default false, as the paper's protocol; atomic ids, constrained decoding only). */

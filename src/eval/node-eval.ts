@@ -16,7 +16,7 @@ import { evaluateModel, DEFAULT_EVAL, type EvalMetrics, type EvalModel } from '.
 import { validationNegatives, validationNegativesSeed } from '../model/inputs/heldout.ts';
 import { ProgressLine } from '../progress-line.ts';
 import { PeapodError } from '../errors.ts';
-import type { ExplanationDecoding } from '../model/generate/recommend.ts';
+import type { DecodingChange } from '../model/generate/recommend.ts';
 import { PAPER_PROTOCOL } from '../paper-protocol.ts';
 
 /** Data array with the dataset item id of each pack item id (written by src/train/export.ts). */
@@ -159,9 +159,6 @@ export interface PackEvalReport {
   date: string;
 }
 
-/** Explanation decoding settings a run may change (n-gram blocking has its own flag and field). */
-export type DecodingChange = Partial<Omit<ExplanationDecoding, 'noRepeatNgram'>>;
-
 /** The fields of `d` that differ from PAPER_PROTOCOL.explanation, or null when none do. */
 export function changedDecoding(d: DecodingChange | undefined): DecodingChange | null {
   if (!d) return null;
@@ -194,6 +191,7 @@ export async function evaluatePack(o: PackEvalOptions): Promise<PackEvalReport> 
   setup.evalModel.model.dispose();
   for (const v of setup.evalModel.model.params.values()) v.dispose();
   const U = setup.evalModel.sequences.length;
+  const decoding = changedDecoding(o.decoding);
   const result = (setup.training['result'] ?? {}) as { steps?: number; bestStep?: number };
   const report: PackEvalReport = {
     label: o.label ?? `${o.priors === false ? T5_ONLY_LABEL : 'PeaPOD Web (ours)'}${o.excludeHistory ? SEEN_REMOVED_SUFFIX : ''}`,
@@ -209,7 +207,7 @@ export async function evaluatePack(o: PackEvalOptions): Promise<PackEvalReport> 
     ...(o.sampleSeed !== undefined && o.users > 0 && o.users < U ? { sampleSeed: o.sampleSeed } : {}),
     constrained: o.constrained,
     ...(o.noRepeatNgram ? { noRepeatNgram: o.noRepeatNgram } : {}),
-    ...(changedDecoding(o.decoding) ? { decoding: changedDecoding(o.decoding)! } : {}),
+    ...(decoding ? { decoding } : {}),
     priors: (o.priors ?? true) && Boolean(m.config.composer.cfPrior || m.config.composer.seqPrior) ? 'on' : 'off',
     ...(o.excludeHistory ? { excludeHistory: true as const } : {}),
     metrics: res.metrics,

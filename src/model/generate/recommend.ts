@@ -117,6 +117,9 @@ export interface ExplanationDecoding {
   noRepeatNgram: number;
 }
 
+/** Explanation decoding settings a run may change from the protocol's (n-gram blocking has its own flag and field). */
+export type DecodingChange = Partial<Omit<ExplanationDecoding, 'noRepeatNgram'>>;
+
 export interface ExplanationOptions extends Partial<ExplanationDecoding> {
   selection?: 'tf' | 'js';
   signal?: AbortSignal;
