@@ -396,7 +396,7 @@ export async function runTrainPipeline(o: PipelineOptions): Promise<PipelineResu
       const ex = tasks.includes('explanation') ? prepared.explanations : null;
       const text = ex ? { train: ex.train, valid: ex.valid, ...(ex.lm ? { lm: ex.lm } : {}) } : undefined;
       if (ex) log(o.quiet, `explanation text: ${ex.train.length} training pairs, ${ex.valid.length} validation pairs, ${ex.lm?.length ?? 0} training-review sentences`);
-      timed('bundleS', () => writeTorchBundle(dir, { model, tok, ds, cf, neighbourIndices: nb.indices, nMax, ...(text ? { text } : {}) }, { ...torchTrainerOptions(o.torch), minutes: o.train.maxMinutes, batchSize: o.train.batchSize, topnCandidates: o.train.topnCandidates }, o.seed));
+      timed('bundleS', () => writeTorchBundle(dir, { model, tok, ds, cf, neighbourIndices: nb.indices, nMax, ...(text ? { text } : {}) }, { ...torchTrainerOptions(o.torch), minutes: o.train.maxMinutes, ...(Number.isFinite(o.train.maxSteps) ? { maxSteps: o.train.maxSteps } : {}), batchSize: o.train.batchSize, topnCandidates: o.train.topnCandidates }, o.seed));
       log(o.quiet, `torch bundle: ${dir} (${timings['bundleS']!.toFixed(1)} s)`);
     }
     await runTorchTrainer(dir, o.resume, o.torch?.threads ?? 1, o.quiet ?? false);
@@ -411,9 +411,9 @@ export async function runTrainPipeline(o: PipelineOptions): Promise<PipelineResu
     timings['priorMixS'] = (performance.now() - t0) / 1000;
     log(o.quiet, `prior mix: lambda ${priorMix.lambda} chosen on ${priorMix.users} users' validation items (${timings['priorMixS'].toFixed(0)} s)`);
     const state = { step: r.steps, optimizerStep: r.steps, stream: { rng: 0, cursor: {}, pass: {}, turn: 0 }, elapsedS: r.trainSeconds, trainS: r.trainSeconds, samples: r.targets, bestValLoss: null, bestStep: r.bestStep, badValidations: 0, lastValidationS: r.trainSeconds };
-    const trainResult: TrainResult = { state, stoppedBy: 'time-budget', samplesPerS: r.targetsPerS, bestDir: dir, lastValLoss: null };
+    const trainResult: TrainResult = { state, stoppedBy: r.stoppedBy ?? 'time-budget', samplesPerS: r.targetsPerS, bestDir: dir, lastValLoss: null };
     fs.writeFileSync(path.join(o.runDir, 'train-result.json'), JSON.stringify({ engine: 'torch', torch: r, priorMix, timings }, null, 2));
-    log(o.quiet, `torch: ${r.steps} steps, ${r.targets} targets (${r.targetsPerS.toFixed(0)}/s, torch ${r.torch}, ${r.threads} thread(s)); best weights from step ${r.bestStep}`);
+    log(o.quiet, `torch: ${r.steps} steps, ${r.targets} targets (${r.targetsPerS.toFixed(0)}/s, torch ${r.torch}, ${r.threads} thread(s)); ${r.keptWeights === 'last' ? 'last' : 'best'} weights, from step ${r.bestStep}`);
     return { prepared, tok, config, model, cf, collab, neighbourSimilarity: nb.similarities, train: trainResult, timings, priorMix };
   }
   const trainResult = await train(

@@ -102,6 +102,32 @@ describe.skipIf(!torchReady)('tools/torch', () => {
     expect(nb.stdout).toContain(' 0 of ');
   }, 120_000);
 
+  it.skipIf(!dataPresent)('--max-steps runs exactly that many steps on a step clock, --keep-weights last exports the final weights, and the same command gives the same weights twice', async () => {
+    const steps = 24;
+    const runs = [];
+    for (const name of ['steps-a', 'steps-b']) {
+      const { r, tmp } = await tinyTorchRun(name, { train: { ...TINY_TRAIN, maxSteps: steps, maxMinutes: 10 }, torch: { keepWeights: 'last' } });
+      expect(r.train.stoppedBy).toBe('max-steps');
+      expect(r.train.state.step).toBe(steps);
+      expect(r.train.state.bestStep).toBe(steps);
+      const result = JSON.parse(fs.readFileSync(path.join(tmp, 'run', 'torch', 'result.json'), 'utf8'));
+      expect(result).toMatchObject({ steps, stoppedBy: 'max-steps', keptWeights: 'last', bestStep: steps });
+      runs.push(path.join(tmp, 'run', 'torch'));
+    }
+    const [a, b] = runs.map((d) => fs.readFileSync(path.join(d, 'best.safetensors')));
+    expect(Buffer.compare(a!, b!)).toBe(0);
+    // best.safetensors holds the model of the final checkpoint (last.pt), tensor for tensor.
+    const check = `import sys, torch; sys.path.insert(0, sys.argv[1]); import st
+saved, _ = st.load(sys.argv[2] + "/best.safetensors"); last = torch.load(sys.argv[2] + "/last.pt")["model"]
+assert set(saved) == set(last), "names differ"
+bad = [k for k in last if not torch.equal(saved[k], last[k])]
+assert not bad, bad
+print(len(last))`;
+    const c = spawnSync(pythonCommand(), ['-c', check, tools, runs[0]!], { encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: '1' } });
+    expect(c.status, c.stderr).toBe(0);
+    expect(Number(c.stdout.trim())).toBeGreaterThan(10);
+  }, 240_000);
+
   it.skipIf(!dataPresent)('--seq-form history trains the history form (sampled softmax and length buckets too) and the evaluator decodes it', async () => {
     const { r, tmp } = await tinyTorchRun('history', { cfPrior: true, seqPrior: true, torch: { seqForm: 'history', sampledSoftmax: 64, lengthBuckets: 4 } });
     expect(r.config.sequentialForm).toBe('history');

@@ -23,6 +23,10 @@ import { PMF_DEFAULTS } from './cf.ts';
 /** Options of tools/torch/train.py (its DEFAULTS block documents each; unknown keys are refused there). */
 export interface TorchTrainOptions {
   minutes: number;
+  /** Optimizer steps; absent = the time budget alone. Given, the schedule runs on the larger of step / maxSteps and elapsed / budget. */
+  maxSteps?: number;
+  /** Which weights come back: the best-scoring validation ('best', default) or the weights the run ended with ('last'). */
+  keepWeights?: 'best' | 'last';
   batchSize?: number;
   lr?: number;
   warmupSteps?: number;
@@ -71,6 +75,9 @@ export interface TorchTrainResult {
   trainSeconds: number;
   targetsPerS: number;
   bestStep: number;
+  /** 'best' or 'last' (older trainers wrote neither: 'best'). */
+  keptWeights?: 'best' | 'last';
+  stoppedBy?: 'time-budget' | 'max-steps';
   history: Record<string, number>[];
   torch: string;
   threads: number;

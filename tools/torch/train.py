@@ -46,6 +46,8 @@ from peapod_t5 import MASKED, PeapodT5  # noqa: E402
 
 DEFAULTS = {
     "minutes": 60.0,  # wall-clock training budget (validation included)
+    "maxSteps": None,  # optimizer steps; None = the time budget alone. Given, the schedule (cosine decay, the language-pretraining phase) runs on step / maxSteps and the budget only caps the time, so a run that reaches maxSteps inside its budget is the same run on any machine
+    "keepWeights": "best",  # which weights best.safetensors holds at the end: "best" = the best-scoring validation (see explValWeight); "last" = the weights the run ended with (validated too)
     "batchSize": 64,  # rows (users) per batch
     "lr": 1e-3,
     "minLrFrac": 0.1,  # cosine decay over the time budget to lr * minLrFrac
@@ -619,6 +621,10 @@ def main() -> None:
 
     cfg = b.config
     init, _ = st.load(os.path.join(args.bundle, "init.safetensors"))
+    if o["keepWeights"] not in ("best", "last"):
+        raise SystemExit(f"keepWeights must be best or last, got {o['keepWeights']!r}")
+    if o["maxSteps"] is not None and (not isinstance(o["maxSteps"], int) or o["maxSteps"] < 0):
+        raise SystemExit(f"maxSteps must be a whole number >= 0 or null, got {o['maxSteps']!r}")
     if o["itemInit"] not in ("bundle", "transitions"):
         raise SystemExit(f"itemInit must be bundle or transitions, got {o['itemInit']!r}")
     if o["itemInit"] == "transitions":
@@ -697,20 +703,28 @@ def main() -> None:
         logf.flush()
         better = state["best"] is None or score > state["best"]
         if better:
-            state["best"], state["bestStep"] = score, state["step"]
+            state["best"] = score
+        if better or o["keepWeights"] == "last":
+            state["bestStep"] = state["step"]
             st.save(os.path.join(args.bundle, "best.safetensors"), model.state_dict(), {"step": str(state["step"])})
         state["elapsedS"] = time.time() - t_start
         torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "state": state}, ckpt + ".tmp")
         os.replace(ckpt + ".tmp", ckpt)
         expl = f"  explanation loss {v['explLoss']:.3f}" if has_expl else ""
-        log(f"valid step {state['step']}: next-item HR@10 {v['seqHR10']:.4f} NDCG@10 {v['seqNDCG10']:.4f}  top-n HR@10 {v['topnHR10']:.4f} NDCG@10 {v['topnNDCG10']:.4f}{expl}{'  (best, saved)' if better else ''}")
+        log(f"valid step {state['step']}: next-item HR@10 {v['seqHR10']:.4f} NDCG@10 {v['seqNDCG10']:.4f}  top-n HR@10 {v['topnHR10']:.4f} NDCG@10 {v['topnNDCG10']:.4f}{expl}{'  (best, saved)' if better else '  (saved)' if o['keepWeights'] == 'last' else ''}")
 
+    stopped_by = "time-budget"
     while True:
         elapsed = time.time() - t_start
         if elapsed >= budget:
             break
         step = state["step"]
-        frac = min(1.0, elapsed / budget)
+        if o["maxSteps"] is not None and step >= o["maxSteps"]:
+            stopped_by = "max-steps"
+            break
+        # The schedule's clock: steps when maxSteps is given (the same run on any machine that finishes
+        # inside the budget; time never enters the weights), else the share of the time budget spent.
+        frac = step / o["maxSteps"] if o["maxSteps"] else min(1.0, elapsed / budget)
         warm = min(1.0, (step + 1) / max(1, o["warmupSteps"]))
         lr = o["lr"] * warm * (o["minLrFrac"] + (1 - o["minLrFrac"]) * 0.5 * (1 + math.cos(math.pi * frac)))
         for g in opt.param_groups:
@@ -761,18 +775,23 @@ def main() -> None:
             tl = np.mean(run["topn"][-50:]) if run["topn"] else float("nan")
             text = "".join(f" {name} {np.mean(run[k][-50:]):.3f}" for k, name in (("expl", "explanation"), ("lm", "language")) if run[k])
             rate = state["targets"] / max(1e-9, elapsed)
-            log(f"train {elapsed / 60:5.1f}/{o['minutes']:.0f} min  step {state['step']}  epoch {epoch:.1f}  loss seq {sl:.3f} top-n {tl:.3f}{text}  {rate:,.0f} targets/s  best val {'-' if state['best'] is None else format(state['best'], '.4f')}  ETA {(budget - elapsed) / 60:.1f} min")
+            left = budget - elapsed
+            if o["maxSteps"]:
+                left = min(left, (o["maxSteps"] - state["step"]) * elapsed / max(1, state["step"]))
+            log(f"train {elapsed / 60:5.1f}/{o['minutes']:.0f} min  step {state['step']}{'/' + str(o['maxSteps']) if o['maxSteps'] else ''}  epoch {epoch:.1f}  loss seq {sl:.3f} top-n {tl:.3f}{text}  {rate:,.0f} targets/s  best val {'-' if state['best'] is None else format(state['best'], '.4f')}  ETA {left / 60:.1f} min")
         if now - last_val >= o["validateEveryMin"] * 60:
             last_val = now
             validate_and_save(elapsed, epoch, lr)
+    if stopped_by == "time-budget" and o["maxSteps"]:
+        log(f"warning: the time budget ran out at step {state['step']} of {o['maxSteps']}: the schedule did not finish; raise --max-minutes to complete the run")
     if last_val_step != state["step"]:  # the weights the budget ended with are validated too
         validate_and_save(time.time() - t_start, state["targets"] / max(1, len(b.seq)), lr)
     logf.close()
     elapsed = time.time() - t_start
-    result = {"steps": state["step"], "targets": state["targets"], "trainSeconds": round(elapsed, 1), "targetsPerS": state["targets"] / max(1e-9, state.get("trainS", 0.0)), "bestStep": state["bestStep"], "best": state["best"], "history": state["history"], "options": o, "torch": torch.__version__, "threads": torch.get_num_threads()}
+    result = {"steps": state["step"], "targets": state["targets"], "trainSeconds": round(elapsed, 1), "targetsPerS": state["targets"] / max(1e-9, state.get("trainS", 0.0)), "bestStep": state["bestStep"], "best": state["best"], "keptWeights": o["keepWeights"], "stoppedBy": stopped_by, "history": state["history"], "options": o, "torch": torch.__version__, "threads": torch.get_num_threads()}
     with open(os.path.join(args.bundle, "result.json"), "w") as f:
         json.dump(result, f, indent=1)
-    log(f"done: {state['step']} steps, {state['targets']:,} targets in {elapsed / 60:.1f} min; best at step {state['bestStep']}")
+    log(f"done: {state['step']} steps ({stopped_by}), {state['targets']:,} targets in {elapsed / 60:.1f} min; weights kept: {o['keepWeights']}, step {state['bestStep']}")
 
 
 if __name__ == "__main__":

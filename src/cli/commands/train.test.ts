@@ -65,9 +65,10 @@ describe('peapod train options', () => {
     expect(o.tasks).toEqual(['explanation', 'sequential', 'topn']);
     expect(o.train.maxSteps).toBe(Infinity);
     expect(o.train.adamw).toEqual(DEFAULT_ADAMW);
-    expect(o.torch).toMatchObject({ itemNoise: 0, itemLabelSmoothing: 0, windowCrop: 0, itemInit: 'bundle', neighbours: 'prefix', repeatUnlikelihood: 0 });
-    const t = run([...base, '--engine', 'torch', '--item-noise', '0.1', '--item-label-smoothing', '0.05', '--item-init-transitions', '--d-model', '64', '--max-steps', '0', '--clip', '0', '--untied-head', '--repeat-unlikelihood', '2']);
-    expect(t.torch).toMatchObject({ itemNoise: 0.1, itemLabelSmoothing: 0.05, itemInit: 'transitions', repeatUnlikelihood: 2 });
+    expect(o.torch).toMatchObject({ itemNoise: 0, itemLabelSmoothing: 0, windowCrop: 0, itemInit: 'bundle', neighbours: 'prefix', repeatUnlikelihood: 0, keepWeights: 'best' });
+    const t = run([...base, '--engine', 'torch', '--item-noise', '0.1', '--item-label-smoothing', '0.05', '--item-init-transitions', '--d-model', '64', '--max-steps', '0', '--clip', '0', '--untied-head', '--repeat-unlikelihood', '2', '--keep-weights', 'last']);
+    expect(t.torch).toMatchObject({ itemNoise: 0.1, itemLabelSmoothing: 0.05, itemInit: 'transitions', repeatUnlikelihood: 2, keepWeights: 'last' });
+    expect(() => run([...base, '--engine', 'torch', '--keep-weights', 'final'])).toThrow(/--keep-weights.*best.*last/);
     expect(t.size.untiedHead).toBe(true);
     expect(t.size.dFf).toBe(256);
     expect(t.train.maxSteps).toBe(0);
