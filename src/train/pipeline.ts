@@ -25,6 +25,7 @@ import { DEFAULT_ADAMW } from './optimizer.ts';
 import type { CollabTables } from '../model/inputs/collab.ts';
 import { importTorchBest, runTorchTrainer, thinTrainingLog, writeTorchBundle, type TorchTrainOptions } from './torch-engine.ts';
 import { fitPriorMix, type PriorMixResult } from './prior-mix.ts';
+import { chooseSnapshot, importSnapshot, listSnapshots, scoreSnapshots } from './snapshot-choice.ts';
 
 export interface ModelSize {
   dModel: number;
@@ -100,7 +101,8 @@ export interface PipelineOptions {
    */
   subwords?: number;
   /** Options of the torch trainer (engine torch). */
-  torch?: Omit<TorchTrainOptions, 'minutes' | 'seed'> & { priorMixUsers?: number };
+  /** keepWeights 'least-generic': the trainer keeps its last weights and snapshots (snapshotEvery > 0), and the snapshot whose validation explanations are least generic is imported (snapshot-choice.ts). */
+  torch?: Omit<TorchTrainOptions, 'minutes' | 'seed' | 'keepWeights'> & { priorMixUsers?: number; snapshotPairs?: number; keepWeights?: TorchTrainOptions['keepWeights'] | 'least-generic' };
   size: ModelSize;
   tasks: TaskName[];
   users: number;
@@ -126,6 +128,8 @@ export interface PipelineResult {
   timings: Record<string, number>;
   /** Engine torch with output priors: the factor on both priors chosen on validation items. */
   priorMix?: PriorMixResult;
+  /** Engine torch: which weights the pack holds, in words (best score, last step, or the snapshot chosen). */
+  weightsFrom?: string;
 }
 
 export function modelConfig(tok: Tokenizer, o: Pick<PipelineOptions, 'size' | 'cfDim' | 'neighbours' | 'composerHeads' | 'composerKeyScale' | 'promptLength' | 'taskPrompts' | 'collaborative' | 'tasks' | 'idScheme' | 'cfPrior' | 'seqPrior' | 'engine' | 'torch'>): PeapodConfig {
@@ -244,8 +248,8 @@ function loadFrozen(runDir: string): { cf: CfResult; nb: { indices: Int32Array; 
 
 /** The options that go to tools/torch/train.py (the rest are the pipeline's own). */
 function torchTrainerOptions(t: PipelineOptions['torch']): Omit<TorchTrainOptions, 'minutes'> {
-  const { priorMixUsers: _ignored, ...rest }: NonNullable<PipelineOptions['torch']> = t ?? {};
-  return rest;
+  const { priorMixUsers: _ignored, snapshotPairs: _pairs, keepWeights, ...rest }: NonNullable<PipelineOptions['torch']> = t ?? {};
+  return { ...rest, ...(keepWeights ? { keepWeights: keepWeights === 'least-generic' ? 'last' : keepWeights } : {}) };
 }
 
 function log(quiet: boolean | undefined, msg: string): void {
@@ -266,6 +270,11 @@ export async function runTrainPipeline(o: PipelineOptions): Promise<PipelineResu
   const ds = prepared.ds;
   const tasks = o.tasks.filter((t) => t !== 'explanation' || (prepared.explanations && prepared.explanations.train.length > 0));
   if (tasks.length !== o.tasks.length) log(o.quiet, `note: ${ds.name} has no explanation data; training ${tasks.join(', ')} only.`);
+  if (o.torch?.keepWeights === 'least-generic') {
+    if (o.engine !== 'torch') throw new Error('--keep-weights least-generic works with --engine torch only.');
+    if (!o.torch.snapshotEvery) throw new Error('--keep-weights least-generic chooses among snapshots: give --snapshot-every N (steps) too.');
+    if (!tasks.includes('explanation') || !prepared.explanations?.valid.length) throw new Error(`--keep-weights least-generic chooses on validation explanations: ${ds.name} with --tasks ${o.tasks.join(',')} has none.`);
+  }
   log(o.quiet, `data: ${ds.name}, ${ds.sequences.length} users, ${ds.numItems} items, ids ${prepared.idMode}, test negatives: ${prepared.negativesSource} (${timings['prepareS']!.toFixed(1)} s)`);
 
   // A resumed run must see exactly the CF embeddings, neighbours and vocabulary it started with, even
@@ -400,7 +409,17 @@ export async function runTrainPipeline(o: PipelineOptions): Promise<PipelineResu
       log(o.quiet, `torch bundle: ${dir} (${timings['bundleS']!.toFixed(1)} s)`);
     }
     await runTorchTrainer(dir, o.resume, o.torch?.threads ?? 1, o.quiet ?? false);
-    const r = importTorchBest(dir, model);
+    let r = importTorchBest(dir, model);
+    if (o.torch?.keepWeights === 'least-generic') {
+      const t1 = performance.now();
+      const valid = { model, tok, sequences: ds.sequences, userIds: ds.users, numItems: ds.numItems, collab, neighbours, negatives: validNegs, explanations: prepared.explanations?.valid ?? [], datasetItem: (i: number) => i };
+      const scores = await scoreSnapshots(dir, model, valid, (msg) => log(o.quiet, msg), o.torch.snapshotPairs ?? 0);
+      const pick = chooseSnapshot(scores);
+      importSnapshot(listSnapshots(dir).find((s) => s.step === pick.step)!.file, model);
+      r = { ...r, bestStep: pick.step, keptWeights: 'least-generic', snapshots: scores };
+      timings['snapshotChoiceS'] = (performance.now() - t1) / 1000;
+      log(o.quiet, `kept the weights of step ${pick.step}: the least generic of ${scores.length} snapshots on ${o.torch.snapshotPairs || valid.explanations.length} validation explanation pairs (most common sentence ${(100 * pick.topShare).toFixed(1)}% of outputs)`);
+    }
     thinTrainingLog(path.join(dir, 'training-log.jsonl'), path.join(o.runDir, 'training-log.jsonl'));
     const t0 = performance.now();
     const priorMix = await fitPriorMix(
@@ -414,7 +433,13 @@ export async function runTrainPipeline(o: PipelineOptions): Promise<PipelineResu
     const trainResult: TrainResult = { state, stoppedBy: r.stoppedBy ?? 'time-budget', samplesPerS: r.targetsPerS, bestDir: dir, lastValLoss: null };
     fs.writeFileSync(path.join(o.runDir, 'train-result.json'), JSON.stringify({ engine: 'torch', torch: r, priorMix, timings }, null, 2));
     log(o.quiet, `torch: ${r.steps} steps, ${r.targets} targets (${r.targetsPerS.toFixed(0)}/s, torch ${r.torch}, ${r.threads} thread(s)); ${r.keptWeights === 'last' ? 'last' : 'best'} weights, from step ${r.bestStep}`);
-    return { prepared, tok, config, model, cf, collab, neighbourSimilarity: nb.similarities, train: trainResult, timings, priorMix };
+    const weightsFrom =
+      r.keptWeights === 'least-generic'
+        ? `step ${r.bestStep.toLocaleString('en')} of ${r.steps.toLocaleString('en')}: of ${r.snapshots!.length} snapshots, the one whose validation explanations repeat their most common sentence least (${(100 * chooseSnapshot(r.snapshots!).topShare).toFixed(1)}% of outputs)`
+        : r.keptWeights === 'last'
+          ? `the last step (${r.bestStep.toLocaleString('en')})`
+          : `the best validation score (step ${r.bestStep.toLocaleString('en')})`;
+    return { prepared, tok, config, model, cf, collab, neighbourSimilarity: nb.similarities, train: trainResult, timings, priorMix, weightsFrom };
   }
   const trainResult = await train(
     model,

@@ -122,7 +122,7 @@ export async function runTrainAndExport(o: RunOptions): Promise<{ metrics: EvalM
       neighbours: { nMax: r.collab.nMax, attended: r.config.composer.numNeighbours },
       prompt: { form: 'user_{datasetUserId} item_{packItemId} ... (bare form at validation/test; 5 templates per task in training)' },
       options: { ...o.train, tasks: r.config.tasks, seed: o.seed, users: o.users },
-      result: { steps: r.train.state.step, passesPerTask: r.train.state.stream.pass, stoppedBy: r.train.stoppedBy, bestStep: r.train.state.bestStep, bestValLoss: r.train.state.bestValLoss, trainSeconds: r.train.state.trainS, samplesPerSecond: r.train.samplesPerS },
+      result: { steps: r.train.state.step, passesPerTask: r.train.state.stream.pass, stoppedBy: r.train.stoppedBy, bestStep: r.train.state.bestStep, ...(r.weightsFrom ? { weightsFrom: r.weightsFrom } : {}), bestValLoss: r.train.state.bestValLoss, trainSeconds: r.train.state.trainS, samplesPerSecond: r.train.samplesPerS },
       timings: r.timings,
       ...(r.priorMix ? { priorMix: r.priorMix } : {}),
       ...(r.prepared.explanations && r.config.tasks.includes('explanation')

@@ -16,6 +16,7 @@ import { runTrainPipeline, type PipelineOptions } from './pipeline.ts';
 import { DEFAULT_ADAMW } from './optimizer.ts';
 import { PRIOR_MIX_GRID } from './prior-mix.ts';
 import { pythonCommand, torchTrainerPath } from './torch-engine.ts';
+import { chooseSnapshot, listSnapshots } from './snapshot-choice.ts';
 import { reviewExplanations } from './run.ts';
 import { TINY } from './tiny-run.ts';
 
@@ -169,10 +170,15 @@ print(len(last))`;
     await expect(tinyTorchRun('ul-bare', { torch: { repeatUnlikelihood: 1 } })).rejects.toThrow(/--repeat-unlikelihood works on the history form only/);
   }, 120_000);
 
-  it.skipIf(!dataPresent)('--engine torch trains the explanation task with sub-words, language pretraining, the context loss, the transitions item init (tied head), and a checkpoint score far below zero (--expl-val-weight 1)', async () => {
+  it.skipIf(!dataPresent)('--keep-weights least-generic needs --snapshot-every', async () => {
+    await expect(tinyTorchRun('least-generic-no-snapshots', { torch: { keepWeights: 'least-generic' }, tasks: ['explanation', 'sequential'], explanations: reviewExplanations(undefined, false) })).rejects.toThrow(/give --snapshot-every N/);
+  }, 120_000);
+
+  it.skipIf(!dataPresent)('--engine torch trains the explanation task with sub-words, language pretraining, the context loss, the transitions item init (tied head), a checkpoint score far below zero (--expl-val-weight 1), and keeps the least generic snapshot', async () => {
     const { r, tmp } = await tinyTorchRun('expl', {
       subwords: 300,
-      torch: { lmFraction: 0.3, lmMix: 0.5, explanationShare: 0.5, labelSmoothing: 0.1, contextLoss: 1, itemInit: 'transitions', explValWeight: 1 },
+      torch: { lmFraction: 0.3, lmMix: 0.5, explanationShare: 0.5, labelSmoothing: 0.1, contextLoss: 1, itemInit: 'transitions', explValWeight: 1, keepWeights: 'least-generic', snapshotEvery: 10, snapshotFrom: 0.5, snapshotPairs: 4 },
+      train: { ...TINY_TRAIN, maxSteps: 40, maxMinutes: 5 },
       tasks: ['explanation', 'sequential', 'topn'],
       explanations: reviewExplanations(undefined, true),
     });
@@ -194,5 +200,17 @@ print(len(last))`;
     expect(log[0].task).toBe('language');
     const v = log.find((row) => row.task === 'validation');
     expect(v.explLoss).toBeGreaterThan(0);
-  }, 120_000);
+    // Every snapshot decoded the validation pairs; the model holds the chosen one's weights, exactly.
+    const torchDir = path.join(tmp, 'run', 'torch');
+    const snaps = listSnapshots(torchDir);
+    expect(snaps.length).toBeGreaterThanOrEqual(2);
+    const result = JSON.parse(fs.readFileSync(path.join(tmp, 'run', 'train-result.json'), 'utf8')).torch;
+    expect(result.keptWeights).toBe('least-generic');
+    expect(result.snapshots.map((s: { step: number }) => s.step)).toEqual(snaps.map((s) => s.step));
+    const pick = chooseSnapshot(result.snapshots);
+    expect(r.train.state.bestStep).toBe(pick.step);
+    expect(r.weightsFrom).toContain(`of ${snaps.length} snapshots`);
+    const chosen = fromCheckpoint(r.config, parseSafetensors(new Uint8Array(fs.readFileSync(snaps.find((s) => s.step === pick.step)!.file))).tensors);
+    for (const name of ['shared/embedding', 'decoder/block_0/cross_attn/q']) expect(Array.from(r.model.params.get(name)!.dataSync())).toEqual(Array.from(chosen.get(name)!.data));
+  }, 240_000);
 });

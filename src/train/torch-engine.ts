@@ -19,6 +19,7 @@ import type { ExplanationPair } from '../data/types.ts';
 import { EXPLANATION_MAX_TOKENS } from '../model/inputs/batch.ts';
 import { userWord } from '../model/inputs/prompts.ts';
 import { PMF_DEFAULTS } from './cf.ts';
+import type { SnapshotScore } from './snapshot-choice.ts';
 
 /** Options of tools/torch/train.py (its DEFAULTS block documents each; unknown keys are refused there). */
 export interface TorchTrainOptions {
@@ -27,6 +28,9 @@ export interface TorchTrainOptions {
   maxSteps?: number;
   /** Which weights come back: the best-scoring validation ('best', default) or the weights the run ended with ('last'). */
   keepWeights?: 'best' | 'last';
+  /** > 0: every snapshotEvery steps once the schedule is snapshotFrom of the way through (and at the end), the weights also go to snapshots/step-N.safetensors. */
+  snapshotEvery?: number;
+  snapshotFrom?: number;
   batchSize?: number;
   lr?: number;
   warmupSteps?: number;
@@ -75,8 +79,10 @@ export interface TorchTrainResult {
   trainSeconds: number;
   targetsPerS: number;
   bestStep: number;
-  /** 'best' or 'last' (older trainers wrote neither: 'best'). */
-  keptWeights?: 'best' | 'last';
+  /** 'best' or 'last' (older trainers wrote neither: 'best'); 'least-generic' once the pipeline chose a snapshot. */
+  keptWeights?: 'best' | 'last' | 'least-generic';
+  /** The snapshots' validation explanations, when the pipeline chose among them. */
+  snapshots?: SnapshotScore[];
   stoppedBy?: 'time-budget' | 'max-steps';
   history: Record<string, number>[];
   torch: string;

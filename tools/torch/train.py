@@ -47,6 +47,8 @@ from peapod_t5 import MASKED, PeapodT5  # noqa: E402
 DEFAULTS = {
     "minutes": 60.0,  # wall-clock training budget (validation included)
     "maxSteps": None,  # optimizer steps; None = the time budget alone. Given, the schedule (cosine decay, the language-pretraining phase) runs on step / maxSteps and the budget only caps the time, so a run that reaches maxSteps inside its budget is the same run on any machine
+    "snapshotEvery": 0,  # > 0: every snapshotEvery steps once the schedule is snapshotFrom of the way through (and at the end), the weights are also written to snapshots/step-N.safetensors, for a checkpoint chosen afterwards on what validation decodes (0 = none)
+    "snapshotFrom": 0.7,
     "keepWeights": "best",  # which weights best.safetensors holds at the end: "best" = the best-scoring validation (see explValWeight); "last" = the weights the run ended with (validated too)
     "batchSize": 64,  # rows (users) per batch
     "lr": 1e-3,
@@ -621,6 +623,8 @@ def main() -> None:
 
     cfg = b.config
     init, _ = st.load(os.path.join(args.bundle, "init.safetensors"))
+    if not isinstance(o["snapshotEvery"], int) or o["snapshotEvery"] < 0 or not 0 <= o["snapshotFrom"] <= 1:
+        raise SystemExit(f"snapshotEvery must be a whole number >= 0 and snapshotFrom in [0, 1], got {o['snapshotEvery']!r}, {o['snapshotFrom']!r}")
     if o["keepWeights"] not in ("best", "last"):
         raise SystemExit(f"keepWeights must be best or last, got {o['keepWeights']!r}")
     if o["maxSteps"] is not None and (not isinstance(o["maxSteps"], int) or o["maxSteps"] < 0):
@@ -689,6 +693,11 @@ def main() -> None:
     B = o["batchSize"]
     last_val_step = -1
     lr = o["lr"]
+
+    def save_snapshot() -> None:
+        folder = os.path.join(args.bundle, "snapshots")
+        os.makedirs(folder, exist_ok=True)
+        st.save(os.path.join(folder, f"step-{state['step']}.safetensors"), model.state_dict(), {"step": str(state["step"])})
 
     def validate_and_save(elapsed: float, epoch: float, lr: float) -> None:
         nonlocal last_val_step
@@ -761,6 +770,8 @@ def main() -> None:
         opt.step()
         state["trainS"] = state.get("trainS", 0.0) + time.time() - t0  # pure training time, kept across resumes
         state["step"] += 1
+        if o["snapshotEvery"] and state["step"] % o["snapshotEvery"] == 0 and frac >= o["snapshotFrom"]:
+            save_snapshot()
         if task in ("seq", "topn"):
             state["targets"] += count
         else:
@@ -784,6 +795,8 @@ def main() -> None:
             validate_and_save(elapsed, epoch, lr)
     if stopped_by == "time-budget" and o["maxSteps"]:
         log(f"warning: the time budget ran out at step {state['step']} of {o['maxSteps']}: the schedule did not finish; raise --max-minutes to complete the run")
+    if o["snapshotEvery"] and not os.path.exists(os.path.join(args.bundle, "snapshots", f"step-{state['step']}.safetensors")):
+        save_snapshot()  # the weights the run ended with are always a candidate
     if last_val_step != state["step"]:  # the weights the budget ended with are validated too
         validate_and_save(time.time() - t_start, state["targets"] / max(1, len(b.seq)), lr)
     logf.close()

@@ -38,6 +38,9 @@ describe('pack facts', () => {
     expect(rows['samples / s']).toBe('58.0');
     expect(rows['best validation loss']).toBe('4.5706 (step 3,111)');
     expect(rows['code version (git)']).toBe('2903172b61fa');
+    expect(rows['weights from']).toBeUndefined();
+    const chosen = { ...manifest, training: { result: { ...manifest.training.result, bestValLoss: null, weightsFrom: 'step 7,600 of 8,135: of 7 snapshots, the least generic' } } };
+    expect(Object.fromEntries(trainingRows(chosen))['weights from']).toBe('step 7,600 of 8,135: of 7 snapshots, the least generic');
   });
   it('metrics at 4 digits, users or pairs', () => {
     const t = metricsTable(manifest);

@@ -118,6 +118,8 @@ export function trainingRows(manifest: Record<string, unknown>): FactRow[] {
   if (isObj(passes)) rows.push(['passes per task', Object.entries(passes).map(([k, v]) => `${k} ${String(v)}`).join(', ')]);
   const stop = get(r, 'stoppedBy');
   if (typeof stop === 'string') rows.push(['stopped by', stop.replace(/-/g, ' ')]);
+  const from = get(r, 'weightsFrom');
+  if (typeof from === 'string') rows.push(['weights from', from]);
   const best = num(get(r, 'bestValLoss'));
   if (best !== null) rows.push(['best validation loss', `${best.toFixed(4)}${num(get(r, 'bestStep')) !== null ? ` (step ${num(get(r, 'bestStep'))!.toLocaleString('en')})` : ''}`]);
   const o = get(manifest, 'training', 'options');
