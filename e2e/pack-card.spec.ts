@@ -39,4 +39,6 @@ test('pack card tables, curve axis titles, the active tab under the pointer, tit
   await expect(page.getByTestId('load-status')).toHaveAttribute('data-phase', 'ready', { timeout: 120_000 });
   await expect(page.getByTestId('no-titles')).toContainText('Item titles are unavailable');
   await expect(page.getByTestId('pack-metrics')).toContainText('pairs');
+  // Which checkpoint the pack holds, in words: the snapshot chosen on validation explanations.
+  await expect(page.getByTestId('pack-training').locator('tr', { hasText: 'weights from' })).toContainText(/step [\d,]+ of 8,135: of \d+ snapshots/);
 });

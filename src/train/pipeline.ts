@@ -432,13 +432,13 @@ export async function runTrainPipeline(o: PipelineOptions): Promise<PipelineResu
     const state = { step: r.steps, optimizerStep: r.steps, stream: { rng: 0, cursor: {}, pass: {}, turn: 0 }, elapsedS: r.trainSeconds, trainS: r.trainSeconds, samples: r.targets, bestValLoss: null, bestStep: r.bestStep, badValidations: 0, lastValidationS: r.trainSeconds };
     const trainResult: TrainResult = { state, stoppedBy: r.stoppedBy ?? 'time-budget', samplesPerS: r.targetsPerS, bestDir: dir, lastValLoss: null };
     fs.writeFileSync(path.join(o.runDir, 'train-result.json'), JSON.stringify({ engine: 'torch', torch: r, priorMix, timings }, null, 2));
-    log(o.quiet, `torch: ${r.steps} steps, ${r.targets} targets (${r.targetsPerS.toFixed(0)}/s, torch ${r.torch}, ${r.threads} thread(s)); ${r.keptWeights === 'last' ? 'last' : 'best'} weights, from step ${r.bestStep}`);
     const weightsFrom =
       r.keptWeights === 'least-generic'
         ? `step ${r.bestStep.toLocaleString('en')} of ${r.steps.toLocaleString('en')}: of ${r.snapshots!.length} snapshots, the one whose validation explanations repeat their most common sentence least (${(100 * chooseSnapshot(r.snapshots!).topShare).toFixed(1)}% of outputs)`
         : r.keptWeights === 'last'
           ? `the last step (${r.bestStep.toLocaleString('en')})`
           : `the best validation score (step ${r.bestStep.toLocaleString('en')})`;
+    log(o.quiet, `torch: ${r.steps} steps, ${r.targets} targets (${r.targetsPerS.toFixed(0)}/s, torch ${r.torch}, ${r.threads} thread(s)); weights from ${weightsFrom}`);
     return { prepared, tok, config, model, cf, collab, neighbourSimilarity: nb.similarities, train: trainResult, timings, priorMix, weightsFrom };
   }
   const trainResult = await train(
