@@ -48,11 +48,11 @@ DEFAULTS = {
     "minutes": 60.0,  # wall-clock training budget (validation included)
     "maxSteps": None,  # optimizer steps; None = the time budget alone. Given, the schedule (cosine decay, the language-pretraining phase) runs on step / maxSteps and the budget only caps the time, so a run that reaches maxSteps inside its budget is the same run on any machine
     "snapshotEvery": 0,  # > 0: every snapshotEvery steps once the schedule is snapshotFrom of the way through (and at the end), the weights are also written to snapshots/step-N.safetensors, for a checkpoint chosen afterwards on what validation decodes (0 = none)
-    "snapshotFrom": 0.7,
+    "snapshotFrom": 0.7,  # fraction of the run (steps with maxSteps, else time) before which no snapshot is kept
     "keepWeights": "best",  # which weights best.safetensors holds at the end: "best" = the best-scoring validation (see explValWeight); "last" = the weights the run ended with (validated too)
     "batchSize": 64,  # rows (users) per batch
     "lr": 1e-3,
-    "minLrFrac": 0.1,  # cosine decay over the time budget to lr * minLrFrac
+    "minLrFrac": 0.1,  # cosine decay over the run (maxSteps, else the time budget) to lr * minLrFrac
     "warmupSteps": 300,
     "weightDecay": 0.01,
     "betas": [0.9, 0.98],
