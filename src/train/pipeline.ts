@@ -25,7 +25,8 @@ import { DEFAULT_ADAMW } from './optimizer.ts';
 import type { CollabTables } from '../model/inputs/collab.ts';
 import { importTorchBest, runTorchTrainer, thinTrainingLog, writeTorchBundle, type TorchTrainOptions } from './torch-engine.ts';
 import { fitPriorMix, type PriorMixResult } from './prior-mix.ts';
-import { chooseSnapshot, importSnapshot, listSnapshots, scoreSnapshots } from './snapshot-choice.ts';
+import type { EvalModel } from '../eval/evaluate.ts';
+import { chooseSnapshot, importSnapshot, listSnapshots, scoreSnapshots, type SnapshotScore } from './snapshot-choice.ts';
 
 export interface ModelSize {
   dModel: number;
@@ -410,32 +411,31 @@ export async function runTrainPipeline(o: PipelineOptions): Promise<PipelineResu
     }
     await runTorchTrainer(dir, o.resume, o.torch?.threads ?? 1, o.quiet ?? false);
     let r = importTorchBest(dir, model);
+    // The model on validation (training ids): the prior mix reads its items, the snapshot choice its explanation pairs.
+    const validModel: EvalModel = { model, tok, sequences: ds.sequences, userIds: ds.users, numItems: ds.numItems, collab, neighbours, negatives: validNegs, explanations: [], datasetItem: (i) => i };
+    let pick: SnapshotScore | null = null;
     if (o.torch?.keepWeights === 'least-generic') {
       const t1 = performance.now();
-      const valid = { model, tok, sequences: ds.sequences, userIds: ds.users, numItems: ds.numItems, collab, neighbours, negatives: validNegs, explanations: prepared.explanations?.valid ?? [], datasetItem: (i: number) => i };
+      const valid = { ...validModel, explanations: prepared.explanations?.valid ?? [] };
       const scores = await scoreSnapshots(dir, model, valid, (msg) => log(o.quiet, msg), o.torch.snapshotPairs ?? 0);
-      const pick = chooseSnapshot(scores);
-      importSnapshot(listSnapshots(dir).find((s) => s.step === pick.step)!.file, model);
+      const chosen = chooseSnapshot(scores);
+      pick = chosen;
+      importSnapshot(listSnapshots(dir).find((s) => s.step === chosen.step)!.file, model);
       r = { ...r, bestStep: pick.step, keptWeights: 'least-generic', snapshots: scores };
       timings['snapshotChoiceS'] = (performance.now() - t1) / 1000;
       log(o.quiet, `kept the weights of step ${pick.step}: the least generic of ${scores.length} snapshots on ${o.torch.snapshotPairs || valid.explanations.length} validation explanation pairs (most common sentence ${(100 * pick.topShare).toFixed(1)}% of outputs)`);
     }
     thinTrainingLog(path.join(dir, 'training-log.jsonl'), path.join(o.runDir, 'training-log.jsonl'));
     const t0 = performance.now();
-    const priorMix = await fitPriorMix(
-      { model, tok, sequences: ds.sequences, userIds: ds.users, numItems: ds.numItems, collab, neighbours, negatives: validNegs, explanations: [], datasetItem: (i) => i },
-      o.torch?.priorMixUsers ?? 1500,
-      (msg) => log(o.quiet, msg),
-    );
+    const priorMix = await fitPriorMix(validModel, o.torch?.priorMixUsers ?? 1500, (msg) => log(o.quiet, msg));
     timings['priorMixS'] = (performance.now() - t0) / 1000;
     log(o.quiet, `prior mix: lambda ${priorMix.lambda} chosen on ${priorMix.users} users' validation items (${timings['priorMixS'].toFixed(0)} s)`);
     const state = { step: r.steps, optimizerStep: r.steps, stream: { rng: 0, cursor: {}, pass: {}, turn: 0 }, elapsedS: r.trainSeconds, trainS: r.trainSeconds, samples: r.targets, bestValLoss: null, bestStep: r.bestStep, badValidations: 0, lastValidationS: r.trainSeconds };
     const trainResult: TrainResult = { state, stoppedBy: r.stoppedBy ?? 'time-budget', samplesPerS: r.targetsPerS, bestDir: dir, lastValLoss: null };
     fs.writeFileSync(path.join(o.runDir, 'train-result.json'), JSON.stringify({ engine: 'torch', torch: r, priorMix, timings }, null, 2));
-    const weightsFrom =
-      r.keptWeights === 'least-generic'
-        ? `step ${r.bestStep.toLocaleString('en')} of ${r.steps.toLocaleString('en')}: of ${r.snapshots!.length} snapshots, the one whose validation explanations repeat their most common sentence least (${(100 * chooseSnapshot(r.snapshots!).topShare).toFixed(1)}% of outputs)`
-        : r.keptWeights === 'last'
+    const weightsFrom = pick
+      ? `step ${r.bestStep.toLocaleString('en')} of ${r.steps.toLocaleString('en')}: of ${r.snapshots!.length} snapshots, the one whose validation explanations repeat their most common sentence least (${(100 * pick.topShare).toFixed(1)}% of outputs)`
+      : r.keptWeights === 'last'
           ? `the last step (${r.bestStep.toLocaleString('en')})`
           : `the best validation score (step ${r.bestStep.toLocaleString('en')})`;
     log(o.quiet, `torch: ${r.steps} steps, ${r.targets} targets (${r.targetsPerS.toFixed(0)}/s, torch ${r.torch}, ${r.threads} thread(s)); weights from ${weightsFrom}`);
