@@ -351,6 +351,10 @@ export async function runTrainPipeline(o: PipelineOptions): Promise<PipelineResu
   const model = PeapodModel.fromPack({ config, params, tokenizer: tok, numItems: ds.numItems, transitions });
   const torchEngine = o.engine === 'torch';
   if (!torchEngine && config.sequentialForm === 'history') throw new Error("--seq-form history is trained by --engine torch only (the TF.js trainer teaches the bare prompt).");
+  const itemLrMult = o.torch?.itemLrMult ?? 1;
+  if (!(itemLrMult >= 0 && itemLrMult <= 1)) {
+    throw new Error(`--item-lr-mult must be between 0 (frozen item rows) and 1 (the table learns at --lr), got ${itemLrMult}.`);
+  }
   if ((o.torch?.repeatUnlikelihood ?? 0) > 0 && config.sequentialForm !== 'history') {
     throw new Error('--repeat-unlikelihood works on the history form only (the items the decoder has read): add --seq-form history and --engine torch, or drop it.');
   }

@@ -166,6 +166,34 @@ print(len(last))`;
     expect(seqLoss.every((v) => Number.isFinite(v))).toBe(true);
   }, 120_000);
 
+  it.skipIf(!dataPresent)('--item-lr-mult 0 keeps the token table exactly as initialised while the rest trains; 0.1 moves it less than 1', async () => {
+    const table = async (name: string, itemLrMult: number): Promise<{ moved: number; other: number }> => {
+      const { tmp } = await tinyTorchRun(name, { train: { ...TINY_TRAIN, maxSteps: 20, maxMinutes: 5 }, torch: { keepWeights: 'last', itemLrMult } });
+      const read = (f: string) => parseSafetensors(new Uint8Array(fs.readFileSync(path.join(tmp, 'run', 'torch', f)))).tensors;
+      const [init, last] = [read('init.safetensors'), read('best.safetensors')];
+      const diff = (name: string): number => {
+        const a = init.get(name)!.data;
+        const b = last.get(name)!.data;
+        let m = 0;
+        for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+        return m;
+      };
+      return { moved: diff('shared.weight'), other: diff('decoder.block.0.layer.0.SelfAttention.q.weight') };
+    };
+    const frozen = await table('item-lr-0', 0);
+    expect(frozen.moved).toBe(0);
+    expect(frozen.other).toBeGreaterThan(0);
+    const slow = await table('item-lr-01', 0.1);
+    const full = await table('item-lr-1', 1);
+    expect(slow.moved).toBeGreaterThan(0);
+    // Adam moves a weight by at most about lr per step: 20 steps at a tenth of the rate stay well below the full rate's move.
+    expect(slow.moved).toBeLessThan(0.5 * full.moved);
+  }, 240_000);
+
+  it.skipIf(!dataPresent)('refuses an --item-lr-mult above 1', async () => {
+    await expect(tinyTorchRun('item-lr-2', { torch: { itemLrMult: 2 } })).rejects.toThrow(/--item-lr-mult must be between 0/);
+  }, 120_000);
+
   it.skipIf(!dataPresent)('refuses --repeat-unlikelihood outside the history form', async () => {
     await expect(tinyTorchRun('ul-bare', { torch: { repeatUnlikelihood: 1 } })).rejects.toThrow(/--repeat-unlikelihood works on the history form only/);
   }, 120_000);

@@ -69,6 +69,8 @@ export interface TorchTrainOptions {
   lengthBuckets?: number;
   /** History form: weight of the unlikelihood term on items the decoder has already read (0 = off). */
   repeatUnlikelihood?: number;
+  /** Learning rate of the token table as a multiple of lr, in [0, 1] (0 = frozen item rows). */
+  itemLrMult?: number;
   /** Similar users of a training row: chosen from its CF prefix (default) or the pack's lists. */
   neighbours?: 'prefix' | 'pack';
 }

@@ -82,6 +82,7 @@ DEFAULTS = {
     "sampledSoftmax": 0,  # item targets of the sequential task: 0 = softmax over the whole vocabulary; k > 0 = over the batch's target items plus k items drawn uniformly, the drawn ones' logits raised by log(items / k) so their sum stands in for the whole catalogue's (the head's cost then scales with k, not the vocabulary)
     "lengthBuckets": 0,  # > 1: batches are cut from runs of lengthBuckets x batchSize users sorted by sequence length (then the batches are shuffled), so a batch pads little; 0 = random batches
     "repeatUnlikelihood": 0.0,  # history form: weight of an unlikelihood term -log(1 - p(item)) on every item the decoder has already read at that position (unless it is the target), so the T5 itself learns that a next item is not one the user already has; 0 = off
+    "itemLrMult": 1.0,  # learning rate of the token table (item rows; the tied output head with them) as a multiple of lr: below 1 keeps the item rows near their initialisation (e.g. the transitions factorisation), so the table, most of the parameters, cannot learn the training sequences by heart; 0 = frozen
     "neighbours": "prefix",  # training rows' similar users: "prefix" = chosen from the row's CF prefix embedding, as the pack would choose them had it seen only those items; "pack" = the pack's lists (chosen from all training items)
 }
 
@@ -642,10 +643,20 @@ def main() -> None:
     m = cfg["composer"]
     n_nb = m["numNeighbours"]
     P = (m["promptLength"] if m["taskPrompts"] else 0) + (m["promptLength"] if m["collaborative"] else 0)
-    decay, no_decay = [], []
+    if not isinstance(o["itemLrMult"], (int, float)) or not 0 <= o["itemLrMult"] <= 1:
+        raise SystemExit(f"itemLrMult must be in [0, 1], got {o['itemLrMult']!r}")
+    decay, no_decay, table = [], [], []
     for name, p in model.named_parameters():
-        (no_decay if p.dim() < 2 or "layer_norm" in name or "task_prompt" in name else decay).append(p)
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": o["weightDecay"]}, {"params": no_decay, "weight_decay": 0.0}], lr=o["lr"], betas=tuple(o["betas"]))
+        if name == "shared.weight":
+            table.append(p)
+            if o["itemLrMult"] == 0:
+                p.requires_grad_(False)
+        else:
+            (no_decay if p.dim() < 2 or "layer_norm" in name or "task_prompt" in name else decay).append(p)
+    groups = [{"params": decay, "weight_decay": o["weightDecay"], "lrMult": 1.0}, {"params": no_decay, "weight_decay": 0.0, "lrMult": 1.0}]
+    if o["itemLrMult"] > 0:
+        groups.append({"params": table, "weight_decay": o["weightDecay"], "lrMult": float(o["itemLrMult"])})
+    opt = torch.optim.AdamW(groups, lr=o["lr"], betas=tuple(o["betas"]))
 
     eligible = np.array([u for u in range(b.users) if len(b.train_seq(u)) >= 2])
     vneg = np.zeros((len(vusers), 99), dtype=np.int64)
@@ -737,7 +748,7 @@ def main() -> None:
         warm = min(1.0, (step + 1) / max(1, o["warmupSteps"]))
         lr = o["lr"] * warm * (o["minLrFrac"] + (1 - o["minLrFrac"]) * 0.5 * (1 + math.cos(math.pi * frac)))
         for g in opt.param_groups:
-            g["lr"] = lr
+            g["lr"] = lr * g["lrMult"]
         # Which task: language pretraining first (lmFraction of the budget), then explanationShare of
         # the batches explanation (lmMix of those review sentences), the rest the recommendation
         # cycle (every topnEvery-th recommendation batch top-n).

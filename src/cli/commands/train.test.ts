@@ -57,6 +57,14 @@ describe('peapod train options', () => {
     }
   });
 
+  it('--item-lr-mult reaches the torch trainer; --freeze-embeddings is its 0; both at once are refused', () => {
+    expect(run([...base, '--engine', 'torch']).torch).toMatchObject({ itemLrMult: 1 });
+    expect(run([...base, '--engine', 'torch', '--item-lr-mult', '0.1']).torch).toMatchObject({ itemLrMult: 0.1 });
+    expect(run([...base, '--engine', 'torch', '--freeze-embeddings']).torch).toMatchObject({ itemLrMult: 0 });
+    expect(() => run([...base, '--engine', 'torch', '--freeze-embeddings', '--item-lr-mult', '0.5'])).toThrow(/give one/);
+    expect(() => run([...base, '--item-lr-mult', '-1'])).toThrow(/--item-lr-mult/);
+  });
+
   it('maps the rest as before: derived defaults, AdamW constants, the new torch options', () => {
     const o = run(base);
     expect(o.runDir).toBe(path.join('runs', 'pack'));

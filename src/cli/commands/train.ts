@@ -126,6 +126,12 @@ export const TRAIN = defineCommand({
       default: 0,
       help: 'torch, --seq-form history: weight of an unlikelihood term -log(1 - p) on every item the decoder has already read at a position (the target excepted), so the T5 learns not to recommend what the user already has; 0 = off',
     },
+    'item-lr-mult': {
+      kind: 'number',
+      default: 1,
+      min: 0,
+      help: 'torch: learning rate of the token table (the item rows, and the tied output head with them) as a multiple of --lr, at most 1: below 1 keeps the item rows near their initialisation so the table cannot learn the training sequences by heart; 0 = frozen',
+    },
     'length-buckets': { kind: 'integer', default: 0, help: 'torch: batches cut from runs of N x batch-size users sorted by sequence length (the batches shuffled), so a batch pads little; 0 = random batches' },
     'window-crop': { kind: 'number', default: 0, help: 'torch: fraction of next-item rows whose window starts at a random later item, so the T5 also learns from 1..20 items of context' },
     'item-noise': {
@@ -180,6 +186,9 @@ export function engineDefaults(o: Pick<TrainValues, 'engine' | 'warmup' | 'valid
 /** The pipeline's options from the parsed ones (no I/O: what `peapod train` passes to runTrainAndExport). */
 export function trainRunOptions(o: TrainValues, command: string, backend: string): RunOptions {
   const e = engineDefaults(o);
+  if (o.freezeEmbeddings && o.itemLrMult !== 1) {
+    throw new Error('--freeze-embeddings and --item-lr-mult both set the token table\'s learning rate: give one (--freeze-embeddings is --item-lr-mult 0).');
+  }
   return {
     dataset: o.dataset,
     out: o.out,
@@ -228,6 +237,8 @@ export function trainRunOptions(o: TrainValues, command: string, backend: string
       sampledSoftmax: o.sampledSoftmax,
       lengthBuckets: o.lengthBuckets,
       repeatUnlikelihood: o.repeatUnlikelihood,
+      // --freeze-embeddings means the same for both engines: the token table does not move.
+      itemLrMult: o.freezeEmbeddings ? 0 : o.itemLrMult,
       itemNoise: o.itemNoise,
       itemLabelSmoothing: o.itemLabelSmoothing,
       validation: o.torchValidation,
