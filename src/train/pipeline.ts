@@ -271,6 +271,10 @@ export async function runTrainPipeline(o: PipelineOptions): Promise<PipelineResu
   const ds = prepared.ds;
   const tasks = o.tasks.filter((t) => t !== 'explanation' || (prepared.explanations && prepared.explanations.train.length > 0));
   if (tasks.length !== o.tasks.length) log(o.quiet, `note: ${ds.name} has no explanation data; training ${tasks.join(', ')} only.`);
+  if (o.torch?.keepWeights === 'average') {
+    if (o.engine !== 'torch') throw new Error('--keep-weights average works with --engine torch only.');
+    if (!o.torch.snapshotEvery) throw new Error('--keep-weights average is the mean of the snapshots: give --snapshot-every N (steps) too.');
+  }
   if (o.torch?.keepWeights === 'least-generic') {
     if (o.engine !== 'torch') throw new Error('--keep-weights least-generic works with --engine torch only.');
     if (!o.torch.snapshotEvery) throw new Error('--keep-weights least-generic chooses among snapshots: give --snapshot-every N (steps) too.');
@@ -439,7 +443,9 @@ export async function runTrainPipeline(o: PipelineOptions): Promise<PipelineResu
     fs.writeFileSync(path.join(o.runDir, 'train-result.json'), JSON.stringify({ engine: 'torch', torch: r, priorMix, timings }, null, 2));
     const weightsFrom = pick
       ? `step ${r.bestStep.toLocaleString('en')} of ${r.steps.toLocaleString('en')}: of ${r.snapshots!.length} snapshots, the one whose validation explanations repeat their most common sentence least (${(100 * pick.topShare).toFixed(1)}% of outputs)`
-      : r.keptWeights === 'last'
+      : r.keptWeights === 'average' && r.averagedSteps?.length
+        ? `the mean of ${r.averagedSteps.length} snapshots (steps ${r.averagedSteps[0]!.toLocaleString('en')} to ${r.averagedSteps[r.averagedSteps.length - 1]!.toLocaleString('en')} of ${r.steps.toLocaleString('en')})`
+        : r.keptWeights === 'last'
           ? `the last step (${r.bestStep.toLocaleString('en')})`
           : `the best validation score (step ${r.bestStep.toLocaleString('en')})`;
     log(o.quiet, `torch: ${r.steps} steps, ${r.targets} targets (${r.targetsPerS.toFixed(0)}/s, torch ${r.torch}, ${r.threads} thread(s)); weights from ${weightsFrom}`);

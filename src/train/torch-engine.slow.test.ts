@@ -190,6 +190,31 @@ print(len(last))`;
     expect(slow.moved).toBeLessThan(0.5 * full.moved);
   }, 240_000);
 
+  it.skipIf(!dataPresent)('--keep-weights average exports the element-wise mean of the snapshots, validated, and says so', async () => {
+    const { r, tmp } = await tinyTorchRun('average', { train: { ...TINY_TRAIN, maxSteps: 24, maxMinutes: 5 }, torch: { keepWeights: 'average', snapshotEvery: 6, snapshotFrom: 0.4 } });
+    const dir = path.join(tmp, 'run', 'torch');
+    const steps = listSnapshots(dir).map((s) => s.step);
+    expect(steps).toEqual([12, 18, 24]);
+    const result = JSON.parse(fs.readFileSync(path.join(dir, 'result.json'), 'utf8'));
+    expect(result).toMatchObject({ keptWeights: 'average', averagedSteps: steps, steps: 24 });
+    expect(result.history.at(-1)).toMatchObject({ averaged: 3 });
+    expect(r.weightsFrom).toBe('the mean of 3 snapshots (steps 12 to 24 of 24)');
+    const read = (f: string) => parseSafetensors(new Uint8Array(fs.readFileSync(f))).tensors;
+    const snaps = listSnapshots(dir).map((s) => read(s.file));
+    const best = read(path.join(dir, 'best.safetensors'));
+    for (const name of ['shared.weight', 'decoder.block.0.layer.1.EncDecAttention.k.weight']) {
+      const got = best.get(name)!.data;
+      let m = 0;
+      for (let i = 0; i < got.length; i++) m = Math.max(m, Math.abs(got[i]! - snaps.reduce((acc, t) => acc + t.get(name)!.data[i]!, 0) / snaps.length));
+      expect(m).toBeLessThan(1e-6);
+      // The mean is not one of the snapshots.
+      expect(Array.from(got)).not.toEqual(Array.from(snaps.at(-1)!.get(name)!.data));
+    }
+    // The model the pipeline hands back holds the averaged weights.
+    expect(Array.from(r.model.params.get('shared/embedding')!.dataSync())).toEqual(Array.from(fromCheckpoint(r.config, best).get('shared/embedding')!.data));
+    await expect(tinyTorchRun('average-no-snapshots', { torch: { keepWeights: 'average' } })).rejects.toThrow(/--keep-weights average is the mean of the snapshots: give --snapshot-every/);
+  }, 240_000);
+
   it.skipIf(!dataPresent)('refuses an --item-lr-mult above 1', async () => {
     await expect(tinyTorchRun('item-lr-2', { torch: { itemLrMult: 2 } })).rejects.toThrow(/--item-lr-mult must be between 0/);
   }, 120_000);

@@ -26,8 +26,8 @@ export interface TorchTrainOptions {
   minutes: number;
   /** Optimizer steps; absent = the time budget alone. Given, the schedule runs on the larger of step / maxSteps and elapsed / budget. */
   maxSteps?: number;
-  /** Which weights come back: the best-scoring validation ('best', default) or the weights the run ended with ('last'). */
-  keepWeights?: 'best' | 'last';
+  /** Which weights come back: the best-scoring validation ('best', default), the weights the run ended with ('last'), or the mean of the snapshots ('average', needs snapshotEvery). */
+  keepWeights?: 'best' | 'last' | 'average';
   /** > 0: every snapshotEvery steps once the schedule is snapshotFrom of the way through (and at the end), the weights also go to snapshots/step-N.safetensors. */
   snapshotEvery?: number;
   snapshotFrom?: number;
@@ -82,7 +82,9 @@ export interface TorchTrainResult {
   targetsPerS: number;
   bestStep: number;
   /** 'best' or 'last' (older trainers wrote neither: 'best'); 'least-generic' once the pipeline chose a snapshot. */
-  keptWeights?: 'best' | 'last' | 'least-generic';
+  keptWeights?: 'best' | 'last' | 'average' | 'least-generic';
+  /** keptWeights 'average': the steps of the snapshots averaged. */
+  averagedSteps?: number[];
   /** The snapshots' validation explanations, when the pipeline chose among them. */
   snapshots?: SnapshotScore[];
   stoppedBy?: 'time-budget' | 'max-steps';

@@ -49,7 +49,7 @@ DEFAULTS = {
     "maxSteps": None,  # optimizer steps; None = the time budget alone. Given, the schedule (cosine decay, the language-pretraining phase) runs on step / maxSteps and the budget only caps the time, so a run that reaches maxSteps inside its budget is the same run on any machine
     "snapshotEvery": 0,  # > 0: every snapshotEvery steps once the schedule is snapshotFrom of the way through (and at the end), the weights are also written to snapshots/step-N.safetensors, for a checkpoint chosen afterwards on what validation decodes (0 = none)
     "snapshotFrom": 0.7,  # fraction of the run (steps with maxSteps, else time) before which no snapshot is kept
-    "keepWeights": "best",  # which weights best.safetensors holds at the end: "best" = the best-scoring validation (see explValWeight); "last" = the weights the run ended with (validated too)
+    "keepWeights": "best",  # which weights best.safetensors holds at the end: "best" = the best-scoring validation (see explValWeight); "last" = the weights the run ended with (validated too); "average" = the element-wise mean of every snapshot (needs snapshotEvery; validated too), an average over the late, low-learning-rate part of the run that generalises better than any one point on it
     "batchSize": 64,  # rows (users) per batch
     "lr": 1e-3,
     "minLrFrac": 0.1,  # cosine decay over the run (maxSteps, else the time budget) to lr * minLrFrac
@@ -101,6 +101,21 @@ def epoch_order(b: "Bundle", users: np.ndarray, rng: np.random.Generator, batch:
         rng.shuffle(cut)
         out += [u for c in cut for u in c]
     return np.array(out)
+
+
+def average_weights(paths: list[str]) -> dict[str, torch.Tensor]:
+    """The element-wise mean of several saved weight files (the same names and shapes in each),
+    accumulated in float64 so the order of the files does not change the result."""
+    if not paths:
+        raise ValueError("no weight files to average")
+    total: dict[str, torch.Tensor] = {}
+    for p in paths:
+        w, _ = st.load(p)
+        if total and set(w) != set(total):
+            raise ValueError(f"{p}: its tensor names differ from {paths[0]}'s")
+        for k, v in w.items():
+            total[k] = total[k] + v.double() if k in total else v.double()
+    return {k: (v / len(paths)).to(torch.float32) for k, v in total.items()}
 
 
 def log(msg: str) -> None:
@@ -626,8 +641,10 @@ def main() -> None:
     init, _ = st.load(os.path.join(args.bundle, "init.safetensors"))
     if not isinstance(o["snapshotEvery"], int) or o["snapshotEvery"] < 0 or not 0 <= o["snapshotFrom"] <= 1:
         raise SystemExit(f"snapshotEvery must be a whole number >= 0 and snapshotFrom in [0, 1], got {o['snapshotEvery']!r}, {o['snapshotFrom']!r}")
-    if o["keepWeights"] not in ("best", "last"):
-        raise SystemExit(f"keepWeights must be best or last, got {o['keepWeights']!r}")
+    if o["keepWeights"] not in ("best", "last", "average"):
+        raise SystemExit(f"keepWeights must be best, last or average, got {o['keepWeights']!r}")
+    if o["keepWeights"] == "average" and not o["snapshotEvery"]:
+        raise SystemExit("keepWeights average is the mean of the snapshots: set snapshotEvery (steps) too")
     if o["maxSteps"] is not None and (not isinstance(o["maxSteps"], int) or o["maxSteps"] < 0):
         raise SystemExit(f"maxSteps must be a whole number >= 0 or null, got {o['maxSteps']!r}")
     if o["itemInit"] not in ("bundle", "transitions"):
@@ -810,9 +827,25 @@ def main() -> None:
         save_snapshot()  # the weights the run ended with are always a candidate
     if last_val_step != state["step"]:  # the weights the budget ended with are validated too
         validate_and_save(time.time() - t_start, state["targets"] / max(1, len(b.seq)), lr)
+    averaged: list[int] = []
+    if o["keepWeights"] == "average":
+        # The snapshots' mean becomes the exported weights; last.pt keeps the weights training ended
+        # with, so a resumed run continues from those.
+        folder = os.path.join(args.bundle, "snapshots")
+        files = sorted((int(f[5:-12]), f) for f in os.listdir(folder) if f.startswith("step-") and f.endswith(".safetensors"))
+        averaged = [step for step, _ in files]
+        model.load_state_dict(average_weights([os.path.join(folder, f) for _, f in files]))
+        v = validate(model, b, vusers, o, n_nb, vneg)
+        if has_expl:
+            v["explLoss"] = validate_explanation(model, b, o, n_nb)
+        state["history"].append({"step": state["step"], "elapsedS": round(time.time() - t_start, 1), "averaged": len(averaged), **v})
+        logf.write(json.dumps({"step": state["step"], "epoch": round(state["targets"] / max(1, len(b.seq)), 3), "task": "validation", "loss": None, "valLoss": None, "averaged": len(averaged), **v, "lr": lr, "elapsedS": round(time.time() - t_start, 1)}) + "\n")
+        st.save(os.path.join(args.bundle, "best.safetensors"), model.state_dict(), {"step": str(state["step"]), "averagedSteps": ",".join(map(str, averaged))})
+        state["bestStep"] = state["step"]
+        log(f"valid (mean of {len(averaged)} snapshots, steps {averaged[0]}..{averaged[-1]}): next-item HR@10 {v['seqHR10']:.4f} NDCG@10 {v['seqNDCG10']:.4f}  top-n HR@10 {v['topnHR10']:.4f} NDCG@10 {v['topnNDCG10']:.4f}  (saved)")
     logf.close()
     elapsed = time.time() - t_start
-    result = {"steps": state["step"], "targets": state["targets"], "trainSeconds": round(elapsed, 1), "targetsPerS": state["targets"] / max(1e-9, state.get("trainS", 0.0)), "bestStep": state["bestStep"], "best": state["best"], "keptWeights": o["keepWeights"], "stoppedBy": stopped_by, "history": state["history"], "options": o, "torch": torch.__version__, "threads": torch.get_num_threads()}
+    result = {"steps": state["step"], "targets": state["targets"], "trainSeconds": round(elapsed, 1), "targetsPerS": state["targets"] / max(1e-9, state.get("trainS", 0.0)), "bestStep": state["bestStep"], "best": state["best"], "keptWeights": o["keepWeights"], **({"averagedSteps": averaged} if averaged else {}), "stoppedBy": stopped_by, "history": state["history"], "options": o, "torch": torch.__version__, "threads": torch.get_num_threads()}
     with open(os.path.join(args.bundle, "result.json"), "w") as f:
         json.dump(result, f, indent=1)
     log(f"done: {state['step']} steps ({stopped_by}), {state['targets']:,} targets in {elapsed / 60:.1f} min; weights kept: {o['keepWeights']}, step {state['bestStep']}")

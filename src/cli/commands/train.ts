@@ -151,9 +151,9 @@ export const TRAIN = defineCommand({
     },
     'keep-weights': {
       kind: 'choice',
-      choices: ['best', 'last', 'least-generic'],
+      choices: ['best', 'last', 'average', 'least-generic'],
       default: 'best',
-      help: "torch: the weights exported: best = the best-scoring validation (next-item + top-n NDCG@10 - expl-val-weight x explanation loss); last = the weights the run ended with; least-generic = of the --snapshot-every snapshots, the one whose validation explanations (decoded as the evaluator does) repeat their most common sentence least",
+      help: "torch: the weights exported: best = the best-scoring validation (next-item + top-n NDCG@10 - expl-val-weight x explanation loss); last = the weights the run ended with; average = the element-wise mean of the --snapshot-every snapshots (the late part of the run, averaged); least-generic = of the --snapshot-every snapshots, the one whose validation explanations (decoded as the evaluator does) repeat their most common sentence least",
     },
     'snapshot-every': { kind: 'integer', default: 0, min: 0, help: 'torch: every N steps once the schedule is --snapshot-from of the way through (and at the end), also keep the weights as a candidate checkpoint (runs/…/torch/snapshots); 0 = none' },
     'snapshot-pairs': { kind: 'integer', default: 0, min: 0, help: 'torch, --keep-weights least-generic: validation explanation pairs each snapshot decodes (the first N; 0 = all)' },
