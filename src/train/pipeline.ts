@@ -271,6 +271,10 @@ export async function runTrainPipeline(o: PipelineOptions): Promise<PipelineResu
   const ds = prepared.ds;
   const tasks = o.tasks.filter((t) => t !== 'explanation' || (prepared.explanations && prepared.explanations.train.length > 0));
   if (tasks.length !== o.tasks.length) log(o.quiet, `note: ${ds.name} has no explanation data; training ${tasks.join(', ')} only.`);
+  const itemLrMult = o.torch?.itemLrMult ?? 1;
+  if (!(itemLrMult >= 0 && itemLrMult <= 1)) {
+    throw new Error(`--item-lr-mult must be between 0 (frozen item rows) and 1 (the table learns at --lr), got ${itemLrMult}.`);
+  }
   if (o.torch?.keepWeights === 'average') {
     if (o.engine !== 'torch') throw new Error('--keep-weights average works with --engine torch only.');
     if (!o.torch.snapshotEvery) throw new Error('--keep-weights average is the mean of the snapshots: give --snapshot-every N (steps) too.');
@@ -355,10 +359,6 @@ export async function runTrainPipeline(o: PipelineOptions): Promise<PipelineResu
   const model = PeapodModel.fromPack({ config, params, tokenizer: tok, numItems: ds.numItems, transitions });
   const torchEngine = o.engine === 'torch';
   if (!torchEngine && config.sequentialForm === 'history') throw new Error("--seq-form history is trained by --engine torch only (the TF.js trainer teaches the bare prompt).");
-  const itemLrMult = o.torch?.itemLrMult ?? 1;
-  if (!(itemLrMult >= 0 && itemLrMult <= 1)) {
-    throw new Error(`--item-lr-mult must be between 0 (frozen item rows) and 1 (the table learns at --lr), got ${itemLrMult}.`);
-  }
   if ((o.torch?.repeatUnlikelihood ?? 0) > 0 && config.sequentialForm !== 'history') {
     throw new Error('--repeat-unlikelihood works on the history form only (the items the decoder has read): add --seq-form history and --engine torch, or drop it.');
   }
