@@ -1,5 +1,6 @@
 """PeaPOD's T5 in PyTorch: the same model as src/model (TypeScript), for training where native
-PyTorch is faster than TF.js (CPU here; CUDA wherever a user has a GPU).
+PyTorch is faster than TF.js (CPU here; the model takes its device from its inputs, while train.py
+builds its batches on the CPU).
 
 One file a reader can hold in their head:
   T5 (pre-norm RMSNorm blocks, bucketed relative position bias computed in each stack's first layer,
