@@ -49,7 +49,7 @@ DEFAULTS = {
     "maxSteps": None,  # optimizer steps; None = the time budget alone. Given, the schedule (cosine decay, the language-pretraining phase) runs on step / maxSteps and the budget only caps the time, so a run that reaches maxSteps inside its budget is the same run on any machine
     "snapshotEvery": 0,  # > 0: every snapshotEvery steps once the schedule is snapshotFrom of the way through (and at the end), the weights are also written to snapshots/step-N.safetensors, for a checkpoint chosen afterwards on what validation decodes (0 = none)
     "snapshotFrom": 0.7,  # fraction of the run (steps with maxSteps, else time) before which no snapshot is kept
-    "keepWeights": "best",  # which weights best.safetensors holds at the end: "best" = the best-scoring validation (see explValWeight); "last" = the weights the run ended with (validated too); "average" = the element-wise mean of every snapshot (needs snapshotEvery; validated too), an average over the late, low-learning-rate part of the run that generalises better than any one point on it
+    "keepWeights": "best",  # which weights best.safetensors holds at the end: "best" = the best-scoring validation (see explValWeight); "last" = the weights the run ended with (validated too); "average" = the element-wise mean of every snapshot (needs snapshotEvery; validated too), an average over the late, low-learning-rate part of the run (on Beauty it matched the best single checkpoint, no better)
     "batchSize": 64,  # rows (users) per batch
     "lr": 1e-3,
     "minLrFrac": 0.1,  # cosine decay over the run (maxSteps, else the time budget) to lr * minLrFrac
@@ -727,17 +727,21 @@ def main() -> None:
         os.makedirs(folder, exist_ok=True)
         st.save(os.path.join(folder, f"step-{state['step']}.safetensors"), model.state_dict(), {"step": str(state["step"])})
 
+    def validate_logged(elapsed: float, epoch: float, lr: float, extra: dict) -> dict:
+        """Validates the model as it is now, records it in the history and the training log."""
+        v = validate(model, b, vusers, o, n_nb, vneg)
+        if has_expl:
+            v["explLoss"] = validate_explanation(model, b, o, n_nb)
+        state["history"].append({"step": state["step"], "elapsedS": round(elapsed, 1), **extra, **v})
+        logf.write(json.dumps({"step": state["step"], "epoch": round(epoch, 3), "task": "validation", "loss": None, "valLoss": None, **extra, **v, "lr": lr, "elapsedS": round(elapsed, 1)}) + "\n")
+        logf.flush()
+        return v
+
     def validate_and_save(elapsed: float, epoch: float, lr: float) -> None:
         nonlocal last_val_step
         last_val_step = state["step"]
-        v = validate(model, b, vusers, o, n_nb, vneg)
-        score = v["seqNDCG10"] + v["topnNDCG10"]
-        if has_expl:
-            v["explLoss"] = validate_explanation(model, b, o, n_nb)
-            score -= o["explValWeight"] * v["explLoss"]
-        state["history"].append({"step": state["step"], "elapsedS": round(elapsed, 1), **v})
-        logf.write(json.dumps({"step": state["step"], "epoch": round(epoch, 3), "task": "validation", "loss": None, "valLoss": None, **v, "lr": lr, "elapsedS": round(elapsed, 1)}) + "\n")
-        logf.flush()
+        v = validate_logged(elapsed, epoch, lr, {})
+        score = v["seqNDCG10"] + v["topnNDCG10"] - (o["explValWeight"] * v["explLoss"] if has_expl else 0.0)
         better = state["best"] is None or score > state["best"]
         if better:
             state["best"] = score
@@ -835,11 +839,7 @@ def main() -> None:
         files = sorted((int(f[5:-12]), f) for f in os.listdir(folder) if f.startswith("step-") and f.endswith(".safetensors"))
         averaged = [step for step, _ in files]
         model.load_state_dict(average_weights([os.path.join(folder, f) for _, f in files]))
-        v = validate(model, b, vusers, o, n_nb, vneg)
-        if has_expl:
-            v["explLoss"] = validate_explanation(model, b, o, n_nb)
-        state["history"].append({"step": state["step"], "elapsedS": round(time.time() - t_start, 1), "averaged": len(averaged), **v})
-        logf.write(json.dumps({"step": state["step"], "epoch": round(state["targets"] / max(1, len(b.seq)), 3), "task": "validation", "loss": None, "valLoss": None, "averaged": len(averaged), **v, "lr": lr, "elapsedS": round(time.time() - t_start, 1)}) + "\n")
+        v = validate_logged(time.time() - t_start, state["targets"] / max(1, len(b.seq)), lr, {"averaged": len(averaged)})
         st.save(os.path.join(args.bundle, "best.safetensors"), model.state_dict(), {"step": str(state["step"]), "averagedSteps": ",".join(map(str, averaged))})
         state["bestStep"] = state["step"]
         log(f"valid (mean of {len(averaged)} snapshots, steps {averaged[0]}..{averaged[-1]}): next-item HR@10 {v['seqHR10']:.4f} NDCG@10 {v['seqNDCG10']:.4f}  top-n HR@10 {v['topnHR10']:.4f} NDCG@10 {v['topnNDCG10']:.4f}  (saved)")
